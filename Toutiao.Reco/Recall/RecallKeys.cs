@@ -1,0 +1,20 @@
+namespace Toutiao.Reco.Recall;
+
+/// <summary>Redis keys of the recall candidates.</summary>
+public static class RecallKeys
+{
+    /// <summary>Channel 0, "推荐", recalls from every channel.</summary>
+    public const int RecommendedChannel = 0;
+
+    /// <summary>Present while the recall sets are built and fresh; its absence triggers a rebuild.</summary>
+    public const string BuiltMarker = "ch:recall:built";
+
+    /// <summary>Held by the one process that rebuilds, so replicas do not rebuild together.</summary>
+    public const string BuildLock = "ch:recall:lock";
+
+    /// <summary>Sorted set of a channel's approved articles, score = publish time (Unix ms).</summary>
+    public static string New(int channelId) => $"ch:{channelId}:new";
+
+    /// <summary>Sorted set of a channel's approved articles, score = hotness.</summary>
+    public static string Hot(int channelId) => $"ch:{channelId}:hot";
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Options;
+using Toutiao.Reco.Recommend;
+
+namespace Toutiao.Reco.Recall;
+
+/// <summary>Keeps the recall sets fresh: builds them at start, then rebuilds every <see cref="RecommendationOptions.RefreshInterval"/>.</summary>
+public sealed partial class RecallRefresher(
+    RecallCandidateStore store,
+    IOptions<RecommendationOptions> options,
+    ILogger<RecallRefresher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var first = true;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (first)
+                {
+                    await store.EnsureBuiltAsync(stoppingToken);
+                }
+                else
+                {
+                    await store.RebuildAsync(stoppingToken);
+                }
+
+                first = false;
+                await Task.Delay(options.Value.RefreshInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Storage may come up after us; requests rebuild on demand meanwhile.
+                LogRefreshFailed(ex);
+                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refreshing the recall sets failed; retrying in 5 s")]
+    private partial void LogRefreshFailed(Exception exception);
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
+using Toutiao.Reco.History;
+using Toutiao.Reco.Recall;
+using Toutiao.Reco.Storage;
+
+namespace Toutiao.Reco.Recommend;
+
+public static class RecommendationExtensions
+{
+    public static IHostApplicationBuilder AddRecommendation(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RecommendationOptions>()
+            .BindConfiguration(RecommendationOptions.SectionName)
+            .Validate(o => o.RecallWindow > 0 && o.HistoryPagesKept > 0 && o.RecencyHalfLifeHours > 0
+                           && o.RefreshInterval > TimeSpan.Zero
+                           && o.HotWeightAlgo1 is >= 0 and <= 1 && o.HotWeightAlgo2 is >= 0 and <= 1,
+                "Recommendation options are out of range.")
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<StorageFailureInterceptor>();
+        builder.Services.AddSingleton<ChannelDirectory>();
+        builder.Services.AddSingleton<RecallCandidateStore>();
+        builder.Services.AddSingleton<UserFeedHistory>();
+        builder.Services.AddSingleton<FeedRanker>();
+        builder.Services.AddHostedService<RecallRefresher>();
+
+        builder.Services.AddHealthChecks().AddCheck<RecallReadyCheck>("recall", tags: ["ready"]);
+        return builder;
+    }
+
+    /// <summary>Ready once the recall sets exist; until then every request would pay for a build.</summary>
+    private sealed class RecallReadyCheck(IConnectionMultiplexer redis) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await redis.GetDatabase().KeyExistsAsync(RecallKeys.BuiltMarker)
+                    ? HealthCheckResult.Healthy()
+                    : HealthCheckResult.Unhealthy("Recall sets are not built yet.");
+            }
+            catch (Exception ex) when (StorageFailureInterceptor.IsStorageFailure(ex))
+            {
+                return HealthCheckResult.Unhealthy("Redis is unreachable.", ex);
+            }
+        }
+    }
+}

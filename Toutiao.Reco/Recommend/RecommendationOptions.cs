@@ -1,0 +1,28 @@
+namespace Toutiao.Reco.Recommend;
+
+/// <summary>Tuning of recall, ranking and history; section <c>Recommendation</c>.</summary>
+public sealed class RecommendationOptions
+{
+    public const string SectionName = "Recommendation";
+
+    /// <summary>How many of the newest and of the hottest candidates are read first; doubled while too few survive the "already served" filter.</summary>
+    public int RecallWindow { get; set; } = 200;
+
+    /// <summary>How often the recall sets are rebuilt from MySQL.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How many pages of a user's history in one channel are kept (the oldest go first).</summary>
+    public int HistoryPagesKept { get; set; } = 100;
+
+    /// <summary>How long a user's history and served set live after the last fresh page.</summary>
+    public TimeSpan HistoryRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Share of hotness in the rank of bucket Algo-1; the rest is recency.</summary>
+    public double HotWeightAlgo1 { get; set; } = 0.6;
+
+    /// <summary>Share of hotness in the rank of bucket Algo-2; the rest is recency.</summary>
+    public double HotWeightAlgo2 { get; set; } = 0.3;
+
+    /// <summary>Age, relative to the newest candidate, at which the recency score halves.</summary>
+    public double RecencyHalfLifeHours { get; set; } = 24;
+}

@@ -1,0 +1,128 @@
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Toutiao.Reco.Grpc;
+using Toutiao.Reco.History;
+using Toutiao.Reco.Recall;
+
+namespace Toutiao.Reco.Recommend;
+
+/// <summary>
+/// The <c>UserRecommend</c> gRPC service. A request newer than the user's last page in the channel
+/// gets a fresh page (recall, drop already served, rank, store as history); an older one gets the
+/// stored history page; an anonymous one a non-personalised page.
+/// </summary>
+public sealed partial class UserRecommendService(
+    RecallCandidateStore recall,
+    UserFeedHistory history,
+    ChannelDirectory channels,
+    FeedRanker ranker,
+    IOptions<RecommendationOptions> options,
+    ILogger<UserRecommendService> logger) : UserRecommend.UserRecommendBase
+{
+    public const int MaxArticleNum = 50;
+    public const int MaxUserIdLength = 64;
+
+    public override async Task<ArticleResponse> user_recommend(UserRequest request, ServerCallContext context)
+    {
+        var cancellationToken = context.CancellationToken;
+        Validate(request);
+        if (!await channels.ExistsAsync(request.ChannelId, cancellationToken))
+        {
+            throw InvalidArgument($"channel_id {request.ChannelId} does not exist.");
+        }
+
+        var algorithm = AlgorithmBucket.For(request.UserId);
+        if (request.UserId.Length == 0)
+        {
+            return await AnonymousPageAsync(request, algorithm, cancellationToken);
+        }
+
+        var position = await history.LocateAsync(request.UserId, request.ChannelId, request.TimeStamp);
+        return position.Latest is null || request.TimeStamp > position.Latest.Timestamp
+            ? await FreshPageAsync(request, algorithm, position.Latest, cancellationToken)
+            : HistoryPage(request, algorithm, position);
+    }
+
+    private async Task<ArticleResponse> FreshPageAsync(UserRequest request, string algorithm, FeedPage? previous, CancellationToken cancellationToken)
+    {
+        var window = Math.Max(options.Value.RecallWindow, request.ArticleNum);
+        IReadOnlyList<long> picked;
+        while (true)
+        {
+            var recalled = await recall.ReadAsync(request.ChannelId, window, cancellationToken);
+            var ids = recalled.Candidates.Select(c => c.ArticleId).ToList();
+            var served = ids.Count == 0 ? [] : await history.FindServedAsync(request.UserId, request.ChannelId, ids);
+            var unseen = recalled.Candidates.Where(c => !served.Contains(c.ArticleId)).ToList();
+            if (unseen.Count >= request.ArticleNum || recalled.Exhausted)
+            {
+                picked = ranker.Rank(unseen, algorithm, request.ArticleNum);
+                LogFreshPage(request.UserId, request.ChannelId, recalled.Candidates.Count, served.Count, picked.Count);
+                break;
+            }
+
+            // The user has read most of the top of this channel: look deeper.
+            window *= 2;
+        }
+
+        if (picked.Count > 0)
+        {
+            await history.SaveAsync(request.UserId, request.ChannelId, new FeedPage(request.TimeStamp, picked));
+        }
+
+        return Response(request.UserId, algorithm, picked, previous?.Timestamp ?? 0, withExposure: true);
+    }
+
+    private static ArticleResponse HistoryPage(UserRequest request, string algorithm, HistoryPosition position)
+        => Response(request.UserId, algorithm, position.AtOrBefore?.ArticleIds ?? [],
+            position.AtOrBefore is null ? 0 : position.OlderThanThat?.Timestamp ?? 0, withExposure: false);
+
+    private async Task<ArticleResponse> AnonymousPageAsync(UserRequest request, string algorithm, CancellationToken cancellationToken)
+    {
+        var recalled = await recall.ReadAsync(request.ChannelId, request.ArticleNum, cancellationToken);
+        var page = FeedRanker.Interleave(recalled.Hottest, recalled.Newest, request.ArticleNum);
+        return Response(request.UserId, algorithm, page, 0, withExposure: true);
+    }
+
+    private static ArticleResponse Response(string userId, string algorithm, IReadOnlyList<long> articleIds, long timestamp, bool withExposure)
+    {
+        var response = new ArticleResponse
+        {
+            TimeStamp = timestamp,
+            Exposure = withExposure && articleIds.Count > 0 ? TrackingParameters.Exposure(userId, articleIds, algorithm) : "",
+        };
+        response.Recommends.AddRange(articleIds.Select(id => new Article
+        {
+            ArticleId = id,
+            Track = TrackingParameters.Track(userId, id, algorithm),
+        }));
+        return response;
+    }
+
+    private static void Validate(UserRequest request)
+    {
+        if (request.UserId.Length > MaxUserIdLength || request.UserId.Any(char.IsControl))
+        {
+            throw InvalidArgument($"user_id must be at most {MaxUserIdLength} printable characters.");
+        }
+
+        if (request.ChannelId < 0)
+        {
+            throw InvalidArgument("channel_id must not be negative.");
+        }
+
+        if (request.ArticleNum is < 1 or > MaxArticleNum)
+        {
+            throw InvalidArgument($"article_num must be between 1 and {MaxArticleNum}.");
+        }
+
+        if (request.TimeStamp <= 0)
+        {
+            throw InvalidArgument("time_stamp must be a positive Unix time in milliseconds.");
+        }
+    }
+
+    private static RpcException InvalidArgument(string message) => new(new Status(StatusCode.InvalidArgument, message));
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Fresh page for user {UserId} in channel {ChannelId}: {Recalled} recalled, {Served} already served, {Picked} picked")]
+    private partial void LogFreshPage(string userId, int channelId, int recalled, int served, int picked);
+}

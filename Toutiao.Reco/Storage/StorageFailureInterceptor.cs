@@ -1,0 +1,34 @@
+using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using MySqlConnector;
+using StackExchange.Redis;
+
+namespace Toutiao.Reco.Storage;
+
+/// <summary>
+/// Turns Redis or MySQL being down into <c>UNAVAILABLE</c>, which clients know they may retry,
+/// instead of the <c>UNKNOWN</c> an unhandled exception would give.
+/// </summary>
+public sealed partial class StorageFailureInterceptor(ILogger<StorageFailureInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (Exception ex) when (IsStorageFailure(ex))
+        {
+            LogStorageUnavailable(context.Method, ex);
+            throw new RpcException(new Status(StatusCode.Unavailable, "Recommendation storage is unavailable.", ex));
+        }
+    }
+
+    public static bool IsStorageFailure(Exception ex) => ex is RedisConnectionException or RedisTimeoutException
+        or MySqlException or SocketException or TimeoutException;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storage unavailable while serving {Method}")]
+    private partial void LogStorageUnavailable(string method, Exception exception);
+}

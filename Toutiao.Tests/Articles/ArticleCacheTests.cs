@@ -1,0 +1,117 @@
+using StackExchange.Redis;
+using Toutiao.Tests.Infrastructure;
+using Toutiao.Web.Articles;
+
+namespace Toutiao.Tests.Articles;
+
+[Collection(ToutiaoCollection.Name)]
+public sealed class ArticleCacheTests(ToutiaoFixture fixture)
+{
+    private IDatabase Redis => fixture.Redis.GetDatabase();
+
+    private long WebRedisOperations => fixture.WebService<IConnectionMultiplexer>().GetCounters().Interactive.OperationCount;
+
+    [Fact]
+    public async Task A_hot_page_touches_mysql_zero_times_and_redis_once_in_web()
+    {
+        var reader = Api.NewAnonymousReader();
+        var time = Api.Now();
+        var first = await fixture.WebClient.FeedAsync(11, time, reader, withTop: true);
+        Assert.Equal(13, first.ArticleIds().Count);
+
+        var before = WebRedisOperations;
+        using var mysql = new MySqlCommandCounter();
+        var again = await fixture.WebClient.FeedAsync(11, time, reader, withTop: true);
+
+        Assert.Equal(first.ArticleIds(), again.ArticleIds());
+        Assert.Empty(mysql.Statements);
+        Assert.Equal(1, WebRedisOperations - before);
+    }
+
+    [Fact]
+    public async Task A_cold_page_loads_its_misses_with_one_query_and_writes_them_back_with_jittered_ttls()
+    {
+        var reader = Api.NewAnonymousReader();
+        var time = Api.Now();
+        var ids = (await fixture.WebClient.FeedAsync(12, time, reader)).ArticleIds();
+        await Redis.KeyDeleteAsync(ids.Select(id => (RedisKey)ArticleCacheKeys.Info(id)).ToArray());
+
+        using (var mysql = new MySqlCommandCounter())
+        {
+            var cold = await fixture.WebClient.FeedAsync(12, time, reader);
+            Assert.Equal(ids, cold.ArticleIds());
+            var statement = Assert.Single(mysql.Statements);
+            Assert.Contains("news_article_basic", statement);
+        }
+
+        foreach (var id in ids)
+        {
+            var ttl = await Redis.KeyTimeToLiveAsync(ArticleCacheKeys.Info(id));
+            Assert.InRange(ttl!.Value.TotalSeconds, 1800 - 5, 2400);
+        }
+
+        using (var mysql = new MySqlCommandCounter())
+        {
+            await fixture.WebClient.FeedAsync(12, time, reader);
+            Assert.Empty(mysql.Statements);
+        }
+    }
+
+    [Fact]
+    public async Task An_unknown_or_unapproved_id_is_cached_as_not_found()
+    {
+        var cache = fixture.WebService<ArticleInfoCache>();
+        long[] ids = [987_654_321, 50_003];
+        await Redis.KeyDeleteAsync(ids.Select(id => (RedisKey)ArticleCacheKeys.Info(id)).ToArray());
+
+        using (var mysql = new MySqlCommandCounter())
+        {
+            var page = await cache.GetPageAsync(ids, null, CancellationToken.None);
+            Assert.Empty(page.Articles);
+            Assert.Single(mysql.Statements);
+        }
+
+        foreach (var id in ids)
+        {
+            Assert.Equal(ArticleCacheKeys.NotFoundMarker, (string?)await Redis.StringGetAsync(ArticleCacheKeys.Info(id)));
+            Assert.InRange((await Redis.KeyTimeToLiveAsync(ArticleCacheKeys.Info(id)))!.Value.TotalSeconds, 300 - 5, 360);
+        }
+
+        using (var mysql = new MySqlCommandCounter())
+        {
+            Assert.Empty((await cache.GetPageAsync(ids, null, CancellationToken.None)).Articles);
+            Assert.Empty(mysql.Statements);
+        }
+    }
+
+    [Fact]
+    public async Task Concurrent_misses_for_the_same_article_load_mysql_once()
+    {
+        var cache = fixture.WebService<ArticleInfoCache>();
+        const long id = 31_337;
+        await Redis.KeyDeleteAsync(ArticleCacheKeys.Info(id));
+
+        using var mysql = new MySqlCommandCounter();
+        var pages = await Task.WhenAll(Enumerable.Range(0, 20)
+            .Select(_ => Task.Run(() => cache.GetPageAsync([id], null, CancellationToken.None))));
+
+        Assert.All(pages, page => Assert.Equal(id, Assert.Single(page.Articles).Info.ArtId));
+        Assert.Single(mysql.Statements);
+    }
+
+    [Fact]
+    public async Task Author_names_come_through_the_profile_cache()
+    {
+        var cache = fixture.WebService<ArticleInfoCache>();
+        const long id = 4_242;
+        var card = Assert.Single((await cache.GetPageAsync([id], null, CancellationToken.None)).Articles);
+        var profileKey = ArticleCacheKeys.Profile(card.Info.AutId);
+        Assert.True(await Redis.KeyExistsAsync(profileKey));
+
+        // A renamed author shows under the article once the profile cache says so.
+        await Redis.StringSetAsync(profileKey, $$"""{"user_id":{{card.Info.AutId}},"name":"改名的作者","photo":null}""", TimeSpan.FromMinutes(5));
+        var renamed = Assert.Single((await cache.GetPageAsync([id], null, CancellationToken.None)).Articles);
+        Assert.Equal("改名的作者", renamed.Author!.Name);
+        await Redis.KeyDeleteAsync(profileKey);
+    }
+}

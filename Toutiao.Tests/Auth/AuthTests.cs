@@ -1,0 +1,81 @@
+using System.Net;
+using Toutiao.Tests.Infrastructure;
+
+namespace Toutiao.Tests.Auth;
+
+[Collection(ToutiaoCollection.Name)]
+public sealed class AuthTests(ToutiaoFixture fixture)
+{
+    private HttpClient Web => fixture.WebClient;
+
+    [Fact]
+    public async Task A_dev_code_signs_in_and_the_token_personalises_the_feed()
+    {
+        var mobile = "138" + Random.Shared.Next(10_000_000, 99_999_999);
+        var issued = await Web.SendAsync(HttpMethod.Post, $"/dev/sms-codes/{mobile}");
+        Assert.Equal(HttpStatusCode.OK, issued.Status);
+        var code = issued.Data.GetProperty("code").GetString()!;
+
+        var login = await Web.SendAsync(HttpMethod.Post, "/v1_0/authorizations", body: new { mobile, code });
+        Assert.Equal(HttpStatusCode.Created, login.Status);
+        var token = login.Data.GetProperty("token").GetString()!;
+        var refreshToken = login.Data.GetProperty("refresh_token").GetString()!;
+
+        var t1 = Api.Now();
+        var first = await Web.FeedAsync(6, t1, Api.Bearer(token));
+        Assert.Equal(HttpStatusCode.OK, first.Status);
+        var second = await Web.FeedAsync(6, t1 + 1000, Api.Bearer(token));
+        Assert.Equal(t1, second.PreTimestamp());
+
+        // The refresh token is refused on the feed but trades for a new access token.
+        Assert.Equal(HttpStatusCode.Forbidden, (await Web.FeedAsync(6, t1, Api.Bearer(refreshToken))).Status);
+        var refreshed = await Web.SendAsync(HttpMethod.Put, "/v1_0/authorizations", Api.Bearer(refreshToken));
+        Assert.Equal(HttpStatusCode.OK, refreshed.Status);
+        var again = await Web.FeedAsync(6, t1, Api.Bearer(refreshed.Data.GetProperty("token").GetString()!));
+        Assert.Equal(first.ArticleIds(), again.ArticleIds());
+
+        // A second login with the same mobile is the same user.
+        var code2 = (await Web.SendAsync(HttpMethod.Post, $"/dev/sms-codes/{mobile}")).Data.GetProperty("code").GetString()!;
+        var login2 = await Web.SendAsync(HttpMethod.Post, "/v1_0/authorizations", body: new { mobile, code = code2 });
+        var history = await Web.FeedAsync(6, t1, Api.Bearer(login2.Data.GetProperty("token").GetString()!));
+        Assert.Equal(first.ArticleIds(), history.ArticleIds());
+    }
+
+    [Fact]
+    public async Task A_wrong_or_reused_code_is_refused()
+    {
+        var mobile = "137" + Random.Shared.Next(10_000_000, 99_999_999);
+        var code = (await Web.SendAsync(HttpMethod.Post, $"/dev/sms-codes/{mobile}")).Data.GetProperty("code").GetString()!;
+        var wrong = code == "000000" ? "111111" : "000000";
+
+        var refused = await Web.SendAsync(HttpMethod.Post, "/v1_0/authorizations", body: new { mobile, code = wrong });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+
+        // The wrong attempt used the code up: guessing is one try per code.
+        var late = await Web.SendAsync(HttpMethod.Post, "/v1_0/authorizations", body: new { mobile, code });
+        Assert.Equal(HttpStatusCode.BadRequest, late.Status);
+    }
+
+    [Theory]
+    [InlineData("12345", "123456", "mobile")]
+    [InlineData("13800000000", "12ab56", "code")]
+    [InlineData(null, "123456", "mobile")]
+    public async Task Malformed_logins_are_a_400_naming_the_field(string? mobile, string code, string field)
+    {
+        var response = await Web.SendAsync(HttpMethod.Post, "/v1_0/authorizations", body: new { mobile, code });
+        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
+        Assert.Contains(field, response.Message);
+    }
+
+    [Fact]
+    public async Task The_dev_code_endpoint_and_health_endpoints_do_not_exist_in_production()
+    {
+        var port = LocalServer.FreePort();
+        await using var production = fixture.StartWeb(port, fixture.RecoAddress, "Production");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(HttpMethod.Post, "/dev/sms-codes/13800000000")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(HttpMethod.Get, "/health")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await client.FeedAsync(1, Api.Now())).Status);
+    }
+}

@@ -1,0 +1,219 @@
+extern alias reco;
+
+using System.Net;
+using System.Text.Json;
+using MySqlConnector;
+using Toutiao.Tests.Infrastructure;
+using Toutiao.Web.Auth;
+using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;
+
+namespace Toutiao.Tests.Feed;
+
+[Collection(ToutiaoCollection.Name)]
+public sealed class FeedTests(ToutiaoFixture fixture)
+{
+    private HttpClient Web => fixture.WebClient;
+
+    [Fact]
+    public async Task Fresh_page_then_history_page_then_end_of_history()
+    {
+        var reader = Api.NewAnonymousReader();
+        var t1 = Api.Now();
+        var first = await Web.FeedAsync(3, t1, reader);
+        Assert.Equal(HttpStatusCode.OK, first.Status);
+        Assert.Equal("OK", first.Message);
+        Assert.Equal(10, first.ArticleIds().Count);
+        Assert.Equal(0, first.PreTimestamp());
+
+        var t2 = t1 + 60_000;
+        var second = await Web.FeedAsync(3, t2, reader);
+        Assert.Equal(10, second.ArticleIds().Count);
+        Assert.Equal(t1, second.PreTimestamp());
+        Assert.Empty(first.ArticleIds().Intersect(second.ArticleIds()));
+
+        // The app follows pre_timestamp back through history.
+        var history = await Web.FeedAsync(3, second.PreTimestamp(), reader);
+        Assert.Equal(first.ArticleIds(), history.ArticleIds());
+        Assert.Equal(0, history.PreTimestamp());
+
+        // Any time between two pages gives the older one; the newest page is there again at its own time.
+        Assert.Equal(first.ArticleIds(), (await Web.FeedAsync(3, t2 - 1, reader)).ArticleIds());
+        var again = await Web.FeedAsync(3, t2, reader);
+        Assert.Equal(second.ArticleIds(), again.ArticleIds());
+        Assert.Equal(t1, again.PreTimestamp());
+
+        // Before the first page: the end of history.
+        var end = await Web.FeedAsync(3, t1 - 1, reader);
+        Assert.Equal(HttpStatusCode.OK, end.Status);
+        Assert.Empty(end.ArticleIds());
+        Assert.Equal(0, end.PreTimestamp());
+    }
+
+    [Fact]
+    public async Task No_article_is_served_twice_across_fresh_pages()
+    {
+        var reader = Api.NewAnonymousReader();
+        var time = Api.Now();
+        var served = new List<long>();
+        for (var page = 0; page < 6; page++)
+        {
+            served.AddRange((await Web.FeedAsync(5, time += 1000, reader)).ArticleIds());
+        }
+
+        Assert.Equal(60, served.Count);
+        Assert.Equal(served.Count, served.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Articles_served_in_the_recommended_channel_are_not_served_again_in_their_own_channel()
+    {
+        // Two readers in the same A/B bucket rank alike; only their history differs.
+        var (reader, control) = TwoReadersInOneBucket();
+        var time = Api.Now();
+        var recommended = new HashSet<long>();
+        for (var page = 0; page < 10; page++)
+        {
+            recommended.UnionWith((await Web.FeedAsync(0, time += 1000, reader)).ArticleIds());
+        }
+
+        // Which channel shares articles with what the reader saw in channel 0, for a reader without history?
+        var channel = await MostCommonChannelAsync(recommended);
+        var controlPage = await Web.FeedAsync(channel, time + 1000, control);
+        Assert.NotEmpty(controlPage.ArticleIds().Intersect(recommended));
+
+        var readerPage = await Web.FeedAsync(channel, time + 1000, reader);
+        Assert.Equal(10, readerPage.ArticleIds().Count);
+        Assert.Empty(readerPage.ArticleIds().Intersect(recommended));
+    }
+
+    [Fact]
+    public async Task Anonymous_feed_is_not_personalised_and_not_remembered()
+    {
+        var time = Api.Now();
+        var first = await Web.FeedAsync(0, time);
+        var second = await Web.FeedAsync(0, time + 1000);
+        Assert.Equal(HttpStatusCode.OK, first.Status);
+        Assert.Equal(10, first.ArticleIds().Count);
+        Assert.Equal(first.ArticleIds(), second.ArticleIds());
+        Assert.Equal(0, second.PreTimestamp());
+
+        var click = JsonDocument.Parse(first.Data.GetProperty("results")[0].GetProperty("trace").GetProperty("click").GetString()!).RootElement;
+        Assert.Equal("", click.GetProperty("userId").GetString());
+    }
+
+    [Fact]
+    public async Task With_top_puts_the_pinned_articles_first_without_trace()
+    {
+        var response = await Web.FeedAsync(1, Api.Now(), Api.NewAnonymousReader(), withTop: true);
+        var results = response.Data.GetProperty("results").EnumerateArray().ToList();
+
+        var pinned = await PinnedOfChannelAsync(1);
+        Assert.Equal(3, pinned.Count);
+        Assert.Equal(13, results.Count);
+        Assert.Equal(pinned.Order(), results.Take(3).Select(r => r.GetProperty("art_id").GetInt64()).Order());
+        Assert.All(results.Take(3), r =>
+        {
+            Assert.Equal(1, r.GetProperty("is_top").GetInt32());
+            Assert.False(r.TryGetProperty("trace", out _));
+        });
+        Assert.All(results.Skip(3), r =>
+        {
+            Assert.Equal(0, r.GetProperty("is_top").GetInt32());
+            Assert.True(r.TryGetProperty("trace", out _));
+        });
+
+        var withoutTop = await Web.FeedAsync(1, Api.Now(), Api.NewAnonymousReader());
+        Assert.All(withoutTop.Data.GetProperty("results").EnumerateArray(), r => Assert.Equal(0, r.GetProperty("is_top").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Feed_items_have_the_toutiao_shape_and_the_stored_values()
+    {
+        var token = fixture.WebService<TokenService>().Create(42, refresh: false);
+        var response = await Web.FeedAsync(7, Api.Now(), Api.Bearer(token));
+        Assert.Equal(["message", "data"], response.Body.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["pre_timestamp", "results"], response.Data.EnumerateObject().Select(p => p.Name));
+
+        var item = response.Data.GetProperty("results")[0];
+        Assert.Equal(
+            ["art_id", "title", "aut_id", "aut_name", "comm_count", "like_count", "collect_count", "pubdate", "cover", "is_top", "trace"],
+            item.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["type", "images"], item.GetProperty("cover").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["click", "collect", "share", "read"], item.GetProperty("trace").EnumerateObject().Select(p => p.Name));
+
+        var id = item.GetProperty("art_id").GetInt64();
+        await using var command = fixture.MySql.CreateCommand(
+            """
+            SELECT a.title, a.user_id, u.user_name, s.comment_count, s.like_count, s.collect_count, a.create_time,
+                   JSON_EXTRACT(a.cover, '$.type'), JSON_LENGTH(a.cover, '$.images'), a.channel_id
+            FROM news_article_basic a JOIN user_basic u ON u.user_id = a.user_id
+            JOIN news_article_statistic s ON s.article_id = a.article_id WHERE a.article_id = @id
+            """);
+        command.Parameters.Add(new MySqlParameter("@id", id));
+        await using var row = await command.ExecuteReaderAsync();
+        Assert.True(await row.ReadAsync());
+        Assert.Equal(7, row.GetInt32(9));
+        Assert.Equal(row.GetString(0), item.GetProperty("title").GetString());
+        Assert.Equal(row.GetInt64(1), item.GetProperty("aut_id").GetInt64());
+        Assert.Equal(row.GetString(2), item.GetProperty("aut_name").GetString());
+        Assert.Equal(row.GetInt64(3), item.GetProperty("comm_count").GetInt64());
+        Assert.Equal(row.GetInt64(4), item.GetProperty("like_count").GetInt64());
+        Assert.Equal(row.GetInt64(5), item.GetProperty("collect_count").GetInt64());
+        Assert.Equal(row.GetDateTime(6), item.GetProperty("pubdate").GetDateTime());
+        Assert.Equal(int.Parse(row.GetString(7)), item.GetProperty("cover").GetProperty("type").GetInt32());
+        Assert.Equal(row.GetInt32(8), item.GetProperty("cover").GetProperty("images").GetArrayLength());
+
+        var click = JsonDocument.Parse(item.GetProperty("trace").GetProperty("click").GetString()!).RootElement;
+        Assert.Equal(["action", "userId", "articleId", "algorithmCombine"], click.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("click", click.GetProperty("action").GetString());
+        Assert.Equal("42", click.GetProperty("userId").GetString());
+        Assert.Equal(id.ToString(), click.GetProperty("articleId").GetString());
+        Assert.Equal(AlgorithmBucket.For("42"), click.GetProperty("algorithmCombine").GetString());
+    }
+
+    [Fact]
+    public async Task Counts_come_from_the_redis_counters()
+    {
+        var response = await Web.FeedAsync(9, Api.Now(), Api.NewAnonymousReader());
+        var item = response.Data.GetProperty("results")[0];
+        var id = item.GetProperty("art_id").GetInt64();
+
+        await fixture.Redis.GetDatabase().SortedSetIncrementAsync("count:art:liking", id, 7);
+        var detail = await Web.SendAsync(HttpMethod.Get, $"/v1_0/articles/{id}");
+        Assert.Equal(item.GetProperty("like_count").GetInt64() + 7, detail.Data.GetProperty("like_count").GetInt64());
+    }
+
+    private async Task<int> MostCommonChannelAsync(IEnumerable<long> articleIds)
+    {
+        await using var command = fixture.MySql.CreateCommand(
+            $"SELECT channel_id FROM news_article_basic WHERE article_id IN ({string.Join(',', articleIds)}) GROUP BY channel_id ORDER BY COUNT(*) DESC, channel_id LIMIT 1");
+        return Convert.ToInt32(await command.ExecuteScalarAsync());
+    }
+
+    private async Task<List<long>> PinnedOfChannelAsync(int channel)
+    {
+        await using var command = fixture.MySql.CreateCommand($"SELECT article_id FROM news_article_basic WHERE is_top = 1 AND channel_id = {channel}");
+        await using var reader = await command.ExecuteReaderAsync();
+        var ids = new List<long>();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+
+        return ids;
+    }
+
+    private static (string Reader, string Control) TwoReadersInOneBucket()
+    {
+        string NewId() => "t" + Guid.NewGuid().ToString("N");
+        var reader = NewId();
+        string control;
+        do
+        {
+            control = NewId();
+        }
+        while (AlgorithmBucket.For("anony:" + control) != AlgorithmBucket.For("anony:" + reader));
+
+        return ("Anony " + reader, "Anony " + control);
+    }
+}

@@ -1,0 +1,52 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Toutiao.Web.Auth;
+
+namespace Toutiao.Tests.Infrastructure;
+
+public sealed record ApiResponse(HttpStatusCode Status, JsonElement Body)
+{
+    public JsonElement Data => Body.GetProperty("data");
+
+    public string Message => Body.GetProperty("message").GetString()!;
+}
+
+/// <summary>Calls the Web API over real HTTP and reads the Toutiao envelope.</summary>
+public static class Api
+{
+    public static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    public static Task<ApiResponse> FeedAsync(this HttpClient client, int channelId, long timestamp, string? authorization = null, bool withTop = false)
+        => client.SendAsync(HttpMethod.Get, $"/v1_1/articles?channel_id={channelId}&timestamp={timestamp}{(withTop ? "&with_top=true" : "")}", authorization);
+
+    public static async Task<ApiResponse> SendAsync(this HttpClient client, HttpMethod method, string path, string? authorization = null, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        var json = string.IsNullOrEmpty(text) ? default : JsonDocument.Parse(text).RootElement.Clone();
+        return new ApiResponse(response.StatusCode, json);
+    }
+
+    public static IReadOnlyList<long> ArticleIds(this ApiResponse response)
+        => response.Data.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("art_id").GetInt64()).ToList();
+
+    public static long PreTimestamp(this ApiResponse response) => response.Data.GetProperty("pre_timestamp").GetInt64();
+
+    /// <summary>A unique remembered anonymous reader, so tests do not share feed history.</summary>
+    public static string NewAnonymousReader() => "Anony t" + Guid.NewGuid().ToString("N");
+
+    public static string Bearer(string token) => "Bearer " + token;
+}

@@ -1,0 +1,41 @@
+using System.Diagnostics;
+
+namespace Toutiao.Tests.Infrastructure;
+
+/// <summary>
+/// Counts the SQL commands MySqlConnector executes in this process while it lives, through
+/// MySqlConnector's own activity source: independent of the code under test.
+/// </summary>
+public sealed class MySqlCommandCounter : IDisposable
+{
+    private readonly ActivityListener _listener;
+    private readonly List<string> _statements = [];
+
+    public MySqlCommandCounter()
+    {
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "MySqlConnector",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = activity =>
+            {
+                if (activity.OperationName.Contains("Execute", StringComparison.OrdinalIgnoreCase)
+                    || activity.GetTagItem("db.query.text") is not null || activity.GetTagItem("db.statement") is not null)
+                {
+                    lock (_statements)
+                    {
+                        _statements.Add((activity.GetTagItem("db.query.text") ?? activity.GetTagItem("db.statement") ?? activity.DisplayName).ToString()!);
+                    }
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(_listener);
+    }
+
+    public IReadOnlyList<string> Statements
+    {
+        get { lock (_statements) { return _statements.ToList(); } }
+    }
+
+    public void Dispose() => _listener.Dispose();
+}

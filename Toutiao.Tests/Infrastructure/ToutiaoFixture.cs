@@ -1,0 +1,171 @@
+extern alias reco;
+
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using MySqlConnector;
+using StackExchange.Redis;
+using Toutiao.Web.Database;
+using Toutiao.Web.Feed;
+
+namespace Toutiao.Tests.Infrastructure;
+
+/// <summary>
+/// The whole system for the integration and end-to-end tests, started once: real redis-server
+/// and mariadbd (seeded by the real initializer), Reco on a real h2c port and Web on a real HTTP
+/// port. Everything is stopped and deleted when the tests end, also when a start fails half way.
+/// </summary>
+public sealed class ToutiaoFixture : IAsyncLifetime
+{
+    public const string JwtSecret = "integration-tests-secret-0123456789-abcdefghij";
+
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    public StorageServers Storage { get; private set; } = null!;
+
+    public WebApplicationFactory<reco::Toutiao.Reco.Recommend.UserRecommendService> Reco { get; private set; } = null!;
+
+    public WebApplicationFactory<FeedService> Web { get; private set; } = null!;
+
+    public Uri RecoAddress { get; private set; } = null!;
+
+    public HttpClient WebClient { get; private set; } = null!;
+
+    /// <summary>The tests' own Redis connection, for looking at and changing keys.</summary>
+    public IConnectionMultiplexer Redis { get; private set; } = null!;
+
+    public MySqlDataSource MySql { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        try
+        {
+            Storage = await StorageServers.StartAsync("toutiao");
+            _owned.Add(Storage);
+            await ToutiaoDatabaseInitializer.InitializeAsync(Storage.MySqlConnectionString);
+
+            Redis = await ConnectionMultiplexer.ConnectAsync(Storage.RedisConnectionString);
+            MySql = new MySqlDataSource(Storage.MySqlConnectionString);
+
+            var recoPort = LocalServer.FreePort();
+            RecoAddress = new Uri($"http://127.0.0.1:{recoPort}");
+            Reco = StartReco(recoPort, Storage.RedisConnectionString, Storage.MySqlConnectionString);
+
+            var webPort = LocalServer.FreePort();
+            Web = StartWeb(webPort, RecoAddress, "Development");
+            WebClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{webPort}") };
+
+            await WaitUntilHealthyAsync(WebClient, TimeSpan.FromSeconds(60));
+            using var recoHealth = GrpcReady.CreateHttp2Client(RecoAddress);
+            await WaitUntilHealthyAsync(recoHealth, TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Settings every host under test shares: long background intervals keep the counts in tests exact.</summary>
+    public Dictionary<string, string?> CommonSettings(string redis, string mysql) => new()
+    {
+        ["ConnectionStrings:redis"] = redis,
+        ["ConnectionStrings:toutiao"] = mysql,
+        ["Recommendation:RefreshInterval"] = "01:00:00",
+        ["ArticleCache:WarmInterval"] = "01:00:00",
+        ["Jwt:Secret"] = JwtSecret,
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    public WebApplicationFactory<reco::Toutiao.Reco.Recommend.UserRecommendService> StartReco(int port, string redis, string mysql)
+    {
+        var factory = new WebApplicationFactory<reco::Toutiao.Reco.Recommend.UserRecommendService>()
+            .WithWebHostBuilder(builder =>
+            {
+                builder.UseEnvironment("Development");
+                builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(CommonSettings(redis, mysql)));
+            });
+        return Own(Started(factory, port));
+    }
+
+    public WebApplicationFactory<FeedService> StartWeb(int port, Uri recoAddress, string environment)
+    {
+        var factory = new WebApplicationFactory<FeedService>()
+            .WithWebHostBuilder(builder =>
+            {
+                builder.UseEnvironment(environment);
+                builder.ConfigureAppConfiguration((_, config) =>
+                {
+                    var settings = CommonSettings(Storage.RedisConnectionString, Storage.MySqlConnectionString);
+                    settings["services:reco:http:0"] = recoAddress.ToString();
+                    config.AddInMemoryCollection(settings);
+                });
+            });
+        return Own(Started(factory, port));
+    }
+
+    public T WebService<T>() where T : notnull => Web.Services.GetRequiredService<T>();
+
+    private static WebApplicationFactory<T> Started<T>(WebApplicationFactory<T> factory, int port) where T : class
+    {
+        factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        factory.StartServer();
+        return factory;
+    }
+
+    private T Own<T>(T disposable) where T : IAsyncDisposable
+    {
+        _owned.Add(disposable);
+        return disposable;
+    }
+
+    private static async Task WaitUntilHealthyAsync(HttpClient client, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await client.GetAsync("/health");
+                last = await response.Content.ReadAsStringAsync();
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException ex)
+            {
+                last = ex.Message;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"{client.BaseAddress} did not become healthy: {last}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        WebClient?.Dispose();
+        Redis?.Dispose();
+        if (MySql is not null)
+        {
+            await MySql.DisposeAsync();
+        }
+
+        // Hosts first, servers last.
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ToutiaoCollection : ICollectionFixture<ToutiaoFixture>
+{
+    public const string Name = "Toutiao system";
+}

@@ -1,0 +1,110 @@
+extern alias reco;
+
+using System.Diagnostics;
+using System.Text.Json;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Toutiao.Tests.Infrastructure;
+using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;
+
+namespace Toutiao.Tests.Reco;
+
+/// <summary>Reco called directly by a client compiled from the original system's reco.proto.</summary>
+[Collection(ToutiaoCollection.Name)]
+public sealed class RecoContractTests(ToutiaoFixture fixture)
+{
+    private UserRecommend.UserRecommendClient Client() => new(GrpcChannel.ForAddress(fixture.RecoAddress));
+
+    [Fact]
+    public async Task A_fresh_page_has_exposure_and_tracks_in_the_original_shape()
+    {
+        var user = "u" + Guid.NewGuid().ToString("N");
+        var response = await Client().user_recommendAsync(new UserRequest { UserId = user, ChannelId = 2, ArticleNum = 5, TimeStamp = Api.Now() });
+
+        Assert.Equal(5, response.Recommends.Count);
+        Assert.Equal(0, response.TimeStamp);
+        var ids = response.Recommends.Select(a => a.ArticleId).ToList();
+        var exposure = JsonDocument.Parse(response.Exposure).RootElement;
+        Assert.Equal("exposure", exposure.GetProperty("action").GetString());
+        Assert.Equal(user, exposure.GetProperty("userId").GetString());
+        Assert.Equal("[" + string.Join(", ", ids) + "]", exposure.GetProperty("articleId").GetString());
+        Assert.Equal(AlgorithmBucket.For(user), exposure.GetProperty("algorithmCombine").GetString());
+
+        foreach (var article in response.Recommends)
+        {
+            foreach (var (action, json) in new[] { ("click", article.Track.Click), ("collect", article.Track.Collect), ("share", article.Track.Share), ("read", article.Track.Read) })
+            {
+                var track = JsonDocument.Parse(json).RootElement;
+                Assert.Equal(action, track.GetProperty("action").GetString());
+                Assert.Equal(user, track.GetProperty("userId").GetString());
+                Assert.Equal(article.ArticleId.ToString(), track.GetProperty("articleId").GetString());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_history_page_has_no_exposure_and_points_to_the_next_older_page()
+    {
+        var client = Client();
+        var user = "u" + Guid.NewGuid().ToString("N");
+        var t1 = Api.Now();
+        var first = await client.user_recommendAsync(new UserRequest { UserId = user, ChannelId = 0, ArticleNum = 3, TimeStamp = t1 });
+        var second = await client.user_recommendAsync(new UserRequest { UserId = user, ChannelId = 0, ArticleNum = 3, TimeStamp = t1 + 10 });
+        Assert.Equal(t1, second.TimeStamp);
+
+        var history = await client.user_recommendAsync(new UserRequest { UserId = user, ChannelId = 0, ArticleNum = 3, TimeStamp = t1 + 5 });
+        Assert.Equal("", history.Exposure);
+        Assert.Equal(first.Recommends.Select(a => a.ArticleId), history.Recommends.Select(a => a.ArticleId));
+        Assert.Equal(0, history.TimeStamp);
+    }
+
+    [Theory]
+    [InlineData("1", "Algo-1")]  // md5 c4ca...
+    [InlineData("", "Algo-1")]   // md5 d41d...: d is the last digit of Algo-1
+    [InlineData("10", "Algo-1")] // md5 d3d9...
+    [InlineData("3", "Algo-2")]  // md5 eccb...
+    [InlineData("5", "Algo-2")]  // md5 e4da...
+    public void The_ab_bucket_is_the_first_hex_digit_of_md5(string userId, string bucket)
+        => Assert.Equal(bucket, AlgorithmBucket.For(userId));
+
+    [Theory]
+    [InlineData(2, 0, "article_num")]
+    [InlineData(2, 51, "article_num")]
+    [InlineData(-1, 5, "channel_id")]
+    [InlineData(999, 5, "channel_id")]
+    public async Task Invalid_requests_are_invalid_argument_naming_the_field(int channel, int articleNum, string field)
+    {
+        var call = Client().user_recommendAsync(new UserRequest { UserId = "x", ChannelId = channel, ArticleNum = articleNum, TimeStamp = Api.Now() });
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains(field, error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task A_negative_timestamp_is_invalid_argument()
+    {
+        var call = Client().user_recommendAsync(new UserRequest { UserId = "x", ChannelId = 1, ArticleNum = 5, TimeStamp = -1 });
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("time_stamp", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Storage_down_is_unavailable_quickly()
+    {
+        var port = LocalServer.FreePort();
+        var deadRedis = $"127.0.0.1:{LocalServer.FreePort()}";
+        var deadMySql = $"Server=127.0.0.1;Port={LocalServer.FreePort()};User ID=root;Password=x;Database=toutiao";
+        await using var host = fixture.StartReco(port, deadRedis, deadMySql);
+        var client = new UserRecommend.UserRecommendClient(GrpcChannel.ForAddress($"http://127.0.0.1:{port}"));
+
+        foreach (var channel in new[] { 0, 3 })
+        {
+            var stopwatch = Stopwatch.StartNew();
+            var call = client.user_recommendAsync(new UserRequest { UserId = "x", ChannelId = channel, ArticleNum = 5, TimeStamp = Api.Now() });
+            var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+            Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"took {stopwatch.Elapsed}");
+        }
+    }
+}

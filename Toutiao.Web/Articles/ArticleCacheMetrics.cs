@@ -1,0 +1,29 @@
+using System.Diagnostics.Metrics;
+
+namespace Toutiao.Web.Articles;
+
+/// <summary>Counters ops chart for the article cache: lookups by outcome and MySQL fallbacks.</summary>
+public sealed class ArticleCacheMetrics
+{
+    public const string MeterName = "Toutiao.Web.ArticleCache";
+
+    private readonly Counter<long> _lookups;
+    private readonly Counter<long> _mysqlFallbacks;
+
+    public ArticleCacheMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _lookups = meter.CreateCounter<long>("toutiao.cache.lookups", "{lookup}", "Cache lookups by cache and outcome (hit, not_found, miss).");
+        _mysqlFallbacks = meter.CreateCounter<long>("toutiao.cache.mysql_fallbacks", "{query}", "MySQL queries made to fill cache misses.");
+    }
+
+    public void Lookups(string cache, string outcome, int count)
+    {
+        if (count > 0)
+        {
+            _lookups.Add(count, new KeyValuePair<string, object?>("cache", cache), new KeyValuePair<string, object?>("outcome", outcome));
+        }
+    }
+
+    public void MySqlFallback() => _mysqlFallbacks.Add(1);
+}

@@ -1,0 +1,110 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Toutiao.ServiceDefaults.Clients;
+
+namespace Toutiao.Web.Articles;
+
+public sealed class ArticleCacheOptions
+{
+    public const string SectionName = "ArticleCache";
+
+    /// <summary>How often pinned articles are reloaded from MySQL (and missing counters restored).</summary>
+    public TimeSpan WarmInterval { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>
+/// Fills what the article cache cannot fill on a miss: the <c>count:art:*</c> sorted sets
+/// (loaded from <c>news_article_statistic</c> only when absent, because once there Redis holds the
+/// live counts) and each channel's pinned set <c>ch:{id}:art:top</c> (reloaded every interval,
+/// pins are editorial data in MySQL). Reports ready through the <c>article-cache</c> health check.
+/// </summary>
+public sealed partial class ArticleCacheWarmer(
+    IConnectionMultiplexer redis,
+    ArticleRepository repository,
+    IOptions<ArticleCacheOptions> options,
+    ILogger<ArticleCacheWarmer> logger) : BackgroundService, IHealthCheck
+{
+    private volatile bool _warm;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var delay = options.Value.WarmInterval;
+            try
+            {
+                await WarmAsync(stoppingToken);
+                _warm = true;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Storage may come up after us; try again soon.
+                LogWarmFailed(ex);
+                delay = TimeSpan.FromSeconds(5);
+            }
+
+            try
+            {
+                await Task.Delay(delay, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    public async Task WarmAsync(CancellationToken cancellationToken)
+    {
+        var db = redis.GetDatabase();
+        var batch = db.CreateBatch();
+        var writes = new List<Task>();
+
+        if (!await db.KeyExistsAsync(ArticleCacheKeys.ReadCounts))
+        {
+            var entries = ArticleCacheKeys.AllCounts.ToDictionary(key => key, _ => new List<SortedSetEntry>());
+            await foreach (var (id, counts) in repository.ReadStatisticsAsync(cancellationToken))
+            {
+                entries[ArticleCacheKeys.CommentCounts].Add(new SortedSetEntry(id, counts.CommCount));
+                entries[ArticleCacheKeys.LikeCounts].Add(new SortedSetEntry(id, counts.LikeCount));
+                entries[ArticleCacheKeys.CollectCounts].Add(new SortedSetEntry(id, counts.CollectCount));
+                entries[ArticleCacheKeys.ReadCounts].Add(new SortedSetEntry(id, counts.ReadCount));
+            }
+
+            // The reading set is the "loaded" flag, so it is renamed into place last.
+            foreach (var key in ArticleCacheKeys.AllCounts.Order(Comparer<string>.Create((a, b) =>
+                         (a == ArticleCacheKeys.ReadCounts).CompareTo(b == ArticleCacheKeys.ReadCounts))))
+            {
+                writes.AddRange(batch.QueueSortedSetReplace(key, entries[key]));
+            }
+
+            LogCountsLoaded(entries[ArticleCacheKeys.ReadCounts].Count);
+        }
+
+        var pinned = await repository.ReadPinnedAsync(cancellationToken);
+        foreach (var channel in pinned)
+        {
+            writes.AddRange(batch.QueueSortedSetReplace(ArticleCacheKeys.Top(channel.Key),
+                channel.Select(p => new SortedSetEntry(p.ArticleId, p.Order)).ToList()));
+        }
+
+        batch.Execute();
+        await Task.WhenAll(writes);
+    }
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        => Task.FromResult(_warm
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy("Article counters and pinned articles are not loaded yet."));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded counters of {ArticleCount} articles into Redis")]
+    private partial void LogCountsLoaded(int articleCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Warming the article cache failed; retrying in 5 s")]
+    private partial void LogWarmFailed(Exception exception);
+}

@@ -1,0 +1,50 @@
+using Toutiao.Web.Channels;
+using Toutiao.Web.Http;
+
+namespace Toutiao.Web.Articles;
+
+public static class ArticleEndpoints
+{
+    public const int MaxPerPage = 50;
+    public const int MaxPage = 100_000;
+
+    public sealed record ArticleList(long Page, long PerPage, long TotalCount, IReadOnlyList<ArticleItem> Results);
+
+    public sealed record ArticleDetail(
+        long ArtId, string Title, DateTime Pubdate, int ChannelId, long AutId, string AutName, string? AutPhoto,
+        ArticleCover Cover, long CommCount, long LikeCount, long CollectCount, long ReadCount, string Content);
+
+    public static IEndpointRouteBuilder MapArticleEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1_0/articles", ListAsync);
+        app.MapGet("/v1_0/articles/{article_id}", DetailAsync);
+        return app;
+    }
+
+    /// <summary>The plain paged list of a channel's approved articles, newest first.</summary>
+    private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<ApiEnvelope<ArticleList>>> ListAsync(
+        string? channel_id, string? page, string? per_page,
+        ChannelCatalog channels, ArticleRepository repository, ArticleInfoCache cache, CancellationToken cancellationToken)
+    {
+        var channelId = await channels.RequireChannelAsync(channel_id, cancellationToken);
+        var pageNumber = (int)RequestParameters.OptionalInt64(page, "page", 1, MaxPage, 1);
+        var perPage = (int)RequestParameters.OptionalInt64(per_page, "per_page", 1, MaxPerPage, 10);
+
+        var (total, ids) = await repository.ListApprovedAsync(channelId, pageNumber, perPage, cancellationToken);
+        var cards = await cache.GetPageAsync(ids, null, cancellationToken);
+        var results = cards.Articles.Select(card => ArticleItem.From(card)).ToList();
+        return TypedResults.Ok(ApiEnvelope.Ok(new ArticleList(pageNumber, perPage, total, results)));
+    }
+
+    private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<ApiEnvelope<ArticleDetail>>> DetailAsync(
+        string article_id, ArticleRepository repository, ArticleInfoCache cache, CancellationToken cancellationToken)
+    {
+        var articleId = RequestParameters.RequiredInt64(article_id, "article_id", 1, long.MaxValue);
+        var card = await cache.GetAsync(articleId, cancellationToken) ?? throw ApiException.NotFound("Article not found.");
+        var content = await repository.GetContentAsync(articleId, cancellationToken) ?? "";
+        var info = card.Info;
+        return TypedResults.Ok(ApiEnvelope.Ok(new ArticleDetail(
+            info.ArtId, info.Title, info.Pubdate, info.ChannelId, info.AutId, card.Author?.Name ?? "", card.Author?.Photo,
+            info.Cover, card.Counts.CommCount, card.Counts.LikeCount, card.Counts.CollectCount, card.Counts.ReadCount, content)));
+    }
+}

@@ -1,0 +1,269 @@
+using System.Globalization;
+using System.Text.Json;
+using StackExchange.Redis;
+
+namespace Toutiao.Web.Articles;
+
+/// <summary>A page of cards: the channel's pinned articles (when asked for) and the requested ones, in order.</summary>
+public sealed record CachedPage(IReadOnlyList<ArticleCard> Pinned, IReadOnlyList<ArticleCard> Articles);
+
+/// <summary>
+/// Cache-aside for article cards. A page costs one Redis round trip whatever its size: a Lua
+/// script reads the pinned ids, every <c>art:{id}:info</c>, the four <c>count:art:*</c> scores
+/// and the authors' <c>user:{id}:profile</c> at once (authors are only known after the infos
+/// are read, which a plain pipeline cannot do). Misses cost one MySQL round trip and one write-back
+/// pipeline. Ids that do not exist are cached as a not-found marker.
+/// </summary>
+public sealed partial class ArticleInfoCache(
+    IConnectionMultiplexer redis,
+    ArticleRepository repository,
+    ArticleCacheMetrics metrics,
+    ILogger<ArticleInfoCache> logger)
+{
+    public static readonly TimeSpan InfoTtl = TimeSpan.FromSeconds(1800);
+    public static readonly TimeSpan InfoTtlJitter = TimeSpan.FromSeconds(600);
+    public static readonly TimeSpan NotFoundTtl = TimeSpan.FromSeconds(300);
+    public static readonly TimeSpan NotFoundTtlJitter = TimeSpan.FromSeconds(60);
+
+    // ARGV[1] = pinned set key or "", ARGV[2..] = article ids.
+    // Returns { pinnedCount, ids, infos, comments, likes, collects, reads, profileKeys, profiles }.
+    private static readonly LuaScript PageScript = LuaScript.Prepare(
+        """
+        local ids = {}
+        if ARGV[1] ~= '' then ids = redis.call('ZREVRANGE', ARGV[1], 0, -1) end
+        local pinned = #ids
+        for i = 2, #ARGV do ids[#ids + 1] = ARGV[i] end
+        if #ids == 0 then return { 0, {}, {}, {}, {}, {}, {}, {}, {} } end
+        local infoKeys = {}
+        for i, id in ipairs(ids) do infoKeys[i] = 'art:' .. id .. ':info' end
+        local infos = redis.call('MGET', unpack(infoKeys))
+        local comments = redis.call('ZMSCORE', 'count:art:comm', unpack(ids))
+        local likes = redis.call('ZMSCORE', 'count:art:liking', unpack(ids))
+        local collects = redis.call('ZMSCORE', 'count:art:collecting', unpack(ids))
+        local reads = redis.call('ZMSCORE', 'count:art:reading', unpack(ids))
+        local profileKeys, seen = {}, {}
+        for i = 1, #ids do
+          local info = infos[i]
+          if info and info ~= '-1' then
+            local ok, decoded = pcall(cjson.decode, info)
+            if ok and type(decoded) == 'table' and type(decoded.aut_id) == 'number' then
+              local key = 'user:' .. string.format('%.0f', decoded.aut_id) .. ':profile'
+              if not seen[key] then seen[key] = true; profileKeys[#profileKeys + 1] = key end
+            end
+          end
+        end
+        local profiles = {}
+        if #profileKeys > 0 then profiles = redis.call('MGET', unpack(profileKeys)) end
+        return { pinned, ids, infos, comments, likes, collects, reads, profileKeys, profiles }
+        """);
+
+    private readonly InFlightLoads<long, ArticleInfo> _articleLoads = new();
+    private readonly InFlightLoads<long, AuthorProfile> _authorLoads = new();
+
+    public async Task<CachedPage> GetPageAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel, CancellationToken cancellationToken)
+    {
+        var arguments = new RedisValue[articleIds.Count + 1];
+        arguments[0] = pinnedOfChannel is { } channel ? ArticleCacheKeys.Top(channel) : "";
+        for (var i = 0; i < articleIds.Count; i++)
+        {
+            arguments[i + 1] = articleIds[i];
+        }
+
+        var reply = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(PageScript.ExecutableScript, [], arguments))!;
+        var pinnedCount = (int)reply[0];
+        var ids = ((RedisValue[])reply[1]!).Select(v => (long)v).ToArray();
+        var infos = (RedisValue[])reply[2]!;
+        var counts = Enumerable.Range(3, 4).Select(i => (RedisValue[])reply[i]!).ToArray();
+        var profileKeys = (RedisValue[])reply[7]!;
+        var profiles = (RedisValue[])reply[8]!;
+
+        var articles = new Dictionary<long, ArticleInfo?>();
+        var articleMisses = new List<long>();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var value = infos[i];
+            if (articles.ContainsKey(ids[i]) || articleMisses.Contains(ids[i]))
+            {
+                continue;
+            }
+
+            if (value == ArticleCacheKeys.NotFoundMarker)
+            {
+                articles[ids[i]] = null;
+            }
+            else if (!value.IsNull && TryDeserialize<ArticleInfo>(value) is { } info)
+            {
+                articles[ids[i]] = info;
+            }
+            else
+            {
+                articleMisses.Add(ids[i]);
+            }
+        }
+
+        var authors = new Dictionary<long, AuthorProfile?>();
+        for (var i = 0; i < profileKeys.Length; i++)
+        {
+            var authorId = ParseAuthorId(profileKeys[i]);
+            if (!profiles[i].IsNull)
+            {
+                authors[authorId] = profiles[i] == ArticleCacheKeys.NotFoundMarker ? null : TryDeserialize<AuthorProfile>(profiles[i]);
+            }
+        }
+
+        var authorMisses = articles.Values.OfType<ArticleInfo>().Select(a => a.AutId).Where(id => !authors.ContainsKey(id)).Distinct().ToList();
+        var found = articles.Values.Count(a => a is not null);
+        metrics.Lookups("article", "hit", found);
+        metrics.Lookups("article", "not_found", articles.Count - found);
+        metrics.Lookups("article", "miss", articleMisses.Count);
+        metrics.Lookups("author", "hit", authors.Count);
+        metrics.Lookups("author", "miss", authorMisses.Count);
+
+        if (articleMisses.Count + authorMisses.Count > 0)
+        {
+            await LoadMissesAsync(articleMisses, authorMisses, articles, authors, cancellationToken);
+        }
+
+        ArticleCard? Card(int index)
+        {
+            var id = ids[index];
+            if (articles.GetValueOrDefault(id) is not { } info)
+            {
+                return null;
+            }
+
+            var articleCounts = new ArticleCounts(Count(counts[0][index]), Count(counts[1][index]), Count(counts[2][index]), Count(counts[3][index]));
+            return new ArticleCard(info, authors.GetValueOrDefault(info.AutId), articleCounts);
+        }
+
+        var pinned = Enumerable.Range(0, pinnedCount).Select(Card).OfType<ArticleCard>().ToList();
+        var requested = Enumerable.Range(pinnedCount, ids.Length - pinnedCount).Select(Card).OfType<ArticleCard>().ToList();
+        return new CachedPage(pinned, requested);
+    }
+
+    public async Task<ArticleCard?> GetAsync(long articleId, CancellationToken cancellationToken)
+        => (await GetPageAsync([articleId], null, cancellationToken)).Articles.FirstOrDefault();
+
+    private async Task LoadMissesAsync(
+        List<long> articleMisses,
+        List<long> authorMisses,
+        Dictionary<long, ArticleInfo?> articles,
+        Dictionary<long, AuthorProfile?> authors,
+        CancellationToken cancellationToken)
+    {
+        var articleClaim = _articleLoads.Claim(articleMisses);
+        var authorClaim = _authorLoads.Claim(authorMisses);
+        if (articleClaim.Owned.Count + authorClaim.Owned.Count > 0)
+        {
+            try
+            {
+                metrics.MySqlFallback();
+                var (loadedArticles, loadedAuthors) = await repository.LoadAsync(articleClaim.Owned, authorClaim.Owned, cancellationToken);
+                await WriteBackAsync(articleClaim.Owned, loadedArticles, authorClaim.Owned, loadedAuthors);
+                _articleLoads.Complete(articleClaim.Owned, loadedArticles);
+                _authorLoads.Complete(authorClaim.Owned, loadedAuthors);
+
+                foreach (var id in articleClaim.Owned)
+                {
+                    articles[id] = loadedArticles.GetValueOrDefault(id);
+                }
+
+                foreach (var (id, author) in loadedAuthors)
+                {
+                    authors[id] = author;
+                }
+            }
+            catch (Exception ex)
+            {
+                _articleLoads.Fail(articleClaim.Owned, ex);
+                _authorLoads.Fail(authorClaim.Owned, ex);
+                throw;
+            }
+        }
+
+        foreach (var (id, load) in articleClaim.Awaited)
+        {
+            articles[id] = await load.WaitAsync(cancellationToken);
+        }
+
+        foreach (var (id, load) in authorClaim.Awaited)
+        {
+            authors[id] = await load.WaitAsync(cancellationToken);
+        }
+
+        // Authors of articles that were just loaded come with them; any still unknown were not found.
+        foreach (var info in articles.Values.OfType<ArticleInfo>())
+        {
+            authors.TryAdd(info.AutId, null);
+        }
+    }
+
+    /// <summary>Writes what MySQL returned back to Redis in one pipeline, with jittered TTLs so keys do not expire together.</summary>
+    private async Task WriteBackAsync(
+        IReadOnlyList<long> articleIds,
+        IReadOnlyDictionary<long, ArticleInfo> loadedArticles,
+        IReadOnlyList<long> authorIds,
+        IReadOnlyDictionary<long, AuthorProfile> loadedAuthors)
+    {
+        var batch = redis.GetDatabase().CreateBatch();
+        var writes = new List<Task>();
+        foreach (var id in articleIds)
+        {
+            writes.Add(loadedArticles.TryGetValue(id, out var info)
+                ? batch.StringSetAsync(ArticleCacheKeys.Info(id), JsonSerializer.Serialize(info, ToutiaoJson.Options), Jittered(InfoTtl, InfoTtlJitter))
+                : batch.StringSetAsync(ArticleCacheKeys.Info(id), ArticleCacheKeys.NotFoundMarker, Jittered(NotFoundTtl, NotFoundTtlJitter)));
+        }
+
+        foreach (var (id, author) in loadedAuthors)
+        {
+            writes.Add(batch.StringSetAsync(ArticleCacheKeys.Profile(id), JsonSerializer.Serialize(author, ToutiaoJson.Options), Jittered(InfoTtl, InfoTtlJitter)));
+        }
+
+        foreach (var id in authorIds.Where(id => !loadedAuthors.ContainsKey(id)))
+        {
+            writes.Add(batch.StringSetAsync(ArticleCacheKeys.Profile(id), ArticleCacheKeys.NotFoundMarker, Jittered(NotFoundTtl, NotFoundTtlJitter)));
+        }
+
+        batch.Execute();
+        try
+        {
+            await Task.WhenAll(writes);
+        }
+        catch (RedisException ex)
+        {
+            // The page is already loaded; a failed write-back only costs a later miss.
+            LogWriteBackFailed(ex);
+        }
+    }
+
+    private static TimeSpan Jittered(TimeSpan ttl, TimeSpan jitter)
+        => ttl + TimeSpan.FromSeconds(Random.Shared.Next(0, (int)jitter.TotalSeconds + 1));
+
+    private static long Count(RedisValue score) => score.IsNull ? 0 : (long)(double)score;
+
+    private static long ParseAuthorId(RedisValue key)
+    {
+        var text = (string)key!; // user:{id}:profile
+        return long.Parse(text.AsSpan(5, text.Length - 5 - ":profile".Length), CultureInfo.InvariantCulture);
+    }
+
+    private T? TryDeserialize<T>(RedisValue value) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>((string)value!, ToutiaoJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            // A corrupt entry is treated as a miss and overwritten.
+            LogCorruptEntry(typeof(T).Name, ex);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing loaded articles back to Redis failed")]
+    private partial void LogWriteBackFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Corrupt {EntryType} cache entry ignored")]
+    private partial void LogCorruptEntry(string entryType, Exception exception);
+}

@@ -1,0 +1,176 @@
+using System.Data.Common;
+using System.Text.Json;
+using MySqlConnector;
+
+namespace Toutiao.Web.Articles;
+
+/// <summary>The articles, authors and counters in MySQL: the source of truth behind the caches.</summary>
+public sealed class ArticleRepository(MySqlDataSource database)
+{
+    public const int ApprovedStatus = 2;
+
+    /// <summary>
+    /// Loads approved articles (with their authors) and further authors in one round trip:
+    /// two statements, one command.
+    /// </summary>
+    public async Task<(Dictionary<long, ArticleInfo> Articles, Dictionary<long, AuthorProfile> Authors)> LoadAsync(
+        IReadOnlyCollection<long> articleIds, IReadOnlyCollection<long> authorIds, CancellationToken cancellationToken)
+    {
+        var articles = new Dictionary<long, ArticleInfo>();
+        var authors = new Dictionary<long, AuthorProfile>();
+        if (articleIds.Count == 0 && authorIds.Count == 0)
+        {
+            return (articles, authors);
+        }
+
+        await using var command = database.CreateCommand();
+        var sql = new List<string>();
+        if (articleIds.Count > 0)
+        {
+            sql.Add($"""
+                SELECT a.article_id, a.user_id, a.channel_id, a.title, a.cover, a.create_time, u.user_name, u.profile_photo
+                FROM news_article_basic a LEFT JOIN user_basic u ON u.user_id = a.user_id
+                WHERE a.status = {ApprovedStatus} AND a.article_id IN ({AddParameters(command, "a", articleIds)})
+                """);
+        }
+
+        if (authorIds.Count > 0)
+        {
+            sql.Add($"SELECT user_id, user_name, profile_photo FROM user_basic WHERE user_id IN ({AddParameters(command, "u", authorIds)})");
+        }
+
+        command.CommandText = string.Join(";\n", sql);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (articleIds.Count > 0)
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var info = new ArticleInfo(
+                    reader.GetInt64(0),
+                    reader.GetString(3),
+                    reader.GetInt64(1),
+                    reader.GetInt32(2),
+                    reader.GetDateTime(5),
+                    ParseCover(reader.GetString(4)));
+                articles[info.ArtId] = info;
+                if (!reader.IsDBNull(6))
+                {
+                    authors[info.AutId] = new AuthorProfile(info.AutId, reader.GetString(6), NullableString(reader, 7));
+                }
+            }
+
+            await reader.NextResultAsync(cancellationToken);
+        }
+
+        if (authorIds.Count > 0)
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var author = new AuthorProfile(reader.GetInt64(0), reader.GetString(1), NullableString(reader, 2));
+                authors[author.UserId] = author;
+            }
+        }
+
+        return (articles, authors);
+    }
+
+    /// <summary>One page of a channel's approved articles, newest first (channel 0: every channel), and their total.</summary>
+    public async Task<(long Total, IReadOnlyList<long> Ids)> ListApprovedAsync(int channelId, int page, int perPage, CancellationToken cancellationToken)
+    {
+        var filter = channelId == 0 ? "" : "AND channel_id = @channel";
+        await using var command = database.CreateCommand($"""
+            SELECT COUNT(*) FROM news_article_basic WHERE status = {ApprovedStatus} {filter};
+            SELECT article_id FROM news_article_basic WHERE status = {ApprovedStatus} {filter}
+            ORDER BY create_time DESC, article_id DESC LIMIT @offset, @size
+            """);
+        AddParameter(command, "@channel", channelId);
+        AddParameter(command, "@offset", (long)(page - 1) * perPage);
+        AddParameter(command, "@size", perPage);
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var total = reader.GetInt64(0);
+        await reader.NextResultAsync(cancellationToken);
+        var ids = new List<long>(perPage);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+
+        return (total, ids);
+    }
+
+    public async Task<string?> GetContentAsync(long articleId, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("SELECT content FROM news_article_content WHERE article_id = @id");
+        AddParameter(command, "@id", articleId);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    /// <summary>Every approved article's counters, for warming the <c>count:art:*</c> sets.</summary>
+    public async IAsyncEnumerable<(long ArticleId, ArticleCounts Counts)> ReadStatisticsAsync(
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(
+            "SELECT article_id, comment_count, like_count, collect_count, read_count FROM news_article_statistic");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return (reader.GetInt64(0),
+                new ArticleCounts(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
+        }
+    }
+
+    /// <summary>Pinned approved articles per channel, with their publish time (Unix ms) as the order.</summary>
+    public async Task<ILookup<int, (long ArticleId, double Order)>> ReadPinnedAsync(CancellationToken cancellationToken)
+    {
+        var pinned = new List<(int Channel, long Id, double Order)>();
+        await using var command = database.CreateCommand(
+            $"SELECT channel_id, article_id, create_time FROM news_article_basic WHERE is_top = 1 AND status = {ApprovedStatus}");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var time = new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc));
+            pinned.Add((reader.GetInt32(0), reader.GetInt64(1), time.ToUnixTimeMilliseconds()));
+        }
+
+        return pinned.ToLookup(p => p.Channel, p => (p.Id, p.Order));
+    }
+
+    private static string AddParameters(DbCommand command, string prefix, IEnumerable<long> values)
+    {
+        var names = new List<string>();
+        foreach (var value in values)
+        {
+            var name = $"@{prefix}{names.Count}";
+            AddParameter(command, name, value);
+            names.Add(name);
+        }
+
+        return string.Join(',', names);
+    }
+
+    private static void AddParameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+
+    private static ArticleCover ParseCover(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ArticleCover>(json, ToutiaoJson.Options) ?? new ArticleCover(0, []);
+        }
+        catch (JsonException)
+        {
+            // A broken cover must not hide the article.
+            return new ArticleCover(0, []);
+        }
+    }
+
+    private static string? NullableString(DbDataReader reader, int ordinal)
+        => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}

@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+
+namespace Toutiao.Web.Articles;
+
+/// <summary>
+/// Collapses concurrent loads of the same key: the first caller to claim a key loads it, every
+/// other caller awaits that load. Keeps a burst of misses for one hot article to one MySQL read
+/// per process.
+/// </summary>
+public sealed class InFlightLoads<TKey, TValue> where TKey : notnull where TValue : class
+{
+    private readonly ConcurrentDictionary<TKey, TaskCompletionSource<TValue?>> _loads = new();
+
+    /// <summary>Splits <paramref name="keys"/> into those this caller must load and loads already under way.</summary>
+    public (List<TKey> Owned, List<(TKey Key, Task<TValue?> Load)> Awaited) Claim(IEnumerable<TKey> keys)
+    {
+        var owned = new List<TKey>();
+        var awaited = new List<(TKey, Task<TValue?>)>();
+        foreach (var key in keys.Distinct())
+        {
+            var mine = new TaskCompletionSource<TValue?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var current = _loads.GetOrAdd(key, mine);
+            if (ReferenceEquals(current, mine))
+            {
+                owned.Add(key);
+            }
+            else
+            {
+                awaited.Add((key, current.Task));
+            }
+        }
+
+        return (owned, awaited);
+    }
+
+    /// <summary>Publishes the results of the owned keys (absent = not found) and forgets them.</summary>
+    public void Complete(IEnumerable<TKey> owned, IReadOnlyDictionary<TKey, TValue> results)
+    {
+        foreach (var key in owned)
+        {
+            if (_loads.TryRemove(key, out var load))
+            {
+                load.TrySetResult(results.GetValueOrDefault(key));
+            }
+        }
+    }
+
+    public void Fail(IEnumerable<TKey> owned, Exception exception)
+    {
+        foreach (var key in owned)
+        {
+            if (_loads.TryRemove(key, out var load))
+            {
+                load.TrySetException(exception);
+            }
+        }
+    }
+}

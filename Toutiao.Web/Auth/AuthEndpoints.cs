@@ -1,0 +1,87 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Toutiao.Web.Http;
+
+namespace Toutiao.Web.Auth;
+
+public static partial class AuthEndpoints
+{
+    public sealed record LoginRequest(string? Mobile, string? Code);
+
+    public sealed record Tokens(string Token, string? RefreshToken);
+
+    public sealed record IssuedCode(string Mobile, string Code);
+
+    public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app, IHostEnvironment environment)
+    {
+        app.MapPost("/v1_0/authorizations", LoginAsync);
+        app.MapPut("/v1_0/authorizations", RefreshAsync);
+
+        // No SMS gateway exists here, so in Development the code is handed out by this endpoint.
+        // It is never mapped outside Development.
+        if (environment.IsDevelopment())
+        {
+            app.MapPost("/dev/sms-codes/{mobile}", async (string mobile, SmsCodeStore codes) =>
+                TypedResults.Ok(ApiEnvelope.Ok(new IssuedCode(RequireMobile(mobile), await codes.IssueAsync(RequireMobile(mobile))))));
+        }
+
+        return app;
+    }
+
+    /// <summary>Signs in (and on first use signs up) with a mobile number and its SMS code.</summary>
+    private static async Task<Created<ApiEnvelope<Tokens>>> LoginAsync(
+        LoginRequest? body, SmsCodeStore codes, UserAccounts accounts, TokenService tokens, CancellationToken cancellationToken)
+    {
+        var mobile = RequireMobile(body?.Mobile);
+        var code = body?.Code?.Trim() ?? "";
+        if (!SmsCode().IsMatch(code))
+        {
+            throw ApiException.BadRequest("code must be 6 digits.");
+        }
+
+        if (!await codes.ConsumeAsync(mobile, code))
+        {
+            throw ApiException.BadRequest("Mobile or code is wrong.");
+        }
+
+        var account = await accounts.FindOrCreateAsync(mobile, cancellationToken);
+        if (!account.Enabled)
+        {
+            throw new ApiException(StatusCodes.Status403Forbidden, "User is disabled.");
+        }
+
+        var (token, refreshToken) = tokens.Issue(account.UserId);
+        return TypedResults.Created((string?)null, ApiEnvelope.Ok(new Tokens(token, refreshToken)));
+    }
+
+    /// <summary>Trades a refresh token (in the Authorization header) for a new access token.</summary>
+    private static async Task<Ok<ApiEnvelope<Tokens>>> RefreshAsync(HttpContext http, TokenService tokens)
+    {
+        var result = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+        if (!result.Succeeded || TokenService.UserId(result.Principal) is not { } userId)
+        {
+            throw new ApiException(StatusCodes.Status401Unauthorized, FeedUserResolver.InvalidTokenMessage);
+        }
+
+        if (!TokenService.IsRefresh(result.Principal))
+        {
+            throw new ApiException(StatusCodes.Status403Forbidden, "A refresh token is required.");
+        }
+
+        return TypedResults.Ok(ApiEnvelope.Ok(new Tokens(tokens.Create(userId, refresh: false), null)));
+    }
+
+    private static string RequireMobile(string? mobile)
+    {
+        var value = mobile?.Trim() ?? "";
+        return MobileNumber().IsMatch(value) ? value : throw ApiException.BadRequest("mobile must be an 11-digit mobile number.");
+    }
+
+    [GeneratedRegex("^1[3-9][0-9]{9}$")]
+    private static partial Regex MobileNumber();
+
+    [GeneratedRegex("^[0-9]{6}$")]
+    private static partial Regex SmsCode();
+}

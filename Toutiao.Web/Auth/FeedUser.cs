@@ -1,0 +1,75 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Toutiao.Web.Http;
+
+namespace Toutiao.Web.Auth;
+
+/// <summary>
+/// Who reads the feed. <see cref="RecoUserId"/> is what Reco keys history by: the user id, an
+/// "anony:" id for a remembered anonymous reader, or "" for one who is not remembered.
+/// </summary>
+public sealed record FeedUser(string RecoUserId, long? UserId)
+{
+    public static readonly FeedUser Anonymous = new("", null);
+}
+
+/// <summary>
+/// Reads the Authorization header of a feed request: none is anonymous, <c>Bearer &lt;JWT&gt;</c>
+/// a signed-in user (401 when invalid or expired, 403 for a refresh token), <c>Anony &lt;id&gt;</c>
+/// an anonymous reader whose feed is remembered; anything else is a 400.
+/// </summary>
+public sealed partial class FeedUserResolver
+{
+    public const string InvalidTokenMessage = "Token has some errors.";
+
+    public async Task<FeedUser> ResolveAsync(HttpContext http)
+    {
+        var headers = http.Request.Headers.Authorization;
+        if (headers.Count == 0 || (headers.Count == 1 && string.IsNullOrWhiteSpace(headers[0])))
+        {
+            return FeedUser.Anonymous;
+        }
+
+        if (headers.Count > 1)
+        {
+            throw ApiException.BadRequest("Authorization header must be given once.");
+        }
+
+        var header = headers[0]!.Trim();
+        var space = header.IndexOf(' ');
+        var scheme = space < 0 ? header : header[..space];
+        var credential = space < 0 ? "" : header[(space + 1)..].Trim();
+
+        if (scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+        {
+            var result = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+            if (!result.Succeeded || TokenService.UserId(result.Principal) is not { } userId)
+            {
+                throw new ApiException(StatusCodes.Status401Unauthorized, InvalidTokenMessage);
+            }
+
+            if (TokenService.IsRefresh(result.Principal))
+            {
+                throw new ApiException(StatusCodes.Status403Forbidden, "Do not use refresh token.");
+            }
+
+            return new FeedUser(userId.ToString(System.Globalization.CultureInfo.InvariantCulture), userId);
+        }
+
+        if (scheme.Equals("Anony", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!AnonymousId().IsMatch(credential))
+            {
+                throw ApiException.BadRequest("Authorization: the anonymous id must be 1 to 64 letters, digits, '-' or '_'.");
+            }
+
+            return new FeedUser("anony:" + credential, null);
+        }
+
+        throw ApiException.BadRequest("Authorization header must be 'Bearer <token>' or 'Anony <id>'.");
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex AnonymousId();
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Caching.Memory;
+using MySqlConnector;
+
+namespace Toutiao.Web.Channels;
+
+public sealed record Channel(int Id, string Name);
+
+/// <summary>
+/// The visible channels, with "推荐" (id 0) first. Held in memory for a minute: the list is tiny and
+/// every feed request validates its channel against it, which must not cost a round trip.
+/// </summary>
+public sealed class ChannelCatalog(MySqlDataSource database, IMemoryCache memory)
+{
+    public const int RecommendedChannelId = 0;
+    public static readonly Channel Recommended = new(RecommendedChannelId, "推荐");
+    private static readonly object CacheKey = new();
+
+    public async Task<IReadOnlyList<Channel>> GetVisibleAsync(CancellationToken cancellationToken)
+        => (await memory.GetOrCreateAsync(CacheKey, async entry =>
+        {
+            entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1);
+            var channels = new List<Channel> { Recommended };
+            await using var command = database.CreateCommand(
+                "SELECT channel_id, channel_name FROM news_channel WHERE is_visible = 1 ORDER BY sequence, channel_id");
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                channels.Add(new Channel(reader.GetInt32(0), reader.GetString(1)));
+            }
+
+            return (IReadOnlyList<Channel>)channels;
+        }))!;
+
+    public async Task<bool> ExistsAsync(int channelId, CancellationToken cancellationToken)
+        => channelId == RecommendedChannelId
+           || (await GetVisibleAsync(cancellationToken)).Any(c => c.Id == channelId);
+}

@@ -1,0 +1,106 @@
+-- Toutiao schema, in the spirit of the original toutiao MySQL tables.
+-- Idempotent: every statement may run again on an existing database.
+
+CREATE TABLE IF NOT EXISTS news_channel (
+  channel_id    INT UNSIGNED NOT NULL AUTO_INCREMENT,
+  channel_name  VARCHAR(32)  NOT NULL,
+  create_time   DATETIME     NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  update_time   DATETIME     NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  sequence      INT UNSIGNED NOT NULL DEFAULT 0,
+  is_visible    TINYINT(1)   NOT NULL DEFAULT 0,
+  is_default    TINYINT(1)   NOT NULL DEFAULT 0,
+  PRIMARY KEY (channel_id),
+  UNIQUE KEY uk_channel_name (channel_name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='news channels';
+
+CREATE TABLE IF NOT EXISTS user_basic (
+  user_id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  mobile          CHAR(11)     NOT NULL,
+  password        CHAR(93)     NULL,
+  user_name       VARCHAR(32)  NOT NULL,
+  profile_photo   VARCHAR(128) NULL,
+  last_login      DATETIME     NULL,
+  is_media        TINYINT(1)   NOT NULL DEFAULT 0,
+  is_verified     TINYINT(1)   NOT NULL DEFAULT 0,
+  introduction    VARCHAR(50)  NULL,
+  certificate     VARCHAR(30)  NULL,
+  article_count   INT UNSIGNED NOT NULL DEFAULT 0,
+  following_count INT UNSIGNED NOT NULL DEFAULT 0,
+  fans_count      INT UNSIGNED NOT NULL DEFAULT 0,
+  like_count      INT UNSIGNED NOT NULL DEFAULT 0,
+  read_count      INT UNSIGNED NOT NULL DEFAULT 0,
+  status          TINYINT(1)   NOT NULL DEFAULT 1 COMMENT '0 disabled, 1 enabled',
+  PRIMARY KEY (user_id),
+  UNIQUE KEY uk_mobile (mobile),
+  UNIQUE KEY uk_user_name (user_name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='users';
+
+CREATE TABLE IF NOT EXISTS user_profile (
+  user_id      BIGINT UNSIGNED NOT NULL,
+  gender       TINYINT(1)  NOT NULL DEFAULT 0 COMMENT '0 male, 1 female',
+  birthday     DATE        NULL,
+  real_name    VARCHAR(32) NULL,
+  create_time  DATETIME    NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  update_time  DATETIME    NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  area         VARCHAR(20) NULL,
+  company      VARCHAR(20) NULL,
+  career       VARCHAR(20) NULL,
+  PRIMARY KEY (user_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='user profiles';
+
+CREATE TABLE IF NOT EXISTS news_article_basic (
+  article_id     BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  user_id        BIGINT UNSIGNED NOT NULL,
+  channel_id     INT UNSIGNED    NOT NULL,
+  title          VARCHAR(128)    NOT NULL,
+  cover          JSON            NOT NULL COMMENT '{"type":0|1|3,"images":[...]}',
+  is_advertising TINYINT(1)      NOT NULL DEFAULT 0,
+  create_time    DATETIME        NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  status         TINYINT(1)      NOT NULL DEFAULT 0 COMMENT '0 draft, 1 pending review, 2 approved, 3 rejected, 4 deleted, 5 banned',
+  reviewer_id    INT             NULL,
+  review_time    DATETIME        NULL,
+  delete_time    DATETIME        NULL,
+  allow_comment  TINYINT(1)      NOT NULL DEFAULT 1,
+  is_top         TINYINT(1)      NOT NULL DEFAULT 0 COMMENT 'pinned at the top of its channel',
+  update_time    DATETIME        NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  reject_reason  VARCHAR(200)    NULL,
+  PRIMARY KEY (article_id),
+  KEY ix_user (user_id),
+  KEY ix_channel_status_time (channel_id, status, create_time),
+  KEY ix_status_time (status, create_time)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='articles';
+
+CREATE TABLE IF NOT EXISTS news_article_content (
+  article_id BIGINT UNSIGNED NOT NULL,
+  content    LONGTEXT        NOT NULL,
+  PRIMARY KEY (article_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='article bodies';
+
+CREATE TABLE IF NOT EXISTS news_article_statistic (
+  article_id    BIGINT UNSIGNED NOT NULL,
+  read_count    INT UNSIGNED    NOT NULL DEFAULT 0,
+  like_count    INT UNSIGNED    NOT NULL DEFAULT 0,
+  dislike_count INT UNSIGNED    NOT NULL DEFAULT 0,
+  repost_count  INT UNSIGNED    NOT NULL DEFAULT 0,
+  collect_count INT UNSIGNED    NOT NULL DEFAULT 0,
+  comment_count INT UNSIGNED    NOT NULL DEFAULT 0,
+  PRIMARY KEY (article_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='article counters';
+
+CREATE TABLE IF NOT EXISTS news_user_channel (
+  user_channel_id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  user_id         BIGINT UNSIGNED NOT NULL,
+  channel_id      INT UNSIGNED    NOT NULL,
+  create_time     DATETIME        NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  is_deleted      TINYINT(1)      NOT NULL DEFAULT 0,
+  update_time     DATETIME        NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  sequence        INT UNSIGNED    NOT NULL DEFAULT 0,
+  PRIMARY KEY (user_channel_id),
+  UNIQUE KEY uk_user_channel (user_id, channel_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='channels a user follows';
+
+CREATE TABLE IF NOT EXISTS toutiao_seed_history (
+  version     INT UNSIGNED NOT NULL,
+  applied_at  DATETIME     NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  PRIMARY KEY (version)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='which demo data sets were loaded';

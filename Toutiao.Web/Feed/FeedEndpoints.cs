@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Toutiao.Web.Auth;
+using Toutiao.Web.Channels;
+using Toutiao.Web.Http;
+
+namespace Toutiao.Web.Feed;
+
+public static class FeedEndpoints
+{
+    public static IEndpointRouteBuilder MapFeedEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1_1/articles", GetFeedAsync);
+        return app;
+    }
+
+    /// <summary>
+    /// The home feed. A <c>timestamp</c> newer than the user's last page gives a fresh page
+    /// (pull to refresh); an older one gives the history page at that time. <c>pre_timestamp</c>
+    /// is what to ask for next (0: no older page).
+    /// </summary>
+    private static async Task<Ok<ApiEnvelope<FeedPage>>> GetFeedAsync(
+        string? channel_id, string? timestamp, string? with_top,
+        HttpContext http, FeedUserResolver users, ChannelCatalog channels, FeedService feed, CancellationToken cancellationToken)
+    {
+        // Who is asking comes first: a bad token is a 401 whatever the parameters say.
+        var user = await users.ResolveAsync(http);
+        var channelId = await channels.RequireChannelAsync(channel_id, cancellationToken);
+        var time = RequestParameters.RequiredInt64(timestamp, "timestamp", 1, long.MaxValue);
+        var withTop = RequestParameters.OptionalBoolean(with_top, "with_top", false);
+
+        return TypedResults.Ok(ApiEnvelope.Ok(await feed.GetPageAsync(user, channelId, time, withTop, cancellationToken)));
+    }
+}

@@ -1,0 +1,37 @@
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Diagnostics;
+using MySqlConnector;
+using StackExchange.Redis;
+
+namespace Toutiao.Web.Http;
+
+/// <summary>
+/// Every failure leaves as the Toutiao error envelope: <see cref="ApiException"/> with its own
+/// status, storage outages as 503, anything else as 500 (logged, details never sent).
+/// </summary>
+public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, message) = exception switch
+        {
+            ApiException api => (api.StatusCode, api.Message),
+            BadHttpRequestException bad => (bad.StatusCode, "The request is malformed."),
+            RedisConnectionException or RedisTimeoutException or MySqlException or SocketException or TimeoutException
+                => (StatusCodes.Status503ServiceUnavailable, "Storage is temporarily unavailable."),
+            _ => (StatusCodes.Status500InternalServerError, "Internal server error."),
+        };
+
+        if (status >= 500)
+        {
+            LogFailure(httpContext.Request.Method, httpContext.Request.Path, status, exception);
+        }
+
+        httpContext.Response.StatusCode = status;
+        await httpContext.Response.WriteAsJsonAsync(new ApiError(message), cancellationToken);
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed with {StatusCode}")]
+    private partial void LogFailure(string method, string path, int statusCode, Exception exception);
+}

@@ -1,0 +1,61 @@
+using Grpc.Net.ClientFactory;
+using Microsoft.Extensions.Options;
+using Toutiao.Reco.Grpc;
+using Toutiao.Web.Articles;
+using Toutiao.Web.Auth;
+using Toutiao.Web.Channels;
+using Toutiao.Web.Database;
+using Toutiao.Web.Feed;
+using Toutiao.Web.Http;
+
+// `Toutiao.Web initialize-database`: create the schema and demo data, then exit.
+if (args.Length > 0 && args[0] == "initialize-database")
+{
+    return await DatabaseCommand.RunAsync(args[1..]);
+}
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddRedisClient("redis");
+builder.AddMySqlDataSource("toutiao");
+builder.AddToutiaoAuth();
+
+builder.Services.ConfigureHttpJsonOptions(options => ToutiaoJson.Configure(options.SerializerOptions));
+builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+builder.Services.AddProblemDetails();
+builder.Services.AddMemoryCache();
+
+builder.Services.AddOptions<ArticleCacheOptions>().BindConfiguration(ArticleCacheOptions.SectionName);
+builder.Services.AddSingleton<ArticleCacheMetrics>();
+builder.Services.AddSingleton<ArticleRepository>();
+builder.Services.AddSingleton<ArticleInfoCache>();
+builder.Services.AddSingleton<ArticleCacheWarmer>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<ArticleCacheWarmer>());
+builder.Services.AddHealthChecks().AddCheck<ArticleCacheWarmer>("article-cache", tags: ["ready"]);
+builder.Services.AddSingleton<ChannelCatalog>();
+
+builder.Services.AddOptions<RecoOptions>().BindConfiguration(RecoOptions.SectionName);
+builder.Services.AddGrpcClient<UserRecommend.UserRecommendClient>((services, client) =>
+    client.Address = services.GetRequiredService<IOptions<RecoOptions>>().Value.Address);
+builder.Services.AddSingleton<RecoClient>();
+builder.Services.AddSingleton<FeedService>();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages(async context =>
+{
+    // Unknown routes and wrong methods still answer in the Toutiao envelope.
+    var response = context.HttpContext.Response;
+    await response.WriteAsJsonAsync(new ApiError(response.StatusCode == 404 ? "Not found." : "Request failed."));
+});
+
+app.MapFeedEndpoints();
+app.MapArticleEndpoints();
+app.MapChannelEndpoints();
+app.MapAuthEndpoints(app.Environment);
+app.MapDefaultEndpoints();
+
+app.Run();
+return 0;
