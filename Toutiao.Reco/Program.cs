@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Toutiao.Reco.Recommend;
 using Toutiao.Reco.Storage;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContentRoot.Resolve() });
 
 builder.AddServiceDefaults();
 builder.AddRedisClient("redis");

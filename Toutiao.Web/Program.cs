@@ -8,13 +8,17 @@ using Toutiao.Web.Database;
 using Toutiao.Web.Feed;
 using Toutiao.Web.Http;
 
-// `Toutiao.Web initialize-database`: create the schema and demo data, then exit.
-if (args.Length > 0 && args[0] == "initialize-database")
+// `Toutiao.Web initialize-database [settings]`: create the schema and demo data, then exit.
+var initializeDatabase = args is ["initialize-database", ..];
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
-    return await DatabaseCommand.RunAsync(args[1..]);
+    Args = initializeDatabase ? args[1..] : args,
+    ContentRootPath = AppContentRoot.Resolve(),
+});
+if (initializeDatabase)
+{
+    return await DatabaseCommand.RunAsync(builder.Configuration);
 }
-
-var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddRedisClient("redis");

@@ -183,6 +183,29 @@ public sealed class FeedTests(ToutiaoFixture fixture)
         Assert.Equal(item.GetProperty("like_count").GetInt64() + 7, detail.Data.GetProperty("like_count").GetInt64());
     }
 
+    [Fact]
+    public async Task Reco_down_is_a_503_within_the_deadline()
+    {
+        var port = LocalServer.FreePort();
+        var deadReco = new Uri($"http://127.0.0.1:{LocalServer.FreePort()}");
+        await using var web = fixture.StartWeb(port, deadReco, "Development");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var response = await client.FeedAsync(1, Api.Now());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.Status);
+        Assert.Equal("Recommendation service is unavailable.", response.Message);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Unknown_routes_answer_in_the_envelope()
+    {
+        var response = await Web.SendAsync(HttpMethod.Get, "/v1_1/nothing-here");
+        Assert.Equal(HttpStatusCode.NotFound, response.Status);
+        Assert.Equal("Not found.", response.Message);
+    }
+
     private async Task<int> MostCommonChannelAsync(IEnumerable<long> articleIds)
     {
         await using var command = fixture.MySql.CreateCommand(

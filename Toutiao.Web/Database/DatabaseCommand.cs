@@ -1,20 +1,13 @@
-using Microsoft.Extensions.Configuration;
-
 namespace Toutiao.Web.Database;
 
 /// <summary>
-/// <c>Toutiao.Web initialize-database [--ConnectionStrings:toutiao=...]</c>: runs the initializer
-/// against <c>ConnectionStrings:toutiao</c> (environment, user configuration or arguments) and exits.
+/// <c>Toutiao.Web initialize-database</c>: runs the initializer against
+/// <c>ConnectionStrings:toutiao</c> (appsettings, environment or <c>--ConnectionStrings:toutiao=...</c>) and exits.
 /// </summary>
 public static class DatabaseCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(IConfiguration configuration)
     {
-        var configuration = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-            .AddEnvironmentVariables()
-            .AddCommandLine(args)
-            .Build();
         using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("Toutiao.Web.Database");
 
@@ -25,7 +18,15 @@ public static class DatabaseCommand
             return 2;
         }
 
-        await ToutiaoDatabaseInitializer.InitializeAsync(connectionString, logger);
-        return 0;
+        try
+        {
+            await ToutiaoDatabaseInitializer.InitializeAsync(connectionString, logger);
+            return 0;
+        }
+        catch (MySqlConnector.MySqlException ex)
+        {
+            logger.LogError("Initializing the database failed: {Reason}", ex.Message);
+            return 1;
+        }
     }
 }
