@@ -1,4 +1,5 @@
 using System.Net;
+using Toutiao.AppHost.Hosting.Orchestration;
 using Toutiao.Tests.Infrastructure;
 
 namespace Toutiao.Tests.Auth;
@@ -70,7 +71,7 @@ public sealed class AuthTests(ToutiaoFixture fixture)
     [Fact]
     public async Task The_dev_code_endpoint_and_health_endpoints_do_not_exist_in_production()
     {
-        var port = LocalServer.FreePort();
+        var port = Ports.Free();
         await using var production = fixture.StartWeb(port, fixture.RecoAddress, "Production");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 

@@ -3,6 +3,7 @@ extern alias reco;
 using System.Net;
 using System.Text.Json;
 using MySqlConnector;
+using Toutiao.AppHost.Hosting.Orchestration;
 using Toutiao.Tests.Infrastructure;
 using Toutiao.Web.Auth;
 using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;
@@ -186,8 +187,8 @@ public sealed class FeedTests(ToutiaoFixture fixture)
     [Fact]
     public async Task Reco_down_is_a_503_within_the_deadline()
     {
-        var port = LocalServer.FreePort();
-        var deadReco = new Uri($"http://127.0.0.1:{LocalServer.FreePort()}");
+        var port = Ports.Free();
+        var deadReco = new Uri($"http://127.0.0.1:{Ports.Free()}");
         await using var web = fixture.StartWeb(port, deadReco, "Development");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 

@@ -1,30 +1,41 @@
-using System.Security.Cryptography;
-using MySqlConnector;
+using Toutiao.AppHost.Hosting;
+using Toutiao.AppHost.Hosting.Orchestration;
 
 namespace Toutiao.Tests.Infrastructure;
 
 /// <summary>
-/// A real redis-server and a real mariadbd on free loopback ports, in a private temp directory,
-/// both with generated passwords. Disposing stops both and deletes the directory.
+/// A real redis-server and a real mariadbd, started by the AppHost's own hosting model on free
+/// loopback ports, with their state in a private temp directory. Disposing stops both and
+/// deletes the directory.
 /// </summary>
 public sealed class StorageServers : IAsyncDisposable
 {
-    private readonly List<LocalServer> _servers = [];
+    private readonly DistributedApplication _application;
 
-    private StorageServers(string directory) => Directory = directory;
+    private StorageServers(DistributedApplication application, string directory)
+    {
+        _application = application;
+        Directory = directory;
+    }
 
     public string Directory { get; }
 
-    public string RedisConnectionString { get; private set; } = "";
+    public string RedisConnectionString => ConnectionString("redis");
 
-    public string MySqlConnectionString { get; private set; } = "";
+    public string MySqlConnectionString => ConnectionString("toutiao");
 
-    public static async Task<StorageServers> StartAsync(string database)
+    public static async Task<StorageServers> StartAsync()
     {
-        var servers = new StorageServers(System.IO.Directory.CreateTempSubdirectory("toutiao-tests-").FullName);
+        var directory = System.IO.Directory.CreateTempSubdirectory("toutiao-tests-").FullName;
+        var builder = TestAppHost.CreateBuilder(directory);
+        builder.AddRedis("redis");
+        builder.AddMySql("mysql").AddDatabase("toutiao");
+        var servers = new StorageServers(builder.BuildQuiet(), directory);
         try
         {
-            await Task.WhenAll(servers.StartRedisAsync(), servers.StartMariaDbAsync(database));
+            await servers._application.StartAsync();
+            await servers._application.WaitForResourceHealthyAsync("redis").WaitAsync(TimeSpan.FromSeconds(60));
+            await servers._application.WaitForResourceHealthyAsync("toutiao").WaitAsync(TimeSpan.FromSeconds(60));
             return servers;
         }
         catch
@@ -34,82 +45,48 @@ public sealed class StorageServers : IAsyncDisposable
         }
     }
 
-    private async Task StartRedisAsync()
-    {
-        var port = LocalServer.FreePort();
-        var password = NewPassword();
-        var redis = Track(LocalServer.Start("redis-server",
-        [
-            "--port", port.ToString(), "--bind", "127.0.0.1", "--requirepass", password,
-            "--save", "", "--appendonly", "no", "--dir", Directory, "--protected-mode", "yes",
-        ]));
-        await redis.WaitForPortAsync(port, TimeSpan.FromSeconds(20));
-        RedisConnectionString = $"127.0.0.1:{port},password={password}";
-    }
-
-    private async Task StartMariaDbAsync(string database)
-    {
-        var dataDirectory = Path.Combine(Directory, "mysql");
-        var socket = Path.Combine(Directory, "mysql.sock");
-        var port = LocalServer.FreePort();
-        await LocalServer.RunAsync(LocalServer.FindBinary("mariadb-install-db"),
-            "--no-defaults", $"--datadir={dataDirectory}", "--user=root",
-            "--auth-root-authentication-method=normal", "--skip-test-db");
-
-        var mariadb = Track(LocalServer.Start("mariadbd",
-        [
-            "--no-defaults", $"--datadir={dataDirectory}", $"--socket={socket}", $"--port={port}",
-            "--bind-address=127.0.0.1", "--user=root", "--skip-name-resolve",
-            $"--pid-file={Path.Combine(Directory, "mysql.pid")}", "--innodb-buffer-pool-size=256M",
-            "--innodb-flush-log-at-trx-commit=2", "--skip-log-bin",
-        ]));
-        await mariadb.WaitForPortAsync(port, TimeSpan.FromSeconds(30));
-
-        // mariadb-install-db leaves root without a password on every host: lock all of them.
-        var password = NewPassword();
-        await using (var connection = new MySqlConnection($"Server={socket};Protocol=Unix;User ID=root"))
-        {
-            await connection.OpenAsync();
-            await using var command = new MySqlCommand(
-                $"""
-                DELETE FROM mysql.global_priv WHERE User = '' OR (User = 'root' AND Host NOT IN ('localhost', '127.0.0.1', '::1'));
-                FLUSH PRIVILEGES;
-                ALTER USER 'root'@'localhost' IDENTIFIED BY '{password}';
-                ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '{password}';
-                ALTER USER 'root'@'::1' IDENTIFIED BY '{password}';
-                """, connection);
-            await command.ExecuteNonQueryAsync();
-        }
-
-        MySqlConnectionString = $"Server=127.0.0.1;Port={port};User ID=root;Password={password};Database={database}";
-    }
-
-    private LocalServer Track(LocalServer server)
-    {
-        lock (_servers)
-        {
-            _servers.Add(server);
-        }
-
-        return server;
-    }
-
-    private static string NewPassword() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+    private string ConnectionString(string name)
+        => ((IResourceWithConnectionString)_application.GetResource(name)).ConnectionString!;
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var server in _servers)
-        {
-            await server.DisposeAsync();
-        }
+        await _application.DisposeAsync();
+        TestAppHost.DeleteDirectory(Directory);
+    }
+}
 
+/// <summary>AppHost builders for tests: private state, free ports, quiet consoles, no project builds.</summary>
+public static class TestAppHost
+{
+    public static DistributedApplicationBuilder CreateBuilder(string stateDirectory, params string[] settings)
+        => DistributedApplication.CreateBuilder(
+        [
+            $"--AppHost:StateDirectory={stateDirectory}",
+            $"--Dashboard:Port={Ports.Free()}",
+            $"--Dashboard:OtlpGrpcPort={Ports.Free()}",
+            $"--Dashboard:OtlpHttpPort={Ports.Free()}",
+            "--AppHost:BuildProjects=false",
+            "--AppHost:ShutdownGracePeriod=00:00:05",
+            "--Logging:LogLevel:Default=Warning",
+            .. settings,
+        ]);
+
+    public static DistributedApplication BuildQuiet(this DistributedApplicationBuilder builder)
+    {
+        var application = builder.Build();
+        application.EchoConsole = false;
+        return application;
+    }
+
+    public static void DeleteDirectory(string directory)
+    {
         try
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
+            System.IO.Directory.Delete(directory, recursive: true);
         }
         catch (IOException)
         {
-            // A server may still hold a file for a moment; the OS cleans temp eventually.
+            // A server may hold a file for a moment longer; temp is cleaned by the OS eventually.
         }
     }
 }

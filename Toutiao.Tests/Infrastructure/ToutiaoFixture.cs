@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 using StackExchange.Redis;
+using Toutiao.AppHost.Hosting.Orchestration;
 using Toutiao.Web.Database;
 using Toutiao.Web.Feed;
 
@@ -42,18 +43,18 @@ public sealed class ToutiaoFixture : IAsyncLifetime
     {
         try
         {
-            Storage = await StorageServers.StartAsync("toutiao");
+            Storage = await StorageServers.StartAsync();
             _owned.Add(Storage);
             await ToutiaoDatabaseInitializer.InitializeAsync(Storage.MySqlConnectionString);
 
             Redis = await ConnectionMultiplexer.ConnectAsync(Storage.RedisConnectionString);
             MySql = new MySqlDataSource(Storage.MySqlConnectionString);
 
-            var recoPort = LocalServer.FreePort();
+            var recoPort = Ports.Free();
             RecoAddress = new Uri($"http://127.0.0.1:{recoPort}");
             Reco = StartReco(recoPort, Storage.RedisConnectionString, Storage.MySqlConnectionString);
 
-            var webPort = LocalServer.FreePort();
+            var webPort = Ports.Free();
             Web = StartWeb(webPort, RecoAddress, "Development");
             WebClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{webPort}") };
 

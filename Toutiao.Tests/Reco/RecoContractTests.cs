@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Toutiao.AppHost.Hosting.Orchestration;
 using Toutiao.Tests.Infrastructure;
 using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;
 
@@ -92,9 +93,9 @@ public sealed class RecoContractTests(ToutiaoFixture fixture)
     [Fact]
     public async Task Storage_down_is_unavailable_quickly()
     {
-        var port = LocalServer.FreePort();
-        var deadRedis = $"127.0.0.1:{LocalServer.FreePort()}";
-        var deadMySql = $"Server=127.0.0.1;Port={LocalServer.FreePort()};User ID=root;Password=x;Database=toutiao";
+        var port = Ports.Free();
+        var deadRedis = $"127.0.0.1:{Ports.Free()}";
+        var deadMySql = $"Server=127.0.0.1;Port={Ports.Free()};User ID=root;Password=x;Database=toutiao";
         await using var host = fixture.StartReco(port, deadRedis, deadMySql);
         var client = new UserRecommend.UserRecommendClient(GrpcChannel.ForAddress($"http://127.0.0.1:{port}"));
 
