@@ -210,7 +210,17 @@ public sealed class MySqlDatabaseResource(string name, string databaseName, MySq
         {
             var environment = new Dictionary<string, string> { [$"ConnectionStrings__{Name}"] = ConnectionString! };
             var run = initializer.Project.StartCommand(initializer.Arguments, environment, instance.Console, context);
-            var exitCode = await run.Exited.WaitAsync(cancellationToken);
+            int exitCode;
+            try
+            {
+                exitCode = await run.Exited.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                run.Kill();
+                throw;
+            }
+
             if (exitCode != 0)
             {
                 throw new DistributedApplicationException(

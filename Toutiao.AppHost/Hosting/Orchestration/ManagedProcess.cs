@@ -28,6 +28,7 @@ public sealed partial class ManagedProcess
         IReadOnlyDictionary<string, string>? environment = null,
         string? workingDirectory = null)
     {
+        fileName = Resolve(fileName);
         var setsid = File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : null;
         var info = new ProcessStartInfo(setsid ?? fileName)
         {
@@ -89,6 +90,21 @@ public sealed partial class ManagedProcess
 
             console.Add(line, isError);
         }
+    }
+
+    /// <summary>The full path of a program, so that a missing one fails here and not inside setsid.</summary>
+    private static string Resolve(string fileName)
+    {
+        if (fileName.Contains(Path.DirectorySeparatorChar))
+        {
+            return File.Exists(fileName) ? fileName : throw new DistributedApplicationException($"Could not start {fileName}: no such file.");
+        }
+
+        return (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+            .Where(d => d.Length > 0)
+            .Select(d => Path.Combine(d, fileName))
+            .FirstOrDefault(File.Exists)
+            ?? throw new DistributedApplicationException($"Could not start {fileName}: it is not on the PATH.");
     }
 
     /// <summary>Asks the process to stop (SIGTERM), and kills it with everything it started when it does not within <paramref name="grace"/>.</summary>

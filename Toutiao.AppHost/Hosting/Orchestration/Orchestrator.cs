@@ -13,13 +13,16 @@ internal sealed partial class Orchestrator(IReadOnlyList<Resource> resources, Or
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _runs = [];
+    private readonly List<Task> _startPhases = [];
     private volatile bool _stopRequested;
 
     public void Start()
     {
         foreach (var instance in resources.Where(r => r.IsStarted).SelectMany(r => r.Instances))
         {
-            _runs.Add(Task.Run(() => RunAsync(instance, _stopping.Token)));
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _startPhases.Add(started.Task);
+            _runs.Add(Task.Run(() => RunAsync(instance, started, _stopping.Token)));
         }
     }
 
@@ -50,7 +53,25 @@ internal sealed partial class Orchestrator(IReadOnlyList<Resource> resources, Or
         }
     }
 
-    private async Task RunAsync(ResourceInstance instance, CancellationToken cancellationToken)
+    private async Task RunAsync(ResourceInstance instance, TaskCompletionSource started, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await StartInstanceAsync(instance, cancellationToken);
+        }
+        finally
+        {
+            // Stopping waits for this, so that nothing is started after it has stopped everything.
+            started.TrySetResult();
+        }
+
+        if (instance.State == ResourceState.Running)
+        {
+            await ProbeHealthAsync(instance, cancellationToken);
+        }
+    }
+
+    private async Task StartInstanceAsync(ResourceInstance instance, CancellationToken cancellationToken)
     {
         var resource = instance.Resource;
         try
@@ -81,6 +102,7 @@ internal sealed partial class Orchestrator(IReadOnlyList<Resource> resources, Or
         instance.SetState(ResourceState.Starting);
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
             await resource.StartAsync(instance, context, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -101,8 +123,6 @@ internal sealed partial class Orchestrator(IReadOnlyList<Resource> resources, Or
             context.Pids.Add(process.Id);
             _ = WatchExitAsync(instance, process);
         }
-
-        await ProbeHealthAsync(instance, cancellationToken);
     }
 
     private async Task WatchExitAsync(ResourceInstance instance, ManagedProcess process)
@@ -151,6 +171,7 @@ internal sealed partial class Orchestrator(IReadOnlyList<Resource> resources, Or
     {
         _stopRequested = true;
         await _stopping.CancelAsync();
+        await Task.WhenAll(_startPhases).WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { }, TaskScheduler.Default);
         foreach (var group in ReverseDependencyOrder())
         {
             await Task.WhenAll(group.SelectMany(r => r.Instances).Select(async instance =>

@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Toutiao.AppHost.Hosting.Orchestration;
+using Toutiao.Tests.Infrastructure;
+
+namespace Toutiao.Tests.AppHost;
+
+/// <summary>The real AppHost, started as a process exactly as a developer starts it.</summary>
+[Collection(ToutiaoCollection.Name)]
+public sealed class AppHostProcessTests : IDisposable
+{
+    private readonly string _state = Directory.CreateTempSubdirectory("toutiao-apphost-e2e-").FullName;
+    private readonly int _dashboardPort = Ports.Free();
+    private readonly int _webPort = Ports.Free();
+    private readonly int _recoPort = TwoFreePorts();
+
+    [Fact]
+    public async Task Runs_the_whole_system_recovers_from_a_crash_and_leaves_nothing_behind()
+    {
+        // First run: everything comes up, the feed works, both Reco replicas serve.
+        using var first = StartAppHost();
+        var resources = await WaitUntilAllHealthyAsync(first);
+        Assert.Equal(["redis", "mysql", "toutiao", "reco", "web"], resources.Select(r => r.GetProperty("name").GetString()));
+        Assert.Equal(2, Resource(resources, "reco").GetProperty("instances").GetArrayLength());
+
+        using var web = new HttpClient { BaseAddress = new Uri(Url(resources, "web")) };
+        Assert.Equal($"http://localhost:{_webPort}/", web.BaseAddress!.ToString());
+        for (var reader = 0; reader < 8; reader++)
+        {
+            var page = await web.FeedAsync(0, Api.Now(), Api.NewAnonymousReader());
+            Assert.Equal(10, page.ArticleIds().Count);
+        }
+
+        var recoConsole = await ConsoleAsync("reco");
+        Assert.Contains(recoConsole, l => l.Instance == "reco-0" && l.Text.Contains("Fresh page"));
+        Assert.Contains(recoConsole, l => l.Instance == "reco-1" && l.Text.Contains("Fresh page"));
+        var firstPids = ProcessIds(resources);
+        Assert.Equal(5, firstPids.Count);
+
+        // Crash: kill -9 the AppHost alone; its children are orphaned, not stopped.
+        first.Process.Kill(entireProcessTree: false);
+        await first.Process.WaitForExitAsync();
+        Assert.Contains(firstPids, IsAlive);
+
+        // Second run cleans up what the first left behind, and keeps the database.
+        using var second = StartAppHost();
+        resources = await WaitUntilAllHealthyAsync(second);
+        Assert.Contains("Stopped 5 processes left behind by a previous run", second.Output);
+        Assert.DoesNotContain(firstPids, IsAlive);
+        Assert.Contains(await ConsoleAsync("toutiao"), l => l.Text.Contains("already holds the demo data"));
+        Assert.Equal(10, (await web.FeedAsync(1, Api.Now())).ArticleIds().Count);
+        Assert.Contains("Toutiao is up", second.Output);
+
+        // SIGTERM: everything stops in order, nothing outlives the AppHost.
+        var secondPids = ProcessIds(resources);
+        ManagedProcess.SendTerm(second.Process.Id);
+        await second.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, second.Process.ExitCode);
+        Assert.DoesNotContain(secondPids, IsAlive);
+        Assert.False(File.Exists(Path.Combine(_state, "apphost.pids")));
+    }
+
+    private RunningAppHost StartAppHost()
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(AppHostDll());
+        foreach (var setting in new[]
+                 {
+                     $"--AppHost:StateDirectory={_state}", $"--Dashboard:Port={_dashboardPort}",
+                     $"--Dashboard:OtlpGrpcPort={Ports.Free()}", $"--Dashboard:OtlpHttpPort={Ports.Free()}",
+                     $"--Ports:web={_webPort}", $"--Ports:reco={_recoPort}", "--Replicas:reco=2",
+                 })
+        {
+            info.ArgumentList.Add(setting);
+        }
+
+        // Inherited by the children: Reco logs every page it serves, which shows which replica served.
+        info.Environment["Logging__LogLevel__Toutiao.Reco.Recommend"] = "Debug";
+        return new RunningAppHost(Process.Start(info)!);
+    }
+
+    private async Task<List<JsonElement>> WaitUntilAllHealthyAsync(RunningAppHost host)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri($"http://localhost:{_dashboardPort}") };
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while (true)
+        {
+            Assert.False(host.Process.HasExited, $"The AppHost exited with {(host.Process.HasExited ? host.Process.ExitCode : 0)}:\n{host.Output}");
+            try
+            {
+                var resources = (await client.GetFromJsonAsync<List<JsonElement>>("/api/resources"))!;
+                if (resources.All(r => r.GetProperty("state").GetString() == "Running" && r.GetProperty("health").GetString() == "Healthy"))
+                {
+                    return resources;
+                }
+
+                Assert.DoesNotContain(resources, r => r.GetProperty("state").GetString() is "FailedToStart" or "Exited");
+            }
+            catch (HttpRequestException)
+            {
+                // The dashboard is not up yet.
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Not healthy within 3 minutes:\n{host.Output}");
+            await Task.Delay(250);
+        }
+    }
+
+    private async Task<List<(string Instance, string Text)>> ConsoleAsync(string resource)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri($"http://localhost:{_dashboardPort}") };
+        var lines = (await client.GetFromJsonAsync<List<JsonElement>>($"/api/resources/{resource}/console"))!;
+        return lines.Select(l => (l.GetProperty("instance").GetString()!, l.GetProperty("text").GetString()!)).ToList();
+    }
+
+    private static JsonElement Resource(List<JsonElement> resources, string name)
+        => resources.Single(r => r.GetProperty("name").GetString() == name);
+
+    private static string Url(List<JsonElement> resources, string name)
+        => Resource(resources, name).GetProperty("instances")[0].GetProperty("url").GetString()!;
+
+    private static List<int> ProcessIds(List<JsonElement> resources) => resources
+        .SelectMany(r => r.GetProperty("instances").EnumerateArray())
+        .Select(i => i.GetProperty("processId"))
+        .Where(p => p.ValueKind == JsonValueKind.Number)
+        .Select(p => p.GetInt32())
+        .ToList();
+
+    private static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
+
+    private static string AppHostDll()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Toutiao.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+#if DEBUG
+        const string configuration = "Debug";
+#else
+        const string configuration = "Release";
+#endif
+        return Path.Combine(directory!.FullName, "Toutiao.AppHost", "bin", configuration, "net10.0", "Toutiao.AppHost.dll");
+    }
+
+    private static int TwoFreePorts()
+    {
+        while (true)
+        {
+            var port = Ports.Free();
+            try
+            {
+                Ports.EnsureFree(port + 1, "test", "test");
+                return port;
+            }
+            catch (Toutiao.AppHost.Hosting.DistributedApplicationException)
+            {
+                // Try another pair.
+            }
+        }
+    }
+
+    public void Dispose() => TestAppHost.DeleteDirectory(_state);
+
+    /// <summary>An AppHost process whose output is kept; killed with its whole tree if a test leaves it running.</summary>
+    private sealed class RunningAppHost : IDisposable
+    {
+        private readonly StringBuilder _output = new();
+
+        public RunningAppHost(Process process)
+        {
+            Process = process;
+            process.OutputDataReceived += (_, e) => Append(e.Data);
+            process.ErrorDataReceived += (_, e) => Append(e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public Process Process { get; }
+
+        public string Output
+        {
+            get { lock (_output) { return _output.ToString(); } }
+        }
+
+        private void Append(string? line)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
+            {
+                ManagedProcess.SendTerm(Process.Id);
+                if (!Process.WaitForExit(TimeSpan.FromSeconds(30)))
+                {
+                    Process.Kill(entireProcessTree: true);
+                }
+            }
+
+            Process.Dispose();
+        }
+    }
+}
