@@ -81,10 +81,10 @@ public sealed class ProjectResource(string name, string projectFile) : Resource(
         return response.IsSuccessStatusCode;
     }
 
-    private static readonly HttpClient HealthClient = new() { Timeout = TimeSpan.FromSeconds(5) };
+    internal static readonly HttpClient HealthClient = new() { Timeout = TimeSpan.FromSeconds(5) };
 }
 
-/// <summary>Any program: started with its arguments, Healthy while it runs.</summary>
+/// <summary>Any program: started with its arguments; Healthy while it runs, or while its health URL answers 2xx when it has one.</summary>
 public sealed class ExecutableResource(string name, string command, string[] arguments, string? workingDirectory) : Resource(name)
 {
     public override string Type => "Executable";
@@ -92,6 +92,8 @@ public sealed class ExecutableResource(string name, string command, string[] arg
     public string Command { get; } = command;
 
     public IReadOnlyList<string> Arguments { get; } = arguments;
+
+    public Uri? HealthCheckUrl { get; set; }
 
     internal override Task StartAsync(ResourceInstance instance, OrchestrationContext context, CancellationToken cancellationToken)
     {
@@ -101,6 +103,19 @@ public sealed class ExecutableResource(string name, string command, string[] arg
         return Task.CompletedTask;
     }
 
-    internal override Task<bool> CheckHealthAsync(ResourceInstance instance, CancellationToken cancellationToken)
-        => Task.FromResult(instance.Process is { HasExited: false });
+    internal override async Task<bool> CheckHealthAsync(ResourceInstance instance, CancellationToken cancellationToken)
+    {
+        if (instance.Process is not { HasExited: false })
+        {
+            return false;
+        }
+
+        if (HealthCheckUrl is null)
+        {
+            return true;
+        }
+
+        using var response = await ProjectResource.HealthClient.GetAsync(HealthCheckUrl, cancellationToken);
+        return response.IsSuccessStatusCode;
+    }
 }

@@ -48,6 +48,13 @@ public static class ResourceBuilderExtensions
     public static IResourceBuilder<ExecutableResource> AddExecutable(this DistributedApplicationBuilder builder, string name, string command, string? workingDirectory, params string[] arguments)
         => builder.AddResource(new ExecutableResource(name, command, arguments, workingDirectory));
 
+    /// <summary>Healthy only while <paramref name="url"/> answers 2xx, not merely while the process runs.</summary>
+    public static IResourceBuilder<ExecutableResource> WithHttpHealthCheck(this IResourceBuilder<ExecutableResource> executable, string url)
+    {
+        executable.Resource.HealthCheckUrl = new Uri(url);
+        return executable;
+    }
+
     /// <summary>The project's HTTP port (replica i listens on port + i); <c>Ports:{name}</c> overrides it. <paramref name="http2"/>: plaintext HTTP/2 only, for gRPC.</summary>
     public static IResourceBuilder<ProjectResource> WithHttpEndpoint(this IResourceBuilder<ProjectResource> project, int? port = null, bool http2 = false)
     {

@@ -62,6 +62,20 @@ public sealed class AppHostProcessTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_state, "apphost.pids")));
     }
 
+    [Fact]
+    public async Task A_busy_port_stops_the_apphost_with_one_clear_line()
+    {
+        using var busy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, _webPort);
+        busy.Start();
+        using var host = StartAppHost();
+        await host.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, host.Process.ExitCode);
+        Assert.Contains($"error: Port {_webPort} for 'web' is already in use", host.Output);
+        Assert.Contains("Ports:web", host.Output);
+        Assert.DoesNotContain("   at ", host.Output);
+    }
+
     private RunningAppHost StartAppHost()
     {
         var info = new ProcessStartInfo("dotnet")

@@ -30,12 +30,11 @@ public sealed class HostingModelTests(ToutiaoFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task A_dependency_that_fails_or_exits_fails_what_waits_for_it()
+    public async Task A_dependency_that_fails_to_start_fails_what_waits_for_it()
     {
         var builder = TestAppHost.CreateBuilder(_state);
         var broken = builder.AddExecutable("broken", "/nonexistent/program", null);
         builder.AddExecutable("dependent", "sleep", null, "30").WaitFor(broken);
-        var crashing = builder.AddExecutable("crashing", "sh", null, "-c", "exit 3");
         await using var app = builder.BuildQuiet();
 
         await app.StartAsync();
@@ -47,12 +46,27 @@ public sealed class HostingModelTests(ToutiaoFixture fixture) : IDisposable
         Assert.Equal(ResourceState.FailedToStart, dependent.State);
         Assert.Contains("'broken' is FailedToStart", dependent.Message);
         Assert.Null(dependent.ProcessId);
+    }
 
-        var exited = await Assert.ThrowsAsync<DistributedApplicationException>(
-            () => WaitUntilAsync(() => app.GetResource("crashing").State == ResourceState.Exited
-                ? throw new DistributedApplicationException("exited") : false));
-        Assert.Equal("exited", exited.Message);
-        Assert.Equal(3, app.GetResource("crashing").Instances[0].ExitCode);
+    [Fact]
+    public async Task A_dependency_that_exits_before_it_is_healthy_fails_what_waits_for_it()
+    {
+        var builder = TestAppHost.CreateBuilder(_state);
+        var crashing = builder.AddExecutable("crashing", "sh", null, "-c", "sleep 1; exit 3")
+            .WithHttpHealthCheck($"http://127.0.0.1:{Ports.Free()}/health");
+        builder.AddExecutable("dependent", "sleep", null, "30").WaitFor(crashing);
+        await using var app = builder.BuildQuiet();
+
+        await app.StartAsync();
+        var failure = await Assert.ThrowsAsync<DistributedApplicationException>(
+            () => app.WaitForResourceHealthyAsync("dependent").WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("'crashing' is Exited: exited with code 3", failure.Message);
+
+        var crashed = app.GetResource("crashing").Instances[0];
+        Assert.Equal(ResourceState.Exited, crashed.State);
+        Assert.Equal(3, crashed.ExitCode);
+        Assert.Equal(ResourceState.FailedToStart, app.GetResource("dependent").Instances[0].State);
+        Assert.Null(app.GetResource("dependent").Instances[0].ProcessId);
     }
 
     [Fact]
