@@ -44,6 +44,8 @@ builder.Services.AddGrpcClient<UserRecommend.UserRecommendClient>((services, cli
     client.Address = services.GetRequiredService<IOptions<RecoOptions>>().Value.Address);
 builder.Services.AddSingleton<RecoClient>();
 builder.Services.AddSingleton<FeedService>();
+builder.Services.AddSingleton<FeedMetrics>();
+builder.Services.AddSingleton<FeedMetricsFilter>();
 
 var app = builder.Build();
 

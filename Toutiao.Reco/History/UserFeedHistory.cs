@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using Toutiao.ServiceDefaults.Clients;
 using Toutiao.Reco.Recommend;
 
 namespace Toutiao.Reco.History;
@@ -28,16 +29,22 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
     /// <summary>Reads the latest page and the pages around <paramref name="timestamp"/> in one round trip.</summary>
     public async Task<HistoryPosition> LocateAsync(string userId, int channelId, long timestamp)
     {
+        using var activity = RecoTelemetry.Source.StartActivity("reco history read");
         var key = PagesKey(userId, channelId);
-        var batch = redis.GetDatabase().CreateBatch();
-        var latest = batch.SortedSetRangeByRankAsync(key, 0, 0, Order.Descending);
-        var around = batch.SortedSetRangeByScoreAsync(key, double.NegativeInfinity, timestamp,
-            Exclude.None, Order.Descending, skip: 0, take: 2);
-        batch.Execute();
+        var position = await redis.RoundTripAsync("PIPELINE ZRANGE", 1, async db =>
+        {
+            var batch = db.CreateBatch();
+            var latest = batch.SortedSetRangeByRankAsync(key, 0, 0, Order.Descending);
+            var around = batch.SortedSetRangeByScoreAsync(key, double.NegativeInfinity, timestamp,
+                Exclude.None, Order.Descending, skip: 0, take: 2);
+            batch.Execute();
 
-        var latestPage = (await latest).Select(Parse).FirstOrDefault();
-        var pages = (await around).Select(Parse).ToArray();
-        return new HistoryPosition(latestPage, pages.ElementAtOrDefault(0), pages.ElementAtOrDefault(1));
+            var latestPage = (await latest).Select(Parse).FirstOrDefault();
+            var pages = (await around).Select(Parse).ToArray();
+            return new HistoryPosition(latestPage, pages.ElementAtOrDefault(0), pages.ElementAtOrDefault(1));
+        }, commands: 2);
+        activity?.SetTag("toutiao.reco.has_history", position.Latest is not null);
+        return position;
     }
 
     /// <summary>Which of <paramref name="articleIds"/> the user was already served in this channel or in channel 0.</summary>
@@ -45,14 +52,17 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
     {
         var members = articleIds.Select(id => (RedisValue)id).ToArray();
         var keys = channelId == 0 ? new[] { ServedKey(userId, 0) } : [ServedKey(userId, channelId), ServedKey(userId, 0)];
-        var batch = redis.GetDatabase().CreateBatch();
-        var lookups = keys.Select(key => batch.SetContainsAsync(key, members)).ToArray();
-        batch.Execute();
+        var results = await redis.RoundTripAsync("PIPELINE SMISMEMBER", keys.Length, db =>
+        {
+            var batch = db.CreateBatch();
+            var lookups = keys.Select(key => batch.SetContainsAsync(key, members)).ToArray();
+            batch.Execute();
+            return Task.WhenAll(lookups);
+        }, commands: keys.Length);
 
         var served = new HashSet<long>();
-        foreach (var lookup in lookups)
+        foreach (var flags in results)
         {
-            var flags = await lookup;
             for (var i = 0; i < flags.Length; i++)
             {
                 if (flags[i])
@@ -68,20 +78,25 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
     /// <summary>Stores a fresh page and marks its articles as served, atomically.</summary>
     public async Task SaveAsync(string userId, int channelId, FeedPage page)
     {
+        using var activity = RecoTelemetry.Source.StartActivity("reco history write");
+        activity?.SetTag("toutiao.reco.articles", page.ArticleIds.Count);
         var settings = options.Value;
         var pagesKey = PagesKey(userId, channelId);
         var servedKey = ServedKey(userId, channelId);
-        var transaction = redis.GetDatabase().CreateTransaction();
-        var writes = new List<Task>
+        await redis.RoundTripAsync("MULTI", 2, async db =>
         {
-            transaction.SortedSetAddAsync(pagesKey, Format(page), page.Timestamp),
-            transaction.SortedSetRemoveRangeByRankAsync(pagesKey, 0, -settings.HistoryPagesKept - 1),
-            transaction.KeyExpireAsync(pagesKey, settings.HistoryRetention),
-            transaction.SetAddAsync(servedKey, page.ArticleIds.Select(id => (RedisValue)id).ToArray()),
-            transaction.KeyExpireAsync(servedKey, settings.HistoryRetention),
-        };
-        await transaction.ExecuteAsync();
-        await Task.WhenAll(writes);
+            var transaction = db.CreateTransaction();
+            var writes = new List<Task>
+            {
+                transaction.SortedSetAddAsync(pagesKey, Format(page), page.Timestamp),
+                transaction.SortedSetRemoveRangeByRankAsync(pagesKey, 0, -settings.HistoryPagesKept - 1),
+                transaction.KeyExpireAsync(pagesKey, settings.HistoryRetention),
+                transaction.SetAddAsync(servedKey, page.ArticleIds.Select(id => (RedisValue)id).ToArray()),
+                transaction.KeyExpireAsync(servedKey, settings.HistoryRetention),
+            };
+            await transaction.ExecuteAsync();
+            await Task.WhenAll(writes);
+        }, commands: 5);
     }
 
     private static string Format(FeedPage page)

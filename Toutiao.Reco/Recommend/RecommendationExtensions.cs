@@ -24,6 +24,7 @@ public static class RecommendationExtensions
         builder.Services.AddSingleton<RecallCandidateStore>();
         builder.Services.AddSingleton<UserFeedHistory>();
         builder.Services.AddSingleton<FeedRanker>();
+        builder.Services.AddSingleton<RecoTelemetry>();
         builder.Services.AddHostedService<RecallRefresher>();
 
         builder.Services.AddHealthChecks().AddCheck<RecallReadyCheck>("recall", tags: ["ready"]);

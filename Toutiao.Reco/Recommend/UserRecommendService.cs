@@ -16,6 +16,7 @@ public sealed partial class UserRecommendService(
     UserFeedHistory history,
     ChannelDirectory channels,
     FeedRanker ranker,
+    RecoTelemetry telemetry,
     IOptions<RecommendationOptions> options,
     ILogger<UserRecommendService> logger) : UserRecommend.UserRecommendBase
 {
@@ -47,21 +48,31 @@ public sealed partial class UserRecommendService(
     {
         var window = Math.Max(options.Value.RecallWindow, request.ArticleNum);
         IReadOnlyList<long> picked;
-        while (true)
+        using (var activity = RecoTelemetry.Source.StartActivity("reco recall"))
         {
-            var recalled = await recall.ReadAsync(request.ChannelId, window, cancellationToken);
-            var ids = recalled.Candidates.Select(c => c.ArticleId).ToList();
-            var served = ids.Count == 0 ? [] : await history.FindServedAsync(request.UserId, request.ChannelId, ids);
-            var unseen = recalled.Candidates.Where(c => !served.Contains(c.ArticleId)).ToList();
-            if (unseen.Count >= request.ArticleNum || recalled.Exhausted)
+            while (true)
             {
-                picked = ranker.Rank(unseen, algorithm, request.ArticleNum);
-                LogFreshPage(request.UserId, request.ChannelId, recalled.Candidates.Count, served.Count, picked.Count);
-                break;
-            }
+                var recalled = await recall.ReadAsync(request.ChannelId, window, cancellationToken);
+                var ids = recalled.Candidates.Select(c => c.ArticleId).ToList();
+                var served = ids.Count == 0 ? [] : await history.FindServedAsync(request.UserId, request.ChannelId, ids);
+                var unseen = recalled.Candidates.Where(c => !served.Contains(c.ArticleId)).ToList();
+                if (unseen.Count >= request.ArticleNum || recalled.Exhausted)
+                {
+                    picked = ranker.Rank(unseen, algorithm, request.ArticleNum);
+                    activity?.SetTag("toutiao.reco.channel", request.ChannelId);
+                    activity?.SetTag("toutiao.reco.algorithm", algorithm);
+                    activity?.SetTag("toutiao.reco.window", window);
+                    activity?.SetTag("toutiao.reco.considered", recalled.Candidates.Count);
+                    activity?.SetTag("toutiao.reco.already_served", served.Count);
+                    activity?.SetTag("toutiao.reco.returned", picked.Count);
+                    telemetry.RecordPage("fresh", recalled.Candidates.Count, picked.Count);
+                    LogFreshPage(request.UserId, request.ChannelId, recalled.Candidates.Count, served.Count, picked.Count);
+                    break;
+                }
 
-            // The user has read most of the top of this channel: look deeper.
-            window *= 2;
+                // The user has read most of the top of this channel: look deeper.
+                window *= 2;
+            }
         }
 
         if (picked.Count > 0)
@@ -78,8 +89,12 @@ public sealed partial class UserRecommendService(
 
     private async Task<ArticleResponse> AnonymousPageAsync(UserRequest request, string algorithm, CancellationToken cancellationToken)
     {
+        using var activity = RecoTelemetry.Source.StartActivity("reco recall");
         var recalled = await recall.ReadAsync(request.ChannelId, request.ArticleNum, cancellationToken);
         var page = FeedRanker.Interleave(recalled.Hottest, recalled.Newest, request.ArticleNum);
+        activity?.SetTag("toutiao.reco.considered", recalled.Candidates.Count);
+        activity?.SetTag("toutiao.reco.returned", page.Count);
+        telemetry.RecordPage("anonymous", recalled.Candidates.Count, page.Count);
         return Response(request.UserId, algorithm, page, 0, withExposure: true);
     }
 

@@ -34,6 +34,8 @@ public sealed class ArticleCacheTests(ToutiaoFixture fixture)
         var reader = Api.NewAnonymousReader();
         var time = Api.Now();
         var ids = (await fixture.WebClient.FeedAsync(12, time, reader)).ArticleIds();
+        // Loads that just finished are still shared for a moment; let them go so the page is truly cold.
+        await Task.Delay(InFlightLoads<long, ArticleInfo>.Linger * 2);
         await Redis.KeyDeleteAsync(ids.Select(id => (RedisKey)ArticleCacheKeys.Info(id)).ToArray());
 
         using (var mysql = new MySqlCommandCounter())

@@ -61,11 +61,9 @@ public sealed partial class ArticleCacheWarmer(
 
     public async Task WarmAsync(CancellationToken cancellationToken)
     {
-        var db = redis.GetDatabase();
-        var batch = db.CreateBatch();
-        var writes = new List<Task>();
+        var writes = new List<Func<IBatch, IEnumerable<Task>>>();
 
-        if (!await db.KeyExistsAsync(ArticleCacheKeys.ReadCounts))
+        if (!await redis.RoundTripAsync("EXISTS", 1, db => db.KeyExistsAsync(ArticleCacheKeys.ReadCounts)))
         {
             var entries = ArticleCacheKeys.AllCounts.ToDictionary(key => key, _ => new List<SortedSetEntry>());
             await foreach (var (id, counts) in repository.ReadStatisticsAsync(cancellationToken))
@@ -77,10 +75,9 @@ public sealed partial class ArticleCacheWarmer(
             }
 
             // The reading set is the "loaded" flag, so it is renamed into place last.
-            foreach (var key in ArticleCacheKeys.AllCounts.Order(Comparer<string>.Create((a, b) =>
-                         (a == ArticleCacheKeys.ReadCounts).CompareTo(b == ArticleCacheKeys.ReadCounts))))
+            foreach (var key in ArticleCacheKeys.AllCounts.OrderBy(key => key == ArticleCacheKeys.ReadCounts))
             {
-                writes.AddRange(batch.QueueSortedSetReplace(key, entries[key]));
+                writes.Add(batch => batch.QueueSortedSetReplace(key, entries[key]));
             }
 
             LogCountsLoaded(entries[ArticleCacheKeys.ReadCounts].Count);
@@ -89,12 +86,17 @@ public sealed partial class ArticleCacheWarmer(
         var pinned = await repository.ReadPinnedAsync(cancellationToken);
         foreach (var channel in pinned)
         {
-            writes.AddRange(batch.QueueSortedSetReplace(ArticleCacheKeys.Top(channel.Key),
+            writes.Add(batch => batch.QueueSortedSetReplace(ArticleCacheKeys.Top(channel.Key),
                 channel.Select(p => new SortedSetEntry(p.ArticleId, p.Order)).ToList()));
         }
 
-        batch.Execute();
-        await Task.WhenAll(writes);
+        await redis.RoundTripAsync("PIPELINE ZADD", writes.Count, db =>
+        {
+            var batch = db.CreateBatch();
+            var operations = writes.SelectMany(write => write(batch)).ToList();
+            batch.Execute();
+            return Task.WhenAll(operations);
+        }, commands: writes.Count);
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using StackExchange.Redis;
+using Toutiao.ServiceDefaults.Clients;
 
 namespace Toutiao.Web.Articles;
 
@@ -60,7 +62,26 @@ public sealed partial class ArticleInfoCache(
     private readonly InFlightLoads<long, ArticleInfo> _articleLoads = new();
     private readonly InFlightLoads<long, AuthorProfile> _authorLoads = new();
 
+    /// <summary>
+    /// Reads a page of cards as one span (<c>article_cache read</c>) tagged with requested, hit,
+    /// not-found and missed counts; its Redis round trip, the MySQL fallback and the write-back are
+    /// its children.
+    /// </summary>
     public async Task<CachedPage> GetPageAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel, CancellationToken cancellationToken)
+    {
+        using var activity = WebTelemetry.Source.StartActivity("article_cache read");
+        try
+        {
+            return await ReadPageAsync(articleIds, pinnedOfChannel, activity, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            activity?.RecordFailure(ex);
+            throw;
+        }
+    }
+
+    private async Task<CachedPage> ReadPageAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel, Activity? activity, CancellationToken cancellationToken)
     {
         var arguments = new RedisValue[articleIds.Count + 1];
         arguments[0] = pinnedOfChannel is { } channel ? ArticleCacheKeys.Top(channel) : "";
@@ -69,7 +90,8 @@ public sealed partial class ArticleInfoCache(
             arguments[i + 1] = articleIds[i];
         }
 
-        var reply = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(PageScript.ExecutableScript, [], arguments))!;
+        var reply = (RedisResult[])(await redis.RoundTripAsync("EVALSHA", arguments.Length,
+            db => db.ScriptEvaluateAsync(PageScript.ExecutableScript, [], arguments)))!;
         var pinnedCount = (int)reply[0];
         var ids = ((RedisValue[])reply[1]!).Select(v => (long)v).ToArray();
         var infos = (RedisValue[])reply[2]!;
@@ -118,6 +140,15 @@ public sealed partial class ArticleInfoCache(
         metrics.Lookups("article", "miss", articleMisses.Count);
         metrics.Lookups("author", "hit", authors.Count);
         metrics.Lookups("author", "miss", authorMisses.Count);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("toutiao.cache.requested", ids.Length);
+            activity.SetTag("toutiao.cache.pinned", pinnedCount);
+            activity.SetTag("toutiao.cache.hit", found);
+            activity.SetTag("toutiao.cache.not_found", articles.Count - found);
+            activity.SetTag("toutiao.cache.missed", articleMisses.Count);
+            activity.SetTag("toutiao.cache.authors_missed", authorMisses.Count);
+        }
 
         if (articleMisses.Count + authorMisses.Count > 0)
         {
@@ -205,7 +236,30 @@ public sealed partial class ArticleInfoCache(
         IReadOnlyList<long> authorIds,
         IReadOnlyDictionary<long, AuthorProfile> loadedAuthors)
     {
-        var batch = redis.GetDatabase().CreateBatch();
+        using var activity = WebTelemetry.Source.StartActivity("article_cache write_back");
+        activity?.SetTag("toutiao.cache.articles", articleIds.Count);
+        activity?.SetTag("toutiao.cache.authors", authorIds.Count);
+        try
+        {
+            await redis.RoundTripAsync("PIPELINE SET", articleIds.Count + authorIds.Count,
+                db => QueueWriteBack(db.CreateBatch(), articleIds, loadedArticles, authorIds, loadedAuthors),
+                commands: articleIds.Count + authorIds.Count);
+        }
+        catch (RedisException ex)
+        {
+            // The page is already loaded; a failed write-back only costs a later miss.
+            activity?.RecordFailure(ex);
+            LogWriteBackFailed(ex);
+        }
+    }
+
+    private static Task QueueWriteBack(
+        IBatch batch,
+        IReadOnlyList<long> articleIds,
+        IReadOnlyDictionary<long, ArticleInfo> loadedArticles,
+        IReadOnlyList<long> authorIds,
+        IReadOnlyDictionary<long, AuthorProfile> loadedAuthors)
+    {
         var writes = new List<Task>();
         foreach (var id in articleIds)
         {
@@ -225,15 +279,7 @@ public sealed partial class ArticleInfoCache(
         }
 
         batch.Execute();
-        try
-        {
-            await Task.WhenAll(writes);
-        }
-        catch (RedisException ex)
-        {
-            // The page is already loaded; a failed write-back only costs a later miss.
-            LogWriteBackFailed(ex);
-        }
+        return Task.WhenAll(writes);
     }
 
     private static TimeSpan Jittered(TimeSpan ttl, TimeSpan jitter)

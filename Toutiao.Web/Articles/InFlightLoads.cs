@@ -5,10 +5,13 @@ namespace Toutiao.Web.Articles;
 /// <summary>
 /// Collapses concurrent loads of the same key: the first caller to claim a key loads it, every
 /// other caller awaits that load. Keeps a burst of misses for one hot article to one MySQL read
-/// per process.
+/// per process. A finished load is still handed out for <see cref="Linger"/>: a caller whose cache
+/// read missed just before the write-back landed would otherwise load the same key again.
 /// </summary>
 public sealed class InFlightLoads<TKey, TValue> where TKey : notnull where TValue : class
 {
+    public static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(500);
+
     private readonly ConcurrentDictionary<TKey, TaskCompletionSource<TValue?>> _loads = new();
 
     /// <summary>Splits <paramref name="keys"/> into those this caller must load and loads already under way.</summary>
@@ -33,16 +36,26 @@ public sealed class InFlightLoads<TKey, TValue> where TKey : notnull where TValu
         return (owned, awaited);
     }
 
-    /// <summary>Publishes the results of the owned keys (absent = not found) and forgets them.</summary>
+    /// <summary>Publishes the results of the owned keys (absent = not found) and forgets them after <see cref="Linger"/>.</summary>
     public void Complete(IEnumerable<TKey> owned, IReadOnlyDictionary<TKey, TValue> results)
     {
+        var finished = new List<KeyValuePair<TKey, TaskCompletionSource<TValue?>>>();
         foreach (var key in owned)
         {
-            if (_loads.TryRemove(key, out var load))
+            if (_loads.TryGetValue(key, out var load))
             {
                 load.TrySetResult(results.GetValueOrDefault(key));
+                finished.Add(new(key, load));
             }
         }
+
+        _ = Task.Delay(Linger).ContinueWith(_ =>
+        {
+            foreach (var entry in finished)
+            {
+                _loads.TryRemove(entry);
+            }
+        }, TaskScheduler.Default);
     }
 
     public void Fail(IEnumerable<TKey> owned, Exception exception)

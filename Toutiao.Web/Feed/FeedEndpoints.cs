@@ -9,7 +9,7 @@ public static class FeedEndpoints
 {
     public static IEndpointRouteBuilder MapFeedEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1_1/articles", GetFeedAsync);
+        app.MapGet("/v1_1/articles", GetFeedAsync).AddEndpointFilter<FeedMetricsFilter>();
         return app;
     }
 

@@ -1,0 +1,11 @@
+using System.Diagnostics;
+
+namespace Toutiao.Web;
+
+/// <summary>Web's own spans (the article cache); its meters are in <see cref="Articles.ArticleCacheMetrics"/> and <see cref="Feed.FeedMetrics"/>.</summary>
+public static class WebTelemetry
+{
+    public const string SourceName = "Toutiao.Web";
+
+    public static readonly ActivitySource Source = new(SourceName);
+}
