@@ -25,8 +25,6 @@ public static class ServiceDefaultsExtensions
 
     public const string MySqlConnectorSource = "MySqlConnector";
 
-    private const string GrpcServerInstrumentationFlag = "OTEL_DOTNET_EXPERIMENTAL_ASPNETCORE_ENABLE_GRPC_INSTRUMENTATION";
-
     /// <summary>Tag of the health checks that say the process is alive (not whether it is ready).</summary>
     public const string LiveTag = "live";
 
@@ -47,13 +45,6 @@ public static class ServiceDefaultsExtensions
 
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        // gRPC server spans named after the RPC, with rpc.* attributes and the gRPC status. The
-        // ASP.NET Core instrumentation still calls this experimental; without it a Reco span is "POST".
-        if (builder.Configuration[GrpcServerInstrumentationFlag] is null)
-        {
-            builder.Configuration.AddInMemoryCollection([new(GrpcServerInstrumentationFlag, "true")]);
-        }
-
         // Every log line written inside a request carries its trace and span ids.
         builder.Logging.Configure(options => options.ActivityTrackingOptions =
             ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
@@ -73,6 +64,8 @@ public static class ServiceDefaultsExtensions
             .WithTracing(tracing =>
             {
                 tracing
+                    // First, so that exporters see the finished gRPC attributes.
+                    .AddProcessor(new GrpcSpanProcessor())
                     .AddSource(builder.Environment.ApplicationName)
                     .AddSource(OwnSources)
                     .AddSource(MySqlConnectorSource)

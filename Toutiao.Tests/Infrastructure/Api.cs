@@ -18,12 +18,14 @@ public static class Api
 {
     public static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    public static Task<ApiResponse> FeedAsync(this HttpClient client, int channelId, long timestamp, string? authorization = null, bool withTop = false)
-        => client.SendAsync(HttpMethod.Get, $"/v1_1/articles?channel_id={channelId}&timestamp={timestamp}{(withTop ? "&with_top=true" : "")}", authorization);
+    public static Task<ApiResponse> FeedAsync(this HttpClient client, int channelId, long timestamp, string? authorization = null, bool withTop = false, TestTrace? trace = null)
+        => client.SendAsync(HttpMethod.Get, $"/v1_1/articles?channel_id={channelId}&timestamp={timestamp}{(withTop ? "&with_top=true" : "")}", authorization, trace: trace);
 
-    public static async Task<ApiResponse> SendAsync(this HttpClient client, HttpMethod method, string path, string? authorization = null, object? body = null)
+    public static async Task<ApiResponse> SendAsync(this HttpClient client, HttpMethod method, string path, string? authorization = null, object? body = null, TestTrace? trace = null)
     {
         using var request = new HttpRequestMessage(method, path);
+        using var traced = trace?.Begin();
+
         if (authorization is not null)
         {
             request.Headers.TryAddWithoutValidation("Authorization", authorization);

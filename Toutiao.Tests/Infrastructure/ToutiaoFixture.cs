@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Trace;
 using StackExchange.Redis;
 using Toutiao.AppHost.Hosting.Orchestration;
 using Toutiao.Web.Database;
@@ -39,6 +41,16 @@ public sealed class ToutiaoFixture : IAsyncLifetime
 
     public MySqlDataSource MySql { get; private set; } = null!;
 
+    /// <summary>
+    /// Every span finished in this process while the tests run. The exporter sits in Web's tracer
+    /// provider, but its listeners are process-wide, so Reco's spans (same process) land here too:
+    /// one list holds the whole distributed trace.
+    /// </summary>
+    public ConcurrentCollection<System.Diagnostics.Activity> Spans { get; } = new();
+
+    /// <summary>Web's log records, as its OpenTelemetry logger provider exports them.</summary>
+    public ConcurrentCollection<OpenTelemetry.Logs.LogRecord> Logs { get; } = new();
+
     public async Task InitializeAsync()
     {
         try
@@ -55,7 +67,11 @@ public sealed class ToutiaoFixture : IAsyncLifetime
             Reco = StartReco(recoPort, Storage.RedisConnectionString, Storage.MySqlConnectionString);
 
             var webPort = Ports.Free();
-            Web = StartWeb(webPort, RecoAddress, "Development");
+            Web = StartWeb(webPort, RecoAddress, "Development", services =>
+            {
+                services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans));
+                services.ConfigureOpenTelemetryLoggerProvider(logging => logging.AddInMemoryExporter(Logs));
+            });
             WebClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{webPort}") };
 
             await WaitUntilHealthyAsync(WebClient, TimeSpan.FromSeconds(60));
@@ -91,12 +107,13 @@ public sealed class ToutiaoFixture : IAsyncLifetime
         return Own(Started(factory, port));
     }
 
-    public WebApplicationFactory<FeedService> StartWeb(int port, Uri recoAddress, string environment)
+    public WebApplicationFactory<FeedService> StartWeb(int port, Uri recoAddress, string environment, Action<IServiceCollection>? services = null)
     {
         var factory = new WebApplicationFactory<FeedService>()
             .WithWebHostBuilder(builder =>
             {
                 builder.UseEnvironment(environment);
+                builder.ConfigureServices(collection => services?.Invoke(collection));
                 builder.ConfigureAppConfiguration((_, config) =>
                 {
                     var settings = CommonSettings(Storage.RedisConnectionString, Storage.MySqlConnectionString);

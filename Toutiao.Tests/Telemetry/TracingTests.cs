@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Net;
+using OpenTelemetry.Logs;
+using StackExchange.Redis;
+using Toutiao.AppHost.Hosting.Orchestration;
+using Toutiao.Tests.Infrastructure;
+using Toutiao.Web.Articles;
+
+namespace Toutiao.Tests.Telemetry;
+
+/// <summary>One feed request is one distributed trace: Web, the gRPC hop, Reco, Redis and MySQL.</summary>
+[Collection(ToutiaoCollection.Name)]
+public sealed class TracingTests(ToutiaoFixture fixture)
+{
+    [Fact]
+    public async Task A_feed_request_is_one_trace_from_web_through_grpc_into_reco_redis_and_mysql()
+    {
+        var reader = Api.NewAnonymousReader();
+        var time = Api.Now();
+        var ids = (await fixture.WebClient.FeedAsync(8, time, reader)).ArticleIds();
+        await Task.Delay(InFlightLoads<long, ArticleInfo>.Linger * 2);
+        await fixture.Redis.GetDatabase().KeyDeleteAsync(ids.Select(id => (RedisKey)ArticleCacheKeys.Info(id)).ToArray());
+
+        // Cold: the page's infos come from MySQL.
+        var cold = TestTrace.New();
+        Assert.Equal(HttpStatusCode.OK, (await fixture.WebClient.FeedAsync(8, time, reader, trace: cold)).Status);
+        var spans = await SpansOfAsync(cold, expectAtLeast: 8);
+
+        var webServer = Assert.Single(spans, IsWebServerSpan);
+        Assert.Equal("/v1_1/articles", webServer.GetTagItem("http.route"));
+
+        var grpcClient = Assert.Single(spans, s => s.Kind == ActivityKind.Client && Equals(s.GetTagItem("rpc.system"), "grpc"));
+        Assert.Equal("UserRecommend/user_recommend", grpcClient.DisplayName);
+        Assert.True(IsDescendant(grpcClient, webServer, spans));
+
+        var recoServer = Assert.Single(spans, s => s.Kind == ActivityKind.Server && s != webServer);
+        Assert.Equal(grpcClient.SpanId, recoServer.ParentSpanId);
+        Assert.Equal("UserRecommend/user_recommend", recoServer.DisplayName);
+        Assert.Equal("grpc", recoServer.GetTagItem("rpc.system"));
+        Assert.Equal("UserRecommend", recoServer.GetTagItem("rpc.service"));
+        Assert.Equal("user_recommend", recoServer.GetTagItem("rpc.method"));
+        Assert.Equal(0, Convert.ToInt32(recoServer.GetTagItem("rpc.grpc.status_code")));
+
+        // Reco's own work and its Redis round trips hang under Reco's server span.
+        var historyRead = Assert.Single(spans, s => s.DisplayName == "reco history read");
+        Assert.Equal(recoServer.SpanId, historyRead.ParentSpanId);
+        var recoRedis = spans.Where(s => s.Source.Name == "Toutiao.Redis" && IsDescendant(s, recoServer, spans)).ToList();
+        Assert.NotEmpty(recoRedis);
+        Assert.All(recoRedis, s =>
+        {
+            Assert.Equal(ActivityKind.Client, s.Kind);
+            Assert.Equal("redis", s.GetTagItem("db.system.name"));
+            Assert.Equal("127.0.0.1", s.GetTagItem("server.address"));
+            Assert.NotNull(s.GetTagItem("server.port"));
+            Assert.NotNull(s.GetTagItem("db.redis.keys"));
+        });
+
+        // Web's cache read: counts say what happened, MySQL is its child, the write-back its own span.
+        var cacheRead = Assert.Single(spans, s => s.DisplayName == "article_cache read");
+        Assert.Equal(webServer.SpanId, cacheRead.ParentSpanId);
+        Assert.Equal(10, cacheRead.GetTagItem("toutiao.cache.requested"));
+        Assert.Equal(0, cacheRead.GetTagItem("toutiao.cache.hit"));
+        Assert.Equal(0, cacheRead.GetTagItem("toutiao.cache.not_found"));
+        Assert.Equal(10, cacheRead.GetTagItem("toutiao.cache.missed"));
+        var script = Assert.Single(spans, s => s.Source.Name == "Toutiao.Redis" && s.ParentSpanId == cacheRead.SpanId);
+        Assert.Equal("EVALSHA", script.GetTagItem("db.operation.name"));
+        var mysql = spans.Where(s => s.Source.Name == "MySqlConnector").ToList();
+        Assert.Single(mysql, s => s.DisplayName == "Execute");
+        Assert.All(mysql, s => Assert.Equal(cacheRead.SpanId, s.ParentSpanId));
+        var writeBack = Assert.Single(spans, s => s.DisplayName == "article_cache write_back");
+        Assert.True(IsDescendant(writeBack, webServer, spans));
+        Assert.Single(spans, s => s.ParentSpanId == writeBack.SpanId && Equals(s.GetTagItem("db.operation.name"), "PIPELINE SET"));
+
+        // Hot: the same page again is all hits, and MySQL is not in the trace at all.
+        var hot = TestTrace.New();
+        await fixture.WebClient.FeedAsync(8, time, reader, trace: hot);
+        var hotSpans = await SpansOfAsync(hot, expectAtLeast: 6);
+        var hotRead = Assert.Single(hotSpans, s => s.DisplayName == "article_cache read");
+        Assert.Equal(10, hotRead.GetTagItem("toutiao.cache.hit"));
+        Assert.Equal(0, hotRead.GetTagItem("toutiao.cache.missed"));
+        Assert.DoesNotContain(hotSpans, s => s.Source.Name == "MySqlConnector");
+        Assert.DoesNotContain(hotSpans, s => s.DisplayName == "article_cache write_back");
+    }
+
+    [Fact]
+    public async Task A_failing_reco_call_is_an_error_span_on_both_sides_with_the_grpc_status()
+    {
+        var recoPort = Ports.Free();
+        var webPort = Ports.Free();
+        var deadRedis = $"127.0.0.1:{Ports.Free()}";
+        var deadMySql = $"Server=127.0.0.1;Port={Ports.Free()};User ID=root;Password=x;Database=toutiao";
+        var webLogs = new ConcurrentCollection<OpenTelemetry.Logs.LogRecord>();
+        await using var reco = fixture.StartReco(recoPort, deadRedis, deadMySql);
+        await using var web = fixture.StartWeb(webPort, new Uri($"http://127.0.0.1:{recoPort}"), "Development",
+            services => services.ConfigureOpenTelemetryLoggerProvider(logging => logging.AddInMemoryExporter(webLogs)));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{webPort}") };
+
+        var trace = TestTrace.New();
+        var response = await client.FeedAsync(0, Api.Now(), Api.NewAnonymousReader(), trace: trace);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.Status);
+
+        var spans = await SpansOfAsync(trace, expectAtLeast: 3);
+        var grpcClient = Assert.Single(spans, s => s.Kind == ActivityKind.Client && Equals(s.GetTagItem("rpc.system"), "grpc"));
+        var recoServer = Assert.Single(spans, s => s.Kind == ActivityKind.Server && s.ParentSpanId == grpcClient.SpanId);
+        foreach (var span in new[] { grpcClient, recoServer })
+        {
+            Assert.Equal(ActivityStatusCode.Error, span.Status);
+            Assert.Equal((int)Grpc.Core.StatusCode.Unavailable, Convert.ToInt32(span.GetTagItem("rpc.grpc.status_code")));
+        }
+
+        // The storage failure is recorded on Reco's Redis span, the warning in Web's logs carries the trace.
+        Assert.Contains(spans, s => s.Source.Name == "Toutiao.Redis" && s.Status == ActivityStatusCode.Error
+                                    && s.Events.Any(e => e.Name == "exception"));
+        var warning = Assert.Single(trace.LogsIn(webLogs), l => l.CategoryName == "Toutiao.Web.Feed.RecoClient");
+        Assert.NotEqual(default, warning.SpanId);
+        Assert.Contains("Unavailable", warning.FormattedMessage);
+    }
+
+    [Fact]
+    public async Task Health_requests_produce_no_spans()
+    {
+        var started = DateTime.UtcNow;
+        var trace = TestTrace.New();
+        using (trace.Begin())
+        {
+            using var health = await fixture.WebClient.GetAsync("/health");
+            using var alive = await fixture.WebClient.GetAsync("/alive");
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+        }
+
+        // The checks ran (Redis PING, MySQL SELECT 1) without leaving spans, under the trace or as new roots.
+        await Task.Delay(200);
+        Assert.DoesNotContain(trace.SpansIn(fixture.Spans), s => s.Source.Name != "System.Net.Http");
+        Assert.DoesNotContain(fixture.Spans.Snapshot(), s => s.StartTimeUtc >= started && s.ParentSpanId == default
+                                                              && s.Source.Name is "MySqlConnector" or "Toutiao.Redis");
+
+        // A real request over the same client is traced: the emptiness above is not for lack of an exporter.
+        var feed = TestTrace.New();
+        await fixture.WebClient.FeedAsync(0, Api.Now(), trace: feed);
+        Assert.NotEmpty(await SpansOfAsync(feed, expectAtLeast: 1));
+    }
+
+    [Fact]
+    public async Task Feed_requests_latency_and_reco_candidates_are_measured()
+    {
+        var measurements = new ConcurrentCollection<(string Instrument, double Value, string? Outcome)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name.StartsWith("toutiao.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Add((instrument.Name, value, Outcome(tags))));
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Add((instrument.Name, value, Outcome(tags))));
+        listener.Start();
+
+        await fixture.WebClient.FeedAsync(2, Api.Now(), Api.NewAnonymousReader());
+        await fixture.WebClient.FeedAsync(2, -1);
+
+        var seen = measurements.Snapshot();
+        Assert.Contains(seen, m => m is { Instrument: "toutiao.feed.requests", Outcome: "ok" });
+        Assert.Contains(seen, m => m is { Instrument: "toutiao.feed.requests", Outcome: "bad_request" });
+        Assert.Contains(seen, m => m.Instrument == "toutiao.feed.duration" && m.Value > 0);
+        Assert.Contains(seen, m => m.Instrument == "toutiao.cache.lookups");
+        Assert.Contains(seen, m => m.Instrument == "toutiao.reco.candidates.considered" && m.Value >= 10);
+        Assert.Contains(seen, m => m.Instrument == "toutiao.reco.candidates.returned" && m.Value == 10);
+
+        static string? Outcome(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "outcome")
+                {
+                    return tag.Value as string;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Spans end asynchronously (the server span after the response is sent): wait until the trace is complete.</summary>
+    private async Task<List<Activity>> SpansOfAsync(TestTrace trace, int expectAtLeast)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        List<Activity> spans;
+        while ((spans = trace.SpansIn(fixture.Spans)).Count < expectAtLeast
+               || !spans.Any(IsWebServerSpan))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Only {spans.Count} spans arrived: {string.Join(", ", spans.Select(s => s.DisplayName))}");
+            await Task.Delay(20);
+        }
+
+        return spans;
+    }
+
+    /// <summary>Web's server span: the test's own HttpClient span is its parent.</summary>
+    private static bool IsWebServerSpan(Activity span)
+        => span.Kind == ActivityKind.Server && span.DisplayName.StartsWith("GET ", StringComparison.Ordinal);
+
+    private static bool IsDescendant(Activity span, Activity ancestor, List<Activity> spans)
+    {
+        var byId = spans.ToDictionary(s => s.SpanId);
+        for (var current = span; byId.TryGetValue(current.ParentSpanId, out var parent); current = parent)
+        {
+            if (parent.SpanId == ancestor.SpanId)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
