@@ -72,6 +72,19 @@ public sealed class TracingTests(ToutiaoFixture fixture)
         Assert.True(IsDescendant(writeBack, webServer, spans));
         Assert.Single(spans, s => s.ParentSpanId == writeBack.SpanId && Equals(s.GetTagItem("db.operation.name"), "PIPELINE SET"));
 
+        // A fresh page: Reco recalls and writes the page to the reader's history, both as spans.
+        var fresh = TestTrace.New();
+        await fixture.WebClient.FeedAsync(8, time + 1000, reader, trace: fresh);
+        var freshSpans = await SpansOfAsync(fresh, expectAtLeast: 8);
+        var freshReco = Assert.Single(freshSpans, s => s.Kind == ActivityKind.Server && s.DisplayName == "UserRecommend/user_recommend");
+        var recall = Assert.Single(freshSpans, s => s.DisplayName == "reco recall");
+        Assert.Equal(freshReco.SpanId, recall.ParentSpanId);
+        Assert.Equal(10, recall.GetTagItem("toutiao.reco.returned"));
+        Assert.True((int)recall.GetTagItem("toutiao.reco.considered")! >= 10);
+        var historyWrite = Assert.Single(freshSpans, s => s.DisplayName == "reco history write");
+        Assert.Equal(freshReco.SpanId, historyWrite.ParentSpanId);
+        Assert.Single(freshSpans, s => s.ParentSpanId == historyWrite.SpanId && Equals(s.GetTagItem("db.operation.name"), "MULTI"));
+
         // Hot: the same page again is all hits, and MySQL is not in the trace at all.
         var hot = TestTrace.New();
         await fixture.WebClient.FeedAsync(8, time, reader, trace: hot);
