@@ -82,9 +82,9 @@ public static class ServiceDefaultsExtensions
                     .AddGrpcClientInstrumentation(options => options.SuppressDownstreamInstrumentation = true)
                     .AddHttpClientInstrumentation(options => options.RecordException = true);
 
-                if (string.Equals(builder.Configuration["OTEL_TRACES_SAMPLER"], "always_off", StringComparison.OrdinalIgnoreCase))
+                if (ConfiguredSampler(builder.Configuration) is { } sampler)
                 {
-                    tracing.SetSampler(new AlwaysOffSampler());
+                    tracing.SetSampler(sampler);
                 }
             });
 
@@ -95,6 +95,24 @@ public static class ServiceDefaultsExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// <c>OTEL_TRACES_SAMPLER</c> as the OpenTelemetry specification names it: <c>always_on</c>
+    /// (the default), <c>always_off</c>, <c>traceidratio</c> and <c>parentbased_traceidratio</c>
+    /// with the ratio in <c>OTEL_TRACES_SAMPLER_ARG</c>.
+    /// </summary>
+    private static Sampler? ConfiguredSampler(IConfiguration configuration)
+    {
+        var ratio = double.TryParse(configuration["OTEL_TRACES_SAMPLER_ARG"], System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture, out var value) ? Math.Clamp(value, 0, 1) : 1;
+        return configuration["OTEL_TRACES_SAMPLER"]?.ToLowerInvariant() switch
+        {
+            "always_off" => new AlwaysOffSampler(),
+            "traceidratio" => new TraceIdRatioBasedSampler(ratio),
+            "parentbased_traceidratio" => new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio)),
+            _ => null,
+        };
     }
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder

@@ -37,6 +37,7 @@ builder.Services.AddSingleton<ArticleInfoCache>();
 builder.Services.AddSingleton<ArticleCacheWarmer>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ArticleCacheWarmer>());
 builder.Services.AddHealthChecks().AddCheck<ArticleCacheWarmer>("article-cache", tags: ["ready"]);
+builder.Services.AddOptions<ChannelOptions>().BindConfiguration(ChannelOptions.SectionName);
 builder.Services.AddSingleton<ChannelCatalog>();
 
 builder.Services.AddOptions<RecoOptions>().BindConfiguration(RecoOptions.SectionName);

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Options;
 using MySqlConnector;
+using Toutiao.Reco.Recommend;
 
 namespace Toutiao.Reco.Recall;
 
@@ -7,9 +9,8 @@ namespace Toutiao.Reco.Recall;
 /// An unknown id reloads the list at most every few seconds, so a new channel is seen quickly
 /// while a flood of bad ids cannot hammer MySQL.
 /// </summary>
-public sealed class ChannelDirectory(MySqlDataSource database, TimeProvider clock)
+public sealed class ChannelDirectory(MySqlDataSource database, TimeProvider clock, IOptions<RecommendationOptions> options)
 {
-    private static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan MinReloadGap = TimeSpan.FromSeconds(5);
 
     private readonly SemaphoreSlim _reload = new(1, 1);
@@ -24,7 +25,7 @@ public sealed class ChannelDirectory(MySqlDataSource database, TimeProvider cloc
 
         var snapshot = _snapshot;
         var now = clock.GetUtcNow();
-        if (snapshot is null || now - snapshot.LoadedAt > MaxAge
+        if (snapshot is null || now - snapshot.LoadedAt > options.Value.ChannelRefreshInterval
             || (!snapshot.Ids.Contains(channelId) && now - snapshot.LoadedAt > MinReloadGap))
         {
             snapshot = await ReloadAsync(snapshot, cancellationToken);

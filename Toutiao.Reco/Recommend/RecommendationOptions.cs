@@ -11,6 +11,9 @@ public sealed class RecommendationOptions
     /// <summary>How often the recall sets are rebuilt from MySQL.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How long the known channel ids are trusted before a request reloads them.</summary>
+    public TimeSpan ChannelRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How many pages of a user's history in one channel are kept (the oldest go first).</summary>
     public int HistoryPagesKept { get; set; } = 100;
 

@@ -91,7 +91,9 @@ public sealed class ToutiaoFixture : IAsyncLifetime
         ["ConnectionStrings:redis"] = redis,
         ["ConnectionStrings:toutiao"] = mysql,
         ["Recommendation:RefreshInterval"] = "01:00:00",
+        ["Recommendation:ChannelRefreshInterval"] = "01:00:00",
         ["ArticleCache:WarmInterval"] = "01:00:00",
+        ["Channels:CacheDuration"] = "01:00:00",
         ["Jwt:Secret"] = JwtSecret,
         ["Logging:LogLevel:Default"] = "Warning",
     };

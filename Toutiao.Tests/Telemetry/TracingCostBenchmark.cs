@@ -48,8 +48,9 @@ public sealed class TracingCostBenchmark(ITestOutputHelper output) : IDisposable
 
         using var client = new HttpClient();
         var results = new Dictionary<string, Load> { ["on"] = new(), ["off"] = new() };
-        await RunAsync(client, traced, TimeSpan.FromSeconds(1), new Load()); // warm-up: JIT, pools, caches
-        await RunAsync(client, untraced, TimeSpan.FromSeconds(1), new Load());
+        // Warm-up: JIT tiers, connection pools and caches settle before anything is counted.
+        await RunAsync(client, traced, TimeSpan.FromSeconds(3), new Load());
+        await RunAsync(client, untraced, TimeSpan.FromSeconds(3), new Load());
         var spansBefore = sink.Count("/v1/traces");
         for (var round = 0; round < Rounds; round++)
         {

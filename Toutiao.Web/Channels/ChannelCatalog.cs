@@ -1,15 +1,24 @@
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 using MySqlConnector;
 
 namespace Toutiao.Web.Channels;
 
 public sealed record Channel(int Id, string Name);
 
+public sealed class ChannelOptions
+{
+    public const string SectionName = "Channels";
+
+    /// <summary>How long the channel list is held in memory before one request reloads it.</summary>
+    public TimeSpan CacheDuration { get; set; } = TimeSpan.FromMinutes(1);
+}
+
 /// <summary>
-/// The visible channels, with "推荐" (id 0) first. Held in memory for a minute: the list is tiny and
-/// every feed request validates its channel against it, which must not cost a round trip.
+/// The visible channels, with "推荐" (id 0) first. Held in memory (<see cref="ChannelOptions.CacheDuration"/>):
+/// the list is tiny and every feed request validates its channel against it, which must not cost a round trip.
 /// </summary>
-public sealed class ChannelCatalog(MySqlDataSource database, IMemoryCache memory)
+public sealed class ChannelCatalog(MySqlDataSource database, IMemoryCache memory, IOptions<ChannelOptions> options)
 {
     public const int RecommendedChannelId = 0;
     public static readonly Channel Recommended = new(RecommendedChannelId, "推荐");
@@ -18,7 +27,7 @@ public sealed class ChannelCatalog(MySqlDataSource database, IMemoryCache memory
     public async Task<IReadOnlyList<Channel>> GetVisibleAsync(CancellationToken cancellationToken)
         => (await memory.GetOrCreateAsync(CacheKey, async entry =>
         {
-            entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1);
+            entry.AbsoluteExpirationRelativeToNow = options.Value.CacheDuration;
             var channels = new List<Channel> { Recommended };
             await using var command = database.CreateCommand(
                 "SELECT channel_id, channel_name FROM news_channel WHERE is_visible = 1 ORDER BY sequence, channel_id");
