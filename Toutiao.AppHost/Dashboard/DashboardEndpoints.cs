@@ -1,25 +1,47 @@
+using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Toutiao.AppHost.Hosting;
+using Toutiao.AppHost.Telemetry;
 
 namespace Toutiao.AppHost.Dashboard;
 
-/// <summary>What the dashboard shows of a resource instance.</summary>
+/// <summary>An environment variable; the page masks secret ones until a person reveals them.</summary>
+public sealed record EnvironmentVariableView(string Name, string Value, bool IsSecret);
+
 public sealed record InstanceView(
     string Name, string State, string? Health, string? Url, int? ProcessId, DateTimeOffset? StartedAt,
-    int RestartCount, int? ExitCode, string? Message);
+    int RestartCount, int? ExitCode, string? Message, IReadOnlyList<EnvironmentVariableView> Environment);
 
 public sealed record ResourceView(string Name, string Type, string State, string? Health, IReadOnlyList<InstanceView> Instances);
 
-/// <summary>The dashboard of the AppHost: resources for now (traces, logs and metrics arrive with the telemetry intake).</summary>
+public sealed record TraceSummary(string TraceId, string Name, DateTimeOffset Start, double DurationMs, int SpanCount, IReadOnlyList<string> Services, bool HasError);
+
+public sealed record SpanView(
+    string SpanId, string? ParentSpanId, string Name, string Kind, string Summary, string Service, string? Instance,
+    DateTimeOffset Start, double OffsetMs, double DurationMs, string Status, string? StatusMessage, string Scope,
+    IReadOnlyDictionary<string, string> Attributes, IReadOnlyList<SpanEvent> Events, IReadOnlyList<SpanLink> Links,
+    IReadOnlyDictionary<string, string> Resource);
+
+public sealed record TraceView(string TraceId, string Name, DateTimeOffset Start, double DurationMs, IReadOnlyList<string> Services, bool HasError, IReadOnlyList<SpanView> Spans);
+
+public sealed record LogView(
+    long Id, DateTimeOffset Time, string Resource, string Level, string Message, string Category, string? TraceId, string? SpanId,
+    IReadOnlyDictionary<string, string> Attributes);
+
+public sealed record InstrumentView(string Service, string Name, string Description, string Unit, string Kind, int Points);
+
+/// <summary>The dashboard: pages (one static app, shipped in the assembly) and the JSON API behind them.</summary>
 public static class DashboardEndpoints
 {
-    public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/api/resources", (DistributedApplication application) => TypedResults.Ok(application.Resources.Select(View)));
+    private static readonly string[] SecretHints = ["password", "secret", "key", "token", "connectionstrings", "headers"];
 
-        app.MapGet("/api/resources/{name}/console", (string name, long? after, DistributedApplication application) =>
+    public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app, string host)
+    {
+        var api = app.MapGroup("/api").RequireHost(host);
+        api.MapGet("/resources", (DistributedApplication application) => TypedResults.Ok(application.Resources.Select(View)));
+        api.MapGet("/resources/{name}/console", (string name, long? after, DistributedApplication application) =>
         {
             var resource = application.Resources.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
             if (resource is null)
@@ -33,10 +55,91 @@ public static class DashboardEndpoints
             })).OrderBy(l => l.timestamp).ThenBy(l => l.number);
             return Results.Ok(lines);
         });
+        api.MapPost("/resources/{name}/{action}", async (string name, string action, DistributedApplication application) =>
+        {
+            var resource = application.Resources.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (resource is null)
+            {
+                return Results.NotFound();
+            }
 
-        app.MapGet("/", () => Results.Content(ResourcesPage, "text/html; charset=utf-8"));
+            switch (action)
+            {
+                case "stop":
+                    await application.StopResourceAsync(resource);
+                    break;
+                case "start":
+                    application.StartResource(resource);
+                    break;
+                case "restart":
+                    await application.StopResourceAsync(resource);
+                    application.StartResource(resource);
+                    break;
+                default:
+                    return Results.BadRequest(new { message = "action must be stop, start or restart." });
+            }
+
+            return Results.Ok(View(resource));
+        });
+
+        api.MapGet("/traces", (string? service, string? name, double? minDurationMs, int? limit, TelemetryStore store) =>
+            TypedResults.Ok(store.Traces()
+                .Where(t => service is null || t.Services.Contains(service))
+                .Where(t => name is null || t.Name.Contains(name, StringComparison.OrdinalIgnoreCase))
+                .Where(t => minDurationMs is null || t.DurationMs >= minDurationMs)
+                .OrderByDescending(t => t.Start)
+                .Take(Math.Clamp(limit ?? 200, 1, 10_000))
+                .Select(t => new TraceSummary(t.TraceId, t.Name, t.Start, t.DurationMs, t.Spans.Count, t.Services, t.HasError))));
+        api.MapGet("/traces/{traceId}", (string traceId, TelemetryStore store) =>
+            store.Trace(traceId) is { } trace ? Results.Ok(View(trace)) : Results.NotFound());
+
+        api.MapGet("/logs", (string? resource, string? level, string? text, string? traceId, int? limit, TelemetryStore store) =>
+            TypedResults.Ok(store.Logs()
+                .Where(l => resource is null || l.Resource.ServiceName == resource)
+                .Where(l => level is null || AtLeast(l.Level, level))
+                .Where(l => text is null || l.Message.Contains(text, StringComparison.OrdinalIgnoreCase))
+                .Where(l => traceId is null || l.TraceId == traceId)
+                .Reverse()
+                .Take(Math.Clamp(limit ?? 500, 1, 10_000))
+                .Select(l => new LogView(l.Id, l.Time, l.Resource.ServiceName, l.Level, l.Message, l.Category, l.TraceId, l.SpanId, l.Attributes))));
+
+        api.MapGet("/metrics", (TelemetryStore store) => TypedResults.Ok(store.Metrics()
+            .OrderBy(m => m.Service).ThenBy(m => m.Name)
+            .Select(m => new InstrumentView(m.Service, m.Name, m.Description, m.Unit, m.Kind, m.Points.Count))));
+        api.MapGet("/metrics/{service}/{name}", (string service, string name, TelemetryStore store) =>
+            store.Metrics().FirstOrDefault(m => m.Service == service && m.Name == name) is { } series
+                ? Results.Ok(new { series.Service, series.Name, series.Unit, series.Kind, series.Description, points = series.Points })
+                : Results.NotFound());
+
+        app.MapGet("/login", (string? t, HttpContext http, DashboardAuth auth) => auth.TryLogIn(http, t)
+            ? Results.Redirect("/")
+            : Results.Content(Asset("login.html"), "text/html; charset=utf-8", statusCode: StatusCodes.Status401Unauthorized)).RequireHost(host);
+        app.MapGet("/", () => Results.Content(Asset("index.html"), "text/html; charset=utf-8")).RequireHost(host);
+        app.MapGet("/assets/{file}", (string file) => Asset(file) is { Length: > 0 } content
+            ? Results.Content(content, file.EndsWith(".js", StringComparison.Ordinal) ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8")
+            : Results.NotFound()).RequireHost(host);
         return app;
     }
+
+    /// <summary>Refuses everything on the dashboard port but the login page to those without the session cookie.</summary>
+    public static IApplicationBuilder UseDashboardLogin(this IApplicationBuilder app, int dashboardPort, DashboardAuth auth)
+        => app.Use(async (http, next) =>
+        {
+            if (http.Connection.LocalPort != dashboardPort || http.Request.Path.StartsWithSegments("/login") || auth.IsLoggedIn(http))
+            {
+                await next(http);
+                return;
+            }
+
+            if (http.Request.Path.StartsWithSegments("/api"))
+            {
+                http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                await http.Response.WriteAsJsonAsync(new { message = "Log in with the link the AppHost printed." });
+                return;
+            }
+
+            http.Response.Redirect("/login");
+        });
 
     public static ResourceView View(Resource resource) => new(
         resource.Name,
@@ -44,30 +147,34 @@ public static class DashboardEndpoints
         resource.State.ToString(),
         resource.Health?.ToString(),
         resource.Instances.Select(i => new InstanceView(
-            i.Name, i.State.ToString(), i.Health?.ToString(), i.Url, i.ProcessId, i.StartedAt, i.RestartCount, i.ExitCode, i.Message)).ToList());
+            i.Name, i.State.ToString(), i.Health?.ToString(), i.Url, i.ProcessId, i.StartedAt, i.RestartCount, i.ExitCode, i.Message,
+            i.Environment.OrderBy(e => e.Key, StringComparer.Ordinal)
+                .Select(e => new EnvironmentVariableView(e.Key, e.Value, IsSecret(e.Key, e.Value))).ToList())).ToList());
 
-    private const string ResourcesPage = """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><title>Toutiao AppHost</title>
-        <style>
-          body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
-          table { border-collapse: collapse; width: 100%; }
-          th, td { text-align: left; padding: .4rem .8rem; border-bottom: 1px solid #ddd; }
-          .Running { color: #157f3b; } .FailedToStart, .Exited { color: #b3261e; } .Waiting, .Starting { color: #8a6d00; }
-        </style></head>
-        <body><h1>Resources</h1>
-        <table><thead><tr><th>Name</th><th>Type</th><th>State</th><th>Health</th><th>Endpoint</th><th>PID</th><th>Started</th><th>Details</th></tr></thead>
-        <tbody id="rows"></tbody></table>
-        <script>
-        const esc = s => String(s ?? '').replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
-        async function refresh() {
-          const resources = await (await fetch('/api/resources')).json();
-          document.getElementById('rows').innerHTML = resources.flatMap(r => (r.instances.length ? r.instances : [{name: r.name, state: r.state}]).map(i => `
-            <tr><td>${esc(i.name)}</td><td>${esc(r.type)}</td><td class="${esc(i.state)}">${esc(i.state)}</td><td>${esc(i.health)}</td>
-            <td>${i.url && i.url.startsWith('http') ? `<a href="${esc(i.url)}">${esc(i.url)}</a>` : esc(i.url)}</td>
-            <td>${esc(i.processId)}</td><td>${i.startedAt ? new Date(i.startedAt).toLocaleTimeString() : ''}</td><td>${esc(i.message)}</td></tr>`)).join('');
+    private static bool IsSecret(string key, string value)
+        => SecretHints.Any(hint => key.Contains(hint, StringComparison.OrdinalIgnoreCase)) || value.Contains("password=", StringComparison.OrdinalIgnoreCase);
+
+    private static TraceView View(TraceData trace) => new(
+        trace.TraceId, trace.Name, trace.Start, trace.DurationMs, trace.Services, trace.HasError,
+        trace.Spans.OrderBy(s => s.Start).Select(s => new SpanView(
+            s.SpanId, s.ParentSpanId, s.Name, s.Kind, s.Summary, s.Resource.ServiceName, s.Resource.InstanceId, s.Start,
+            (s.Start - trace.Start).TotalMilliseconds, s.DurationMs, s.Status, s.StatusMessage, s.Scope, s.Attributes, s.Events, s.Links,
+            s.Resource.Attributes)).ToList());
+
+    private static readonly string[] Levels = ["Trace", "Debug", "Information", "Warning", "Error", "Critical"];
+
+    private static bool AtLeast(string level, string minimum)
+        => Array.IndexOf(Levels, level) >= Math.Max(0, Array.FindIndex(Levels, l => l.Equals(minimum, StringComparison.OrdinalIgnoreCase)));
+
+    private static string Asset(string file)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Toutiao.AppHost.Dashboard.Assets.{file}");
+        if (stream is null)
+        {
+            return "";
         }
-        refresh(); setInterval(refresh, 2000);
-        </script></body></html>
-        """;
+
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
 }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Toutiao.AppHost.Dashboard;
 using Toutiao.AppHost.Hosting.Orchestration;
+using Toutiao.AppHost.Telemetry;
 
 namespace Toutiao.AppHost.Hosting;
 
@@ -28,6 +29,7 @@ public sealed partial class DistributedApplication : IAsyncDisposable
     private readonly int _dashboardPort;
     private readonly int _otlpGrpcPort;
     private readonly int _otlpHttpPort;
+    private readonly DashboardAuth _auth;
     private bool _started;
     private bool _stopped;
 
@@ -68,16 +70,28 @@ public sealed partial class DistributedApplication : IAsyncDisposable
 #endif
             telemetry, new PidRegistry(stateDirectory));
 
+        // Loopback unless Dashboard:BindAddress says otherwise: the dashboard shows secrets and controls processes.
+        var bindAddress = configuration["Dashboard:BindAddress"] is { Length: > 0 } bind ? IPAddress.Parse(bind) : IPAddress.Loopback;
         builder.Host.WebHost.ConfigureKestrel(kestrel =>
         {
-            // Loopback only: the dashboard shows secrets and controls processes.
-            kestrel.Listen(IPAddress.Loopback, _dashboardPort);
-            kestrel.Listen(IPAddress.Loopback, _otlpGrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
-            kestrel.Listen(IPAddress.Loopback, _otlpHttpPort);
+            kestrel.Listen(bindAddress, _dashboardPort);
+            kestrel.Listen(bindAddress, _otlpGrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(bindAddress, _otlpHttpPort);
         });
+        _auth = new DashboardAuth(configuration["Dashboard:Token"] ?? OrchestrationContext.NewSecret());
         builder.Host.Services.AddSingleton(this);
+        builder.Host.Services.AddSingleton(_auth);
+        builder.Host.Services.AddSingleton<TelemetryStore>();
+        builder.Host.Services.AddSingleton(new OtlpApiKey(telemetry.ApiKey));
+        builder.Host.Services.AddSingleton<OtlpApiKeyInterceptor>();
+        builder.Host.Services.AddGrpc(options => options.Interceptors.Add<OtlpApiKeyInterceptor>());
         _host = builder.Host.Build();
-        _host.MapDashboard();
+        _host.UseDashboardLogin(_dashboardPort, _auth);
+        _host.MapDashboard($"*:{_dashboardPort}");
+        _host.MapGrpcService<TraceIntake>().RequireHost($"*:{_otlpGrpcPort}");
+        _host.MapGrpcService<LogsIntake>().RequireHost($"*:{_otlpGrpcPort}");
+        _host.MapGrpcService<MetricsIntake>().RequireHost($"*:{_otlpGrpcPort}");
+        _host.MapOtlpHttp($"*:{_otlpHttpPort}");
 
         _logger = _host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Toutiao.AppHost");
         _orchestrator = new Orchestrator(Resources, _context, _logger);
@@ -94,7 +108,17 @@ public sealed partial class DistributedApplication : IAsyncDisposable
 
     public Uri DashboardUrl => new($"http://localhost:{_dashboardPort}");
 
-    public TelemetrySettings Telemetry => _context.Telemetry;
+    /// <summary>The link that logs a browser in (printed once at start).</summary>
+    public Uri DashboardLoginUrl => new($"http://localhost:{_dashboardPort}/login?t={_auth.Token}");
+
+    /// <summary>What the services sent over OTLP.</summary>
+    public TelemetryStore Telemetry => _host.Services.GetRequiredService<TelemetryStore>();
+
+    public Task StopResourceAsync(Resource resource) => _orchestrator.StopResourceAsync(resource, _grace);
+
+    public void StartResource(Resource resource) => _orchestrator.StartResource(resource);
+
+    public TelemetrySettings TelemetrySettings => _context.Telemetry;
 
     /// <summary>When false, children's console lines are kept but not echoed (tests).</summary>
     public bool EchoConsole { get; set; } = true;
@@ -241,7 +265,7 @@ public sealed partial class DistributedApplication : IAsyncDisposable
             }
         }
 
-        text.AppendLine($"  Dashboard:     {DashboardUrl}");
+        text.AppendLine($"  Dashboard:     {DashboardLoginUrl}");
         text.AppendLine($"  OTLP:          {_context.Telemetry.OtlpGrpcEndpoint} (gRPC), {_context.Telemetry.OtlpHttpEndpoint} (HTTP)");
         text.AppendLine();
         return text.ToString();

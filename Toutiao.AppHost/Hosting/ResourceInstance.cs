@@ -29,6 +29,9 @@ public sealed class ResourceInstance(Resource resource, int replica)
 
     public int RestartCount { get; internal set; }
 
+    /// <summary>Set while a person stopped the instance, so its exit is not reported as a crash.</summary>
+    internal bool StopRequested { get; set; }
+
     public int? ExitCode { get; internal set; }
 
     public string? Url { get; internal set; }

@@ -109,6 +109,7 @@ public sealed partial class RecallCandidateStore(
     /// </summary>
     public async Task RebuildAsync(CancellationToken cancellationToken)
     {
+        using var activity = RecoTelemetry.Source.StartActivity("reco recall rebuild");
         var lockToken = Guid.NewGuid().ToString("N");
         var lockTtl = TimeSpan.FromMinutes(2);
         if (!await redis.RoundTripAsync("SET", 1, db => db.StringSetAsync(RecallKeys.BuildLock, lockToken, lockTtl, When.NotExists)))

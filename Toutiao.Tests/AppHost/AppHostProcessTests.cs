@@ -15,6 +15,7 @@ public sealed class AppHostProcessTests : IDisposable
     private readonly int _dashboardPort = Ports.Free();
     private readonly int _webPort = Ports.Free();
     private readonly int _recoPort = TwoFreePorts();
+    private readonly string _token = Guid.NewGuid().ToString("N");
 
     [Fact]
     public async Task Runs_the_whole_system_recovers_from_a_crash_and_leaves_nothing_behind()
@@ -89,7 +90,7 @@ public sealed class AppHostProcessTests : IDisposable
                  {
                      $"--AppHost:StateDirectory={_state}", $"--Dashboard:Port={_dashboardPort}",
                      $"--Dashboard:OtlpGrpcPort={Ports.Free()}", $"--Dashboard:OtlpHttpPort={Ports.Free()}",
-                     $"--Ports:web={_webPort}", $"--Ports:reco={_recoPort}", "--Replicas:reco=2",
+                     $"--Ports:web={_webPort}", $"--Ports:reco={_recoPort}", "--Replicas:reco=2", $"--Dashboard:Token={_token}",
                  })
         {
             info.ArgumentList.Add(setting);
@@ -102,13 +103,14 @@ public sealed class AppHostProcessTests : IDisposable
 
     private async Task<List<JsonElement>> WaitUntilAllHealthyAsync(RunningAppHost host)
     {
-        using var client = new HttpClient { BaseAddress = new Uri($"http://localhost:{_dashboardPort}") };
+        using var client = Dashboard();
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
         while (true)
         {
             Assert.False(host.Process.HasExited, $"The AppHost exited with {(host.Process.HasExited ? host.Process.ExitCode : 0)}:\n{host.Output}");
             try
             {
+                await client.GetAsync($"/login?t={_token}");
                 var resources = (await client.GetFromJsonAsync<List<JsonElement>>("/api/resources"))!;
                 if (resources.All(r => r.GetProperty("state").GetString() == "Running" && r.GetProperty("health").GetString() == "Healthy"))
                 {
@@ -129,10 +131,17 @@ public sealed class AppHostProcessTests : IDisposable
 
     private async Task<List<(string Instance, string Text)>> ConsoleAsync(string resource)
     {
-        using var client = new HttpClient { BaseAddress = new Uri($"http://localhost:{_dashboardPort}") };
+        using var client = Dashboard();
+        await client.GetAsync($"/login?t={_token}");
         var lines = (await client.GetFromJsonAsync<List<JsonElement>>($"/api/resources/{resource}/console"))!;
         return lines.Select(l => (l.GetProperty("instance").GetString()!, l.GetProperty("text").GetString()!)).ToList();
     }
+
+    /// <summary>A browser-like client: keeps the session cookie the login link sets.</summary>
+    private HttpClient Dashboard() => new(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() })
+    {
+        BaseAddress = new Uri($"http://localhost:{_dashboardPort}"),
+    };
 
     private static JsonElement Resource(List<JsonElement> resources, string name)
         => resources.Single(r => r.GetProperty("name").GetString() == name);

@@ -61,6 +61,8 @@ public sealed partial class ArticleCacheWarmer(
 
     public async Task WarmAsync(CancellationToken cancellationToken)
     {
+        // One trace per warm-up, not a loose span per round trip.
+        using var activity = WebTelemetry.Source.StartActivity("article_cache warm");
         var writes = new List<Func<IBatch, IEnumerable<Task>>>();
 
         if (!await redis.RoundTripAsync("EXISTS", 1, db => db.KeyExistsAsync(ArticleCacheKeys.ReadCounts)))

@@ -26,6 +26,32 @@ internal sealed partial class Orchestrator(IReadOnlyList<Resource> resources, Or
         }
     }
 
+    /// <summary>Stops a resource's instances at a person's request (dashboard); they show as Exited.</summary>
+    public async Task StopResourceAsync(Resource resource, TimeSpan grace)
+    {
+        foreach (var instance in resource.Instances)
+        {
+            instance.StopRequested = true;
+            await resource.StopAsync(instance, grace);
+        }
+    }
+
+    /// <summary>Starts again the instances of a resource that are not running; each counts a restart.</summary>
+    public void StartResource(Resource resource)
+    {
+        foreach (var instance in resource.Instances.Where(i => i.State is ResourceState.Exited or ResourceState.FailedToStart))
+        {
+            instance.StopRequested = false;
+            instance.RestartCount++;
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_runs)
+            {
+                _startPhases.Add(started.Task);
+                _runs.Add(Task.Run(() => RunAsync(instance, started, _stopping.Token)));
+            }
+        }
+    }
+
     /// <summary>Waits until <paramref name="resource"/> is Running (and Healthy when asked); throws when it cannot get there.</summary>
     public static async Task WaitForAsync(Resource resource, bool healthy, CancellationToken cancellationToken)
     {
@@ -130,12 +156,12 @@ internal sealed partial class Orchestrator(IReadOnlyList<Resource> resources, Or
         var exitCode = await process.Exited;
         context.Pids.Remove(process.Id);
         instance.ExitCode = exitCode;
-        if (!_stopRequested && instance.State == ResourceState.Running)
+        if (!_stopRequested && !instance.StopRequested && instance.State == ResourceState.Running)
         {
             LogExited(instance.Name, exitCode);
         }
 
-        instance.SetState(ResourceState.Exited, $"exited with code {exitCode}");
+        instance.SetState(ResourceState.Exited, instance.StopRequested ? "stopped from the dashboard" : $"exited with code {exitCode}");
     }
 
     private static async Task ProbeHealthAsync(ResourceInstance instance, CancellationToken cancellationToken)
@@ -171,7 +197,7 @@ internal sealed partial class Orchestrator(IReadOnlyList<Resource> resources, Or
     {
         _stopRequested = true;
         await _stopping.CancelAsync();
-        await Task.WhenAll(_startPhases).WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { }, TaskScheduler.Default);
+        await Task.WhenAll(Snapshot(_startPhases)).WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { }, TaskScheduler.Default);
         foreach (var group in ReverseDependencyOrder())
         {
             await Task.WhenAll(group.SelectMany(r => r.Instances).Select(async instance =>
@@ -187,7 +213,15 @@ internal sealed partial class Orchestrator(IReadOnlyList<Resource> resources, Or
             }));
         }
 
-        await Task.WhenAll(_runs).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
+        await Task.WhenAll(Snapshot(_runs)).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    private List<Task> Snapshot(List<Task> tasks)
+    {
+        lock (_runs)
+        {
+            return [.. tasks];
+        }
     }
 
     /// <summary>Groups of resources, each depending only on later groups.</summary>
