@@ -111,8 +111,9 @@ public static class DashboardEndpoints
                 ? Results.Ok(new { series.Service, series.Name, series.Unit, series.Kind, series.Description, points = series.Points })
                 : Results.NotFound());
 
-        app.MapGet("/login", (string? t, HttpContext http, DashboardAuth auth) => auth.TryLogIn(http, t)
-            ? Results.Redirect("/")
+        // next: where to go after logging in, such as "/#/traces"; only paths of this dashboard.
+        app.MapGet("/login", (string? t, string? next, HttpContext http, DashboardAuth auth) => auth.TryLogIn(http, t)
+            ? Results.Redirect(next is ['/', not '/' and not '\\', ..] ? next : "/")
             : Results.Content(Asset("login.html"), "text/html; charset=utf-8", statusCode: StatusCodes.Status401Unauthorized)).RequireHost(host);
         app.MapGet("/", () => Results.Content(Asset("index.html"), "text/html; charset=utf-8")).RequireHost(host);
         app.MapGet("/assets/{file}", (string file) => Asset(file) is { Length: > 0 } content

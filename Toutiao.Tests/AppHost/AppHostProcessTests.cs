@@ -158,7 +158,7 @@ public sealed class AppHostProcessTests : IDisposable
 
     private static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
 
-    private static string AppHostDll()
+    internal static string AppHostDll()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Toutiao.sln")))

@@ -168,9 +168,11 @@ async function metricsPage() {
       `<li data-service="${esc(s)}" data-name="${esc(i.name)}">${esc(i.name)} <span class="muted">${esc(i.unit)}</span></li>`).join('')}</ul>`).join('')}</div>
     <div id="chart"><p class="muted">Choose an instrument.</p></div></div>`;
   page.querySelectorAll('.metric-list li').forEach(li => li.addEventListener('click', () => {
-    clearInterval(timer);
-    every(2000, () => chart(li.dataset.service, li.dataset.name));
+    location.hash = `#/metrics/${encodeURIComponent(li.dataset.service)}/${encodeURIComponent(li.dataset.name)}`;
   }));
+  // #/metrics/{service}/{instrument} charts that instrument, live.
+  const [, , service, name] = location.hash.split('/');
+  if (service && name) every(2000, () => chart(decodeURIComponent(service), decodeURIComponent(name)));
 }
 
 async function chart(service, name) {

@@ -29,10 +29,19 @@ internal sealed partial class Orchestrator(IReadOnlyList<Resource> resources, Or
     /// <summary>Stops a resource's instances at a person's request (dashboard); they show as Exited.</summary>
     public async Task StopResourceAsync(Resource resource, TimeSpan grace)
     {
-        foreach (var instance in resource.Instances)
+        foreach (var instance in resource.Instances.Where(i => i.State is ResourceState.Running or ResourceState.Starting))
         {
             instance.StopRequested = true;
             await resource.StopAsync(instance, grace);
+            if (instance.Process is { } process)
+            {
+                context.Pids.Remove(process.Id);
+                instance.ExitCode = process.HasExited ? await process.Exited : null;
+            }
+
+            // Settled here, not by the exit watcher, so a start right after sees it stopped.
+            instance.Process = null;
+            instance.SetState(ResourceState.Exited, "stopped from the dashboard");
         }
     }
 
@@ -155,6 +164,12 @@ internal sealed partial class Orchestrator(IReadOnlyList<Resource> resources, Or
     {
         var exitCode = await process.Exited;
         context.Pids.Remove(process.Id);
+        if (!ReferenceEquals(instance.Process, process))
+        {
+            // The instance was started again meanwhile; this exit belongs to its past.
+            return;
+        }
+
         instance.ExitCode = exitCode;
         if (!_stopRequested && !instance.StopRequested && instance.State == ResourceState.Running)
         {

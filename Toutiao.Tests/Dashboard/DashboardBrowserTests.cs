@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Toutiao.AppHost.Hosting.Orchestration;
+using Toutiao.Tests.Infrastructure;
+
+namespace Toutiao.Tests.Dashboard;
+
+/// <summary>
+/// The dashboard end to end in a real headless Chromium, against the real AppHost process.
+/// Screenshots of every page go to <c>TestResults/screenshots</c>.
+/// </summary>
+[Collection(ToutiaoCollection.Name)]
+public sealed partial class DashboardBrowserTests : IDisposable
+{
+    private readonly string _state = Directory.CreateTempSubdirectory("toutiao-dashboard-").FullName;
+    private readonly string _token = Guid.NewGuid().ToString("N");
+    private readonly int _dashboardPort = Ports.Free();
+    private readonly int _webPort = Ports.Free();
+    private readonly int _recoPort = Ports.Free();
+    private readonly StringBuilder _output = new();
+    private Process? _appHost;
+
+    private string Dashboard => $"http://localhost:{_dashboardPort}";
+
+    private string Page(string route) => $"{Dashboard}/login?t={_token}&next={Uri.EscapeDataString("/#/" + route)}";
+
+    [Fact]
+    public async Task Log_in_see_resources_follow_a_feed_request_into_its_trace_and_read_consoles()
+    {
+        StartAppHost();
+        using var api = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(Dashboard) };
+        await WaitUntilHealthyAsync(api);
+
+        // Without the token the pages and the API are refused.
+        var loggedOut = await HeadlessChromium.DumpDomAsync($"{Dashboard}/#/resources");
+        Assert.Contains("Open the login link", loggedOut);
+        Assert.DoesNotContain("Running", loggedOut);
+        using (var anonymous = new HttpClient())
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"{Dashboard}/api/resources")).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"{Dashboard}/login?t=wrong")).StatusCode);
+        }
+
+        // Resources: every one Running and Healthy.
+        var resources = await HeadlessChromium.DumpDomAsync(Page("resources"));
+        foreach (var name in new[] { "redis", "mysql", "toutiao", "reco", "web" })
+        {
+            // Within the resource's own row.
+            Assert.Matches(new Regex($"<td>{name}</td>(?:(?!</tr>).)*?<span class=\"state Running\">Running</span>(?:(?!</tr>).)*?<td class=\"Healthy\">Healthy</td>",
+                RegexOptions.Singleline), resources);
+        }
+
+        await HeadlessChromium.ScreenshotAsync(Page("resources"), Screenshot("resources"));
+
+        // A feed request on a cold cache: its trace holds Web and Reco, the cache and MySQL.
+        var trace = TestTrace.New();
+        using (trace.Begin())
+        using (var web = new HttpClient())
+        {
+            var feed = await web.GetAsync($"http://localhost:{_webPort}/v1_1/articles?channel_id=5&timestamp={Api.Now()}");
+            Assert.Equal(HttpStatusCode.OK, feed.StatusCode);
+        }
+
+        var traceId = trace.TraceId.ToHexString();
+        await WaitForTraceAsync(api, traceId);
+        var waterfall = await HeadlessChromium.DumpDomAsync(Page($"traces/{traceId}"));
+        Assert.Contains("web: GET /v1_1/articles", waterfall);
+        Assert.Matches("class=\"chip\"[^>]*>reco<", waterfall);
+        Assert.Matches("class=\"chip\"[^>]*>web<", waterfall);
+        Assert.Contains("RPC UserRecommend/user_recommend OK", waterfall);
+        Assert.Contains("article_cache read", waterfall);
+        Assert.Contains("DATA redis EVALSHA", waterfall);
+        Assert.Contains("DATA mysql", waterfall);
+        Assert.True(SpanRow().Matches(waterfall).Count >= 10, "the waterfall shows too few spans");
+        await HeadlessChromium.ScreenshotAsync(Page($"traces/{traceId}"), Screenshot("trace"));
+
+        var traces = await HeadlessChromium.DumpDomAsync(Page("traces"));
+        Assert.Contains(traceId, traces);
+        await HeadlessChromium.ScreenshotAsync(Page("traces"), Screenshot("traces"));
+
+        // Console logs of Reco.
+        var console = await HeadlessChromium.DumpDomAsync(Page("console/reco"));
+        Assert.Contains("[reco]", console);
+        Assert.Contains("Rebuilt recall sets", console);
+        await HeadlessChromium.ScreenshotAsync(Page("console/reco"), Screenshot("console"));
+
+        // Structured logs and metrics render too.
+        var logs = await HeadlessChromium.DumpDomAsync(Page("logs"));
+        Assert.Contains("Loaded counters of", logs);
+        await HeadlessChromium.ScreenshotAsync(Page("logs"), Screenshot("logs"));
+        Assert.Contains("toutiao.feed.requests", await HeadlessChromium.DumpDomAsync(Page("metrics")));
+        var chart = await HeadlessChromium.DumpDomAsync(Page("metrics/web/toutiao.feed.requests"));
+        Assert.Contains("<polyline", chart);
+        await HeadlessChromium.ScreenshotAsync(Page("metrics/web/toutiao.feed.requests"), Screenshot("metrics"));
+
+        // Actions: a restart of Web counts, and Web comes back healthy.
+        var restarted = await api.PostAsync("/api/resources/web/restart", null);
+        Assert.Equal(HttpStatusCode.OK, restarted.StatusCode);
+        await WaitUntilHealthyAsync(api);
+        var webResource = (await api.GetFromJsonAsync<List<JsonElement>>("/api/resources"))!.Single(r => r.GetProperty("name").GetString() == "web");
+        Assert.Equal(1, webResource.GetProperty("instances")[0].GetProperty("restartCount").GetInt32());
+    }
+
+    private void StartAppHost()
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Toutiao.Tests.AppHost.AppHostProcessTests.AppHostDll());
+        foreach (var setting in new[]
+                 {
+                     $"--AppHost:StateDirectory={_state}", $"--Dashboard:Port={_dashboardPort}", $"--Dashboard:Token={_token}",
+                     $"--Dashboard:OtlpGrpcPort={Ports.Free()}", $"--Dashboard:OtlpHttpPort={Ports.Free()}",
+                     $"--Ports:web={_webPort}", $"--Ports:reco={_recoPort}", "--AppHost:BuildProjects=false",
+                 })
+        {
+            info.ArgumentList.Add(setting);
+        }
+
+        _appHost = Process.Start(info)!;
+        _appHost.OutputDataReceived += (_, e) => Append(e.Data);
+        _appHost.ErrorDataReceived += (_, e) => Append(e.Data);
+        _appHost.BeginOutputReadLine();
+        _appHost.BeginErrorReadLine();
+    }
+
+    private async Task WaitUntilHealthyAsync(HttpClient api)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while (true)
+        {
+            Assert.False(_appHost!.HasExited, $"The AppHost exited:\n{Output}");
+            try
+            {
+                await api.GetAsync($"/login?t={_token}");
+                var resources = (await api.GetFromJsonAsync<List<JsonElement>>("/api/resources"))!;
+                if (resources.All(r => r.GetProperty("health").GetString() == "Healthy"))
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not up yet.
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Not healthy within 3 minutes:\n{Output}");
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>The services export every second; wait until both sides and the MySQL span are in.</summary>
+    private static async Task WaitForTraceAsync(HttpClient api, string traceId)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var response = await api.GetAsync($"/api/traces/{traceId}");
+            if (response.IsSuccessStatusCode)
+            {
+                var spans = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("spans").EnumerateArray().ToList();
+                if (spans.Any(s => s.GetProperty("service").GetString() == "reco")
+                    && spans.Any(s => s.GetProperty("summary").GetString() == "DATA mysql")
+                    && spans.Any(s => s.GetProperty("kind").GetString() == "Server" && s.GetProperty("service").GetString() == "web"))
+                {
+                    return;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"trace {traceId} did not arrive complete");
+            await Task.Delay(250);
+        }
+    }
+
+    private static string Screenshot(string name) => Path.Combine("TestResults", "screenshots", $"{name}.png");
+
+    private string Output
+    {
+        get { lock (_output) { return _output.ToString(); } }
+    }
+
+    private void Append(string? line)
+    {
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    [GeneratedRegex("class=\"span-row")]
+    private static partial Regex SpanRow();
+
+    public void Dispose()
+    {
+        if (_appHost is { HasExited: false })
+        {
+            ManagedProcess.SendTerm(_appHost.Id);
+            if (!_appHost.WaitForExit(TimeSpan.FromSeconds(30)))
+            {
+                _appHost.Kill(entireProcessTree: true);
+            }
+        }
+
+        _appHost?.Dispose();
+        TestAppHost.DeleteDirectory(_state);
+    }
+}
