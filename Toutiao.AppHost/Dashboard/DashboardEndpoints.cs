@@ -126,7 +126,9 @@ public static class DashboardEndpoints
     public static IApplicationBuilder UseDashboardLogin(this IApplicationBuilder app, int dashboardPort, DashboardAuth auth)
         => app.Use(async (http, next) =>
         {
-            if (http.Connection.LocalPort != dashboardPort || http.Request.Path.StartsWithSegments("/login") || auth.IsLoggedIn(http))
+            // The login page and its stylesheet are public; the assets hold no data.
+            if (http.Connection.LocalPort != dashboardPort || http.Request.Path.StartsWithSegments("/login")
+                || http.Request.Path.StartsWithSegments("/assets") || auth.IsLoggedIn(http))
             {
                 await next(http);
                 return;

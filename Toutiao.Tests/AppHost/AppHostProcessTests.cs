@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Toutiao.AppHost.Hosting.Orchestration;
 using Toutiao.Tests.Infrastructure;
@@ -34,7 +32,7 @@ public sealed class AppHostProcessTests : IDisposable
             Assert.Equal(10, page.ArticleIds().Count);
         }
 
-        var recoConsole = await ConsoleAsync("reco");
+        var recoConsole = await ConsoleAsync(first, "reco");
         Assert.Contains(recoConsole, l => l.Instance == "reco-0" && l.Text.Contains("Fresh page"));
         Assert.Contains(recoConsole, l => l.Instance == "reco-1" && l.Text.Contains("Fresh page"));
         var firstPids = ProcessIds(resources);
@@ -50,7 +48,7 @@ public sealed class AppHostProcessTests : IDisposable
         resources = await WaitUntilAllHealthyAsync(second);
         Assert.Contains("Stopped 5 processes left behind by a previous run", second.Output);
         Assert.DoesNotContain(firstPids, IsAlive);
-        Assert.Contains(await ConsoleAsync("toutiao"), l => l.Text.Contains("already holds the demo data"));
+        Assert.Contains(await ConsoleAsync(second, "toutiao"), l => l.Text.Contains("already holds the demo data"));
         Assert.Equal(10, (await web.FeedAsync(1, Api.Now())).ArticleIds().Count);
         Assert.Contains("Toutiao is up", second.Output);
 
@@ -77,71 +75,24 @@ public sealed class AppHostProcessTests : IDisposable
         Assert.DoesNotContain("   at ", host.Output);
     }
 
-    private RunningAppHost StartAppHost()
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(AppHostDll());
-        foreach (var setting in new[]
-                 {
-                     $"--AppHost:StateDirectory={_state}", $"--Dashboard:Port={_dashboardPort}",
-                     $"--Dashboard:OtlpGrpcPort={Ports.Free()}", $"--Dashboard:OtlpHttpPort={Ports.Free()}",
-                     $"--Ports:web={_webPort}", $"--Ports:reco={_recoPort}", "--Replicas:reco=2", $"--Dashboard:Token={_token}",
-                 })
-        {
-            info.ArgumentList.Add(setting);
-        }
-
+    private AppHostProcess StartAppHost() => AppHostProcess.Start(_state, _dashboardPort, _token,
+        [$"--Ports:web={_webPort}", $"--Ports:reco={_recoPort}", "--Replicas:reco=2"],
         // Inherited by the children: Reco logs every page it serves, which shows which replica served.
-        info.Environment["Logging__LogLevel__Toutiao.Reco.Recommend"] = "Debug";
-        return new RunningAppHost(Process.Start(info)!);
+        new Dictionary<string, string> { ["Logging__LogLevel__Toutiao.Reco.Recommend"] = "Debug" });
+
+    private async Task<List<JsonElement>> WaitUntilAllHealthyAsync(AppHostProcess host)
+    {
+        using var dashboard = host.Dashboard();
+        return await host.WaitUntilAllHealthyAsync(dashboard);
     }
 
-    private async Task<List<JsonElement>> WaitUntilAllHealthyAsync(RunningAppHost host)
+    private static async Task<List<(string Instance, string Text)>> ConsoleAsync(AppHostProcess host, string resource)
     {
-        using var client = Dashboard();
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
-        while (true)
-        {
-            Assert.False(host.Process.HasExited, $"The AppHost exited with {(host.Process.HasExited ? host.Process.ExitCode : 0)}:\n{host.Output}");
-            try
-            {
-                await client.GetAsync($"/login?t={_token}");
-                var resources = (await client.GetFromJsonAsync<List<JsonElement>>("/api/resources"))!;
-                if (resources.All(r => r.GetProperty("state").GetString() == "Running" && r.GetProperty("health").GetString() == "Healthy"))
-                {
-                    return resources;
-                }
-
-                Assert.DoesNotContain(resources, r => r.GetProperty("state").GetString() is "FailedToStart" or "Exited");
-            }
-            catch (HttpRequestException)
-            {
-                // The dashboard is not up yet.
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"Not healthy within 3 minutes:\n{host.Output}");
-            await Task.Delay(250);
-        }
-    }
-
-    private async Task<List<(string Instance, string Text)>> ConsoleAsync(string resource)
-    {
-        using var client = Dashboard();
-        await client.GetAsync($"/login?t={_token}");
+        using var client = host.Dashboard();
+        await client.GetAsync($"/login?t={host.Token}");
         var lines = (await client.GetFromJsonAsync<List<JsonElement>>($"/api/resources/{resource}/console"))!;
         return lines.Select(l => (l.GetProperty("instance").GetString()!, l.GetProperty("text").GetString()!)).ToList();
     }
-
-    /// <summary>A browser-like client: keeps the session cookie the login link sets.</summary>
-    private HttpClient Dashboard() => new(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() })
-    {
-        BaseAddress = new Uri($"http://localhost:{_dashboardPort}"),
-    };
 
     private static JsonElement Resource(List<JsonElement> resources, string name)
         => resources.Single(r => r.GetProperty("name").GetString() == name);
@@ -157,22 +108,6 @@ public sealed class AppHostProcessTests : IDisposable
         .ToList();
 
     private static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
-
-    internal static string AppHostDll()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Toutiao.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-#if DEBUG
-        const string configuration = "Debug";
-#else
-        const string configuration = "Release";
-#endif
-        return Path.Combine(directory!.FullName, "Toutiao.AppHost", "bin", configuration, "net10.0", "Toutiao.AppHost.dll");
-    }
 
     private static int TwoFreePorts()
     {
@@ -192,48 +127,4 @@ public sealed class AppHostProcessTests : IDisposable
     }
 
     public void Dispose() => TestAppHost.DeleteDirectory(_state);
-
-    /// <summary>An AppHost process whose output is kept; killed with its whole tree if a test leaves it running.</summary>
-    private sealed class RunningAppHost : IDisposable
-    {
-        private readonly StringBuilder _output = new();
-
-        public RunningAppHost(Process process)
-        {
-            Process = process;
-            process.OutputDataReceived += (_, e) => Append(e.Data);
-            process.ErrorDataReceived += (_, e) => Append(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        public Process Process { get; }
-
-        public string Output
-        {
-            get { lock (_output) { return _output.ToString(); } }
-        }
-
-        private void Append(string? line)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-
-        public void Dispose()
-        {
-            if (!Process.HasExited)
-            {
-                ManagedProcess.SendTerm(Process.Id);
-                if (!Process.WaitForExit(TimeSpan.FromSeconds(30)))
-                {
-                    Process.Kill(entireProcessTree: true);
-                }
-            }
-
-            Process.Dispose();
-        }
-    }
 }

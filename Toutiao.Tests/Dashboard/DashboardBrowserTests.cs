@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Toutiao.AppHost.Hosting.Orchestration;
@@ -21,8 +19,7 @@ public sealed partial class DashboardBrowserTests : IDisposable
     private readonly int _dashboardPort = Ports.Free();
     private readonly int _webPort = Ports.Free();
     private readonly int _recoPort = Ports.Free();
-    private readonly StringBuilder _output = new();
-    private Process? _appHost;
+    private AppHostProcess? _appHost;
 
     private string Dashboard => $"http://localhost:{_dashboardPort}";
 
@@ -31,9 +28,10 @@ public sealed partial class DashboardBrowserTests : IDisposable
     [Fact]
     public async Task Log_in_see_resources_follow_a_feed_request_into_its_trace_and_read_consoles()
     {
-        StartAppHost();
-        using var api = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(Dashboard) };
-        await WaitUntilHealthyAsync(api);
+        _appHost = AppHostProcess.Start(_state, _dashboardPort, _token,
+            [$"--Ports:web={_webPort}", $"--Ports:reco={_recoPort}", "--AppHost:BuildProjects=false"]);
+        using var api = _appHost.Dashboard();
+        await _appHost.WaitUntilAllHealthyAsync(api);
 
         // Without the token the pages and the API are refused.
         var loggedOut = await HeadlessChromium.DumpDomAsync($"{Dashboard}/#/resources");
@@ -100,55 +98,9 @@ public sealed partial class DashboardBrowserTests : IDisposable
         // Actions: a restart of Web counts, and Web comes back healthy.
         var restarted = await api.PostAsync("/api/resources/web/restart", null);
         Assert.Equal(HttpStatusCode.OK, restarted.StatusCode);
-        await WaitUntilHealthyAsync(api);
+        await _appHost.WaitUntilAllHealthyAsync(api);
         var webResource = (await api.GetFromJsonAsync<List<JsonElement>>("/api/resources"))!.Single(r => r.GetProperty("name").GetString() == "web");
         Assert.Equal(1, webResource.GetProperty("instances")[0].GetProperty("restartCount").GetInt32());
-    }
-
-    private void StartAppHost()
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Toutiao.Tests.AppHost.AppHostProcessTests.AppHostDll());
-        foreach (var setting in new[]
-                 {
-                     $"--AppHost:StateDirectory={_state}", $"--Dashboard:Port={_dashboardPort}", $"--Dashboard:Token={_token}",
-                     $"--Dashboard:OtlpGrpcPort={Ports.Free()}", $"--Dashboard:OtlpHttpPort={Ports.Free()}",
-                     $"--Ports:web={_webPort}", $"--Ports:reco={_recoPort}", "--AppHost:BuildProjects=false",
-                 })
-        {
-            info.ArgumentList.Add(setting);
-        }
-
-        _appHost = Process.Start(info)!;
-        _appHost.OutputDataReceived += (_, e) => Append(e.Data);
-        _appHost.ErrorDataReceived += (_, e) => Append(e.Data);
-        _appHost.BeginOutputReadLine();
-        _appHost.BeginErrorReadLine();
-    }
-
-    private async Task WaitUntilHealthyAsync(HttpClient api)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
-        while (true)
-        {
-            Assert.False(_appHost!.HasExited, $"The AppHost exited:\n{Output}");
-            try
-            {
-                await api.GetAsync($"/login?t={_token}");
-                var resources = (await api.GetFromJsonAsync<List<JsonElement>>("/api/resources"))!;
-                if (resources.All(r => r.GetProperty("health").GetString() == "Healthy"))
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not up yet.
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"Not healthy within 3 minutes:\n{Output}");
-            await Task.Delay(250);
-        }
     }
 
     /// <summary>The services export every second; wait until both sides and the MySQL span are in.</summary>
@@ -176,33 +128,11 @@ public sealed partial class DashboardBrowserTests : IDisposable
 
     private static string Screenshot(string name) => Path.Combine("TestResults", "screenshots", $"{name}.png");
 
-    private string Output
-    {
-        get { lock (_output) { return _output.ToString(); } }
-    }
-
-    private void Append(string? line)
-    {
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
-
     [GeneratedRegex("class=\"span-row")]
     private static partial Regex SpanRow();
 
     public void Dispose()
     {
-        if (_appHost is { HasExited: false })
-        {
-            ManagedProcess.SendTerm(_appHost.Id);
-            if (!_appHost.WaitForExit(TimeSpan.FromSeconds(30)))
-            {
-                _appHost.Kill(entireProcessTree: true);
-            }
-        }
-
         _appHost?.Dispose();
         TestAppHost.DeleteDirectory(_state);
     }
