@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Toutiao.AppHost.Hosting;
+using Toutiao.AppHost.Hosting.Orchestration;
 using Toutiao.AppHost.Telemetry;
 
 namespace Toutiao.AppHost.Dashboard;
@@ -49,11 +50,13 @@ public static class DashboardEndpoints
                 return Results.NotFound();
             }
 
-            var lines = resource.Instances.SelectMany(i => i.Console.Since(after ?? 0).Select(l => new
+            // One cursor (the number of the newest line seen) follows every replica of the resource.
+            var instances = resource.Instances.ToDictionary(i => i.Console, i => i.Name);
+            return Results.Ok(ConsoleLog.Since(instances.Keys, after ?? 0).Select(entry => new
             {
-                instance = i.Name, number = l.Number, timestamp = l.Timestamp, text = l.Text, isError = l.IsError,
-            })).OrderBy(l => l.timestamp).ThenBy(l => l.number);
-            return Results.Ok(lines);
+                instance = instances[entry.Log], number = entry.Line.Number, timestamp = entry.Line.Timestamp,
+                text = entry.Line.Text, isError = entry.Line.IsError,
+            }));
         });
         api.MapPost("/resources/{name}/{action}", async (string name, string action, DistributedApplication application) =>
         {

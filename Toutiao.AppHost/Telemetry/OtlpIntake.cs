@@ -30,31 +30,47 @@ public sealed class OtlpApiKeyInterceptor(OtlpApiKey key) : Interceptor
             : throw new RpcException(new Status(StatusCode.Unauthenticated, $"A valid {OtlpApiKey.HeaderName} header is required."));
 }
 
+/// <summary>
+/// What both protocols do with an export: store it, and answer with a partial success naming what
+/// was refused (spans or records whose ids the specification does not allow) so the sender can tell.
+/// </summary>
+public static class OtlpExport
+{
+    public static ExportTraceServiceResponse Receive(this TelemetryStore store, ExportTraceServiceRequest request)
+        => store.Add(request.ResourceSpans) is var rejected and > 0
+            ? new() { PartialSuccess = new() { RejectedSpans = rejected, ErrorMessage = InvalidIds(rejected, "spans", "a 16-byte trace id and an 8-byte span id") } }
+            : new();
+
+    public static ExportLogsServiceResponse Receive(this TelemetryStore store, ExportLogsServiceRequest request)
+        => store.Add(request.ResourceLogs) is var rejected and > 0
+            ? new() { PartialSuccess = new() { RejectedLogRecords = rejected, ErrorMessage = InvalidIds(rejected, "log records", "no trace id or a 16-byte one, and no span id or an 8-byte one") } }
+            : new();
+
+    public static ExportMetricsServiceResponse Receive(this TelemetryStore store, ExportMetricsServiceRequest request)
+    {
+        store.Add(request.ResourceMetrics);
+        return new();
+    }
+
+    private static string InvalidIds(int rejected, string what, string rule) => $"{rejected} {what} refused: each needs {rule}, not all zeros.";
+}
+
 public sealed class TraceIntake(TelemetryStore store) : TraceService.TraceServiceBase
 {
     public override Task<ExportTraceServiceResponse> Export(ExportTraceServiceRequest request, ServerCallContext context)
-    {
-        store.Add(request.ResourceSpans);
-        return Task.FromResult(new ExportTraceServiceResponse());
-    }
+        => Task.FromResult(store.Receive(request));
 }
 
 public sealed class LogsIntake(TelemetryStore store) : LogsService.LogsServiceBase
 {
     public override Task<ExportLogsServiceResponse> Export(ExportLogsServiceRequest request, ServerCallContext context)
-    {
-        store.Add(request.ResourceLogs);
-        return Task.FromResult(new ExportLogsServiceResponse());
-    }
+        => Task.FromResult(store.Receive(request));
 }
 
 public sealed class MetricsIntake(TelemetryStore store) : MetricsService.MetricsServiceBase
 {
     public override Task<ExportMetricsServiceResponse> Export(ExportMetricsServiceRequest request, ServerCallContext context)
-    {
-        store.Add(request.ResourceMetrics);
-        return Task.FromResult(new ExportMetricsServiceResponse());
-    }
+        => Task.FromResult(store.Receive(request));
 }
 
 /// <summary>OTLP/HTTP with protobuf bodies: <c>POST /v1/traces</c>, <c>/v1/logs</c>, <c>/v1/metrics</c>.</summary>
@@ -65,19 +81,20 @@ public static class OtlpHttpIntake
     public static void MapOtlpHttp(this IEndpointRouteBuilder app, string host)
     {
         app.MapPost("/v1/traces", (HttpContext http, TelemetryStore store, OtlpApiKey key) =>
-            ReceiveAsync(http, key, ExportTraceServiceRequest.Parser, r => store.Add(r.ResourceSpans), new ExportTraceServiceResponse()))
+            ReceiveAsync(http, key, ExportTraceServiceRequest.Parser, store.Receive))
             .RequireHost(host);
         app.MapPost("/v1/logs", (HttpContext http, TelemetryStore store, OtlpApiKey key) =>
-            ReceiveAsync(http, key, ExportLogsServiceRequest.Parser, r => store.Add(r.ResourceLogs), new ExportLogsServiceResponse()))
+            ReceiveAsync(http, key, ExportLogsServiceRequest.Parser, store.Receive))
             .RequireHost(host);
         app.MapPost("/v1/metrics", (HttpContext http, TelemetryStore store, OtlpApiKey key) =>
-            ReceiveAsync(http, key, ExportMetricsServiceRequest.Parser, r => store.Add(r.ResourceMetrics), new ExportMetricsServiceResponse()))
+            ReceiveAsync(http, key, ExportMetricsServiceRequest.Parser, store.Receive))
             .RequireHost(host);
     }
 
-    private static async Task<IResult> ReceiveAsync<TRequest>(
-        HttpContext http, OtlpApiKey key, MessageParser<TRequest> parser, Action<TRequest> store, IMessage response)
+    private static async Task<IResult> ReceiveAsync<TRequest, TResponse>(
+        HttpContext http, OtlpApiKey key, MessageParser<TRequest> parser, Func<TRequest, TResponse> receive)
         where TRequest : IMessage<TRequest>
+        where TResponse : IMessage
     {
         if (!key.Matches(http.Request.Headers[OtlpApiKey.HeaderName]))
         {
@@ -106,7 +123,6 @@ public static class OtlpHttpIntake
             return Results.Text($"The body is not a valid OTLP message: {ex.Message}", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        store(request);
-        return Results.Bytes(response.ToByteArray(), "application/x-protobuf");
+        return Results.Bytes(receive(request).ToByteArray(), "application/x-protobuf");
     }
 }

@@ -38,8 +38,10 @@ public sealed class TelemetryStore
 
     public event Action? Changed;
 
-    public void Add(RepeatedField<ResourceSpans> batch)
+    /// <summary>Stores the spans; returns how many were refused for ids the OTLP specification does not allow.</summary>
+    public int Add(RepeatedField<ResourceSpans> batch)
     {
+        var rejected = 0;
         lock (_gate)
         {
             foreach (var resourceSpans in batch)
@@ -49,6 +51,13 @@ public sealed class TelemetryStore
                 {
                     foreach (var span in scope.Spans)
                     {
+                        // A span without a valid trace and span id could never be found or stitched.
+                        if (!IsId(span.TraceId, 16) || !IsId(span.SpanId, 8) || !(span.ParentSpanId.IsEmpty || IsId(span.ParentSpanId, 8)))
+                        {
+                            rejected++;
+                            continue;
+                        }
+
                         AddSpan(Convert(span, scope.Scope?.Name ?? "", resource));
                     }
                 }
@@ -56,10 +65,13 @@ public sealed class TelemetryStore
         }
 
         Changed?.Invoke();
+        return rejected;
     }
 
-    public void Add(RepeatedField<ResourceLogs> batch)
+    /// <summary>Stores the log records; returns how many were refused for malformed trace or span ids.</summary>
+    public int Add(RepeatedField<ResourceLogs> batch)
     {
+        var rejected = 0;
         lock (_gate)
         {
             foreach (var resourceLogs in batch)
@@ -69,6 +81,13 @@ public sealed class TelemetryStore
                 {
                     foreach (var record in scope.LogRecords)
                     {
+                        // Ids are optional on a log record, but a wrong-length one would link to no trace.
+                        if (!(record.TraceId.IsEmpty || IsId(record.TraceId, 16)) || !(record.SpanId.IsEmpty || IsId(record.SpanId, 8)))
+                        {
+                            rejected++;
+                            continue;
+                        }
+
                         _logs.AddLast(Convert(record, scope.Scope?.Name ?? "", resource));
                         while (_logs.Count > MaxLogs)
                         {
@@ -80,6 +99,7 @@ public sealed class TelemetryStore
         }
 
         Changed?.Invoke();
+        return rejected;
     }
 
     public void Add(RepeatedField<ResourceMetrics> batch)
@@ -292,6 +312,8 @@ public sealed class TelemetryStore
 
     private static DateTimeOffset Time(ulong unixNano)
         => DateTimeOffset.UnixEpoch.AddTicks((long)(unixNano / 100));
+
+    private static bool IsId(ByteString bytes, int length) => bytes.Length == length && bytes.Span.ContainsAnyExcept((byte)0);
 
     private static string Hex(ByteString bytes) => System.Convert.ToHexString(bytes.Span).ToLowerInvariant();
 

@@ -35,6 +35,18 @@ public sealed class AppHostProcessTests : IDisposable
         var recoConsole = await ConsoleAsync(first, "reco");
         Assert.Contains(recoConsole, l => l.Instance == "reco-0" && l.Text.Contains("Fresh page"));
         Assert.Contains(recoConsole, l => l.Instance == "reco-1" && l.Text.Contains("Fresh page"));
+
+        // The console page follows both replicas with one cursor: what either prints next arrives.
+        var cursor = recoConsole.Max(l => l.Number);
+        for (var reader = 0; reader < 8; reader++)
+        {
+            await web.FeedAsync(0, Api.Now(), Api.NewAnonymousReader());
+        }
+
+        var next = await ConsoleAsync(first, "reco", cursor);
+        Assert.All(next, l => Assert.True(l.Number > cursor));
+        Assert.Contains(next, l => l.Instance == "reco-0" && l.Text.Contains("Fresh page"));
+        Assert.Contains(next, l => l.Instance == "reco-1" && l.Text.Contains("Fresh page"));
         var firstPids = ProcessIds(resources);
         Assert.Equal(5, firstPids.Count);
 
@@ -86,12 +98,12 @@ public sealed class AppHostProcessTests : IDisposable
         return await host.WaitUntilAllHealthyAsync(dashboard);
     }
 
-    private static async Task<List<(string Instance, string Text)>> ConsoleAsync(AppHostProcess host, string resource)
+    private static async Task<List<(string Instance, string Text, long Number)>> ConsoleAsync(AppHostProcess host, string resource, long after = 0)
     {
         using var client = host.Dashboard();
         await client.GetAsync($"/login?t={host.Token}");
-        var lines = (await client.GetFromJsonAsync<List<JsonElement>>($"/api/resources/{resource}/console"))!;
-        return lines.Select(l => (l.GetProperty("instance").GetString()!, l.GetProperty("text").GetString()!)).ToList();
+        var lines = (await client.GetFromJsonAsync<List<JsonElement>>($"/api/resources/{resource}/console?after={after}"))!;
+        return lines.Select(l => (l.GetProperty("instance").GetString()!, l.GetProperty("text").GetString()!, l.GetProperty("number").GetInt64())).ToList();
     }
 
     private static JsonElement Resource(List<JsonElement> resources, string name)

@@ -55,15 +55,7 @@ public sealed partial class DashboardBrowserTests : IDisposable
         await HeadlessChromium.ScreenshotAsync(Page("resources"), Screenshot("resources"));
 
         // A feed request on a cold cache: its trace holds Web and Reco, the cache and MySQL.
-        var trace = TestTrace.New();
-        using (trace.Begin())
-        using (var web = new HttpClient())
-        {
-            var feed = await web.GetAsync($"http://localhost:{_webPort}/v1_1/articles?channel_id=5&timestamp={Api.Now()}");
-            Assert.Equal(HttpStatusCode.OK, feed.StatusCode);
-        }
-
-        var traceId = trace.TraceId.ToHexString();
+        var traceId = await TracedFeedRequestAsync(HttpStatusCode.OK);
         await WaitForTraceAsync(api, traceId);
         var waterfall = await HeadlessChromium.DumpDomAsync(Page($"traces/{traceId}"));
         Assert.Contains("web: GET /v1_1/articles", waterfall);
@@ -75,6 +67,15 @@ public sealed partial class DashboardBrowserTests : IDisposable
         Assert.Contains("DATA mysql", waterfall);
         Assert.True(SpanRow().Matches(waterfall).Count >= 10, "the waterfall shows too few spans");
         await HeadlessChromium.ScreenshotAsync(Page($"traces/{traceId}"), Screenshot("trace"));
+
+        // A span's side panel, opened by its link: attributes, events, links and the sender's resource.
+        var mysqlSpan = (await api.GetFromJsonAsync<JsonElement>($"/api/traces/{traceId}")).GetProperty("spans").EnumerateArray()
+            .First(s => s.GetProperty("summary").GetString() == "DATA mysql").GetProperty("spanId").GetString();
+        var panel = await HeadlessChromium.DumpDomAsync(Page($"traces/{traceId}/{mysqlSpan}"));
+        Assert.Contains($"class=\"span-row selected\" data-id=\"{mysqlSpan}\"", panel);
+        Assert.Matches(new Regex("<aside id=\"details\">(?:(?!</aside>).)*<h3>Attributes</h3>(?:(?!</aside>).)*db\\.system(?:(?!</aside>).)*<h3>Events</h3>"
+            + "(?:(?!</aside>).)*<h3>Links</h3>(?:(?!</aside>).)*<h3>Resource</h3>(?:(?!</aside>).)*service\\.name</td><td>web</td>", RegexOptions.Singleline), panel);
+        await HeadlessChromium.ScreenshotAsync(Page($"traces/{traceId}/{mysqlSpan}"), Screenshot("span"));
 
         var traces = await HeadlessChromium.DumpDomAsync(Page("traces"));
         Assert.Contains(traceId, traces);
@@ -94,6 +95,19 @@ public sealed partial class DashboardBrowserTests : IDisposable
         var chart = await HeadlessChromium.DumpDomAsync(Page("metrics/web/toutiao.feed.requests"));
         Assert.Contains("<polyline", chart);
         await HeadlessChromium.ScreenshotAsync(Page("metrics/web/toutiao.feed.requests"), Screenshot("metrics"));
+
+        // A log written inside a request links to its trace: with Reco stopped, Web's warning about
+        // the failed call carries the request's trace id; started again, Reco comes back healthy.
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync("/api/resources/reco/stop", null)).StatusCode);
+        var failingTraceId = await TracedFeedRequestAsync(HttpStatusCode.ServiceUnavailable);
+        var warning = await WaitForLogAsync(api, failingTraceId, "Reco call failed");
+        var logPage = await HeadlessChromium.DumpDomAsync(Page($"logs/{warning.GetProperty("id").GetInt64()}"));
+        Assert.Contains($"<a href=\"#/traces/{failingTraceId}\">", logPage);
+        Assert.Matches(new Regex($"<aside id=\"details\">(?:(?!</aside>).)*Reco call failed with Unavailable(?:(?!</aside>).)*#/traces/{failingTraceId}/"
+            + "(?:(?!</aside>).)*<h3>Attributes</h3>(?:(?!</aside>).)*StatusCode</td><td>Unavailable</td>", RegexOptions.Singleline), logPage);
+        await HeadlessChromium.ScreenshotAsync(Page($"logs/{warning.GetProperty("id").GetInt64()}"), Screenshot("log"));
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync("/api/resources/reco/start", null)).StatusCode);
+        await _appHost.WaitUntilAllHealthyAsync(api);
 
         // Actions: a restart of Web counts, and Web comes back healthy.
         var restarted = await api.PostAsync("/api/resources/web/restart", null);
@@ -122,6 +136,36 @@ public sealed partial class DashboardBrowserTests : IDisposable
             }
 
             Assert.True(DateTime.UtcNow < deadline, $"trace {traceId} did not arrive complete");
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>A feed request under a trace id of the test's own, so its trace and logs can be found.</summary>
+    private async Task<string> TracedFeedRequestAsync(HttpStatusCode expected)
+    {
+        var trace = TestTrace.New();
+        using (trace.Begin())
+        using (var web = new HttpClient())
+        {
+            var feed = await web.GetAsync($"http://localhost:{_webPort}/v1_1/articles?channel_id=5&timestamp={Api.Now()}");
+            Assert.Equal(expected, feed.StatusCode);
+        }
+
+        return trace.TraceId.ToHexString();
+    }
+
+    private static async Task<JsonElement> WaitForLogAsync(HttpClient api, string traceId, string text)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var logs = await api.GetFromJsonAsync<List<JsonElement>>($"/api/logs?traceId={traceId}&text={Uri.EscapeDataString(text)}");
+            if (logs is [var log, ..])
+            {
+                return log;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"no log \"{text}\" of trace {traceId} arrived");
             await Task.Delay(250);
         }
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Headers;
+using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
@@ -13,7 +14,12 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Toutiao.AppHost.Hosting;
 using Toutiao.AppHost.Telemetry;
+using Toutiao.AppHost.Telemetry.Otlp.Collector.Logs;
 using Toutiao.AppHost.Telemetry.Otlp.Collector.Trace;
+using Toutiao.AppHost.Telemetry.Otlp.Common;
+using OtlpLogRecord = Toutiao.AppHost.Telemetry.Otlp.Logs.LogRecord;
+using Toutiao.AppHost.Telemetry.Otlp.Logs;
+using Toutiao.AppHost.Telemetry.Otlp.Trace;
 using Toutiao.Tests.Infrastructure;
 
 namespace Toutiao.Tests.Dashboard;
@@ -199,6 +205,73 @@ public sealed class OtlpIntakeTests : IAsyncLifetime
 
         var ok = await grpc.ExportAsync(new ExportTraceServiceRequest(), new Metadata { { OtlpApiKey.HeaderName, _app.TelemetrySettings.ApiKey } });
         Assert.NotNull(ok);
+    }
+
+    [Fact]
+    public async Task Spans_and_log_records_with_invalid_ids_are_refused_as_a_partial_success()
+    {
+        var good = ActivityTraceId.CreateRandom().ToHexString();
+        var request = new ExportTraceServiceRequest
+        {
+            ResourceSpans =
+            {
+                new ResourceSpans
+                {
+                    ScopeSpans =
+                    {
+                        new ScopeSpans
+                        {
+                            Spans =
+                            {
+                                new Span { TraceId = Id(good), SpanId = Id("00f067aa0ba902b7"), Name = "kept" },
+                                new Span { TraceId = ByteString.CopyFrom(new byte[16]), SpanId = Id("00f067aa0ba902b8"), Name = "zero trace id" },
+                                new Span { TraceId = Id(good), SpanId = ByteString.CopyFrom(1, 2, 3), Name = "short span id" },
+                            },
+                        },
+                    },
+                },
+            },
+        };
+
+        // Over gRPC: the good span is stored, the other two are counted and explained.
+        var grpc = new TraceService.TraceServiceClient(GrpcChannel.ForAddress(_app.TelemetrySettings.OtlpGrpcEndpoint));
+        var response = await grpc.ExportAsync(request, new Metadata { { OtlpApiKey.HeaderName, _app.TelemetrySettings.ApiKey } });
+        Assert.Equal(2, response.PartialSuccess.RejectedSpans);
+        Assert.Contains("16-byte trace id", response.PartialSuccess.ErrorMessage);
+        Assert.Equal(["kept"], _app.Telemetry.Trace(good)!.Spans.Select(s => s.Name));
+
+        // Over HTTP the same, for log records too; a record without ids is fine.
+        var logs = new ExportLogsServiceRequest
+        {
+            ResourceLogs =
+            {
+                new ResourceLogs
+                {
+                    ScopeLogs =
+                    {
+                        new ScopeLogs
+                        {
+                            LogRecords =
+                            {
+                                new OtlpLogRecord { Body = new AnyValue { StringValue = "no ids" }, SeverityNumber = 9 },
+                                new OtlpLogRecord { Body = new AnyValue { StringValue = "short trace id" }, TraceId = ByteString.CopyFrom(1, 2), SeverityNumber = 9 },
+                            },
+                        },
+                    },
+                },
+            },
+        };
+        using var client = new HttpClient();
+        using var post = Protobuf(new Uri(_app.TelemetrySettings.OtlpHttpEndpoint, "/v1/logs"), logs.ToByteArrayPublic());
+        post.Headers.Add(OtlpApiKey.HeaderName, _app.TelemetrySettings.ApiKey);
+        var reply = await client.SendAsync(post);
+        Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+        var partial = ExportLogsServiceResponse.Parser.ParseFrom(await reply.Content.ReadAsByteArrayAsync()).PartialSuccess;
+        Assert.Equal(1, partial.RejectedLogRecords);
+        Assert.Contains(_app.Telemetry.Logs(), l => l.Message == "no ids");
+        Assert.DoesNotContain(_app.Telemetry.Logs(), l => l.Message == "short trace id");
+
+        static ByteString Id(string hex) => ByteString.CopyFrom(Convert.FromHexString(hex));
     }
 
     [Fact]

@@ -79,24 +79,49 @@ async function consolePage(name) {
   });
 }
 
-async function logsPage() {
+async function logsPage(selectedId) {
   const resources = await api('/api/resources');
   page.innerHTML = `<h1>Structured logs</h1><div class="filters">
     <select id="resource"><option value="">All resources</option>${resources.map(r => `<option>${esc(r.name)}</option>`).join('')}</select>
-    <select id="level"><option value="">Any level</option><option>Debug</option><option>Information</option><option>Warning</option><option>Error</option></select>
+    <select id="level"><option value="">Any level</option>${['Trace', 'Debug', 'Information', 'Warning', 'Error', 'Critical'].map(l => `<option>${l}</option>`).join('')}</select>
     <input id="text" placeholder="Filter text"></div>
     <table><thead><tr><th>Time</th><th>Resource</th><th>Level</th><th>Message</th><th>Trace</th></tr></thead><tbody></tbody></table>`;
+  let shown = new Map();
   const render = async () => {
     const query = new URLSearchParams();
     for (const id of ['resource', 'level', 'text']) { const v = page.querySelector('#' + id).value; if (v) query.set(id, v); }
     const logs = await api('/api/logs?' + query);
-    page.querySelector('tbody').innerHTML = logs.map(l => `<tr class="log" title="${esc(Object.entries(l.attributes).map(([k, v]) => k + '=' + v).join('\n'))}">
+    shown = new Map(logs.map(l => [String(l.id), l]));
+    page.querySelector('tbody').innerHTML = logs.map(l => `<tr class="clickable log" data-id="${l.id}">
       <td>${time(l.time)}</td><td>${chip(l.resource)}</td><td class="${l.level === 'Error' || l.level === 'Critical' ? 'error' : ''}">${esc(l.level)}</td>
       <td>${esc(l.message)}<div class="muted">${esc(l.category)}</div></td>
-      <td>${l.traceId ? `<a href="#/traces/${l.traceId}">${l.traceId.slice(0, 8)}</a>` : ''}</td></tr>`).join('');
+      <td>${l.traceId ? `<a href="#/traces/${esc(l.traceId)}">${esc(l.traceId.slice(0, 8))}</a>` : ''}</td></tr>`).join('');
+    if (selectedId && shown.has(selectedId)) { showLog(shown.get(selectedId)); selectedId = null; }
   };
+  page.querySelector('tbody').addEventListener('click', e => {
+    const row = e.target.closest('tr');
+    if (!row || e.target.closest('a')) return;
+    history.replaceState(null, '', `#/logs/${row.dataset.id}`);
+    showLog(shown.get(row.dataset.id));
+  });
   page.querySelectorAll('.filters select, .filters input').forEach(e => e.addEventListener('input', render));
   every(3000, render);
+}
+
+const table = entries => `<table><tbody>${entries.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')}</tbody></table>`;
+
+function showPanel(title, body) {
+  details.hidden = false;
+  details.innerHTML = `<button id="close">Close</button><h2>${title}</h2>${body}`;
+  details.querySelector('#close').addEventListener('click', () => details.hidden = true);
+}
+
+function showLog(log) {
+  if (!log) return;
+  showPanel(`${chip(log.resource)} ${esc(log.level)}`, `
+    ${table([['Time', new Date(log.time).toISOString()], ['Category', log.category], ['Message', log.message]])}
+    ${log.traceId ? `<p><a href="#/traces/${esc(log.traceId)}${log.spanId ? '/' + esc(log.spanId) : ''}">Open trace ${esc(log.traceId)}</a></p>` : ''}
+    <h3>Attributes</h3>${Object.keys(log.attributes).length ? table(Object.entries(log.attributes)) : '<p class="muted">None</p>'}`);
 }
 
 async function tracesPage() {
@@ -120,8 +145,8 @@ async function tracesPage() {
   every(3000, render);
 }
 
-async function tracePage(id) {
-  const trace = await api(`/api/traces/${id}`);
+async function tracePage(id, selectedSpanId) {
+  const trace = await api(`/api/traces/${encodeURIComponent(id)}`);
   const byParent = new Map();
   const ids = new Set(trace.spans.map(s => s.spanId));
   for (const span of trace.spans) {
@@ -139,28 +164,43 @@ async function tracePage(id) {
     ${ordered.map(([s, depth]) => `<div class="span-row" data-id="${s.spanId}">
       <div class="span-label" style="padding-left:${0.4 + depth * 1.1}rem">${chip(s.service)}${esc(s.name)}<span class="summary">${esc(s.summary)}</span></div>
       <div class="span-track"><div class="span-bar ${s.status === 'Error' ? 'error' : ''}" style="left:${s.offsetMs / total * 100}%;width:${Math.max(s.durationMs / total * 100, 0.2)}%;background:${colour(s.service)}"></div>
-      <span class="span-time" style="left:calc(${Math.min((s.offsetMs + s.durationMs) / total * 100, 92)}% + 4px)">${ms(s.durationMs)}</span></div></div>`).join('')}</div>`;
-  page.querySelectorAll('.span-row').forEach(row => row.addEventListener('click', () => {
+      ${timeLabel(s, total)}</div></div>`).join('')}</div>`;
+  const select = spanId => {
+    const row = page.querySelector(`.span-row[data-id="${CSS.escape(spanId)}"]`);
+    if (!row) return;
     page.querySelectorAll('.span-row.selected').forEach(r => r.classList.remove('selected'));
     row.classList.add('selected');
-    showSpan(trace.spans.find(s => s.spanId === row.dataset.id));
+    showSpan(trace.spans.find(s => s.spanId === spanId));
+  };
+  page.querySelectorAll('.span-row').forEach(row => row.addEventListener('click', () => {
+    history.replaceState(null, '', `#/traces/${trace.traceId}/${row.dataset.id}`);
+    select(row.dataset.id);
   }));
+  if (selectedSpanId) select(selectedSpanId);
+}
+
+// The duration goes after the bar; near the right edge inside a wide bar, or before a narrow one.
+function timeLabel(span, total) {
+  const [start, width] = [span.offsetMs / total * 100, span.durationMs / total * 100];
+  const [label, end] = [ms(span.durationMs), start + width];
+  if (end <= 90) return `<span class="span-time" style="left:calc(${end}% + 4px)">${label}</span>`;
+  return width >= 8
+    ? `<span class="span-time inside" style="right:calc(${100 - end}% + 4px)">${label}</span>`
+    : `<span class="span-time" style="right:calc(${100 - start}% + 4px)">${label}</span>`;
 }
 
 function showSpan(span) {
-  const table = entries => `<table><tbody>${entries.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')}</tbody></table>`;
-  details.hidden = false;
-  details.innerHTML = `<button id="close">Close</button><h2>${chip(span.service)} ${esc(span.name)}</h2>
+  showPanel(`${chip(span.service)} ${esc(span.name)}`, `
     ${table([['Kind', span.kind], ['Summary', span.summary], ['Status', span.status + (span.statusMessage ? ': ' + span.statusMessage : '')],
       ['Duration', ms(span.durationMs)], ['Start', new Date(span.start).toISOString()], ['Span id', span.spanId], ['Parent', span.parentSpanId ?? ''], ['Scope', span.scope]])}
     <h3>Attributes</h3>${table(Object.entries(span.attributes))}
     <h3>Events</h3>${span.events.length ? span.events.map(e => `<div><b>${esc(e.name)}</b> ${time(e.time)}${table(Object.entries(e.attributes))}</div>`).join('') : '<p class="muted">None</p>'}
     <h3>Links</h3>${span.links.length ? table(span.links.map(l => [l.traceId, l.spanId])) : '<p class="muted">None</p>'}
-    <h3>Resource</h3>${table(Object.entries(span.resource))}`;
-  details.querySelector('#close').addEventListener('click', () => details.hidden = true);
+    <h3>Resource</h3>${table(Object.entries(span.resource))}`);
 }
 
-async function metricsPage() {
+// #/metrics/{service}/{instrument} charts that instrument, live.
+async function metricsPage(service, name) {
   const instruments = await api('/api/metrics');
   const services = [...new Set(instruments.map(i => i.service))];
   page.innerHTML = `<h1>Metrics</h1><div style="display:grid;grid-template-columns:22rem 1fr;gap:1rem"><div>${services.map(s =>
@@ -170,9 +210,7 @@ async function metricsPage() {
   page.querySelectorAll('.metric-list li').forEach(li => li.addEventListener('click', () => {
     location.hash = `#/metrics/${encodeURIComponent(li.dataset.service)}/${encodeURIComponent(li.dataset.name)}`;
   }));
-  // #/metrics/{service}/{instrument} charts that instrument, live.
-  const [, , service, name] = location.hash.split('/');
-  if (service && name) every(2000, () => chart(decodeURIComponent(service), decodeURIComponent(name)));
+  if (service && name) every(2000, () => chart(service, name));
 }
 
 async function chart(service, name) {
@@ -201,10 +239,10 @@ async function chart(service, name) {
 async function route() {
   clearInterval(timer);
   details.hidden = true;
-  const [, name = 'resources', arg] = location.hash.split('/');
+  const [, name = 'resources', ...args] = location.hash.split('/');
   document.querySelectorAll('nav a').forEach(a => a.classList.toggle('active', a.dataset.page === name));
-  const pages = { resources: resourcesPage, console: consolePage, logs: logsPage, traces: arg ? tracePage : tracesPage, metrics: metricsPage };
-  await (pages[name] || resourcesPage)(arg && decodeURIComponent(arg));
+  const pages = { resources: resourcesPage, console: consolePage, logs: logsPage, traces: args[0] ? tracePage : tracesPage, metrics: metricsPage };
+  await (pages[name] || resourcesPage)(...args.map(decodeURIComponent));
 }
 
 window.addEventListener('hashchange', route);
