@@ -1,3 +1,4 @@
+using OpenTelemetry.Trace;
 using System.Net;
 using System.Net.Sockets;
 using Toutiao.AppHost.Hosting;
@@ -125,6 +126,25 @@ public sealed class HostingModelTests(ToutiaoFixture fixture) : IDisposable
         await WaitUntilAsync(() => console.Contains("mysql="));
         Assert.True(console.Contains($"redis={fixture.Storage.RedisConnectionString}"));
         Assert.True(console.Contains($"mysql={fixture.Storage.MySqlConnectionString}"));
+    }
+
+    [Fact]
+    public async Task Health_probes_run_but_leave_no_spans_in_a_traced_process()
+    {
+        // As when the hosting model serves the tests: the services' tracing listens in the same process.
+        var exported = new List<System.Diagnostics.Activity>();
+        using var tracing = OpenTelemetry.Sdk.CreateTracerProviderBuilder().AddSource("MySqlConnector").AddInMemoryExporter(exported).Build();
+        using var commands = new MySqlCommandCounter();
+        var builder = TestAppHost.CreateBuilder(_state, $"--ConnectionStrings:toutiao={fixture.Storage.MySqlConnectionString}");
+        builder.AddMySql("mysql").AddDatabase("toutiao");
+        await using var app = builder.BuildQuiet();
+
+        await app.StartAsync();
+        await app.WaitForResourceHealthyAsync("toutiao").WaitAsync(TimeSpan.FromSeconds(30));
+        tracing.ForceFlush();
+
+        Assert.Contains("SELECT 1", commands.Statements);
+        Assert.DoesNotContain(exported, s => (s.GetTagItem("db.statement") ?? s.GetTagItem("db.query.text")) as string == "SELECT 1");
     }
 
     [Fact]

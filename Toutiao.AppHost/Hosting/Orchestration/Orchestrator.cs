@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace Toutiao.AppHost.Hosting.Orchestration;
@@ -188,6 +189,7 @@ internal sealed partial class Orchestrator(IReadOnlyList<Resource> resources, Or
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                using var untraced = UntracedProbe();
                 healthy = await instance.Resource.CheckHealthAsync(instance, timeout.Token);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -206,6 +208,14 @@ internal sealed partial class Orchestrator(IReadOnlyList<Resource> resources, Or
             }
         }
     }
+
+    /// <summary>
+    /// Probes run every few seconds for as long as the AppHost lives; like the services' health
+    /// endpoints they stay out of traces. A parent that is not recorded makes parent-based samplers
+    /// (OpenTelemetry's default) drop the client spans beneath it, wherever the AppHost is hosted.
+    /// </summary>
+    private static Activity UntracedProbe()
+        => new Activity("health probe").SetParentId(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.None).Start();
 
     /// <summary>Stops dependents before what they depend on; each group gets <paramref name="grace"/> before it is killed.</summary>
     public async Task StopAsync(TimeSpan grace)
