@@ -38,12 +38,12 @@ public static class OtlpExport
 {
     public static ExportTraceServiceResponse Receive(this TelemetryStore store, ExportTraceServiceRequest request)
         => store.Add(request.ResourceSpans) is var rejected and > 0
-            ? new() { PartialSuccess = new() { RejectedSpans = rejected, ErrorMessage = InvalidIds(rejected, "spans", "a 16-byte trace id and an 8-byte span id") } }
+            ? new() { PartialSuccess = new() { RejectedSpans = rejected, ErrorMessage = InvalidIds(rejected, "spans", "a 16-byte trace id and an 8-byte span id, not all zeros") } }
             : new();
 
     public static ExportLogsServiceResponse Receive(this TelemetryStore store, ExportLogsServiceRequest request)
         => store.Add(request.ResourceLogs) is var rejected and > 0
-            ? new() { PartialSuccess = new() { RejectedLogRecords = rejected, ErrorMessage = InvalidIds(rejected, "log records", "no trace id or a 16-byte one, and no span id or an 8-byte one") } }
+            ? new() { PartialSuccess = new() { RejectedLogRecords = rejected, ErrorMessage = InvalidIds(rejected, "log records", "a trace id of 16 bytes and a span id of 8 bytes, or none") } }
             : new();
 
     public static ExportMetricsServiceResponse Receive(this TelemetryStore store, ExportMetricsServiceRequest request)
@@ -52,7 +52,7 @@ public static class OtlpExport
         return new();
     }
 
-    private static string InvalidIds(int rejected, string what, string rule) => $"{rejected} {what} refused: each needs {rule}, not all zeros.";
+    private static string InvalidIds(int rejected, string what, string rule) => $"{rejected} {what} refused: each needs {rule}.";
 }
 
 public sealed class TraceIntake(TelemetryStore store) : TraceService.TraceServiceBase

@@ -52,7 +52,7 @@ public sealed class TelemetryStore
                     foreach (var span in scope.Spans)
                     {
                         // A span without a valid trace and span id could never be found or stitched.
-                        if (!IsId(span.TraceId, 16) || !IsId(span.SpanId, 8) || !(span.ParentSpanId.IsEmpty || IsId(span.ParentSpanId, 8)))
+                        if (!IsId(span.TraceId, 16) || !IsId(span.SpanId, 8) || !IsOptionalId(span.ParentSpanId, 8))
                         {
                             rejected++;
                             continue;
@@ -82,7 +82,7 @@ public sealed class TelemetryStore
                     foreach (var record in scope.LogRecords)
                     {
                         // Ids are optional on a log record, but a wrong-length one would link to no trace.
-                        if (!(record.TraceId.IsEmpty || IsId(record.TraceId, 16)) || !(record.SpanId.IsEmpty || IsId(record.SpanId, 8)))
+                        if (!IsOptionalId(record.TraceId, 16) || !IsOptionalId(record.SpanId, 8))
                         {
                             rejected++;
                             continue;
@@ -227,8 +227,8 @@ public sealed class TelemetryStore
             record.SeverityNumber,
             record.Body is null ? "" : Text(record.Body),
             category,
-            record.TraceId.IsEmpty ? null : Hex(record.TraceId),
-            record.SpanId.IsEmpty ? null : Hex(record.SpanId),
+            IsId(record.TraceId, 16) ? Hex(record.TraceId) : null,
+            IsId(record.SpanId, 8) ? Hex(record.SpanId) : null,
             Attributes(record.Attributes),
             resource);
     }
@@ -236,7 +236,7 @@ public sealed class TelemetryStore
     private static SpanData Convert(Span span, string scope, TelemetryResource resource) => new(
         Hex(span.TraceId),
         Hex(span.SpanId),
-        span.ParentSpanId.IsEmpty ? null : Hex(span.ParentSpanId),
+        IsId(span.ParentSpanId, 8) ? Hex(span.ParentSpanId) : null,
         span.Name,
         span.Kind switch
         {
@@ -314,6 +314,9 @@ public sealed class TelemetryStore
         => DateTimeOffset.UnixEpoch.AddTicks((long)(unixNano / 100));
 
     private static bool IsId(ByteString bytes, int length) => bytes.Length == length && bytes.Span.ContainsAnyExcept((byte)0);
+
+    /// <summary>Absent: empty, or all zeros as some SDKs send it; present: of the right length.</summary>
+    private static bool IsOptionalId(ByteString bytes, int length) => bytes.IsEmpty || bytes.Length == length;
 
     private static string Hex(ByteString bytes) => System.Convert.ToHexString(bytes.Span).ToLowerInvariant();
 

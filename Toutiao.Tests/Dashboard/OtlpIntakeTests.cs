@@ -223,7 +223,7 @@ public sealed class OtlpIntakeTests : IAsyncLifetime
                         {
                             Spans =
                             {
-                                new Span { TraceId = Id(good), SpanId = Id("00f067aa0ba902b7"), Name = "kept" },
+                                new Span { TraceId = Id(good), SpanId = Id("00f067aa0ba902b7"), Name = "kept", ParentSpanId = ByteString.CopyFrom(new byte[8]) },
                                 new Span { TraceId = ByteString.CopyFrom(new byte[16]), SpanId = Id("00f067aa0ba902b8"), Name = "zero trace id" },
                                 new Span { TraceId = Id(good), SpanId = ByteString.CopyFrom(1, 2, 3), Name = "short span id" },
                             },
@@ -238,9 +238,11 @@ public sealed class OtlpIntakeTests : IAsyncLifetime
         var response = await grpc.ExportAsync(request, new Metadata { { OtlpApiKey.HeaderName, _app.TelemetrySettings.ApiKey } });
         Assert.Equal(2, response.PartialSuccess.RejectedSpans);
         Assert.Contains("16-byte trace id", response.PartialSuccess.ErrorMessage);
-        Assert.Equal(["kept"], _app.Telemetry.Trace(good)!.Spans.Select(s => s.Name));
+        // An all-zero parent id, as some SDKs send it, means a root.
+        var kept = Assert.Single(_app.Telemetry.Trace(good)!.Spans);
+        Assert.Equal(("kept", null), (kept.Name, kept.ParentSpanId));
 
-        // Over HTTP the same, for log records too; a record without ids is fine.
+        // Over HTTP the same, for log records too; a record without ids (or with all zeros) is fine.
         var logs = new ExportLogsServiceRequest
         {
             ResourceLogs =
@@ -255,6 +257,7 @@ public sealed class OtlpIntakeTests : IAsyncLifetime
                             {
                                 new OtlpLogRecord { Body = new AnyValue { StringValue = "no ids" }, SeverityNumber = 9 },
                                 new OtlpLogRecord { Body = new AnyValue { StringValue = "short trace id" }, TraceId = ByteString.CopyFrom(1, 2), SeverityNumber = 9 },
+                                new OtlpLogRecord { Body = new AnyValue { StringValue = "zero ids" }, TraceId = ByteString.CopyFrom(new byte[16]), SpanId = ByteString.CopyFrom(new byte[8]) },
                             },
                         },
                     },
@@ -269,6 +272,7 @@ public sealed class OtlpIntakeTests : IAsyncLifetime
         var partial = ExportLogsServiceResponse.Parser.ParseFrom(await reply.Content.ReadAsByteArrayAsync()).PartialSuccess;
         Assert.Equal(1, partial.RejectedLogRecords);
         Assert.Contains(_app.Telemetry.Logs(), l => l.Message == "no ids");
+        Assert.Contains(_app.Telemetry.Logs(), l => l.Message == "zero ids" && l.TraceId is null && l.SpanId is null);
         Assert.DoesNotContain(_app.Telemetry.Logs(), l => l.Message == "short trace id");
 
         static ByteString Id(string hex) => ByteString.CopyFrom(Convert.FromHexString(hex));
