@@ -54,6 +54,17 @@ public sealed partial class DashboardBrowserTests : IDisposable
 
         await HeadlessChromium.ScreenshotAsync(Page("resources"), Screenshot("resources"));
 
+        // The environment a process got, by its link: secrets masked until revealed, the rest plain.
+        var environment = await HeadlessChromium.DumpDomAsync(Page("resources/web"));
+        Assert.Contains("<h1>Environment of web</h1>", environment);
+        foreach (var secret in new[] { "ConnectionStrings__redis", "ConnectionStrings__toutiao", "OTEL_EXPORTER_OTLP_HEADERS" })
+        {
+            Assert.Matches($"<td>{secret}</td><td><span class=\"masked\" data-value=\"[^\"]+\">••••••••</span> <button class=\"reveal\">Reveal</button></td>", environment);
+        }
+
+        Assert.Contains("<td>ASPNETCORE_ENVIRONMENT</td><td>Development</td>", environment);
+        Assert.Contains("<td>services__reco__http__0</td><td>http://localhost:", environment);
+
         // A feed request on a cold cache: its trace holds Web and Reco, the cache and MySQL.
         var traceId = await TracedFeedRequestAsync(HttpStatusCode.OK);
         await WaitForTraceAsync(api, traceId);

@@ -18,10 +18,11 @@ const colour = name => `hsl(${hue(name)}, 62%, 46%)`;
 const chip = name => `<span class="chip" style="background:${colour(name)}">${esc(name)}</span>`;
 const every = (ms, fn) => { fn(); timer = setInterval(fn, ms); };
 
-async function resourcesPage() {
+// #/resources/{instance} opens that instance's environment.
+async function resourcesPage(selectedInstance) {
   page.innerHTML = `<h1>Resources</h1><table id="resources"><thead><tr><th>Name</th><th>Type</th><th>State</th><th>Health</th>
     <th>Started</th><th>Restarts</th><th>Endpoint</th><th>PID</th><th>Actions</th></tr></thead><tbody></tbody></table><div id="env"></div>`;
-  const shownEnv = { name: null };
+  const shownEnv = { name: selectedInstance ?? null };
   const render = async () => {
     const resources = await api('/api/resources');
     page.querySelector('tbody').innerHTML = resources.flatMap(r => (r.instances.length ? r.instances : [{ name: r.name, state: r.state, environment: [] }]).map(i => `
@@ -39,7 +40,12 @@ async function resourcesPage() {
     const button = event.target.closest('button');
     if (!button) return;
     const row = button.closest('tr');
-    if (button.dataset.action === 'env') { shownEnv.name = row.dataset.instance; showEnv(await api('/api/resources'), shownEnv.name); return; }
+    if (button.dataset.action === 'env') {
+      shownEnv.name = row.dataset.instance;
+      history.replaceState(null, '', `#/resources/${encodeURIComponent(shownEnv.name)}`);
+      showEnv(await api('/api/resources'), shownEnv.name);
+      return;
+    }
     button.disabled = true;
     await fetch(`/api/resources/${encodeURIComponent(row.dataset.resource)}/${button.dataset.action}`, { method: 'POST', credentials: 'same-origin' });
     render();
