@@ -19,12 +19,11 @@ public sealed class MySqlCommandCounter : IDisposable
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
             ActivityStopped = activity =>
             {
-                if (activity.OperationName.Contains("Execute", StringComparison.OrdinalIgnoreCase)
-                    || activity.GetTagItem("db.query.text") is not null || activity.GetTagItem("db.statement") is not null)
+                if (activity.OperationName.Contains("Execute", StringComparison.OrdinalIgnoreCase) || activity.SqlStatement() is not null)
                 {
                     lock (_statements)
                     {
-                        _statements.Add((activity.GetTagItem("db.query.text") ?? activity.GetTagItem("db.statement") ?? activity.DisplayName).ToString()!);
+                        _statements.Add(activity.SqlStatement() ?? activity.DisplayName);
                     }
                 }
             },
@@ -38,4 +37,11 @@ public sealed class MySqlCommandCounter : IDisposable
     }
 
     public void Dispose() => _listener.Dispose();
+}
+
+public static class SqlActivityExtensions
+{
+    /// <summary>The SQL a MySqlConnector span ran, under the current or the older semantic convention.</summary>
+    public static string? SqlStatement(this Activity activity)
+        => (activity.GetTagItem("db.query.text") ?? activity.GetTagItem("db.statement")) as string;
 }
