@@ -1,35 +1,41 @@
-using Toutiao.AppHost.Hosting;
+using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-var redis = builder.AddRedis("redis");
+var redis = builder.AddRedisServer("redis");
 
-var mysql = builder.AddMySql("mysql")
-                   .AddDatabase("toutiao")
-                   .WithInitializer("../Toutiao.Web", "initialize-database");
+var toutiao = builder.AddMySqlServer("mysql")
+                     .AddDatabase("toutiao");
 
-var reco = builder.AddProject("reco", "../Toutiao.Reco")
-                  .WithHttpEndpoint(port: 5090, http2: true)
+// Schema and demo data, once per start, before anything reads them.
+var initializer = builder.AddDatabaseInitializer<Projects.Toutiao_Web>("toutiao-init", "initialize-database")
+                         .WithReference(toutiao)
+                         .WaitFor(toutiao);
+
+var reco = builder.AddProject<Projects.Toutiao_Reco>("reco")
                   .WithReplicas(builder.Configuration.GetValue("Replicas:reco", 1))
+                  .WithH2cHealthCheck("/health")
                   .WithReference(redis)
-                  .WithReference(mysql)
+                  .WithReference(toutiao)
                   .WaitFor(redis)
-                  .WaitFor(mysql);
+                  .WaitForCompletion(initializer);
 
-builder.AddProject("web", "../Toutiao.Web")
-       .WithHttpEndpoint(port: 5080)
+builder.AddProject<Projects.Toutiao_Web>("web")
+       .WithHttpHealthCheck("/health")
        .WithReference(reco)
        .WithReference(redis)
-       .WithReference(mysql)
-       .WaitFor(reco);
+       .WithReference(toutiao)
+       .WaitFor(reco)
+       .WaitForCompletion(initializer);
 
 try
 {
-    return await builder.Build().RunAsync();
+    builder.Build().Run();
+    return 0;
 }
 catch (DistributedApplicationException ex)
 {
-    // A missing package or a busy port is explained, not dumped as a stack trace.
+    // A missing server package or a busy port is one sentence, not a stack trace.
     Console.Error.WriteLine($"error: {ex.Message}");
     return 1;
 }

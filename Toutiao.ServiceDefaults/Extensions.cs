@@ -33,6 +33,7 @@ public static class ServiceDefaultsExtensions
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
 
+        FailFastRedisDefaults.AddFailFastRedisDefaults(builder.Services);
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using Toutiao.ServiceDefaults.Clients;
 using Toutiao.Reco.Recommend;
 
 namespace Toutiao.Reco.History;
@@ -31,18 +30,16 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
     {
         using var activity = RecoTelemetry.Source.StartActivity("reco history read");
         var key = PagesKey(userId, channelId);
-        var position = await redis.RoundTripAsync("PIPELINE ZRANGE", 1, async db =>
-        {
-            var batch = db.CreateBatch();
-            var latest = batch.SortedSetRangeByRankAsync(key, 0, 0, Order.Descending);
-            var around = batch.SortedSetRangeByScoreAsync(key, double.NegativeInfinity, timestamp,
-                Exclude.None, Order.Descending, skip: 0, take: 2);
-            batch.Execute();
+        var db = redis.GetDatabase();
+        var batch = db.CreateBatch();
+        var latest = batch.SortedSetRangeByRankAsync(key, 0, 0, Order.Descending);
+        var around = batch.SortedSetRangeByScoreAsync(key, double.NegativeInfinity, timestamp,
+            Exclude.None, Order.Descending, skip: 0, take: 2);
+        batch.Execute();
 
-            var latestPage = (await latest).Select(Parse).FirstOrDefault();
-            var pages = (await around).Select(Parse).ToArray();
-            return new HistoryPosition(latestPage, pages.ElementAtOrDefault(0), pages.ElementAtOrDefault(1));
-        }, commands: 2);
+        var latestPage = (await latest).Select(Parse).FirstOrDefault();
+        var pages = (await around).Select(Parse).ToArray();
+        var position = new HistoryPosition(latestPage, pages.ElementAtOrDefault(0), pages.ElementAtOrDefault(1));
         activity?.SetTag("toutiao.reco.has_history", position.Latest is not null);
         return position;
     }
@@ -52,13 +49,11 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
     {
         var members = articleIds.Select(id => (RedisValue)id).ToArray();
         var keys = channelId == 0 ? new[] { ServedKey(userId, 0) } : [ServedKey(userId, channelId), ServedKey(userId, 0)];
-        var results = await redis.RoundTripAsync("PIPELINE SMISMEMBER", keys.Length, db =>
-        {
-            var batch = db.CreateBatch();
-            var lookups = keys.Select(key => batch.SetContainsAsync(key, members)).ToArray();
-            batch.Execute();
-            return Task.WhenAll(lookups);
-        }, commands: keys.Length);
+        var db = redis.GetDatabase();
+        var batch = db.CreateBatch();
+        var lookups = keys.Select(key => batch.SetContainsAsync(key, members)).ToArray();
+        batch.Execute();
+        var results = await Task.WhenAll(lookups);
 
         var served = new HashSet<long>();
         foreach (var flags in results)
@@ -83,20 +78,18 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
         var settings = options.Value;
         var pagesKey = PagesKey(userId, channelId);
         var servedKey = ServedKey(userId, channelId);
-        await redis.RoundTripAsync("MULTI", 2, async db =>
+        var db = redis.GetDatabase();
+        var transaction = db.CreateTransaction();
+        var writes = new List<Task>
         {
-            var transaction = db.CreateTransaction();
-            var writes = new List<Task>
-            {
-                transaction.SortedSetAddAsync(pagesKey, Format(page), page.Timestamp),
-                transaction.SortedSetRemoveRangeByRankAsync(pagesKey, 0, -settings.HistoryPagesKept - 1),
-                transaction.KeyExpireAsync(pagesKey, settings.HistoryRetention),
-                transaction.SetAddAsync(servedKey, page.ArticleIds.Select(id => (RedisValue)id).ToArray()),
-                transaction.KeyExpireAsync(servedKey, settings.HistoryRetention),
-            };
-            await transaction.ExecuteAsync();
-            await Task.WhenAll(writes);
-        }, commands: 5);
+            transaction.SortedSetAddAsync(pagesKey, Format(page), page.Timestamp),
+            transaction.SortedSetRemoveRangeByRankAsync(pagesKey, 0, -settings.HistoryPagesKept - 1),
+            transaction.KeyExpireAsync(pagesKey, settings.HistoryRetention),
+            transaction.SetAddAsync(servedKey, page.ArticleIds.Select(id => (RedisValue)id).ToArray()),
+            transaction.KeyExpireAsync(servedKey, settings.HistoryRetention),
+        };
+        await transaction.ExecuteAsync();
+        await Task.WhenAll(writes);
     }
 
     private static string Format(FeedPage page)

@@ -33,15 +33,15 @@ public sealed partial class RecallCandidateStore(
     /// </summary>
     public async Task<CandidateWindow> ReadAsync(int channelId, int window, CancellationToken cancellationToken)
     {
-        var (built, newEntries, hotEntries) = await redis.RoundTripAsync("PIPELINE ZREVRANGE", 3, async db =>
-        {
-            var batch = db.CreateBatch();
-            var marker = batch.KeyExistsAsync(RecallKeys.BuiltMarker);
-            var newest = batch.SortedSetRangeByRankWithScoresAsync(RecallKeys.New(channelId), 0, window - 1, Order.Descending);
-            var hottest = batch.SortedSetRangeByRankWithScoresAsync(RecallKeys.Hot(channelId), 0, window - 1, Order.Descending);
-            batch.Execute();
-            return (await marker, await newest, await hottest);
-        }, commands: 3);
+        var db = redis.GetDatabase();
+        var batch = db.CreateBatch();
+        var marker = batch.KeyExistsAsync(RecallKeys.BuiltMarker);
+        var newest = batch.SortedSetRangeByRankWithScoresAsync(RecallKeys.New(channelId), 0, window - 1, Order.Descending);
+        var hottest = batch.SortedSetRangeByRankWithScoresAsync(RecallKeys.Hot(channelId), 0, window - 1, Order.Descending);
+        batch.Execute();
+        var built = await marker;
+        var newEntries = await newest;
+        var hotEntries = await hottest;
 
         if (!built)
         {
@@ -57,14 +57,12 @@ public sealed partial class RecallCandidateStore(
         var needHot = publishedAt.Keys.Where(id => !hotness.ContainsKey(id)).ToArray();
         if (needTime.Length + needHot.Length > 0)
         {
-            var (timeScores, hotScores) = await redis.RoundTripAsync("PIPELINE ZMSCORE", 2, async db =>
-            {
-                var fill = db.CreateBatch();
-                var times = needTime.Length > 0 ? fill.SortedSetScoresAsync(RecallKeys.New(channelId), needTime.Select(id => (RedisValue)id).ToArray()) : null;
-                var hots = needHot.Length > 0 ? fill.SortedSetScoresAsync(RecallKeys.Hot(channelId), needHot.Select(id => (RedisValue)id).ToArray()) : null;
-                fill.Execute();
-                return (times is null ? [] : await times, hots is null ? [] : await hots);
-            }, commands: 2);
+            var fill = db.CreateBatch();
+            var times = needTime.Length > 0 ? fill.SortedSetScoresAsync(RecallKeys.New(channelId), needTime.Select(id => (RedisValue)id).ToArray()) : null;
+            var hots = needHot.Length > 0 ? fill.SortedSetScoresAsync(RecallKeys.Hot(channelId), needHot.Select(id => (RedisValue)id).ToArray()) : null;
+            fill.Execute();
+            var timeScores = times is null ? [] : await times;
+            var hotScores = hots is null ? [] : await hots;
             for (var i = 0; i < needTime.Length; i++)
             {
                 publishedAt[needTime[i]] = timeScores[i] ?? 0;
@@ -90,7 +88,7 @@ public sealed partial class RecallCandidateStore(
         await _building.WaitAsync(cancellationToken);
         try
         {
-            if (await redis.RoundTripAsync("EXISTS", 1, db => db.KeyExistsAsync(RecallKeys.BuiltMarker)))
+            if (await redis.GetDatabase().KeyExistsAsync(RecallKeys.BuiltMarker))
             {
                 return;
             }
@@ -112,7 +110,7 @@ public sealed partial class RecallCandidateStore(
         using var activity = RecoTelemetry.Source.StartActivity("reco recall rebuild");
         var lockToken = Guid.NewGuid().ToString("N");
         var lockTtl = TimeSpan.FromMinutes(2);
-        if (!await redis.RoundTripAsync("SET", 1, db => db.StringSetAsync(RecallKeys.BuildLock, lockToken, lockTtl, When.NotExists)))
+        if (!await redis.GetDatabase().StringSetAsync(RecallKeys.BuildLock, lockToken, lockTtl, When.NotExists))
         {
             // Another process builds right now; wait for its marker rather than build twice.
             await WaitForMarkerAsync(lockTtl, cancellationToken);
@@ -152,38 +150,36 @@ public sealed partial class RecallCandidateStore(
             }
 
             byChannel[RecallKeys.RecommendedChannel] = all;
-            await redis.RoundTripAsync("PIPELINE ZADD", byChannel.Count * 2, db =>
+            var db = redis.GetDatabase();
+            var batch = db.CreateBatch();
+            var writes = new List<Task>();
+            foreach (var (channelId, entries) in byChannel)
             {
-                var batch = db.CreateBatch();
-                var writes = new List<Task>();
-                foreach (var (channelId, entries) in byChannel)
-                {
-                    writes.AddRange(batch.QueueSortedSetReplace(RecallKeys.New(channelId), entries.Select(e => new SortedSetEntry(e.Id, e.Time)).ToList()));
-                    writes.AddRange(batch.QueueSortedSetReplace(RecallKeys.Hot(channelId), entries.Select(e => new SortedSetEntry(e.Id, e.Hot)).ToList()));
-                }
+                writes.AddRange(batch.QueueSortedSetReplace(RecallKeys.New(channelId), entries.Select(e => new SortedSetEntry(e.Id, e.Time)).ToList()));
+                writes.AddRange(batch.QueueSortedSetReplace(RecallKeys.Hot(channelId), entries.Select(e => new SortedSetEntry(e.Id, e.Hot)).ToList()));
+            }
 
-                // The marker outlives two refresh periods, so a stalled refresher makes requests rebuild.
-                writes.Add(batch.StringSetAsync(RecallKeys.BuiltMarker, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-                    options.Value.RefreshInterval * 2 + TimeSpan.FromMinutes(1)));
-                batch.Execute();
-                return Task.WhenAll(writes);
-            }, commands: byChannel.Count * 2 + 1);
+            // The marker outlives two refresh periods, so a stalled refresher makes requests rebuild.
+            writes.Add(batch.StringSetAsync(RecallKeys.BuiltMarker, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                options.Value.RefreshInterval * 2 + TimeSpan.FromMinutes(1)));
+            batch.Execute();
+            await Task.WhenAll(writes);
 
             LogRebuilt(byChannel.Count, all.Count, stopwatch.ElapsedMilliseconds);
         }
         finally
         {
             // Release only our own lock.
-            await redis.RoundTripAsync("EVAL", 1, db => db.ScriptEvaluateAsync(
+            await redis.GetDatabase().ScriptEvaluateAsync(
                 "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-                [RecallKeys.BuildLock], [lockToken]));
+                [RecallKeys.BuildLock], [lockToken]);
         }
     }
 
     private async Task WaitForMarkerAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline && !await redis.RoundTripAsync("EXISTS", 1, db => db.KeyExistsAsync(RecallKeys.BuiltMarker)))
+        while (DateTime.UtcNow < deadline && !await redis.GetDatabase().KeyExistsAsync(RecallKeys.BuiltMarker))
         {
             await Task.Delay(100, cancellationToken);
         }

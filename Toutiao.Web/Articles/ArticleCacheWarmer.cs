@@ -65,7 +65,7 @@ public sealed partial class ArticleCacheWarmer(
         using var activity = WebTelemetry.Source.StartActivity("article_cache warm");
         var writes = new List<Func<IBatch, IEnumerable<Task>>>();
 
-        if (!await redis.RoundTripAsync("EXISTS", 1, db => db.KeyExistsAsync(ArticleCacheKeys.ReadCounts)))
+        if (!await redis.GetDatabase().KeyExistsAsync(ArticleCacheKeys.ReadCounts))
         {
             var entries = ArticleCacheKeys.AllCounts.ToDictionary(key => key, _ => new List<SortedSetEntry>());
             await foreach (var (id, counts) in repository.ReadStatisticsAsync(cancellationToken))
@@ -92,13 +92,11 @@ public sealed partial class ArticleCacheWarmer(
                 channel.Select(p => new SortedSetEntry(p.ArticleId, p.Order)).ToList()));
         }
 
-        await redis.RoundTripAsync("PIPELINE ZADD", writes.Count, db =>
-        {
-            var batch = db.CreateBatch();
-            var operations = writes.SelectMany(write => write(batch)).ToList();
-            batch.Execute();
-            return Task.WhenAll(operations);
-        }, commands: writes.Count);
+        var db = redis.GetDatabase();
+        var batch = db.CreateBatch();
+        var operations = writes.SelectMany(write => write(batch)).ToList();
+        batch.Execute();
+        await Task.WhenAll(operations);
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

@@ -90,8 +90,7 @@ public sealed partial class ArticleInfoCache(
             arguments[i + 1] = articleIds[i];
         }
 
-        var reply = (RedisResult[])(await redis.RoundTripAsync("EVALSHA", arguments.Length,
-            db => db.ScriptEvaluateAsync(PageScript.ExecutableScript, [], arguments)))!;
+        var reply = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(PageScript.ExecutableScript, [], arguments))!;
         var pinnedCount = (int)reply[0];
         var ids = ((RedisValue[])reply[1]!).Select(v => (long)v).ToArray();
         var infos = (RedisValue[])reply[2]!;
@@ -241,9 +240,7 @@ public sealed partial class ArticleInfoCache(
         activity?.SetTag("toutiao.cache.authors", authorIds.Count);
         try
         {
-            await redis.RoundTripAsync("PIPELINE SET", articleIds.Count + authorIds.Count,
-                db => QueueWriteBack(db.CreateBatch(), articleIds, loadedArticles, authorIds, loadedAuthors),
-                commands: articleIds.Count + authorIds.Count);
+            await QueueWriteBack(redis.GetDatabase().CreateBatch(), articleIds, loadedArticles, authorIds, loadedAuthors);
         }
         catch (RedisException ex)
         {

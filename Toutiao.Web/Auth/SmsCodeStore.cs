@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using StackExchange.Redis;
-using Toutiao.ServiceDefaults.Clients;
 
 namespace Toutiao.Web.Auth;
 
@@ -17,13 +16,13 @@ public sealed class SmsCodeStore(IConnectionMultiplexer redis)
     public async Task<string> IssueAsync(string mobile)
     {
         var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
-        await redis.RoundTripAsync("SET", 1, db => db.StringSetAsync(Key(mobile), code, Lifetime));
+        await redis.GetDatabase().StringSetAsync(Key(mobile), code, Lifetime);
         return code;
     }
 
     public async Task<bool> ConsumeAsync(string mobile, string code)
     {
-        var stored = await redis.RoundTripAsync("GETDEL", 1, db => db.StringGetDeleteAsync(Key(mobile)));
+        var stored = await redis.GetDatabase().StringGetDeleteAsync(Key(mobile));
         return !stored.IsNull && CryptographicOperations.FixedTimeEquals(
             System.Text.Encoding.ASCII.GetBytes((string)stored!), System.Text.Encoding.ASCII.GetBytes(code));
     }

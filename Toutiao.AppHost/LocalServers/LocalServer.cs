@@ -1,0 +1,73 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace Aspire.Hosting;
+
+/// <summary>
+/// What the servers that run as plain processes here (no container runtime) share: finding their
+/// binary, a data directory kept between runs, and files that hold a secret.
+/// </summary>
+internal static class LocalServer
+{
+    /// <summary>Where data directories go: <c>AppHost:DataDirectory</c>, default <c>.toutiao/</c> beside the solution (git-ignored).</summary>
+    public static string DataDirectory(IDistributedApplicationBuilder builder, string resourceName)
+    {
+        var root = builder.Configuration["AppHost:DataDirectory"] is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(builder.AppHostDirectory, "..", ".toutiao");
+        return Path.GetFullPath(Path.Combine(root, resourceName));
+    }
+
+    /// <summary>The full path of <paramref name="binary"/>, or one sentence saying which Debian package brings it.</summary>
+    public static string FindBinary(string binary, string package)
+    {
+        var directories = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"]);
+        return directories.Select(directory => Path.Combine(directory, binary)).FirstOrDefault(File.Exists)
+            ?? throw new DistributedApplicationException(
+                $"{binary} was not found: install the Debian package {package} (apt-get install {package}), or start with ./toutiao run, which installs it.");
+    }
+
+    /// <summary>Writes a file only its owner can read: it carries a password that must stay off command lines.</summary>
+    public static async Task WriteSecretFileAsync(string path, string contents, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using (var stream = new FileStream(path, options))
+        await using (var writer = new StreamWriter(stream))
+        {
+            await writer.WriteAsync(contents.AsMemory(), cancellationToken);
+        }
+
+        // An existing file keeps its old mode on FileMode.Create: tighten it either way.
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    /// <summary>
+    /// DCP gives a child resource its parent's state only when the parent is a container; under an
+    /// executable parent the child would never leave "Starting" and <c>WaitFor(child)</c> would hang.
+    /// </summary>
+    public static IResourceBuilder<T> WithStateOfParent<T>(this IResourceBuilder<T> child) where T : IResourceWithParent
+        => child.OnInitializeResource(async (resource, @event, cancellationToken) =>
+        {
+            await foreach (var update in @event.Notifications.WatchAsync(cancellationToken))
+            {
+                if (update.Resource == resource.Parent)
+                {
+                    await @event.Notifications.PublishUpdateAsync(resource, snapshot => snapshot with
+                    {
+                        State = update.Snapshot.State,
+                        StartTimeStamp = update.Snapshot.StartTimeStamp,
+                        StopTimeStamp = update.Snapshot.StopTimeStamp,
+                    });
+                }
+            }
+        });
+}

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using MySqlConnector;
+
+namespace Aspire.Hosting;
+
+public static class MySqlBuilderExtensions
+{
+    /// <summary>
+    /// Adds a MySQL server. In run mode a local <c>mariadbd</c> process (no container runtime here):
+    /// its data directory is created on first run and kept, <c>root@127.0.0.1</c> gets the password
+    /// of the <c>{name}-password</c> parameter through an owner-only init file, never an argument.
+    /// In publish mode a MariaDB container under the same name and connection string shape.
+    /// </summary>
+    public static IResourceBuilder<IMySqlServerResource> AddMySqlServer(this IDistributedApplicationBuilder builder, string name)
+    {
+        var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            var container = new MariaDbContainerResource(name, password);
+            return builder.AddResource(container)
+                .WithImage("mariadb", "11.8")
+                .WithImageRegistry("docker.io")
+                .WithEndpoint(name: MySqlServer.PrimaryEndpointName, targetPort: 3306, scheme: "tcp")
+                .WithEnvironment("MARIADB_ROOT_PASSWORD", container.PasswordParameter);
+        }
+
+        var mariadbd = LocalServer.FindBinary("mariadbd", "mariadb-server");
+        var installDb = LocalServer.FindBinary("mariadb-install-db", "mariadb-server");
+        var server = new MariaDbServerResource(name, mariadbd, LocalServer.DataDirectory(builder, name), password);
+
+        var healthCheckKey = $"{name}_check";
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheckKey,
+            _ => new MySqlSelectOneCheck(server), failureStatus: null, tags: null));
+
+        return builder.AddResource(server)
+            .WithEndpoint(name: MySqlServer.PrimaryEndpointName, scheme: "tcp")
+            .WithIconName("DatabaseMultiple")
+            .OnBeforeResourceStarted(async (resource, @event, cancellationToken) =>
+            {
+                if (!Directory.Exists(Path.Combine(resource.DataDirectory, "mysql")))
+                {
+                    await InstallAsync(installDb, resource.DataDirectory, @event.Services, resource, cancellationToken);
+                }
+
+                await LocalServer.WriteSecretFileAsync(resource.InitFile,
+                    InitScript(await resource.PasswordParameter.GetValueAsync(cancellationToken) ?? "", resource.Databases), cancellationToken);
+            })
+            .WithArgs(context =>
+            {
+                context.Args.Add("--no-defaults");
+                context.Args.Add($"--datadir={server.DataDirectory}");
+                context.Args.Add($"--socket={server.Socket}");
+                context.Args.Add($"--pid-file={Path.Combine(server.WorkingDirectory, "mariadbd.pid")}");
+                context.Args.Add(ReferenceExpression.Create($"--port={server.PrimaryEndpoint.Property(EndpointProperty.TargetPort)}"));
+                context.Args.Add("--bind-address=127.0.0.1");
+                // The TCP login is then always root@127.0.0.1, the account the init file secures.
+                context.Args.Add("--skip-name-resolve");
+                context.Args.Add("--skip-log-bin");
+                context.Args.Add("--innodb-buffer-pool-size=256M");
+                context.Args.Add("--innodb-flush-log-at-trx-commit=2");
+                context.Args.Add($"--init-file={server.InitFile}");
+                if (Environment.UserName == "root")
+                {
+                    context.Args.Add("--user=root");
+                }
+            })
+            .WithHealthCheck(healthCheckKey);
+    }
+
+    /// <summary>Adds a database, created on the server at every start (and by the initializer in publish mode).</summary>
+    public static IResourceBuilder<MySqlDatabaseResource> AddDatabase(this IResourceBuilder<IMySqlServerResource> builder, string name, string? databaseName = null)
+    {
+        var database = new MySqlDatabaseResource(name, databaseName ?? name, builder.Resource);
+        var healthCheckKey = $"{name}_check";
+        builder.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheckKey,
+            _ => new MySqlSelectOneCheck(database), failureStatus: null, tags: null));
+
+        var resource = builder.ApplicationBuilder.AddResource(database).WithHealthCheck(healthCheckKey);
+        if (builder.Resource is MariaDbServerResource server)
+        {
+            server.Databases.Add(database);
+            resource.WithStateOfParent();
+        }
+
+        return resource;
+    }
+
+    private static async Task InstallAsync(string installDb, string dataDirectory, IServiceProvider services, IResource resource, CancellationToken cancellationToken)
+    {
+        var logger = services.GetRequiredService<ResourceLoggerService>().GetLogger(resource);
+        logger.LogInformation("First run: creating the data directory {DataDirectory}", dataDirectory);
+        // A directory without the system tables is a first run that did not finish: ours to redo.
+        if (Directory.Exists(dataDirectory))
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+
+        var start = new ProcessStartInfo(installDb)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            ArgumentList =
+            {
+                "--no-defaults", $"--datadir={dataDirectory}", "--auth-root-authentication-method=socket", "--skip-test-db",
+            },
+        };
+        if (Environment.UserName == "root")
+        {
+            start.ArgumentList.Add("--user=root");
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            logger.LogError("{Output}{Errors}", await output, await errors);
+            throw new DistributedApplicationException($"mariadb-install-db failed with exit code {process.ExitCode}; see the console of '{resource.Name}'.");
+        }
+    }
+
+    /// <summary>
+    /// mariadb-install-db leaves passwordless TCP root accounts; the only TCP account kept is
+    /// root@127.0.0.1 with the parameter's password. root@localhost stays socket-authenticated
+    /// (only the operating system's root can use it).
+    /// </summary>
+    private static string InitScript(string password, IEnumerable<MySqlDatabaseResource> databases)
+    {
+        var quoted = password.Replace("\\", "\\\\").Replace("'", "\\'");
+        var lines = new List<string>
+        {
+            "DROP USER IF EXISTS ''@'localhost';",
+            "DROP USER IF EXISTS 'root'@'::1';",
+            $"CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '{quoted}';",
+            $"ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '{quoted}';",
+            "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;",
+        };
+        lines.AddRange(databases.Select(database =>
+            $"CREATE DATABASE IF NOT EXISTS `{database.DatabaseName.Replace("`", "``")}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"));
+        return string.Join('\n', lines) + "\n";
+    }
+
+    /// <summary>Healthy when a fresh connection runs <c>SELECT 1</c>.</summary>
+    private sealed class MySqlSelectOneCheck(IResourceWithConnectionString resource) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var connectionString = await resource.GetConnectionStringAsync(cancellationToken) ?? "";
+                await using var connection = new MySqlConnection(new MySqlConnectionStringBuilder(connectionString) { Pooling = false, ConnectionTimeout = 3 }.ConnectionString);
+                await connection.OpenAsync(cancellationToken);
+                await using var command = new MySqlCommand("SELECT 1", connection);
+                await command.ExecuteScalarAsync(cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception ex) when (ex is MySqlException or InvalidOperationException)
+            {
+                return HealthCheckResult.Unhealthy(ex.Message, ex);
+            }
+        }
+    }
+}

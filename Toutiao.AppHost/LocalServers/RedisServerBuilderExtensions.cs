@@ -1,0 +1,62 @@
+using System.Globalization;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Aspire.Hosting;
+
+public static class RedisServerBuilderExtensions
+{
+    /// <summary>
+    /// Adds Redis. In run mode a local <c>redis-server</c> process (no container runtime here) with a
+    /// password from the <c>{name}-password</c> parameter, an append-only file in a data directory kept
+    /// between runs, and a PING health check. In publish mode Aspire's own Redis container resource
+    /// under the same name, so the manifest names a deployable <c>container.v0</c>.
+    /// </summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddRedisServer(this IDistributedApplicationBuilder builder, string name)
+    {
+        var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return builder.AddRedis(name, password: builder.CreateResourceBuilder(password));
+        }
+
+        var redis = new RedisServerResource(name, LocalServer.FindBinary("redis-server", "redis-server"),
+            LocalServer.DataDirectory(builder, name), password);
+
+        string? connectionString = null;
+        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(redis, async (_, cancellationToken) =>
+            connectionString = await ((IResourceWithConnectionString)redis).GetConnectionStringAsync(cancellationToken));
+        var healthCheckKey = $"{name}_check";
+        builder.Services.AddHealthChecks().AddRedis(_ => connectionString ?? throw new InvalidOperationException("The Redis connection string is not available yet."), healthCheckKey);
+
+        return builder.AddResource(redis)
+            .WithEndpoint(name: RedisServerResource.PrimaryEndpointName, scheme: "tcp")
+            .WithIconName("Database")
+            // The password goes into a config file readable only by its owner: DCP logs every argument.
+            .OnBeforeResourceStarted(async (resource, _, cancellationToken) =>
+            {
+                Directory.CreateDirectory(resource.DataDirectory);
+                var secret = await resource.PasswordParameter.GetValueAsync(cancellationToken);
+                await LocalServer.WriteSecretFileAsync(resource.ConfigFile, string.Join('\n',
+                [
+                    "bind 127.0.0.1",
+                    "protected-mode yes",
+                    $"requirepass {secret}",
+                    $"dir {resource.DataDirectory}",
+                    // Reader history must survive a restart: append-only file, fsync once a second.
+                    "appendonly yes",
+                    "appendfsync everysec",
+                    "save \"\"",
+                    "daemonize no",
+                    "",
+                ]), cancellationToken);
+            })
+            .WithArgs(context =>
+            {
+                context.Args.Add(redis.ConfigFile);
+                context.Args.Add("--port");
+                context.Args.Add(redis.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
+            })
+            .WithHealthCheck(healthCheckKey);
+    }
+}

@@ -1,0 +1,69 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+
+namespace Aspire.Hosting;
+
+public static class ServiceBuilderExtensions
+{
+    /// <summary>
+    /// A project that runs one command and exits (no endpoints): consumers use
+    /// <c>WaitForCompletion</c>. A non-zero exit is reported in the AppHost's own log, since the
+    /// consumers then never start.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddDatabaseInitializer<TProject>(this IDistributedApplicationBuilder builder, string name, params string[] args)
+        where TProject : IProjectMetadata, new()
+    {
+        var initializer = builder.AddProject<TProject>(name, options => options.ExcludeLaunchProfile = true)
+            .WithArgs(args);
+        builder.Eventing.Subscribe<AfterResourcesCreatedEvent>((@event, cancellationToken) =>
+        {
+            var notifications = @event.Services.GetRequiredService<ResourceNotificationService>();
+            var logger = @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Toutiao.AppHost");
+            _ = Task.Run(async () =>
+            {
+                var finished = await notifications.WaitForResourceAsync(name,
+                    e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), cancellationToken);
+                if (finished.Snapshot.ExitCode is { } exitCode and not 0)
+                {
+                    logger.LogError("The database initializer '{Initializer}' failed with exit code {ExitCode}: see its console in the dashboard. " +
+                                    "The services that wait for it will not start.", name, exitCode);
+                }
+            }, cancellationToken);
+            return Task.CompletedTask;
+        });
+        return initializer;
+    }
+
+    /// <summary>
+    /// A health check of a gRPC service over h2c: its Kestrel speaks HTTP/2 only (plaintext gRPC has
+    /// no ALPN), so the standard HTTP health check, which sends HTTP/1.1, cannot ask it.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithH2cHealthCheck(this IResourceBuilder<ProjectResource> builder, string path, string endpointName = "http")
+    {
+        var endpoint = builder.Resource.GetEndpoint(endpointName);
+        var key = $"{builder.Resource.Name}_{endpointName}_h2c_{path}";
+        var client = new HttpClient
+        {
+            DefaultRequestVersion = System.Net.HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Timeout = TimeSpan.FromSeconds(5),
+        };
+        builder.ApplicationBuilder.Services.AddHealthChecks().AddAsyncCheck(key, async cancellationToken =>
+        {
+            try
+            {
+                using var response = await client.GetAsync(new Uri(new Uri(endpoint.Url), path), cancellationToken);
+                return response.IsSuccessStatusCode
+                    ? HealthCheckResult.Healthy()
+                    : HealthCheckResult.Unhealthy($"{path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidOperationException)
+            {
+                return HealthCheckResult.Unhealthy(ex.Message, ex);
+            }
+        });
+        return builder.WithHealthCheck(key);
+    }
+}
