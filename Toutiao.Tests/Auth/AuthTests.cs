@@ -1,5 +1,4 @@
 using System.Net;
-using Toutiao.AppHost.Hosting.Orchestration;
 using Toutiao.Tests.Infrastructure;
 
 namespace Toutiao.Tests.Auth;

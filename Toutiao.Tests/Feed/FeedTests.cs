@@ -3,7 +3,6 @@ extern alias reco;
 using System.Net;
 using System.Text.Json;
 using MySqlConnector;
-using Toutiao.AppHost.Hosting.Orchestration;
 using Toutiao.Tests.Infrastructure;
 using Toutiao.Web.Auth;
 using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;

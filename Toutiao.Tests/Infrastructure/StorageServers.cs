@@ -1,12 +1,13 @@
-using Toutiao.AppHost.Hosting;
-using Toutiao.AppHost.Hosting.Orchestration;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 
 namespace Toutiao.Tests.Infrastructure;
 
 /// <summary>
-/// A real redis-server and a real mariadbd, started by the AppHost's own hosting model on free
-/// loopback ports, with their state in a private temp directory. Disposing stops both and
-/// deletes the directory.
+/// A real redis-server and a real mariadbd, started by DCP through the AppHost's own resource
+/// definitions (the same code <c>./toutiao run</c> uses) on free loopback ports, with their data in
+/// a private temp directory. Disposing stops both and deletes the directory.
 /// </summary>
 public sealed class StorageServers : IAsyncDisposable
 {
@@ -20,22 +21,30 @@ public sealed class StorageServers : IAsyncDisposable
 
     public string Directory { get; }
 
-    public string RedisConnectionString => ConnectionString("redis");
+    public string RedisConnectionString { get; private set; } = "";
 
-    public string MySqlConnectionString => ConnectionString("toutiao");
+    public string MySqlConnectionString { get; private set; } = "";
 
     public static async Task<StorageServers> StartAsync()
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("toutiao-tests-").FullName;
-        var builder = TestAppHost.CreateBuilder(directory);
-        builder.AddRedis("redis");
-        builder.AddMySql("mysql").AddDatabase("toutiao");
-        var servers = new StorageServers(builder.BuildQuiet(), directory);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        // The real app model, less its projects: the tests host Reco and Web themselves.
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
+            [$"--AppHost:DataDirectory={directory}"], timeout.Token);
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.Resources.Remove(project);
+        }
+
+        var servers = new StorageServers(await builder.BuildAsync(timeout.Token), directory);
         try
         {
-            await servers._application.StartAsync();
-            await servers._application.WaitForResourceHealthyAsync("redis").WaitAsync(TimeSpan.FromSeconds(60));
-            await servers._application.WaitForResourceHealthyAsync("toutiao").WaitAsync(TimeSpan.FromSeconds(60));
+            await servers._application.StartAsync(timeout.Token);
+            await servers._application.ResourceNotifications.WaitForResourceHealthyAsync("redis", timeout.Token);
+            await servers._application.ResourceNotifications.WaitForResourceHealthyAsync("toutiao", timeout.Token);
+            servers.RedisConnectionString = (await servers._application.GetConnectionStringAsync("redis", timeout.Token))!;
+            servers.MySqlConnectionString = (await servers._application.GetConnectionStringAsync("toutiao", timeout.Token))!;
             return servers;
         }
         catch
@@ -45,40 +54,16 @@ public sealed class StorageServers : IAsyncDisposable
         }
     }
 
-    private string ConnectionString(string name)
-        => ((IResourceWithConnectionString)_application.GetResource(name)).ConnectionString!;
-
     public async ValueTask DisposeAsync()
     {
         await _application.DisposeAsync();
-        TestAppHost.DeleteDirectory(Directory);
+        TestDirectories.Delete(Directory);
     }
 }
 
-/// <summary>AppHost builders for tests: private state, free ports, quiet consoles, no project builds.</summary>
-public static class TestAppHost
+public static class TestDirectories
 {
-    public static DistributedApplicationBuilder CreateBuilder(string stateDirectory, params string[] settings)
-        => DistributedApplication.CreateBuilder(
-        [
-            $"--AppHost:StateDirectory={stateDirectory}",
-            $"--Dashboard:Port={Ports.Free()}",
-            $"--Dashboard:OtlpGrpcPort={Ports.Free()}",
-            $"--Dashboard:OtlpHttpPort={Ports.Free()}",
-            "--AppHost:BuildProjects=false",
-            "--AppHost:ShutdownGracePeriod=00:00:05",
-            "--Logging:LogLevel:Default=Warning",
-            .. settings,
-        ]);
-
-    public static DistributedApplication BuildQuiet(this DistributedApplicationBuilder builder)
-    {
-        var application = builder.Build();
-        application.EchoConsole = false;
-        return application;
-    }
-
-    public static void DeleteDirectory(string directory)
+    public static void Delete(string directory)
     {
         try
         {

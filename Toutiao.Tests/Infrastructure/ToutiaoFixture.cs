@@ -9,7 +9,6 @@ using MySqlConnector;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Trace;
 using StackExchange.Redis;
-using Toutiao.AppHost.Hosting.Orchestration;
 using Toutiao.Web.Database;
 using Toutiao.Web.Feed;
 
@@ -104,7 +103,7 @@ public sealed class ToutiaoFixture : IAsyncLifetime
             .WithWebHostBuilder(builder =>
             {
                 builder.UseEnvironment("Development");
-                builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(CommonSettings(redis, mysql)));
+                UseSettings(builder, CommonSettings(redis, mysql));
             });
         return Own(Started(factory, port));
     }
@@ -116,14 +115,23 @@ public sealed class ToutiaoFixture : IAsyncLifetime
             {
                 builder.UseEnvironment(environment);
                 builder.ConfigureServices(collection => services?.Invoke(collection));
-                builder.ConfigureAppConfiguration((_, config) =>
-                {
-                    var settings = CommonSettings(Storage.RedisConnectionString, Storage.MySqlConnectionString);
-                    settings["services:reco:http:0"] = recoAddress.ToString();
-                    config.AddInMemoryCollection(settings);
-                });
+                var settings = CommonSettings(Storage.RedisConnectionString, Storage.MySqlConnectionString);
+                settings["services:reco:http:0"] = recoAddress.ToString();
+                UseSettings(builder, settings);
             });
         return Own(Started(factory, port));
+    }
+
+    /// <summary>
+    /// Settings the services see while Program.cs runs: Aspire's client integrations read their
+    /// connection strings when they are added, before ConfigureAppConfiguration would apply.
+    /// </summary>
+    private static void UseSettings(IWebHostBuilder builder, Dictionary<string, string?> settings)
+    {
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     public T WebService<T>() where T : notnull => Web.Services.GetRequiredService<T>();

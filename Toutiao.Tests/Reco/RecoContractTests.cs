@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Toutiao.AppHost.Hosting.Orchestration;
 using Toutiao.Tests.Infrastructure;
 using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;
 

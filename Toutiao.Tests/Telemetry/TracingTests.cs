@@ -3,7 +3,6 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using OpenTelemetry.Logs;
 using StackExchange.Redis;
-using Toutiao.AppHost.Hosting.Orchestration;
 using Toutiao.Tests.Infrastructure;
 using Toutiao.Web.Articles;
 

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using StackExchange.Redis;
+using Toutiao.Web.Articles;
+
+namespace Toutiao.Tests.AppHost;
+
+/// <summary>The AppHost's app model, run for real: every resource, the feed through it, replicas, a Redis restart.</summary>
+[Collection(ToutiaoAppCollection.Name)]
+public sealed class AppModelTests(ToutiaoAppFixture fixture)
+{
+    [Fact]
+    public async Task Every_resource_is_healthy_and_the_feed_answers_a_full_page()
+    {
+        var notifications = fixture.App.ResourceNotifications;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        foreach (var name in new[] { "redis", "mysql", "toutiao", "reco", "web" })
+        {
+            await notifications.WaitForResourceHealthyAsync(name, timeout.Token);
+        }
+
+        // The initializer ran to completion before Reco and Web started.
+        var initializer = await notifications.WaitForResourceAsync("toutiao-init",
+            e => e.Snapshot.State?.Text == KnownResourceStates.Finished, timeout.Token);
+        Assert.Equal(0, initializer.Snapshot.ExitCode);
+
+        var (response, body) = await fixture.FreshPageAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("OK", body.GetProperty("message").GetString());
+        Assert.Equal(10, body.GetProperty("data").GetProperty("results").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task The_printed_dashboard_login_url_and_the_telemetry_api_need_their_secrets()
+    {
+        Assert.Contains(fixture.AppHostLog.Lines, line => line.Contains("/login?t=", StringComparison.Ordinal));
+
+        using var anonymous = new HttpClient { BaseAddress = fixture.Dashboard.BaseAddress };
+        using var refused = await anonymous.GetAsync("/api/telemetry/resources");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        using var allowed = await fixture.Dashboard.GetAsync("/api/telemetry/resources");
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+    }
+
+    [Fact]
+    public async Task Both_reco_replicas_serve_feed_requests()
+    {
+        var replicas = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .Single(r => r.Name == "reco").GetReplicaCount();
+        Assert.Equal(2, replicas);
+
+        // DCP's proxy spreads connections over the replicas; Reco's server spans say which one answered.
+        var instances = new HashSet<string>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (instances.Count < 2 && DateTime.UtcNow < deadline)
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                var (response, _) = await fixture.FreshPageAsync(channel: 1 + i % 5);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            using var spans = await fixture.Dashboard.GetAsync("/api/telemetry/spans?resource=reco&limit=500");
+            if (spans.IsSuccessStatusCode)
+            {
+                var parsed = DashboardSpan.Parse(await spans.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>());
+                instances.UnionWith(parsed.Where(s => s.Name == "UserRecommend/user_recommend").Select(s => s.InstanceId));
+            }
+        }
+
+        Assert.Equal(2, instances.Count);
+    }
+
+    [Fact]
+    public async Task One_feed_request_is_one_trace_in_the_dashboard_from_web_through_grpc_into_reco_redis_and_mysql()
+    {
+        // A cold cache, so the page is loaded from MySQL and written back.
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!))
+        {
+            var server = redis.GetServers().Single();
+            await foreach (var key in server.KeysAsync(pattern: ArticleCacheKeys.Info(0).Replace("0", "*")))
+            {
+                await redis.GetDatabase().KeyDeleteAsync(key);
+            }
+        }
+
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var (response, _) = await fixture.FreshPageAsync(channel: 3, traceParent: $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        // Batches reach the dashboard within seconds; Redis command spans are drained every few seconds.
+        List<DashboardSpan> spans = [];
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline && !IsComplete(spans))
+        {
+            await Task.Delay(500);
+            spans = await fixture.TraceAsync(traceId);
+        }
+
+        var webServer = Assert.Single(spans, s => s.Service == "web" && s.Kind == 2 && s.Name.Contains("/v1_1/articles", StringComparison.Ordinal));
+        var grpcClient = Assert.Single(spans, s => s.Service == "web" && s.Kind == 3 && s.Name == "UserRecommend/user_recommend");
+        Assert.Equal("grpc", grpcClient.Attributes["rpc.system"]);
+        var recoServer = Assert.Single(spans, s => s.Service == "reco" && s.Kind == 2 && s.Name == "UserRecommend/user_recommend");
+        Assert.Equal(grpcClient.SpanId, recoServer.ParentSpanId);
+        Assert.True(IsDescendant(grpcClient, webServer, spans));
+
+        Assert.Contains(spans, s => s.Service == "reco" && s.Attributes.GetValueOrDefault("db.system") == "redis" && IsDescendant(s, recoServer, spans));
+        Assert.Contains(spans, s => s.Service == "web" && s.Attributes.GetValueOrDefault("db.system") == "redis" && IsDescendant(s, webServer, spans));
+
+        var cacheRead = Assert.Single(spans, s => s.Service == "web" && s.Name == "article_cache read");
+        Assert.Equal("10", cacheRead.Attributes["toutiao.cache.requested"]);
+        Assert.Equal("0", cacheRead.Attributes["toutiao.cache.hit"]);
+        Assert.Equal("10", cacheRead.Attributes["toutiao.cache.missed"]);
+        Assert.Contains(spans, s => s.Service == "web" && s.Scope == "MySqlConnector"
+            && s.Attributes.GetValueOrDefault("db.statement", "").Contains("FROM news_article_basic", StringComparison.Ordinal)
+            && IsDescendant(s, cacheRead, spans));
+    }
+
+    [Fact]
+    public async Task Restarting_redis_from_the_app_model_keeps_the_feed_working()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var result = await fixture.App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.RestartCommand, timeout.Token);
+        Assert.True(result.Success, result.Message);
+        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("redis", timeout.Token);
+
+        // Web and Reco reconnect through DCP's proxy, whose port did not change: no restart of theirs.
+        var statuses = new List<HttpStatusCode>();
+        var full = false;
+        while (!full && !timeout.IsCancellationRequested)
+        {
+            var (response, body) = await fixture.FreshPageAsync(channel: 2);
+            statuses.Add(response.StatusCode);
+            full = response.StatusCode == HttpStatusCode.OK && body.GetProperty("data").GetProperty("results").GetArrayLength() == 10;
+            if (!full)
+            {
+                await Task.Delay(200, timeout.Token);
+            }
+        }
+
+        Assert.True(full, $"No full page after the restart; statuses: {string.Join(", ", statuses)}");
+        Assert.DoesNotContain(HttpStatusCode.InternalServerError, statuses);
+    }
+
+    private static bool IsComplete(List<DashboardSpan> spans)
+        => spans.Any(s => s.Service == "reco" && s.Attributes.GetValueOrDefault("db.system") == "redis")
+           && spans.Any(s => s.Service == "web" && s.Attributes.GetValueOrDefault("db.system") == "redis")
+           && spans.Any(s => s.Service == "web" && s.Scope == "MySqlConnector")
+           && spans.Any(s => s.Service == "reco" && s.Kind == 2);
+
+    private static bool IsDescendant(DashboardSpan span, DashboardSpan ancestor, List<DashboardSpan> spans)
+    {
+        var bySpanId = spans.ToDictionary(s => s.SpanId);
+        for (var current = span; current.ParentSpanId is { } parent && bySpanId.TryGetValue(parent, out var next); current = next)
+        {
+            if (next.SpanId == ancestor.SpanId)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

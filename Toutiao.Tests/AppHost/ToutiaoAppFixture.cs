@@ -1,0 +1,204 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Toutiao.Tests.Infrastructure;
+
+namespace Toutiao.Tests.AppHost;
+
+/// <summary>
+/// The whole app model of <c>Toutiao.AppHost</c> started through <c>Aspire.Hosting.Testing</c>, with
+/// the real Aspire dashboard: two Reco replicas, data in a private directory, random ports, so it
+/// runs beside a developer's <c>./toutiao run</c>. Started once for the tests of this collection.
+/// </summary>
+public sealed class ToutiaoAppFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("toutiao-app-").FullName;
+
+    /// <summary>The dashboard's telemetry API key (<c>AppHost:DashboardApiKey</c>).</summary>
+    public string DashboardApiKey { get; } = Convert.ToHexString(Guid.NewGuid().ToByteArray()).ToLowerInvariant();
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    /// <summary>What the AppHost logged, as a developer sees it in the terminal.</summary>
+    public CapturedLog AppHostLog { get; } = new();
+
+    public HttpClient Web { get; private set; } = null!;
+
+    /// <summary>The dashboard's HTTP API, with the key.</summary>
+    public HttpClient Dashboard { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
+            new DistributedApplicationTestingBuilderOptions { EnableDashboard = true },
+            [
+                $"--AppHost:DataDirectory={DataDirectory}",
+                $"--AppHost:DashboardApiKey={DashboardApiKey}",
+                "--Replicas:reco=2",
+            ],
+            timeout.Token);
+        builder.Services.AddLogging(logging => logging.AddProvider(AppHostLog));
+
+        App = await builder.BuildAsync(timeout.Token);
+        try
+        {
+            await App.StartAsync(timeout.Token);
+            await App.ResourceNotifications.WaitForResourceHealthyAsync("web", timeout.Token);
+            Web = App.CreateHttpClient("web");
+            var dashboard = await App.GetDashboardUrlAsync(timeout.Token);
+            Dashboard = new HttpClient { BaseAddress = new Uri(dashboard.GetLeftPart(UriPartial.Authority)) };
+            Dashboard.DefaultRequestHeaders.Add("X-API-Key", DashboardApiKey);
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A page that opens the app: a fresh request of a new anonymous reader.</summary>
+    public async Task<(HttpResponseMessage Response, JsonElement Body)> FreshPageAsync(int channel = 1, string? traceParent = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get,
+            $"/v1_1/articles?channel_id={channel}&timestamp={DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}");
+        request.Headers.TryAddWithoutValidation("Authorization", $"Anony e2e-{Guid.NewGuid():N}");
+        if (traceParent is not null)
+        {
+            request.Headers.Add("traceparent", traceParent);
+        }
+
+        var response = await Web.SendAsync(request);
+        var body = response.Content.Headers.ContentType?.MediaType == "application/json"
+            ? await response.Content.ReadFromJsonAsync<JsonElement>()
+            : default;
+        return (response, body);
+    }
+
+    /// <summary>Spans of one trace from the dashboard's telemetry API, as (resource, scope, span) in OTLP JSON.</summary>
+    public async Task<List<DashboardSpan>> TraceAsync(string traceId)
+    {
+        using var response = await Dashboard.GetAsync($"/api/telemetry/traces/{traceId}");
+        if (!response.IsSuccessStatusCode)
+        {
+            return [];
+        }
+
+        return DashboardSpan.Parse(await response.Content.ReadFromJsonAsync<JsonElement>());
+    }
+
+    public async Task DisposeAsync()
+    {
+        Web?.Dispose();
+        Dashboard?.Dispose();
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+
+        TestDirectories.Delete(DataDirectory);
+    }
+}
+
+/// <summary>One span as the dashboard's telemetry API returns it (OTLP JSON).</summary>
+public sealed record DashboardSpan(
+    string Service, string InstanceId, string Scope, string Name, string SpanId, string? ParentSpanId, int Kind,
+    IReadOnlyDictionary<string, string> Attributes)
+{
+    public static List<DashboardSpan> Parse(JsonElement envelope)
+    {
+        var spans = new List<DashboardSpan>();
+        if (!envelope.TryGetProperty("data", out var data) || !data.TryGetProperty("resourceSpans", out var resourceSpans))
+        {
+            return spans;
+        }
+
+        foreach (var resource in resourceSpans.EnumerateArray())
+        {
+            var resourceAttributes = AttributesOf(resource.GetProperty("resource"));
+            foreach (var scope in resource.GetProperty("scopeSpans").EnumerateArray())
+            {
+                var scopeName = scope.GetProperty("scope").GetProperty("name").GetString() ?? "";
+                foreach (var span in scope.GetProperty("spans").EnumerateArray())
+                {
+                    spans.Add(new DashboardSpan(
+                        resourceAttributes.GetValueOrDefault("service.name", ""),
+                        resourceAttributes.GetValueOrDefault("service.instance.id", ""),
+                        scopeName,
+                        span.GetProperty("name").GetString() ?? "",
+                        span.GetProperty("spanId").GetString() ?? "",
+                        span.TryGetProperty("parentSpanId", out var parent) && parent.GetString() is { Length: > 0 } p ? p : null,
+                        span.TryGetProperty("kind", out var kind) ? kind.GetInt32() : 0,
+                        AttributesOf(span)));
+                }
+            }
+        }
+
+        return spans;
+    }
+
+    private static Dictionary<string, string> AttributesOf(JsonElement owner)
+    {
+        var attributes = new Dictionary<string, string>();
+        if (owner.TryGetProperty("attributes", out var list))
+        {
+            foreach (var attribute in list.EnumerateArray())
+            {
+                var value = attribute.GetProperty("value").EnumerateObject().FirstOrDefault().Value;
+                attributes[attribute.GetProperty("key").GetString()!] = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.ToString();
+            }
+        }
+
+        return attributes;
+    }
+}
+
+/// <summary>Log lines of the AppHost process itself (not of its resources).</summary>
+public sealed class CapturedLog : ILoggerProvider
+{
+    private readonly List<string> _lines = [];
+
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturedLog log) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (log._lines)
+            {
+                log._lines.Add(formatter(state, exception));
+            }
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ToutiaoAppCollection : ICollectionFixture<ToutiaoAppFixture>
+{
+    public const string Name = "Toutiao app model";
+}
