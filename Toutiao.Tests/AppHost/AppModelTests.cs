@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Grpc.Core;
+using Grpc.Net.Client;
 using StackExchange.Redis;
 using Toutiao.Web.Articles;
 
@@ -36,9 +38,10 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture)
     }
 
     [Fact]
-    public async Task The_printed_dashboard_login_url_and_the_telemetry_api_need_their_secrets()
+    public async Task The_dashboard_login_url_and_the_telemetry_api_need_their_secrets()
     {
-        Assert.Contains(fixture.AppHostLog.Lines, line => line.Contains("/login?t=", StringComparison.Ordinal));
+        Assert.Equal("/login", fixture.DashboardLoginUrl.AbsolutePath);
+        Assert.StartsWith("?t=", fixture.DashboardLoginUrl.Query, StringComparison.Ordinal);
 
         using var anonymous = new HttpClient { BaseAddress = fixture.Dashboard.BaseAddress };
         using var refused = await anonymous.GetAsync("/api/telemetry/resources");
@@ -54,22 +57,30 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture)
             .Single(r => r.Name == "reco").GetReplicaCount();
         Assert.Equal(2, replicas);
 
-        // DCP's proxy spreads connections over the replicas; Reco's server spans say which one answered.
+        // DCP's proxy spreads connections, not calls, over the replicas: each new HTTP/2 connection
+        // lands on the next one. Reco's server span in the dashboard says which replica answered.
+        var reco = fixture.App.GetEndpoint("reco", "http");
         var instances = new HashSet<string>();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var traceIds = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            var traceId = ActivityTraceId.CreateRandom().ToHexString();
+            using var channel = GrpcChannel.ForAddress(reco);
+            var reply = await new UserRecommend.UserRecommendClient(channel).user_recommendAsync(
+                new UserRequest { UserId = $"replica-{i}", ChannelId = 1, ArticleNum = 5, TimeStamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() },
+                new Metadata { { "traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01" } });
+            Assert.Equal(5, reply.Recommends.Count);
+            traceIds.Add(traceId);
+        }
+
         while (instances.Count < 2 && DateTime.UtcNow < deadline)
         {
-            for (var i = 0; i < 10; i++)
+            await Task.Delay(500);
+            foreach (var traceId in traceIds)
             {
-                var (response, _) = await fixture.FreshPageAsync(channel: 1 + i % 5);
-                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            }
-
-            using var spans = await fixture.Dashboard.GetAsync("/api/telemetry/spans?resource=reco&limit=500");
-            if (spans.IsSuccessStatusCode)
-            {
-                var parsed = DashboardSpan.Parse(await spans.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>());
-                instances.UnionWith(parsed.Where(s => s.Name == "UserRecommend/user_recommend").Select(s => s.InstanceId));
+                instances.UnionWith((await fixture.TraceAsync(traceId))
+                    .Where(s => s.Service == "reco" && s.Kind == 2).Select(s => s.InstanceId));
             }
         }
 

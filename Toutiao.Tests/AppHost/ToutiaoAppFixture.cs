@@ -25,7 +25,10 @@ public sealed class ToutiaoAppFixture : IAsyncLifetime
 
     public DistributedApplication App { get; private set; } = null!;
 
-    /// <summary>What the AppHost logged, as a developer sees it in the terminal.</summary>
+    /// <summary>The dashboard's login link with its browser token, as <c>./toutiao run</c> prints it.</summary>
+    public Uri DashboardLoginUrl { get; private set; } = null!;
+
+    /// <summary>What the AppHost and its resources logged.</summary>
     public CapturedLog AppHostLog { get; } = new();
 
     public HttpClient Web { get; private set; } = null!;
@@ -52,14 +55,15 @@ public sealed class ToutiaoAppFixture : IAsyncLifetime
             await App.StartAsync(timeout.Token);
             await App.ResourceNotifications.WaitForResourceHealthyAsync("web", timeout.Token);
             Web = App.CreateHttpClient("web");
-            var dashboard = await App.GetDashboardUrlAsync(timeout.Token);
-            Dashboard = new HttpClient { BaseAddress = new Uri(dashboard.GetLeftPart(UriPartial.Authority)) };
+            DashboardLoginUrl = await App.GetDashboardUrlAsync(timeout.Token);
+            Dashboard = new HttpClient { BaseAddress = new Uri(DashboardLoginUrl.GetLeftPart(UriPartial.Authority)) };
             Dashboard.DefaultRequestHeaders.Add("X-API-Key", DashboardApiKey);
         }
-        catch
+        catch (Exception ex)
         {
             await DisposeAsync();
-            throw;
+            // What the resources printed is what explains a failed start.
+            throw new InvalidOperationException($"The app did not start: {ex.Message}\n{string.Join('\n', AppHostLog.Lines.TakeLast(80))}", ex);
         }
     }
 

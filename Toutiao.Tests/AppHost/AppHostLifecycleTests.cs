@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Toutiao.Tests.Infrastructure;
+
+namespace Toutiao.Tests.AppHost;
+
+/// <summary>What the AppHost leaves behind: a deployable manifest, and no process after it stops.</summary>
+public sealed class AppHostLifecycleTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("toutiao-apphost-").FullName;
+
+    [Fact]
+    public async Task Publish_mode_writes_a_manifest_naming_every_resource_with_its_deployable_type_and_references()
+    {
+        var manifestPath = Path.Combine(_directory, "aspire-manifest.json");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            ArgumentList =
+            {
+                "run", "--project", Projects.Toutiao_AppHost.ProjectPath, "--no-build", "-c", Configuration, "--no-launch-profile",
+                "--", "--publisher", "manifest", "--output-path", manifestPath,
+            },
+        };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await output}{await errors}");
+
+        var resources = JsonDocument.Parse(await File.ReadAllTextAsync(manifestPath)).RootElement.GetProperty("resources");
+        string Type(string name) => resources.GetProperty(name).GetProperty("type").GetString()!;
+
+        Assert.Equal("container.v0", Type("redis"));
+        Assert.StartsWith("docker.io/library/redis", resources.GetProperty("redis").GetProperty("image").GetString());
+        Assert.Equal("container.v0", Type("mysql"));
+        Assert.StartsWith("docker.io/mariadb", resources.GetProperty("mysql").GetProperty("image").GetString());
+        Assert.Equal("{mysql-password.value}", resources.GetProperty("mysql").GetProperty("env").GetProperty("MARIADB_ROOT_PASSWORD").GetString());
+        Assert.Equal("value.v0", Type("toutiao"));
+        Assert.Equal("{mysql.connectionString};Database=toutiao", resources.GetProperty("toutiao").GetProperty("connectionString").GetString());
+        Assert.Equal("parameter.v0", Type("redis-password"));
+        Assert.Equal("parameter.v0", Type("mysql-password"));
+
+        foreach (var project in new[] { "toutiao-init", "reco", "web" })
+        {
+            Assert.Equal("project.v1", Type(project).Replace("v0", "v1"));
+            Assert.Equal("{toutiao.connectionString}", resources.GetProperty(project).GetProperty("env").GetProperty("ConnectionStrings__toutiao").GetString());
+        }
+
+        Assert.Equal("initialize-database", resources.GetProperty("toutiao-init").GetProperty("args")[0].GetString());
+        var web = resources.GetProperty("web").GetProperty("env");
+        Assert.Equal("{redis.connectionString}", web.GetProperty("ConnectionStrings__redis").GetString());
+        Assert.Equal("{reco.bindings.http.url}", web.GetProperty("services__reco__http__0").GetString());
+    }
+
+    [Fact]
+    public async Task Disposing_the_app_leaves_no_server_or_service_process_behind()
+    {
+        using var timeout = new CancellationTokenSource(ToutiaoAppFixture.StartTimeout);
+        var marker = $"toutiao-leak-check-{Guid.NewGuid():N}";
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
+            [$"--AppHost:DataDirectory={_directory}"], timeout.Token);
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            // Marks the service processes so they can be told apart from other tests' processes.
+            builder.CreateResourceBuilder(project).WithEnvironment("TOUTIAO_TEST_MARKER", marker);
+        }
+
+        await using (var app = await builder.BuildAsync(timeout.Token))
+        {
+            await app.StartAsync(timeout.Token);
+            await app.ResourceNotifications.WaitForResourceHealthyAsync("web", timeout.Token);
+            Assert.NotEmpty(ProcessesOf(marker));
+        }
+
+        Assert.Empty(ProcessesOf(marker));
+    }
+
+    /// <summary>Processes whose command line names this test's data directory or whose environment carries the marker.</summary>
+    private List<string> ProcessesOf(string marker)
+    {
+        var found = new List<string>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
+                var environment = File.ReadAllText(Path.Combine(directory, "environ"));
+                if (commandLine.Contains(_directory, StringComparison.Ordinal) || environment.Contains(marker, StringComparison.Ordinal))
+                {
+                    found.Add($"{Path.GetFileName(directory)}: {commandLine}");
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended while we looked.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return found;
+    }
+
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
+    public void Dispose() => TestDirectories.Delete(_directory);
+}
