@@ -5,9 +5,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using Grpc.Core;
 using Grpc.Net.Client;
 using StackExchange.Redis;
+using Toutiao.Tests.Infrastructure;
 using Toutiao.Web.Articles;
 
 namespace Toutiao.Tests.AppHost;
@@ -62,24 +62,27 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture)
         var reco = fixture.App.GetEndpoint("reco", "http");
         var instances = new HashSet<string>();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        var traceIds = new List<string>();
+        var traces = new List<TestTrace>();
         for (var i = 0; i < 6; i++)
         {
-            var traceId = ActivityTraceId.CreateRandom().ToHexString();
+            var trace = TestTrace.New();
             using var channel = GrpcChannel.ForAddress(reco);
-            var reply = await new UserRecommend.UserRecommendClient(channel).user_recommendAsync(
-                new UserRequest { UserId = $"replica-{i}", ChannelId = 1, ArticleNum = 5, TimeStamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() },
-                new Metadata { { "traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01" } });
-            Assert.Equal(5, reply.Recommends.Count);
-            traceIds.Add(traceId);
+            using (trace.Begin())
+            {
+                var reply = await new UserRecommend.UserRecommendClient(channel).user_recommendAsync(
+                    new UserRequest { UserId = $"replica-{i}", ChannelId = 1, ArticleNum = 5, TimeStamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+                Assert.Equal(5, reply.Recommends.Count);
+            }
+
+            traces.Add(trace);
         }
 
         while (instances.Count < 2 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(500);
-            foreach (var traceId in traceIds)
+            foreach (var trace in traces)
             {
-                instances.UnionWith((await fixture.TraceAsync(traceId))
+                instances.UnionWith((await fixture.TraceAsync(trace))
                     .Where(s => s.Service == "reco" && s.Kind == 2).Select(s => s.InstanceId));
             }
         }
@@ -100,19 +103,11 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture)
             }
         }
 
-        var traceId = ActivityTraceId.CreateRandom().ToHexString();
-        var (response, _) = await fixture.FreshPageAsync(channel: 3, traceParent: $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        var trace = TestTrace.New();
+        var (response, _) = await fixture.FreshPageAsync(channel: 3, trace);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        // Batches reach the dashboard within seconds; Redis command spans are drained every few seconds.
-        List<DashboardSpan> spans = [];
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline && !IsComplete(spans))
-        {
-            await Task.Delay(500);
-            spans = await fixture.TraceAsync(traceId);
-        }
-
+        var spans = await fixture.CompleteFeedTraceAsync(trace, expectMySql: true);
         var webServer = Assert.Single(spans, s => s.Service == "web" && s.Kind == 2 && s.Name.Contains("/v1_1/articles", StringComparison.Ordinal));
         var grpcClient = Assert.Single(spans, s => s.Service == "web" && s.Kind == 3 && s.Name == "UserRecommend/user_recommend");
         Assert.Equal("grpc", grpcClient.Attributes["rpc.system"]);
@@ -157,12 +152,6 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture)
         Assert.True(full, $"No full page after the restart; statuses: {string.Join(", ", statuses)}");
         Assert.DoesNotContain(HttpStatusCode.InternalServerError, statuses);
     }
-
-    private static bool IsComplete(List<DashboardSpan> spans)
-        => spans.Any(s => s.Service == "reco" && s.Attributes.GetValueOrDefault("db.system") == "redis")
-           && spans.Any(s => s.Service == "web" && s.Attributes.GetValueOrDefault("db.system") == "redis")
-           && spans.Any(s => s.Service == "web" && s.Scope == "MySqlConnector")
-           && spans.Any(s => s.Service == "reco" && s.Kind == 2);
 
     private static bool IsDescendant(DashboardSpan span, DashboardSpan ancestor, List<DashboardSpan> spans)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Toutiao.Tests.Infrastructure;
 using System.Net;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
@@ -32,19 +33,15 @@ public sealed class DashboardBrowserTests(ToutiaoAppFixture fixture) : IDisposab
         Assert.DoesNotContain("Failed", resources);
         Screenshot("resources");
 
-        var traceId = ActivityTraceId.CreateRandom().ToHexString();
-        var (response, _) = await fixture.FreshPageAsync(channel: 4, traceParent: $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        var trace = TestTrace.New();
+        var (response, _) = await fixture.FreshPageAsync(channel: 4, trace);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         // The detail page shows a trace that has arrived; it does not wait for one that has not.
-        var deadline = DateTime.UtcNow + PageTimeout;
-        while (!(await fixture.TraceAsync(traceId)).Any(s => s.Service == "reco") && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-        }
-
-        _browser.Navigate().GoToUrl(new Uri(new Uri(login), $"/traces/detail/{traceId}").ToString());
-        WaitForText("web", "reco", "UserRecommend/user_recommend", "article_cache read");
+        var spans = await fixture.CompleteFeedTraceAsync(trace, expectMySql: false);
+        Assert.Contains(spans, s => s.Service == "reco");
+        _browser.Navigate().GoToUrl(new Uri(new Uri(login), $"/traces/detail/{trace.TraceId.ToHexString()}").ToString());
+        WaitForText("web", "reco", "UserRecommend/user_recommend", "article_cache read", "reco recall", "DATA redis");
         Screenshot("trace");
 
         _browser.Navigate().GoToUrl(new Uri(new Uri(login), "/structuredlogs").ToString());
@@ -81,7 +78,7 @@ public sealed class DashboardBrowserTests(ToutiaoAppFixture fixture) : IDisposab
         _browser.GetScreenshot().SaveAsFile(Path.Combine(directory, $"{name}.png"));
     }
 
-    private static string RepositoryRoot()
+    public static string RepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Toutiao.sln")))

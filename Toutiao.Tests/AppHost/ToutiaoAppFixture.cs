@@ -68,17 +68,21 @@ public sealed class ToutiaoAppFixture : IAsyncLifetime
     }
 
     /// <summary>A page that opens the app: a fresh request of a new anonymous reader.</summary>
-    public async Task<(HttpResponseMessage Response, JsonElement Body)> FreshPageAsync(int channel = 1, string? traceParent = null)
+    /// <param name="trace">
+    /// Sent inside this trace. A hand-written traceparent header would be replaced by this process's
+    /// own HttpClient span whenever another test's tracer provider listens, with a trace id of its own.
+    /// </param>
+    public async Task<(HttpResponseMessage Response, JsonElement Body)> FreshPageAsync(int channel = 1, TestTrace? trace = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get,
             $"/v1_1/articles?channel_id={channel}&timestamp={DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}");
         request.Headers.TryAddWithoutValidation("Authorization", $"Anony e2e-{Guid.NewGuid():N}");
-        if (traceParent is not null)
+        HttpResponseMessage response;
+        using (trace?.Begin())
         {
-            request.Headers.Add("traceparent", traceParent);
+            response = await Web.SendAsync(request);
         }
 
-        var response = await Web.SendAsync(request);
         var body = response.Content.Headers.ContentType?.MediaType == "application/json"
             ? await response.Content.ReadFromJsonAsync<JsonElement>()
             : default;
@@ -86,9 +90,9 @@ public sealed class ToutiaoAppFixture : IAsyncLifetime
     }
 
     /// <summary>Spans of one trace from the dashboard's telemetry API, as (resource, scope, span) in OTLP JSON.</summary>
-    public async Task<List<DashboardSpan>> TraceAsync(string traceId)
+    public async Task<List<DashboardSpan>> TraceAsync(TestTrace trace)
     {
-        using var response = await Dashboard.GetAsync($"/api/telemetry/traces/{traceId}");
+        using var response = await Dashboard.GetAsync($"/api/telemetry/traces/{trace.TraceId.ToHexString()}");
         if (!response.IsSuccessStatusCode)
         {
             return [];
@@ -97,8 +101,36 @@ public sealed class ToutiaoAppFixture : IAsyncLifetime
         return DashboardSpan.Parse(await response.Content.ReadFromJsonAsync<JsonElement>());
     }
 
+    /// <summary>
+    /// Waits until a feed request's trace has reached the dashboard whole: Reco's server span, and
+    /// the Redis command spans of both services (the instrumentation drains them every few seconds).
+    /// </summary>
+    public async Task<List<DashboardSpan>> CompleteFeedTraceAsync(TestTrace trace, bool expectMySql)
+    {
+        List<DashboardSpan> spans = [];
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline && !IsComplete(spans))
+        {
+            await Task.Delay(500);
+            spans = await TraceAsync(trace);
+        }
+
+        return spans;
+
+        bool IsComplete(List<DashboardSpan> trace)
+            => trace.Any(s => s.Service == "reco" && s.Attributes.GetValueOrDefault("db.system") == "redis")
+               && trace.Any(s => s.Service == "web" && s.Attributes.GetValueOrDefault("db.system") == "redis")
+               && (!expectMySql || trace.Any(s => s.Service == "web" && s.Scope == "MySqlConnector"))
+               && trace.Any(s => s.Service == "reco" && s.Kind == 2);
+    }
+
     public async Task DisposeAsync()
     {
+        // The AppHost's and the resources' logs, for reading after a failed run.
+        var results = Path.Combine(DashboardBrowserTests.RepositoryRoot(), "TestResults");
+        Directory.CreateDirectory(results);
+        await File.WriteAllLinesAsync(Path.Combine(results, "apphost.log"), AppHostLog.Lines);
+
         Web?.Dispose();
         Dashboard?.Dispose();
         if (App is not null)
@@ -179,13 +211,13 @@ public sealed class CapturedLog : ILoggerProvider
         }
     }
 
-    public ILogger CreateLogger(string categoryName) => new Logger(this);
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     public void Dispose()
     {
     }
 
-    private sealed class Logger(CapturedLog log) : ILogger
+    private sealed class Logger(CapturedLog log, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -195,7 +227,7 @@ public sealed class CapturedLog : ILoggerProvider
         {
             lock (log._lines)
             {
-                log._lines.Add(formatter(state, exception));
+                log._lines.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception)}");
             }
         }
     }
