@@ -33,9 +33,9 @@ try
     builder.Build().Run();
     return 0;
 }
-catch (DistributedApplicationException ex)
+catch (Exception ex) when (ex.GetBaseException() is DistributedApplicationException failure)
 {
-    // A missing server package or a busy port is one sentence, not a stack trace.
-    Console.Error.WriteLine($"error: {ex.Message}");
+    // A missing server package is one sentence, not a stack trace (events wrap it in an AggregateException).
+    Console.Error.WriteLine($"error: {failure.Message}");
     return 1;
 }

@@ -17,15 +17,30 @@ internal static class LocalServer
         return Path.GetFullPath(Path.Combine(root, resourceName));
     }
 
-    /// <summary>The full path of <paramref name="binary"/>, or one sentence saying which Debian package brings it.</summary>
-    public static string FindBinary(string binary, string package)
+    /// <summary>
+    /// The full path of <paramref name="binary"/>. When it is missing, starting the app fails before
+    /// anything runs with one sentence naming the Debian package that brings it.
+    /// </summary>
+    public static string RequireBinary(IDistributedApplicationBuilder builder, string binary, string package)
     {
-        var directories = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Concat(["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"]);
-        return directories.Select(directory => Path.Combine(directory, binary)).FirstOrDefault(File.Exists)
-            ?? throw new DistributedApplicationException(
-                $"{binary} was not found: install the Debian package {package} (apt-get install {package}), or start with ./toutiao run, which installs it.");
+        if (FindBinary(binary) is { } path)
+        {
+            return path;
+        }
+
+        builder.Eventing.Subscribe<BeforeStartEvent>((_, _) => throw MissingBinary(binary, package));
+        return binary;
     }
+
+    private static DistributedApplicationException MissingBinary(string binary, string package) => new(
+        $"{binary} was not found: install the Debian package {package} (apt-get install {package}), or start with ./toutiao run, which installs it.");
+
+    /// <summary>On PATH, or where Debian puts servers (<c>/usr/sbin</c> is not on every user's PATH).</summary>
+    private static string? FindBinary(string binary)
+        => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"])
+            .Select(directory => Path.Combine(directory, binary))
+            .FirstOrDefault(File.Exists);
 
     /// <summary>Writes a file only its owner can read: it carries a password that must stay off command lines.</summary>
     public static async Task WriteSecretFileAsync(string path, string contents, CancellationToken cancellationToken)

@@ -28,8 +28,8 @@ public static class MySqlBuilderExtensions
                 .WithEnvironment("MARIADB_ROOT_PASSWORD", container.PasswordParameter);
         }
 
-        var mariadbd = LocalServer.FindBinary("mariadbd", "mariadb-server");
-        var installDb = LocalServer.FindBinary("mariadb-install-db", "mariadb-server");
+        var mariadbd = LocalServer.RequireBinary(builder, "mariadbd", "mariadb-server");
+        var installDb = LocalServer.RequireBinary(builder, "mariadb-install-db", "mariadb-server");
         var server = new MariaDbServerResource(name, mariadbd, LocalServer.DataDirectory(builder, name), password);
 
         var healthCheckKey = $"{name}_check";

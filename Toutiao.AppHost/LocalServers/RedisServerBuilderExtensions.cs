@@ -20,7 +20,7 @@ public static class RedisServerBuilderExtensions
             return builder.AddRedis(name, password: builder.CreateResourceBuilder(password));
         }
 
-        var redis = new RedisServerResource(name, LocalServer.FindBinary("redis-server", "redis-server"),
+        var redis = new RedisServerResource(name, LocalServer.RequireBinary(builder, "redis-server", "redis-server"),
             LocalServer.DataDirectory(builder, name), password);
 
         string? connectionString = null;

@@ -14,27 +14,19 @@ public static class ServiceBuilderExtensions
     /// </summary>
     public static IResourceBuilder<ProjectResource> AddDatabaseInitializer<TProject>(this IDistributedApplicationBuilder builder, string name, params string[] args)
         where TProject : IProjectMetadata, new()
-    {
-        var initializer = builder.AddProject<TProject>(name, options => options.ExcludeLaunchProfile = true)
-            .WithArgs(args);
-        builder.Eventing.Subscribe<AfterResourcesCreatedEvent>((@event, cancellationToken) =>
-        {
-            var notifications = @event.Services.GetRequiredService<ResourceNotificationService>();
-            var logger = @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Toutiao.AppHost");
-            _ = Task.Run(async () =>
+        => builder.AddProject<TProject>(name, options => options.ExcludeLaunchProfile = true)
+            .WithArgs(args)
+            .OnResourceStopped((resource, @event, _) =>
             {
-                var finished = await notifications.WaitForResourceAsync(name,
-                    e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), cancellationToken);
-                if (finished.Snapshot.ExitCode is { } exitCode and not 0)
+                if (@event.ResourceEvent.Snapshot.ExitCode is { } exitCode and not 0)
                 {
-                    logger.LogError("The database initializer '{Initializer}' failed with exit code {ExitCode}: see its console in the dashboard. " +
-                                    "The services that wait for it will not start.", name, exitCode);
+                    @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Toutiao.AppHost").LogError(
+                        "The database initializer '{Initializer}' failed with exit code {ExitCode}: see its console in the dashboard. " +
+                        "The services that wait for it will not start.", resource.Name, exitCode);
                 }
-            }, cancellationToken);
-            return Task.CompletedTask;
-        });
-        return initializer;
-    }
+
+                return Task.CompletedTask;
+            });
 
     /// <summary>
     /// A health check of a gRPC service over h2c: its Kestrel speaks HTTP/2 only (plaintext gRPC has

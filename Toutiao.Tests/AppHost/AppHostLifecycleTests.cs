@@ -3,6 +3,8 @@ using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Toutiao.Tests.Infrastructure;
 
 namespace Toutiao.Tests.AppHost;
@@ -79,6 +81,30 @@ public sealed class AppHostLifecycleTests : IDisposable
         }
 
         Assert.Empty(ProcessesOf(marker));
+    }
+
+    [Fact]
+    public async Task A_failing_database_initializer_is_reported_and_reco_and_web_never_start()
+    {
+        using var timeout = new CancellationTokenSource(ToutiaoAppFixture.StartTimeout);
+        var log = new CapturedLog();
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
+            [$"--AppHost:DataDirectory={_directory}"], timeout.Token);
+        builder.Services.AddLogging(logging => logging.AddProvider(log));
+        // A database nobody listens on: the initializer cannot connect and exits non-zero.
+        var unreachable = $"Server=127.0.0.1;Port={Ports.Free()};User ID=root;Password=x;Database=toutiao;Connection Timeout=2";
+        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "toutiao-init"))
+            .WithEnvironment("ConnectionStrings__toutiao", unreachable);
+
+        await using var app = await builder.BuildAsync(timeout.Token);
+        await app.StartAsync(timeout.Token);
+
+        var error = await log.WaitForLineAsync(line => line.Contains("database initializer", StringComparison.Ordinal), timeout.Token);
+        Assert.Contains("Error Toutiao.AppHost: The database initializer 'toutiao-init' failed with exit code 1", error);
+        foreach (var service in new[] { "reco", "web" })
+        {
+            await app.ResourceNotifications.WaitForResourceAsync(service, KnownResourceStates.FailedToStart, timeout.Token);
+        }
     }
 
     /// <summary>Processes whose command line names this test's data directory or whose environment carries the marker.</summary>

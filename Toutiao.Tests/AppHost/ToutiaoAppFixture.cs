@@ -199,6 +199,7 @@ public sealed record DashboardSpan(
 public sealed class CapturedLog : ILoggerProvider
 {
     private readonly List<string> _lines = [];
+    private readonly SemaphoreSlim _added = new(0);
 
     public IReadOnlyList<string> Lines
     {
@@ -208,6 +209,20 @@ public sealed class CapturedLog : ILoggerProvider
             {
                 return [.. _lines];
             }
+        }
+    }
+
+    /// <summary>The first line, logged already or later, that <paramref name="match"/> accepts.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (Lines.FirstOrDefault(match) is { } line)
+            {
+                return line;
+            }
+
+            await _added.WaitAsync(cancellationToken);
         }
     }
 
@@ -229,6 +244,8 @@ public sealed class CapturedLog : ILoggerProvider
             {
                 log._lines.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception)}");
             }
+
+            log._added.Release();
         }
     }
 }
