@@ -77,7 +77,11 @@ public sealed class AppHostLifecycleTests : IDisposable
         {
             await app.StartAsync(timeout.Token);
             await app.ResourceNotifications.WaitForResourceHealthyAsync("web", timeout.Token);
-            Assert.NotEmpty(ProcessesOf(marker));
+            var running = ProcessesOf(marker);
+            foreach (var process in new[] { "redis-server", "mariadbd", "Toutiao.Reco", "Toutiao.Web" })
+            {
+                Assert.Contains(running, p => p.Contains(process, StringComparison.Ordinal));
+            }
         }
 
         Assert.Empty(ProcessesOf(marker));
@@ -107,32 +111,12 @@ public sealed class AppHostLifecycleTests : IDisposable
         }
     }
 
-    /// <summary>Processes whose command line names this test's data directory or whose environment carries the marker.</summary>
+    /// <summary>Processes of this test's data directory, or whose environment carries the marker.</summary>
     private List<string> ProcessesOf(string marker)
-    {
-        var found = new List<string>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
-        {
-            try
-            {
-                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                var environment = File.ReadAllText(Path.Combine(directory, "environ"));
-                if (commandLine.Contains(_directory, StringComparison.Ordinal) || environment.Contains(marker, StringComparison.Ordinal))
-                {
-                    found.Add($"{Path.GetFileName(directory)}: {commandLine}");
-                }
-            }
-            catch (IOException)
-            {
-                // The process ended while we looked.
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-
-        return found;
-    }
+        => LocalProcesses.All()
+            .Where(p => p.Uses(_directory) || p.Environment.Contains(marker, StringComparison.Ordinal))
+            .Select(p => $"{p.Pid}: {p.CommandLine}")
+            .ToList();
 
 #if DEBUG
     private const string Configuration = "Debug";

@@ -6,6 +6,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Grpc.Net.Client;
+using MySqlConnector;
 using StackExchange.Redis;
 using Toutiao.Tests.Infrastructure;
 using Toutiao.Web.Articles;
@@ -48,6 +49,30 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture)
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         using var allowed = await fixture.Dashboard.GetAsync("/api/telemetry/resources");
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Passwords_are_on_no_command_line_and_in_no_console_log_and_their_files_are_owner_only()
+    {
+        var redisPassword = ConfigurationOptions.Parse((await fixture.App.GetConnectionStringAsync("redis"))!).Password;
+        var mysqlPassword = new MySqlConnectionStringBuilder((await fixture.App.GetConnectionStringAsync("toutiao"))!).Password;
+        Assert.False(string.IsNullOrEmpty(redisPassword));
+        Assert.False(string.IsNullOrEmpty(mysqlPassword));
+
+        // DCP logs the arguments it starts each process with into that resource's console.
+        Assert.Contains(fixture.AppHostLog.Lines, line => line.Contains("Resources.redis", StringComparison.Ordinal));
+        Assert.DoesNotContain(fixture.AppHostLog.Lines, line => line.Contains(redisPassword!, StringComparison.Ordinal) || line.Contains(mysqlPassword, StringComparison.Ordinal));
+
+        var servers = LocalProcesses.All().Where(p => p.Uses(fixture.DataDirectory)).ToList();
+        Assert.Contains(servers, p => p.CommandLine.Contains("redis-server", StringComparison.Ordinal));
+        Assert.Contains(servers, p => p.CommandLine.Contains("mariadbd", StringComparison.Ordinal));
+        Assert.DoesNotContain(servers, p => p.CommandLine.Contains(redisPassword!, StringComparison.Ordinal) || p.CommandLine.Contains(mysqlPassword, StringComparison.Ordinal));
+
+        foreach (var secretFile in new[] { Path.Combine("redis", "redis.conf"), Path.Combine("mysql", "init.sql") })
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(fixture.DataDirectory, secretFile)));
+        }
     }
 
     [Fact]

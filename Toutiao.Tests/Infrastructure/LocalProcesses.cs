@@ -1,0 +1,41 @@
+namespace Toutiao.Tests.Infrastructure;
+
+/// <summary>The processes running on this machine, as <c>/proc</c> shows them.</summary>
+public static class LocalProcesses
+{
+    public sealed record Info(int Pid, string CommandLine, string Environment, string WorkingDirectory)
+    {
+        /// <summary>
+        /// Whether the process belongs to a data directory: named on its command line, or its working
+        /// directory (redis-server rewrites its command line to <c>redis-server host:port</c>).
+        /// </summary>
+        public bool Uses(string directory)
+            => CommandLine.Contains(directory, StringComparison.Ordinal) || WorkingDirectory.StartsWith(directory, StringComparison.Ordinal);
+    }
+
+    public static List<Info> All()
+    {
+        var processes = new List<Info>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                processes.Add(new Info(pid,
+                    File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' '),
+                    File.ReadAllText(Path.Combine(directory, "environ")),
+                    new DirectoryInfo(Path.Combine(directory, "cwd")).LinkTarget ?? ""));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while we looked, or is not ours to read.
+            }
+        }
+
+        return processes;
+    }
+}
