@@ -158,7 +158,8 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture)
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var result = await fixture.App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.RestartCommand, timeout.Token);
         Assert.True(result.Success, result.Message);
-        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("redis", timeout.Token);
+        // Right after the command the snapshot may still show the stopped process: wait through it.
+        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("redis", WaitBehavior.WaitOnResourceUnavailable, timeout.Token);
 
         // Web and Reco reconnect through DCP's proxy, whose port did not change: no restart of theirs.
         var statuses = new List<HttpStatusCode>();
