@@ -14,16 +14,80 @@ public sealed record FeedPage(long Timestamp, IReadOnlyList<long> ArticleIds);
 /// <param name="OlderThanThat">The page right before <paramref name="AtOrBefore"/>.</param>
 public sealed record HistoryPosition(FeedPage? Latest, FeedPage? AtOrBefore, FeedPage? OlderThanThat);
 
+/// <summary>A fresh page as recorded: its articles, and the timestamp of the page before it (0: none).</summary>
+public sealed record RecordedPage(IReadOnlyList<long> ArticleIds, long PreviousTimestamp);
+
 /// <summary>
 /// A user's feed history per channel in Redis:
-/// <c>reco:user:{user}:ch:{channel}:pages</c> (sorted set, score = page timestamp, member = "timestamp:id,id,..")
-/// and <c>reco:user:{user}:ch:{channel}:served</c> (set of every article id served there).
+/// <c>reco:{u:user}:ch:{channel}:pages</c> (sorted set, score = page timestamp, member = "timestamp:id,id,..")
+/// and <c>reco:{u:user}:ch:{channel}:served</c> (set of every article id served there). The hash
+/// tag keeps one user's keys in one Redis Cluster slot, so one script may touch all of them.
 /// </summary>
 public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<RecommendationOptions> options)
 {
-    public static string PagesKey(string userId, int channelId) => $"reco:user:{userId}:ch:{channelId}:pages";
+    public static string PagesKey(string userId, int channelId) => $"reco:{{u:{userId}}}:ch:{channelId}:pages";
 
-    public static string ServedKey(string userId, int channelId) => $"reco:user:{userId}:ch:{channelId}:served";
+    public static string ServedKey(string userId, int channelId) => $"reco:{{u:{userId}}}:ch:{channelId}:served";
+
+    /// <summary>
+    /// Picks a fresh page and records it in one step, so concurrent refreshes of one reader never
+    /// share an article: the first <c>count</c> candidates (in rank order) served in neither the
+    /// channel nor the recommended channel become the page. A page already recorded at this
+    /// timestamp is returned as it is: a retry of the same request gets the same page.
+    /// KEYS: pages, served in the channel, served in channel 0. ARGV: timestamp, count,
+    /// retention seconds, pages kept, candidate ids...
+    /// </summary>
+    private const string RecordFreshPageScript = """
+        local pages, served, servedAll = KEYS[1], KEYS[2], KEYS[3]
+        local timestamp, count = tonumber(ARGV[1]), tonumber(ARGV[2])
+        local function previous()
+          local older = redis.call('ZREVRANGEBYSCORE', pages, '(' .. ARGV[1], '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+          return older[2] or '0'
+        end
+        local existing = redis.call('ZRANGEBYSCORE', pages, ARGV[1], ARGV[1])
+        if existing[1] then
+          return { existing[1], previous() }
+        end
+        local picked = {}
+        for i = 5, #ARGV do
+          if #picked >= count then break end
+          local id = ARGV[i]
+          if redis.call('SISMEMBER', served, id) == 0 and redis.call('SISMEMBER', servedAll, id) == 0 then
+            picked[#picked + 1] = id
+          end
+        end
+        local member = ARGV[1] .. ':' .. table.concat(picked, ',')
+        if #picked > 0 then
+          redis.call('ZADD', pages, timestamp, member)
+          redis.call('ZREMRANGEBYRANK', pages, 0, -tonumber(ARGV[4]) - 1)
+          redis.call('EXPIRE', pages, ARGV[3])
+          redis.call('SADD', served, unpack(picked))
+          redis.call('EXPIRE', served, ARGV[3])
+        end
+        return { member, previous() }
+        """;
+
+    /// <summary>Records a fresh page at <paramref name="timestamp"/> from <paramref name="rankedCandidates"/>, atomically; see <see cref="RecordFreshPageScript"/>.</summary>
+    public async Task<RecordedPage> RecordFreshPageAsync(string userId, int channelId, long timestamp, IReadOnlyList<long> rankedCandidates, int count)
+    {
+        using var activity = RecoTelemetry.Source.StartActivity("reco history write");
+        var settings = options.Value;
+        RedisKey[] keys = [PagesKey(userId, channelId), ServedKey(userId, channelId), ServedKey(userId, 0)];
+        var arguments = new RedisValue[4 + rankedCandidates.Count];
+        arguments[0] = timestamp;
+        arguments[1] = count;
+        arguments[2] = (long)settings.HistoryRetention.TotalSeconds;
+        arguments[3] = settings.HistoryPagesKept;
+        for (var i = 0; i < rankedCandidates.Count; i++)
+        {
+            arguments[4 + i] = rankedCandidates[i];
+        }
+
+        var reply = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(RecordFreshPageScript, keys, arguments))!;
+        var page = Parse((RedisValue)reply[0]);
+        activity?.SetTag("toutiao.reco.articles", page.ArticleIds.Count);
+        return new RecordedPage(page.ArticleIds, long.Parse((string)reply[1]!, CultureInfo.InvariantCulture));
+    }
 
     /// <summary>Reads the latest page and the pages around <paramref name="timestamp"/> in one round trip.</summary>
     public async Task<HistoryPosition> LocateAsync(string userId, int channelId, long timestamp)
@@ -69,31 +133,6 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
 
         return served;
     }
-
-    /// <summary>Stores a fresh page and marks its articles as served, atomically.</summary>
-    public async Task SaveAsync(string userId, int channelId, FeedPage page)
-    {
-        using var activity = RecoTelemetry.Source.StartActivity("reco history write");
-        activity?.SetTag("toutiao.reco.articles", page.ArticleIds.Count);
-        var settings = options.Value;
-        var pagesKey = PagesKey(userId, channelId);
-        var servedKey = ServedKey(userId, channelId);
-        var db = redis.GetDatabase();
-        var transaction = db.CreateTransaction();
-        var writes = new List<Task>
-        {
-            transaction.SortedSetAddAsync(pagesKey, Format(page), page.Timestamp),
-            transaction.SortedSetRemoveRangeByRankAsync(pagesKey, 0, -settings.HistoryPagesKept - 1),
-            transaction.KeyExpireAsync(pagesKey, settings.HistoryRetention),
-            transaction.SetAddAsync(servedKey, page.ArticleIds.Select(id => (RedisValue)id).ToArray()),
-            transaction.KeyExpireAsync(servedKey, settings.HistoryRetention),
-        };
-        await transaction.ExecuteAsync();
-        await Task.WhenAll(writes);
-    }
-
-    private static string Format(FeedPage page)
-        => page.Timestamp.ToString(CultureInfo.InvariantCulture) + ":" + string.Join(',', page.ArticleIds);
 
     private static FeedPage Parse(RedisValue member)
     {

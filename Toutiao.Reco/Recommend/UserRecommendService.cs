@@ -40,14 +40,14 @@ public sealed partial class UserRecommendService(
 
         var position = await history.LocateAsync(request.UserId, request.ChannelId, request.TimeStamp);
         return position.Latest is null || request.TimeStamp > position.Latest.Timestamp
-            ? await FreshPageAsync(request, algorithm, position.Latest, cancellationToken)
+            ? await FreshPageAsync(request, algorithm, cancellationToken)
             : HistoryPage(request, algorithm, position);
     }
 
-    private async Task<ArticleResponse> FreshPageAsync(UserRequest request, string algorithm, FeedPage? previous, CancellationToken cancellationToken)
+    private async Task<ArticleResponse> FreshPageAsync(UserRequest request, string algorithm, CancellationToken cancellationToken)
     {
         var window = Math.Max(options.Value.RecallWindow, request.ArticleNum);
-        IReadOnlyList<long> picked;
+        IReadOnlyList<long> ranked;
         using (var activity = RecoTelemetry.Source.StartActivity("reco recall"))
         {
             while (true)
@@ -58,15 +58,15 @@ public sealed partial class UserRecommendService(
                 var unseen = recalled.Candidates.Where(c => !served.Contains(c.ArticleId)).ToList();
                 if (unseen.Count >= request.ArticleNum || recalled.Exhausted)
                 {
-                    picked = ranker.Rank(unseen, algorithm, request.ArticleNum);
+                    // Every unseen candidate in rank order: a concurrent refresh may take some of the
+                    // first ones, and the recording script then takes the next.
+                    ranked = ranker.Rank(unseen, algorithm, unseen.Count);
                     activity?.SetTag("toutiao.reco.channel", request.ChannelId);
                     activity?.SetTag("toutiao.reco.algorithm", algorithm);
                     activity?.SetTag("toutiao.reco.window", window);
                     activity?.SetTag("toutiao.reco.considered", recalled.Candidates.Count);
                     activity?.SetTag("toutiao.reco.already_served", served.Count);
-                    activity?.SetTag("toutiao.reco.returned", picked.Count);
-                    telemetry.RecordPage("fresh", recalled.Candidates.Count, picked.Count);
-                    LogFreshPage(request.UserId, request.ChannelId, recalled.Candidates.Count, served.Count, picked.Count);
+                    activity?.SetTag("toutiao.reco.returned", Math.Min(ranked.Count, request.ArticleNum));
                     break;
                 }
 
@@ -75,12 +75,12 @@ public sealed partial class UserRecommendService(
             }
         }
 
-        if (picked.Count > 0)
-        {
-            await history.SaveAsync(request.UserId, request.ChannelId, new FeedPage(request.TimeStamp, picked));
-        }
-
-        return Response(request.UserId, algorithm, picked, previous?.Timestamp ?? 0, withExposure: true);
+        // A call that is no longer alive records nothing: the reader gets these articles next time.
+        cancellationToken.ThrowIfCancellationRequested();
+        var page = await history.RecordFreshPageAsync(request.UserId, request.ChannelId, request.TimeStamp, ranked, request.ArticleNum);
+        telemetry.RecordPage("fresh", ranked.Count, page.ArticleIds.Count);
+        LogFreshPage(request.UserId, request.ChannelId, ranked.Count, page.ArticleIds.Count);
+        return Response(request.UserId, algorithm, page.ArticleIds, page.PreviousTimestamp, withExposure: true);
     }
 
     private static ArticleResponse HistoryPage(UserRequest request, string algorithm, HistoryPosition position)
@@ -138,6 +138,6 @@ public sealed partial class UserRecommendService(
 
     private static RpcException InvalidArgument(string message) => new(new Status(StatusCode.InvalidArgument, message));
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Fresh page for user {UserId} in channel {ChannelId}: {Recalled} recalled, {Served} already served, {Picked} picked")]
-    private partial void LogFreshPage(string userId, int channelId, int recalled, int served, int picked);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Fresh page for user {UserId} in channel {ChannelId}: {Unseen} unseen candidates, {Picked} picked")]
+    private partial void LogFreshPage(string userId, int channelId, int unseen, int picked);
 }
