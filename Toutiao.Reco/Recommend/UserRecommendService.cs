@@ -21,7 +21,12 @@ public sealed partial class UserRecommendService(
     ILogger<UserRecommendService> logger) : UserRecommend.UserRecommendBase
 {
     public const int MaxArticleNum = 50;
-    public const int MaxUserIdLength = 64;
+
+    /// <summary>64 characters, plus the <c>anony:</c> prefix Web puts before an anonymous reader's id of up to 64.</summary>
+    public const int MaxUserIdLength = 70;
+
+    /// <summary>How far a client clock may run ahead of the server's.</summary>
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
 
     public override async Task<ArticleResponse> user_recommend(UserRequest request, ServerCallContext context)
     {
@@ -133,6 +138,12 @@ public sealed partial class UserRecommendService(
         if (request.TimeStamp <= 0)
         {
             throw InvalidArgument("time_stamp must be a positive Unix time in milliseconds.");
+        }
+
+        if (request.TimeStamp > DateTimeOffset.UtcNow.Add(MaxClockSkew).ToUnixTimeMilliseconds())
+        {
+            // A page recorded in the future would keep this reader's refreshes in history mode.
+            throw InvalidArgument($"time_stamp is more than {MaxClockSkew.TotalMinutes:0} minutes ahead of the server clock.");
         }
     }
 

@@ -80,10 +80,14 @@ public sealed class RecoContractTests(ToutiaoFixture fixture)
         Assert.Contains(field, error.Status.Detail);
     }
 
-    [Fact]
-    public async Task A_negative_timestamp_is_invalid_argument()
+    [Theory]
+    [InlineData(-1L)]
+    [InlineData(6 * 60_000L)] // six minutes ahead of now
+    [InlineData(long.MaxValue)]
+    public async Task A_negative_or_future_timestamp_is_invalid_argument(long timestamp)
     {
-        var call = Client().user_recommendAsync(new UserRequest { UserId = "x", ChannelId = 1, ArticleNum = 5, TimeStamp = -1 });
+        var value = timestamp is > 0 and < long.MaxValue ? Api.Now() + timestamp : timestamp;
+        var call = Client().user_recommendAsync(new UserRequest { UserId = "x", ChannelId = 1, ArticleNum = 5, TimeStamp = value });
         var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("time_stamp", error.Status.Detail);

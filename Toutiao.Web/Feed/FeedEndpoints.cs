@@ -7,6 +7,12 @@ namespace Toutiao.Web.Feed;
 
 public static class FeedEndpoints
 {
+    /// <summary>How far a client clock may run ahead of the server's.</summary>
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
+
+    /// <summary>2^53 - 1: larger values do not survive JSON in the app (JavaScript numbers are doubles).</summary>
+    public const long MaxExactTimestamp = 9_007_199_254_740_991;
+
     public static IEndpointRouteBuilder MapFeedEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1_1/articles", GetFeedAsync).AddEndpointFilter<FeedMetricsFilter>();
@@ -25,7 +31,12 @@ public static class FeedEndpoints
         // Who is asking comes first: a bad token is a 401 whatever the parameters say.
         var user = await users.ResolveAsync(http);
         var channelId = await channels.RequireChannelAsync(channel_id, cancellationToken);
-        var time = RequestParameters.RequiredInt64(timestamp, "timestamp", 1, long.MaxValue);
+        var time = RequestParameters.RequiredInt64(timestamp, "timestamp", 1, MaxExactTimestamp);
+        if (time > DateTimeOffset.UtcNow.Add(MaxClockSkew).ToUnixTimeMilliseconds())
+        {
+            // A page recorded in the future would keep this reader's refreshes in history mode.
+            throw ApiException.BadRequest($"timestamp is more than {MaxClockSkew.TotalMinutes:0} minutes ahead of the server clock.");
+        }
         var withTop = RequestParameters.OptionalBoolean(with_top, "with_top", false);
 
         return TypedResults.Ok(ApiEnvelope.Ok(await feed.GetPageAsync(user, channelId, time, withTop, cancellationToken)));
