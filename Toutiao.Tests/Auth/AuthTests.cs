@@ -1,4 +1,5 @@
 using System.Net;
+using MySqlConnector;
 using Toutiao.Tests.Infrastructure;
 
 namespace Toutiao.Tests.Auth;
@@ -42,19 +43,79 @@ public sealed class AuthTests(ToutiaoFixture fixture)
     }
 
     [Fact]
-    public async Task A_wrong_or_reused_code_is_refused()
+    public async Task A_wrong_code_leaves_the_pending_code_valid_and_a_used_code_is_refused()
     {
         var mobile = "137" + Random.Shared.Next(10_000_000, 99_999_999);
-        var code = (await Web.SendAsync(HttpMethod.Post, $"/dev/sms-codes/{mobile}")).Data.GetProperty("code").GetString()!;
-        var wrong = code == "000000" ? "111111" : "000000";
+        var code = await IssueCodeAsync(mobile);
 
-        var refused = await Web.SendAsync(HttpMethod.Post, "/v1_0/authorizations", body: new { mobile, code = wrong });
+        var refused = await LoginAsync(mobile, Wrong(code));
         Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
 
-        // The wrong attempt used the code up: guessing is one try per code.
-        var late = await Web.SendAsync(HttpMethod.Post, "/v1_0/authorizations", body: new { mobile, code });
-        Assert.Equal(HttpStatusCode.BadRequest, late.Status);
+        // A typo does not cost the reader a new SMS.
+        Assert.Equal(HttpStatusCode.Created, (await LoginAsync(mobile, code)).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await LoginAsync(mobile, code)).Status);
     }
+
+    [Fact]
+    public async Task Codes_lock_after_five_wrong_tries()
+    {
+        var mobile = "136" + Random.Shared.Next(10_000_000, 99_999_999);
+        var code = await IssueCodeAsync(mobile);
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, (await LoginAsync(mobile, Wrong(code))).Status);
+        }
+
+        var locked = await LoginAsync(mobile, Wrong(code));
+        Assert.Equal(HttpStatusCode.TooManyRequests, locked.Status);
+        Assert.Contains("new code", locked.Message);
+        Assert.Equal(HttpStatusCode.BadRequest, (await LoginAsync(mobile, code)).Status);
+
+        // A new code starts with a clean slate.
+        Assert.Equal(HttpStatusCode.Created, (await LoginAsync(mobile, await IssueCodeAsync(mobile))).Status);
+    }
+
+    [Fact]
+    public async Task A_refresh_token_of_a_disabled_user_mints_nothing()
+    {
+        var mobile = "135" + Random.Shared.Next(10_000_000, 99_999_999);
+        var login = await LoginAsync(mobile, await IssueCodeAsync(mobile));
+        var refreshToken = login.Data.GetProperty("refresh_token").GetString()!;
+
+        await using (var disable = fixture.MySql.CreateCommand("UPDATE user_basic SET status = 0 WHERE mobile = @mobile"))
+        {
+            disable.Parameters.Add(new MySqlParameter("@mobile", mobile));
+            Assert.Equal(1, await disable.ExecuteNonQueryAsync());
+        }
+
+        var refreshed = await Web.SendAsync(HttpMethod.Put, "/v1_0/authorizations", Api.Bearer(refreshToken));
+        Assert.Equal(HttpStatusCode.Forbidden, refreshed.Status);
+        Assert.Equal("User is disabled.", refreshed.Message);
+    }
+
+    [Fact]
+    public async Task A_first_sign_in_whose_mobile_is_another_users_name_gets_an_account()
+    {
+        var mobile = "134" + Random.Shared.Next(10_000_000, 99_999_999);
+        await using (var squat = fixture.MySql.CreateCommand("INSERT INTO user_basic (mobile, user_name) VALUES (@other, @mobile)"))
+        {
+            squat.Parameters.Add(new MySqlParameter("@other", "133" + Random.Shared.Next(10_000_000, 99_999_999)));
+            squat.Parameters.Add(new MySqlParameter("@mobile", mobile));
+            await squat.ExecuteNonQueryAsync();
+        }
+
+        var login = await LoginAsync(mobile, await IssueCodeAsync(mobile));
+        Assert.Equal(HttpStatusCode.Created, login.Status);
+    }
+
+    private async Task<string> IssueCodeAsync(string mobile)
+        => (await Web.SendAsync(HttpMethod.Post, $"/dev/sms-codes/{mobile}")).Data.GetProperty("code").GetString()!;
+
+    private Task<ApiResponse> LoginAsync(string mobile, string code)
+        => Web.SendAsync(HttpMethod.Post, "/v1_0/authorizations", body: new { mobile, code });
+
+    private static string Wrong(string code) => code == "000000" ? "111111" : "000000";
 
     [Theory]
     [InlineData("12345", "123456", "mobile")]

@@ -41,9 +41,13 @@ public static partial class AuthEndpoints
             throw ApiException.BadRequest("code must be 6 digits.");
         }
 
-        if (!await codes.ConsumeAsync(mobile, code))
+        switch (await codes.CheckAsync(mobile, code))
         {
-            throw ApiException.BadRequest("Mobile or code is wrong.");
+            case CodeCheck.Wrong:
+                throw ApiException.BadRequest("Mobile or code is wrong.");
+            case CodeCheck.Locked:
+                throw new ApiException(StatusCodes.Status429TooManyRequests,
+                    $"Too many wrong codes ({SmsCodeStore.MaxWrongTries}): request a new code.");
         }
 
         var account = await accounts.FindOrCreateAsync(mobile, cancellationToken);
@@ -57,7 +61,7 @@ public static partial class AuthEndpoints
     }
 
     /// <summary>Trades a refresh token (in the Authorization header) for a new access token.</summary>
-    private static async Task<Ok<ApiEnvelope<Tokens>>> RefreshAsync(HttpContext http, TokenService tokens)
+    private static async Task<Ok<ApiEnvelope<Tokens>>> RefreshAsync(HttpContext http, TokenService tokens, UserAccounts accounts, CancellationToken cancellationToken)
     {
         var result = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
         if (!result.Succeeded || TokenService.UserId(result.Principal) is not { } userId)
@@ -68,6 +72,12 @@ public static partial class AuthEndpoints
         if (!TokenService.IsRefresh(result.Principal))
         {
             throw new ApiException(StatusCodes.Status403Forbidden, "A refresh token is required.");
+        }
+
+        // A refresh token outlives a ban: ask the database, not the token, whether the user may go on.
+        if (!await accounts.IsEnabledAsync(userId, cancellationToken))
+        {
+            throw new ApiException(StatusCodes.Status403Forbidden, "User is disabled.");
         }
 
         return TypedResults.Ok(ApiEnvelope.Ok(new Tokens(tokens.Create(userId, refresh: false), null)));

@@ -10,21 +10,39 @@ public sealed class UserAccounts(MySqlDataSource database)
     public async Task<Account> FindOrCreateAsync(string mobile, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using (var insert = new MySqlCommand(
-            """
-            INSERT IGNORE INTO user_basic (mobile, user_name, last_login) VALUES (@mobile, @mobile, UTC_TIMESTAMP());
-            INSERT IGNORE INTO user_profile (user_id) SELECT user_id FROM user_basic WHERE mobile = @mobile;
-            UPDATE user_basic SET last_login = UTC_TIMESTAMP() WHERE mobile = @mobile;
-            """, connection))
+        // A new user is named after the mobile number; if another user already took that name
+        // (user names are unique and can be changed), a generated one is used instead.
+        foreach (var userName in new[] { mobile, $"u{mobile}_{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}" })
         {
-            insert.Parameters.AddWithValue("@mobile", mobile);
-            await insert.ExecuteNonQueryAsync(cancellationToken);
+            await using (var insert = new MySqlCommand(
+                """
+                INSERT IGNORE INTO user_basic (mobile, user_name, last_login) VALUES (@mobile, @name, UTC_TIMESTAMP());
+                INSERT IGNORE INTO user_profile (user_id) SELECT user_id FROM user_basic WHERE mobile = @mobile;
+                UPDATE user_basic SET last_login = UTC_TIMESTAMP() WHERE mobile = @mobile;
+                """, connection))
+            {
+                insert.Parameters.AddWithValue("@mobile", mobile);
+                insert.Parameters.AddWithValue("@name", userName);
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using var select = new MySqlCommand("SELECT user_id, status FROM user_basic WHERE mobile = @mobile", connection);
+            select.Parameters.AddWithValue("@mobile", mobile);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                return new Account(reader.GetInt64(0), reader.GetInt32(1) == 1);
+            }
         }
 
-        await using var select = new MySqlCommand("SELECT user_id, status FROM user_basic WHERE mobile = @mobile", connection);
-        select.Parameters.AddWithValue("@mobile", mobile);
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return new Account(reader.GetInt64(0), reader.GetInt32(1) == 1);
+        throw new InvalidOperationException($"No account could be created for a mobile number ending in {mobile[^4..]}.");
+    }
+
+    /// <summary>Whether the user exists and is enabled (<c>status</c> 1).</summary>
+    public async Task<bool> IsEnabledAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("SELECT status FROM user_basic WHERE user_id = @id");
+        command.Parameters.Add(new MySqlParameter("@id", userId));
+        return await command.ExecuteScalarAsync(cancellationToken) is { } status && Convert.ToInt32(status) == 1;
     }
 }
