@@ -27,6 +27,7 @@ builder.AddToutiaoAuth();
 
 builder.Services.ConfigureHttpJsonOptions(options => ToutiaoJson.Configure(options.SerializerOptions));
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+builder.Services.AddToutiaoRateLimits();
 builder.Services.AddProblemDetails();
 builder.Services.AddMemoryCache();
 
@@ -51,6 +52,7 @@ builder.Services.AddSingleton<FeedMetricsFilter>();
 var app = builder.Build();
 
 app.UseExceptionHandler();
+app.UseRateLimiter();
 app.UseStatusCodePages(async context =>
 {
     // Unknown routes and wrong methods still answer in the Toutiao envelope.

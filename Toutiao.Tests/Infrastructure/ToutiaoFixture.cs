@@ -94,6 +94,10 @@ public sealed class ToutiaoFixture : IAsyncLifetime
         ["ArticleCache:WarmInterval"] = "01:00:00",
         ["Channels:CacheDuration"] = "01:00:00",
         ["Jwt:Secret"] = JwtSecret,
+        // Every test reads from 127.0.0.1: the limits are tested on a Web of their own.
+        ["RateLimits:SignInPerClientPerMinute"] = "100000",
+        ["RateLimits:CodesPerMobile"] = "100000",
+        ["RateLimits:AnonymousFeedPerClientPerMinute"] = "100000",
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
@@ -108,7 +112,8 @@ public sealed class ToutiaoFixture : IAsyncLifetime
         return Own(Started(factory, port));
     }
 
-    public WebApplicationFactory<FeedService> StartWeb(int port, Uri recoAddress, string environment, Action<IServiceCollection>? services = null)
+    public WebApplicationFactory<FeedService> StartWeb(int port, Uri recoAddress, string environment, Action<IServiceCollection>? services = null,
+        IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var factory = new WebApplicationFactory<FeedService>()
             .WithWebHostBuilder(builder =>
@@ -117,6 +122,11 @@ public sealed class ToutiaoFixture : IAsyncLifetime
                 builder.ConfigureServices(collection => services?.Invoke(collection));
                 var settings = CommonSettings(Storage.RedisConnectionString, Storage.MySqlConnectionString);
                 settings["services:reco:http:0"] = recoAddress.ToString();
+                foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+                {
+                    settings[key] = value;
+                }
+
                 UseSettings(builder, settings);
             });
         return Own(Started(factory, port));

@@ -24,7 +24,8 @@ public static partial class AuthEndpoints
         if (environment.IsDevelopment())
         {
             app.MapPost("/dev/sms-codes/{mobile}", async (string mobile, SmsCodeStore codes) =>
-                TypedResults.Ok(ApiEnvelope.Ok(new IssuedCode(RequireMobile(mobile), await codes.IssueAsync(RequireMobile(mobile))))));
+                TypedResults.Ok(ApiEnvelope.Ok(new IssuedCode(RequireMobile(mobile), await codes.IssueAsync(RequireMobile(mobile))))))
+                .RequireRateLimiting(RateLimits.CodesPerMobilePolicy);
         }
 
         return app;

@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Toutiao.Web.Http;
+
+/// <summary>Limits on what one client can ask for (section <c>RateLimits</c>).</summary>
+public sealed class RateLimitOptions
+{
+    public const string SectionName = "RateLimits";
+
+    /// <summary>Sign-in attempts and code requests per client address and minute.</summary>
+    public int SignInPerClientPerMinute { get; set; } = 20;
+
+    /// <summary>Login codes issued per mobile number in <see cref="CodesPerMobileWindow"/>.</summary>
+    public int CodesPerMobile { get; set; } = 5;
+
+    public TimeSpan CodesPerMobileWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Feed pages per minute for readers without a token, per client address.</summary>
+    public int AnonymousFeedPerClientPerMinute { get; set; } = 600;
+}
+
+/// <summary>
+/// ASP.NET Core's rate limiter in front of what costs us most per request an attacker can send
+/// for free: sign-in and code requests (per client address, and codes per mobile number), and the
+/// feed of readers without a token (per client address; every invented anonymous id costs Redis
+/// state). Over the limit is a 429 with <c>Retry-After</c> and the envelope message.
+/// </summary>
+public static class RateLimits
+{
+    public const string CodesPerMobilePolicy = "codes-per-mobile";
+
+    public static IServiceCollection AddToutiaoRateLimits(this IServiceCollection services)
+    {
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName);
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, configured) =>
+        {
+            var limits = configured.Value;
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = RejectAsync;
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => PerClient(http, limits));
+            limiter.AddPolicy(CodesPerMobilePolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                "mobile:" + http.Request.RouteValues["mobile"],
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.CodesPerMobile, Window = limits.CodesPerMobileWindow }));
+        });
+        return services;
+    }
+
+    private static RateLimitPartition<string> PerClient(HttpContext http, RateLimitOptions limits)
+    {
+        var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var path = http.Request.Path;
+        if ((HttpMethods.IsPost(http.Request.Method) && path.StartsWithSegments("/v1_0/authorizations")) || path.StartsWithSegments("/dev/sms-codes"))
+        {
+            return PerMinute("sign-in:" + client, limits.SignInPerClientPerMinute);
+        }
+
+        if (path.StartsWithSegments("/v1_1/articles") && !http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return PerMinute("anonymous-feed:" + client, limits.AnonymousFeedPerClientPerMinute);
+        }
+
+        return RateLimitPartition.GetNoLimiter("");
+    }
+
+    private static RateLimitPartition<string> PerMinute(string key, int permits)
+        => RateLimitPartition.GetSlidingWindowLimiter(key, _ => new SlidingWindowRateLimiterOptions
+        {
+            PermitLimit = permits,
+            Window = TimeSpan.FromMinutes(1),
+            SegmentsPerWindow = 6,
+        });
+
+    private static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken cancellationToken)
+    {
+        var response = context.HttpContext.Response;
+        var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
+            ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
+            : 60;
+        response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        await response.WriteAsJsonAsync(new ApiError($"Too many requests: try again in {seconds} s."), cancellationToken);
+    }
+}
