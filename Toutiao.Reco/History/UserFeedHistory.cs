@@ -20,11 +20,16 @@ public sealed record RecordedPage(IReadOnlyList<long> ArticleIds, long PreviousT
 /// <summary>
 /// A user's feed history per channel in Redis:
 /// <c>reco:{u:user}:ch:{channel}:pages</c> (sorted set, score = page timestamp, member = "timestamp:id,id,..")
-/// and <c>reco:{u:user}:ch:{channel}:served</c> (set of every article id served there). The hash
-/// tag keeps one user's keys in one Redis Cluster slot, so one script may touch all of them.
+/// and <c>reco:{u:user}:ch:{channel}:served</c> (sorted set of the article ids served there, score =
+/// the page's timestamp, so the newest are kept when it is trimmed). The hash tag keeps one user's
+/// keys in one Redis Cluster slot, so one script may touch all of them. Both keys expire, and
+/// both are trimmed: every reader's state is bounded in size and time.
 /// </summary>
 public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<RecommendationOptions> options)
 {
+    /// <summary>How Web names anonymous readers to Reco.</summary>
+    public const string AnonymousPrefix = "anony:";
+
     public static string PagesKey(string userId, int channelId) => $"reco:{{u:{userId}}}:ch:{channelId}:pages";
 
     public static string ServedKey(string userId, int channelId) => $"reco:{{u:{userId}}}:ch:{channelId}:served";
@@ -35,7 +40,7 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
     /// channel nor the recommended channel become the page. A page already recorded at this
     /// timestamp is returned as it is: a retry of the same request gets the same page.
     /// KEYS: pages, served in the channel, served in channel 0. ARGV: timestamp, count,
-    /// retention seconds, pages kept, candidate ids...
+    /// retention seconds, pages kept, served ids kept, candidate ids...
     /// </summary>
     private const string RecordFreshPageScript = """
         local pages, served, servedAll = KEYS[1], KEYS[2], KEYS[3]
@@ -49,11 +54,14 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
           return { existing[1], previous() }
         end
         local picked = {}
-        for i = 5, #ARGV do
+        local scored = {}
+        for i = 6, #ARGV do
           if #picked >= count then break end
           local id = ARGV[i]
-          if redis.call('SISMEMBER', served, id) == 0 and redis.call('SISMEMBER', servedAll, id) == 0 then
+          if not redis.call('ZSCORE', served, id) and not redis.call('ZSCORE', servedAll, id) then
             picked[#picked + 1] = id
+            scored[#scored + 1] = ARGV[1]
+            scored[#scored + 1] = id
           end
         end
         local member = ARGV[1] .. ':' .. table.concat(picked, ',')
@@ -61,7 +69,8 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
           redis.call('ZADD', pages, timestamp, member)
           redis.call('ZREMRANGEBYRANK', pages, 0, -tonumber(ARGV[4]) - 1)
           redis.call('EXPIRE', pages, ARGV[3])
-          redis.call('SADD', served, unpack(picked))
+          redis.call('ZADD', served, unpack(scored))
+          redis.call('ZREMRANGEBYRANK', served, 0, -tonumber(ARGV[5]) - 1)
           redis.call('EXPIRE', served, ARGV[3])
         end
         return { member, previous() }
@@ -73,14 +82,16 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
         using var activity = RecoTelemetry.Source.StartActivity("reco history write");
         var settings = options.Value;
         RedisKey[] keys = [PagesKey(userId, channelId), ServedKey(userId, channelId), ServedKey(userId, 0)];
-        var arguments = new RedisValue[4 + rankedCandidates.Count];
+        var retention = userId.StartsWith(AnonymousPrefix, StringComparison.Ordinal) ? settings.AnonymousHistoryRetention : settings.HistoryRetention;
+        var arguments = new RedisValue[5 + rankedCandidates.Count];
         arguments[0] = timestamp;
         arguments[1] = count;
-        arguments[2] = (long)settings.HistoryRetention.TotalSeconds;
+        arguments[2] = (long)retention.TotalSeconds;
         arguments[3] = settings.HistoryPagesKept;
+        arguments[4] = settings.ServedKept;
         for (var i = 0; i < rankedCandidates.Count; i++)
         {
-            arguments[4 + i] = rankedCandidates[i];
+            arguments[5 + i] = rankedCandidates[i];
         }
 
         var reply = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(RecordFreshPageScript, keys, arguments))!;
@@ -115,16 +126,16 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
         var keys = channelId == 0 ? new[] { ServedKey(userId, 0) } : [ServedKey(userId, channelId), ServedKey(userId, 0)];
         var db = redis.GetDatabase();
         var batch = db.CreateBatch();
-        var lookups = keys.Select(key => batch.SetContainsAsync(key, members)).ToArray();
+        var lookups = keys.Select(key => batch.SortedSetScoresAsync(key, members)).ToArray();
         batch.Execute();
         var results = await Task.WhenAll(lookups);
 
         var served = new HashSet<long>();
-        foreach (var flags in results)
+        foreach (var scores in results)
         {
-            for (var i = 0; i < flags.Length; i++)
+            for (var i = 0; i < scores.Length; i++)
             {
-                if (flags[i])
+                if (scores[i] is not null)
                 {
                     served.Add(articleIds[i]);
                 }

@@ -20,6 +20,15 @@ public sealed class RecommendationOptions
     /// <summary>How long a user's history and served set live after the last fresh page.</summary>
     public TimeSpan HistoryRetention { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// The same for an anonymous reader (<c>anony:</c> ids): any client can invent such ids, and
+    /// each one costs Redis memory until it expires.
+    /// </summary>
+    public TimeSpan AnonymousHistoryRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How many served article ids are remembered per reader and channel (the oldest go first).</summary>
+    public int ServedKept { get; set; } = 2000;
+
     /// <summary>Share of hotness in the rank of bucket Algo-1; the rest is recency.</summary>
     public double HotWeightAlgo1 { get; set; } = 0.6;
 

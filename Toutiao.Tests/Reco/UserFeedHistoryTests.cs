@@ -1,7 +1,10 @@
 extern alias reco;
 
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 using Toutiao.Tests.Infrastructure;
+using RecommendationOptions = reco::Toutiao.Reco.Recommend.RecommendationOptions;
 using UserFeedHistory = reco::Toutiao.Reco.History.UserFeedHistory;
 
 namespace Toutiao.Tests.Reco;
@@ -55,5 +58,44 @@ public sealed class UserFeedHistoryTests(ToutiaoFixture fixture)
         var recommended = await History.RecordFreshPageAsync(reader, 0, Api.Now(), candidates, 10);
         var channel = await History.RecordFreshPageAsync(reader, 7, Api.Now() + 1, candidates, 10);
         Assert.Empty(recommended.ArticleIds.Intersect(channel.ArticleIds));
+    }
+
+    [Fact]
+    public async Task A_readers_state_is_bounded_in_size_and_time_and_shorter_for_anonymous_readers()
+    {
+        var history = new UserFeedHistory(fixture.Redis, Options.Create(new RecommendationOptions
+        {
+            HistoryPagesKept = 3,
+            ServedKept = 25,
+            HistoryRetention = TimeSpan.FromDays(30),
+            AnonymousHistoryRetention = TimeSpan.FromDays(7),
+        }));
+        var signedIn = $"{Random.Shared.Next(1_000_000, 9_999_999)}";
+        var anonymous = $"anony:bounded-{Guid.NewGuid():N}";
+        var candidates = Enumerable.Range(1, 100).Select(i => (long)i).ToList();
+        var t0 = Api.Now();
+        var lastPages = new Dictionary<string, IReadOnlyList<long>>();
+        for (var i = 0; i < 5; i++)
+        {
+            lastPages[signedIn] = (await history.RecordFreshPageAsync(signedIn, 7, t0 + i, candidates, 10)).ArticleIds;
+            lastPages[anonymous] = (await history.RecordFreshPageAsync(anonymous, 7, t0 + i, candidates, 10)).ArticleIds;
+        }
+
+        var redis = fixture.Redis.GetDatabase();
+        foreach (var (reader, retention) in new[] { (signedIn, TimeSpan.FromDays(30)), (anonymous, TimeSpan.FromDays(7)) })
+        {
+            Assert.Equal(3, await redis.SortedSetLengthAsync(UserFeedHistory.PagesKey(reader, 7)));
+            // The newest 25 served ids are kept (older ones may be served again, the price of the bound).
+            var served = (await redis.SortedSetRangeByRankAsync(UserFeedHistory.ServedKey(reader, 7))).Select(id => (long)id).ToList();
+            Assert.Equal(25, served.Count);
+            Assert.Equal(10, lastPages[reader].Count);
+            Assert.Subset(served.ToHashSet(), lastPages[reader].ToHashSet());
+            foreach (var key in new[] { UserFeedHistory.PagesKey(reader, 7), UserFeedHistory.ServedKey(reader, 7) })
+            {
+                var ttl = await redis.KeyTimeToLiveAsync(key);
+                Assert.NotNull(ttl);
+                Assert.InRange(ttl.Value, retention - TimeSpan.FromMinutes(1), retention);
+            }
+        }
     }
 }
