@@ -45,6 +45,7 @@ builder.Services.AddOptions<RecoOptions>().BindConfiguration(RecoOptions.Section
 builder.Services.AddGrpcClient<UserRecommend.UserRecommendClient>((services, client) =>
     client.Address = services.GetRequiredService<IOptions<RecoOptions>>().Value.Address);
 builder.Services.AddSingleton<RecoClient>();
+builder.Services.AddSingleton<PopularArticles>();
 builder.Services.AddSingleton<FeedService>();
 builder.Services.AddSingleton<FeedMetrics>();
 builder.Services.AddSingleton<FeedMetricsFilter>();

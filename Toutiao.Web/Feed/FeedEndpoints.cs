@@ -39,6 +39,12 @@ public static class FeedEndpoints
         }
         var withTop = RequestParameters.OptionalBoolean(with_top, "with_top", false);
 
-        return TypedResults.Ok(ApiEnvelope.Ok(await feed.GetPageAsync(user, channelId, time, withTop, cancellationToken)));
+        var page = await feed.GetPageAsync(user, channelId, time, withTop, cancellationToken);
+        if (page.DegradedBecause is { } without)
+        {
+            http.Response.Headers["X-Feed-Degraded"] = without;
+        }
+
+        return TypedResults.Ok(ApiEnvelope.Ok(page));
     }
 }

@@ -11,13 +11,17 @@ public sealed class FeedMetrics
 
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
+    private readonly Counter<long> _degraded;
 
     public FeedMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("toutiao.feed.requests", "{request}", "Feed requests by outcome.");
         _duration = meter.CreateHistogram<double>("toutiao.feed.duration", "s", "Time to serve a feed page.");
+        _degraded = meter.CreateCounter<long>("toutiao.feed.degraded", "{page}", "Feed pages served without a dependency, by the dependency.");
     }
+
+    public void RecordDegraded(string without) => _degraded.Add(1, new KeyValuePair<string, object?>("without", without));
 
     public void Record(string outcome, TimeSpan elapsed)
     {

@@ -1,21 +1,44 @@
+using System.Diagnostics;
+using StackExchange.Redis;
 using Toutiao.Web.Articles;
+using Toutiao.Web.Http;
 using Toutiao.Web.Auth;
 
 namespace Toutiao.Web.Feed;
 
-public sealed record FeedPage(long PreTimestamp, IReadOnlyList<ArticleItem> Results);
+public sealed record FeedPage(long PreTimestamp, IReadOnlyList<ArticleItem> Results)
+{
+    /// <summary>What the page had to do without (<c>reco</c>), or null for a whole page; sent as <c>X-Feed-Degraded</c>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? DegradedBecause { get; init; }
+}
 
 /// <summary>
 /// The home feed: Reco says which articles, the article cache says what they are.
 /// Pinned articles (when asked for) come first, marked <c>is_top</c>, without trace.
+/// When Reco cannot answer, the channel's hottest and newest articles are served instead
+/// (not personalised, no history, empty tracking strings) rather than an empty screen.
 /// </summary>
-public sealed class FeedService(RecoClient reco, ArticleInfoCache cache)
+public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, PopularArticles popular, FeedMetrics metrics)
 {
     public const int PageSize = 10;
 
+    private static readonly ArticleTrace NoTrace = new("", "", "", "");
+
     public async Task<FeedPage> GetPageAsync(FeedUser user, int channelId, long timestamp, bool withTop, CancellationToken cancellationToken)
     {
-        var recommendation = await reco.RecommendAsync(user.RecoUserId, channelId, PageSize, timestamp, cancellationToken);
+        Recommendation recommendation;
+        string? degraded = null;
+        try
+        {
+            recommendation = await reco.RecommendAsync(user.RecoUserId, channelId, PageSize, timestamp, cancellationToken);
+        }
+        catch (RecoUnavailableException ex)
+        {
+            recommendation = await PopularInsteadAsync(channelId, ex);
+            degraded = "reco";
+        }
+
         var page = await cache.GetPageAsync(
             recommendation.Articles.Select(a => a.ArticleId).ToList(), withTop ? channelId : null, cancellationToken);
 
@@ -26,6 +49,32 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache)
                 .Where(card => !pinnedIds.Contains(card.Info.ArtId))
                 .Select(card => ArticleItem.From(card, trace: traces[card.Info.ArtId])))
             .ToList();
-        return new FeedPage(recommendation.PreviousTimestamp, results);
+        return new FeedPage(recommendation.PreviousTimestamp, results) { DegradedBecause = degraded };
+    }
+
+    private async Task<Recommendation> PopularInsteadAsync(int channelId, RecoUnavailableException failure)
+    {
+        IReadOnlyList<long> ids;
+        try
+        {
+            ids = await popular.ReadAsync(channelId, PageSize);
+        }
+        catch (RedisException)
+        {
+            ids = [];
+        }
+
+        if (ids.Count == 0)
+        {
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, "Recommendation service is unavailable.");
+        }
+
+        Activity.Current?.AddEvent(new ActivityEvent("feed.degraded", tags: new ActivityTagsCollection
+        {
+            ["toutiao.feed.degraded"] = "reco",
+            ["rpc.grpc.status_code"] = (int)failure.StatusCode,
+        }));
+        metrics.RecordDegraded("reco");
+        return new Recommendation(0, "", ids.Select(id => new RecommendedArticle(id, NoTrace)).ToList());
     }
 }

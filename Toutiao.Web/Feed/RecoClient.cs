@@ -21,7 +21,17 @@ public sealed record RecommendedArticle(long ArticleId, ArticleTrace Trace);
 
 public sealed record Recommendation(long PreviousTimestamp, string Exposure, IReadOnlyList<RecommendedArticle> Articles);
 
-/// <summary>Asks Reco which articles a user sees, with a deadline, and turns its failures into API errors.</summary>
+/// <summary>Reco did not answer in time or failed: the caller may serve something less personal.</summary>
+public sealed class RecoUnavailableException(StatusCode statusCode, Exception inner)
+    : Exception($"Reco call failed with {statusCode}.", inner)
+{
+    public StatusCode StatusCode { get; } = statusCode;
+}
+
+/// <summary>
+/// Asks Reco which articles a user sees, with a deadline. A request Reco calls invalid is a 400;
+/// any other failure is a <see cref="RecoUnavailableException"/>.
+/// </summary>
 public sealed partial class RecoClient(
     UserRecommend.UserRecommendClient client,
     IOptions<RecoOptions> options,
@@ -47,7 +57,7 @@ public sealed partial class RecoClient(
         catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
         {
             LogRecoFailed(ex.StatusCode, ex);
-            throw new ApiException(StatusCodes.Status503ServiceUnavailable, "Recommendation service is unavailable.");
+            throw new RecoUnavailableException(ex.StatusCode, ex);
         }
     }
 
