@@ -96,7 +96,7 @@ public sealed partial class UserRecommendService(
     {
         using var activity = RecoTelemetry.Source.StartActivity("reco recall");
         var recalled = await recall.ReadAsync(request.ChannelId, request.ArticleNum, cancellationToken);
-        var page = FeedRanker.Interleave(recalled.Hottest, recalled.Newest, request.ArticleNum);
+        var page = PopularPage.Interleave(recalled.Hottest, recalled.Newest, request.ArticleNum);
         activity?.SetTag("toutiao.reco.considered", recalled.Candidates.Count);
         activity?.SetTag("toutiao.reco.returned", page.Count);
         telemetry.RecordPage("anonymous", recalled.Candidates.Count, page.Count);

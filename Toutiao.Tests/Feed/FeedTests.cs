@@ -201,7 +201,7 @@ public sealed class FeedTests(ToutiaoFixture fixture)
         Assert.Equal(0, page.GetProperty("pre_timestamp").GetInt64());
         var ids = page.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("art_id").GetInt64()).ToList();
         Assert.Equal(10, ids.Distinct().Count());
-        var hottest = (long)(await fixture.Redis.GetDatabase().SortedSetRangeByRankAsync("ch:2:hot", 0, 0, StackExchange.Redis.Order.Descending))[0];
+        var hottest = (long)(await fixture.Redis.GetDatabase().SortedSetRangeByRankAsync(Toutiao.Reco.Recall.RecallKeys.Hot(2), 0, 0, StackExchange.Redis.Order.Descending))[0];
         Assert.Equal(hottest, ids[0]);
     }
 

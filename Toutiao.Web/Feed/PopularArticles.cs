@@ -1,35 +1,22 @@
 using StackExchange.Redis;
+using Toutiao.Reco.Recall;
 
 namespace Toutiao.Web.Feed;
 
 /// <summary>
-/// A channel's hottest and newest articles, read from the recall sets Reco keeps in Redis
-/// (<c>ch:{channel}:hot</c>, <c>ch:{channel}:new</c>): the non-personalised page Web serves
-/// when Reco cannot answer. One round trip.
+/// A channel's popular page, read from the recall sets Reco keeps in Redis: what Web serves when
+/// Reco cannot answer. One round trip.
 /// </summary>
 public sealed class PopularArticles(IConnectionMultiplexer redis)
 {
     public async Task<IReadOnlyList<long>> ReadAsync(int channelId, int count)
     {
         var batch = redis.GetDatabase().CreateBatch();
-        var hottest = batch.SortedSetRangeByRankAsync($"ch:{channelId}:hot", 0, count - 1, Order.Descending);
-        var newest = batch.SortedSetRangeByRankAsync($"ch:{channelId}:new", 0, count - 1, Order.Descending);
+        var hottest = batch.SortedSetRangeByRankAsync(RecallKeys.Hot(channelId), 0, count - 1, Order.Descending);
+        var newest = batch.SortedSetRangeByRankAsync(RecallKeys.New(channelId), 0, count - 1, Order.Descending);
         batch.Execute();
-        var (hot, fresh) = (await hottest, await newest);
-
-        // Hot and new in turns, each article once.
-        var page = new List<long>(count);
-        for (var i = 0; page.Count < count && (i < hot.Length || i < fresh.Length); i++)
-        {
-            foreach (var list in new[] { hot, fresh })
-            {
-                if (i < list.Length && page.Count < count && !page.Contains((long)list[i]))
-                {
-                    page.Add((long)list[i]);
-                }
-            }
-        }
-
-        return page;
+        return PopularPage.Interleave(Ids(await hottest), Ids(await newest), count);
     }
+
+    private static long[] Ids(RedisValue[] members) => Array.ConvertAll(members, member => (long)member);
 }

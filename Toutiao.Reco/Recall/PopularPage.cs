@@ -1,0 +1,28 @@
+namespace Toutiao.Reco.Recall;
+
+/// <summary>
+/// The non-personalised page: hottest and newest, taken in turn, without repeats. Reco serves it
+/// to readers it does not remember; Web (which compiles this file too) serves it when Reco is down.
+/// </summary>
+public static class PopularPage
+{
+    public static IReadOnlyList<long> Interleave(IReadOnlyList<long> hottest, IReadOnlyList<long> newest, int count)
+    {
+        var page = new List<long>(count);
+        var seen = new HashSet<long>();
+        for (var i = 0; page.Count < count && (i < hottest.Count || i < newest.Count); i++)
+        {
+            if (i < hottest.Count && seen.Add(hottest[i]))
+            {
+                page.Add(hottest[i]);
+            }
+
+            if (page.Count < count && i < newest.Count && seen.Add(newest[i]))
+            {
+                page.Add(newest[i]);
+            }
+        }
+
+        return page;
+    }
+}
