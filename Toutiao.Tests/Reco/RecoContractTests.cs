@@ -108,7 +108,8 @@ public sealed class RecoContractTests(ToutiaoFixture fixture)
             var call = client.user_recommendAsync(new UserRequest { UserId = "x", ChannelId = channel, ArticleNum = 5, TimeStamp = Api.Now() });
             var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
             Assert.Equal(StatusCode.Unavailable, error.StatusCode);
-            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"took {stopwatch.Elapsed}");
+            // Unreachable storage fails at once (no backlog wait): measured 10-50 ms here.
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"took {stopwatch.Elapsed}");
         }
     }
 }

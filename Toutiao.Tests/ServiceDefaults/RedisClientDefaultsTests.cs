@@ -17,6 +17,7 @@ public sealed class RedisClientDefaultsTests
         Assert.Equal(2000, defaults.SyncTimeout);
         Assert.Equal(2000, defaults.AsyncTimeout);
         Assert.False(defaults.AbortOnConnectFail);
+        Assert.Same(BacklogPolicy.FailFast, defaults.BacklogPolicy);
         Assert.Equal("x", defaults.Password);
 
         var given = Options("127.0.0.1:6390,connectTimeout=500,syncTimeout=700,abortConnect=true");
