@@ -29,7 +29,6 @@ builder.Services.ConfigureHttpJsonOptions(options => ToutiaoJson.Configure(optio
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
 builder.Services.AddToutiaoRateLimits();
 builder.Services.AddProblemDetails();
-builder.Services.AddMemoryCache();
 
 builder.Services.AddOptions<ArticleCacheOptions>().BindConfiguration(ArticleCacheOptions.SectionName);
 builder.Services.AddSingleton<ArticleCacheMetrics>();

@@ -1,53 +1,27 @@
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 using Toutiao.Reco.Recommend;
+using Toutiao.ServiceDefaults.Caching;
 
 namespace Toutiao.Reco.Recall;
 
 /// <summary>
 /// Which channels exist. Kept in memory: it is tiny, changes rarely, and is asked on every request.
 /// An unknown id reloads the list at most every few seconds, so a new channel is seen quickly
-/// while a flood of bad ids cannot hammer MySQL.
+/// while a flood of bad ids cannot hammer MySQL; with MySQL down the last list is used.
 /// </summary>
-public sealed class ChannelDirectory(MySqlDataSource database, TimeProvider clock, IOptions<RecommendationOptions> options)
+public sealed class ChannelDirectory
 {
     private static readonly TimeSpan MinReloadGap = TimeSpan.FromSeconds(5);
 
-    private readonly SemaphoreSlim _reload = new(1, 1);
-    private volatile Snapshot? _snapshot;
+    private readonly RefreshingValue<HashSet<int>> _ids;
+    private readonly IOptions<RecommendationOptions> _options;
 
-    public async Task<bool> ExistsAsync(int channelId, CancellationToken cancellationToken)
+    public ChannelDirectory(MySqlDataSource database, TimeProvider clock, IOptions<RecommendationOptions> options, ILogger<ChannelDirectory> logger)
     {
-        if (channelId == RecallKeys.RecommendedChannel)
+        _options = options;
+        _ids = new RefreshingValue<HashSet<int>>("the channel ids", async cancellationToken =>
         {
-            return true;
-        }
-
-        var snapshot = _snapshot;
-        var now = clock.GetUtcNow();
-        if (snapshot is null || now - snapshot.LoadedAt > options.Value.ChannelRefreshInterval
-            || (!snapshot.Ids.Contains(channelId) && now - snapshot.LoadedAt > MinReloadGap))
-        {
-            snapshot = await ReloadAsync(snapshot, cancellationToken);
-        }
-
-        return snapshot.Ids.Contains(channelId);
-    }
-
-    public async Task<IReadOnlySet<int>> GetAllAsync(CancellationToken cancellationToken)
-        => (await ReloadAsync(null, cancellationToken)).Ids;
-
-    private async Task<Snapshot> ReloadAsync(Snapshot? seen, CancellationToken cancellationToken)
-    {
-        await _reload.WaitAsync(cancellationToken);
-        try
-        {
-            // Someone else reloaded while we waited.
-            if (seen is not null && !ReferenceEquals(_snapshot, seen) && _snapshot is not null)
-            {
-                return _snapshot;
-            }
-
             var ids = new HashSet<int>();
             await using var command = database.CreateCommand("SELECT channel_id FROM news_channel WHERE is_visible = 1");
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -56,13 +30,15 @@ public sealed class ChannelDirectory(MySqlDataSource database, TimeProvider cloc
                 ids.Add(reader.GetInt32(0));
             }
 
-            return _snapshot = new Snapshot(ids, clock.GetUtcNow());
-        }
-        finally
-        {
-            _reload.Release();
-        }
+            return ids;
+        }, clock, MinReloadGap, logger);
     }
 
-    private sealed record Snapshot(HashSet<int> Ids, DateTimeOffset LoadedAt);
+    public async Task<bool> ExistsAsync(int channelId, CancellationToken cancellationToken)
+        => channelId == RecallKeys.RecommendedChannel
+           || (await _ids.GetAsync(_options.Value.ChannelRefreshInterval, cancellationToken)).Contains(channelId)
+           || (await _ids.GetAsync(MinReloadGap, cancellationToken)).Contains(channelId);
+
+    public async Task<IReadOnlySet<int>> GetAllAsync(CancellationToken cancellationToken)
+        => await _ids.GetAsync(TimeSpan.Zero, cancellationToken);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
@@ -109,6 +110,47 @@ public sealed class AppHostLifecycleTests : IDisposable
         {
             await app.ResourceNotifications.WaitForResourceAsync(service, KnownResourceStates.FailedToStart, timeout.Token);
         }
+    }
+
+    [Fact]
+    public async Task With_mysql_stopped_a_warm_feed_still_answers_and_a_page_missing_one_article_is_served_partial()
+    {
+        using var timeout = new CancellationTokenSource(ToutiaoAppFixture.StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
+            [$"--AppHost:DataDirectory={_directory}"], timeout.Token);
+        // Channel lists that are always due for a reload: with MySQL down they must come from memory.
+        var projects = builder.Resources.OfType<ProjectResource>().ToDictionary(p => p.Name);
+        builder.CreateResourceBuilder(projects["web"]).WithEnvironment("Channels__CacheDuration", "00:00:00");
+        builder.CreateResourceBuilder(projects["reco"]).WithEnvironment("Recommendation__ChannelRefreshInterval", "00:00:00");
+        await using var app = await builder.BuildAsync(timeout.Token);
+        await app.StartAsync(timeout.Token);
+        await app.ResourceNotifications.WaitForResourceHealthyAsync("web", timeout.Token);
+        using var web = app.CreateHttpClient("web");
+        var reader = Api.NewAnonymousReader();
+
+        // Warm: a fresh page loads its articles into Redis; then one of them is evicted.
+        var t1 = Api.Now();
+        var fresh = await web.FeedAsync(4, t1, reader);
+        Assert.Equal(10, fresh.ArticleIds().Count);
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync((await app.GetConnectionStringAsync("redis", timeout.Token))!))
+        {
+            Assert.True(await redis.GetDatabase().KeyDeleteAsync(Toutiao.Web.Articles.ArticleCacheKeys.Info(fresh.ArticleIds()[3])));
+        }
+
+        var stop = await app.ResourceCommands.ExecuteCommandAsync("mysql", KnownResourceCommands.StopCommand, timeout.Token);
+        Assert.True(stop.Success, stop.Message);
+        await app.ResourceNotifications.WaitForResourceAsync("mysql", e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), timeout.Token);
+
+        // The channel list and Reco's channel check come from memory, the page's articles from Redis.
+        Assert.Equal(HttpStatusCode.OK, (await web.SendAsync(HttpMethod.Get, "/v1_0/channels")).Status);
+        var history = await web.SendAsync(HttpMethod.Get, $"/v1_1/articles?channel_id=4&timestamp={t1}", reader);
+        Assert.Equal(HttpStatusCode.OK, history.Status);
+        Assert.Equal(fresh.ArticleIds().Where((_, i) => i != 3), history.ArticleIds());
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1_1/articles?channel_id=4&timestamp={t1}");
+        request.Headers.TryAddWithoutValidation("Authorization", reader);
+        using var response = await web.SendAsync(request, timeout.Token);
+        Assert.Equal("mysql", Assert.Single(response.Headers.GetValues("X-Feed-Degraded")));
     }
 
     /// <summary>Processes of this test's data directory, or whose environment carries the marker.</summary>

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -7,7 +8,8 @@ using Toutiao.ServiceDefaults.Clients;
 namespace Toutiao.Web.Articles;
 
 /// <summary>A page of cards: the channel's pinned articles (when asked for) and the requested ones, in order.</summary>
-public sealed record CachedPage(IReadOnlyList<ArticleCard> Pinned, IReadOnlyList<ArticleCard> Articles);
+/// <param name="Partial">MySQL could not load the misses: the page holds only what Redis had.</param>
+public sealed record CachedPage(IReadOnlyList<ArticleCard> Pinned, IReadOnlyList<ArticleCard> Articles, bool Partial = false);
 
 /// <summary>
 /// Cache-aside for article cards. A page costs one Redis round trip whatever its size: a Lua
@@ -149,9 +151,20 @@ public sealed partial class ArticleInfoCache(
             activity.SetTag("toutiao.cache.authors_missed", authorMisses.Count);
         }
 
+        var partial = false;
         if (articleMisses.Count + authorMisses.Count > 0)
         {
-            await LoadMissesAsync(articleMisses, authorMisses, articles, authors, cancellationToken);
+            try
+            {
+                await LoadMissesAsync(articleMisses, authorMisses, articles, authors, cancellationToken);
+            }
+            catch (Exception ex) when (ex is DbException or TimeoutException && articles.Values.Any(info => info is not null))
+            {
+                // MySQL is down but Redis had some of the page: those are worth more than a 503.
+                partial = true;
+                activity?.SetTag("toutiao.cache.partial", true);
+                LogPartialPage(articles.Values.Count(info => info is not null), articleMisses.Count, ex);
+            }
         }
 
         ArticleCard? Card(int index)
@@ -168,7 +181,7 @@ public sealed partial class ArticleInfoCache(
 
         var pinned = Enumerable.Range(0, pinnedCount).Select(Card).OfType<ArticleCard>().ToList();
         var requested = Enumerable.Range(pinnedCount, ids.Length - pinnedCount).Select(Card).OfType<ArticleCard>().ToList();
-        return new CachedPage(pinned, requested);
+        return new CachedPage(pinned, requested, partial);
     }
 
     public async Task<ArticleCard?> GetAsync(long articleId, CancellationToken cancellationToken)
@@ -303,6 +316,9 @@ public sealed partial class ArticleInfoCache(
             return null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MySQL failed: serving {Cached} cached articles without {Missed} uncached ones")]
+    private partial void LogPartialPage(int cached, int missed, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing loaded articles back to Redis failed")]
     private partial void LogWriteBackFailed(Exception exception);

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
+using Toutiao.ServiceDefaults.Caching;
 
 namespace Toutiao.Web.Channels;
 
@@ -16,18 +16,22 @@ public sealed class ChannelOptions
 
 /// <summary>
 /// The visible channels, with "推荐" (id 0) first. Held in memory (<see cref="ChannelOptions.CacheDuration"/>):
-/// the list is tiny and every feed request validates its channel against it, which must not cost a round trip.
+/// the list is tiny and every feed request validates its channel against it, which must not cost a
+/// round trip; with MySQL down the last list is used.
 /// </summary>
-public sealed class ChannelCatalog(MySqlDataSource database, IMemoryCache memory, IOptions<ChannelOptions> options)
+public sealed class ChannelCatalog
 {
     public const int RecommendedChannelId = 0;
     public static readonly Channel Recommended = new(RecommendedChannelId, "推荐");
-    private static readonly object CacheKey = new();
 
-    public async Task<IReadOnlyList<Channel>> GetVisibleAsync(CancellationToken cancellationToken)
-        => (await memory.GetOrCreateAsync(CacheKey, async entry =>
+    private readonly RefreshingValue<IReadOnlyList<Channel>> _channels;
+    private readonly IOptions<ChannelOptions> _options;
+
+    public ChannelCatalog(MySqlDataSource database, TimeProvider clock, IOptions<ChannelOptions> options, ILogger<ChannelCatalog> logger)
+    {
+        _options = options;
+        _channels = new RefreshingValue<IReadOnlyList<Channel>>("the channel list", async cancellationToken =>
         {
-            entry.AbsoluteExpirationRelativeToNow = options.Value.CacheDuration;
             var channels = new List<Channel> { Recommended };
             await using var command = database.CreateCommand(
                 "SELECT channel_id, channel_name FROM news_channel WHERE is_visible = 1 ORDER BY sequence, channel_id");
@@ -37,8 +41,12 @@ public sealed class ChannelCatalog(MySqlDataSource database, IMemoryCache memory
                 channels.Add(new Channel(reader.GetInt32(0), reader.GetString(1)));
             }
 
-            return (IReadOnlyList<Channel>)channels;
-        }))!;
+            return channels;
+        }, clock, TimeSpan.FromSeconds(5), logger);
+    }
+
+    public Task<IReadOnlyList<Channel>> GetVisibleAsync(CancellationToken cancellationToken)
+        => _channels.GetAsync(_options.Value.CacheDuration, cancellationToken);
 
     public async Task<bool> ExistsAsync(int channelId, CancellationToken cancellationToken)
         => channelId == RecommendedChannelId

@@ -8,7 +8,7 @@ namespace Toutiao.Web.Feed;
 
 public sealed record FeedPage(long PreTimestamp, IReadOnlyList<ArticleItem> Results)
 {
-    /// <summary>What the page had to do without (<c>reco</c>), or null for a whole page; sent as <c>X-Feed-Degraded</c>.</summary>
+    /// <summary>What the page had to do without (<c>reco</c>, <c>mysql</c>), or null for a whole page; sent as <c>X-Feed-Degraded</c>.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string? DegradedBecause { get; init; }
 }
@@ -49,6 +49,12 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
                 .Where(card => !pinnedIds.Contains(card.Info.ArtId))
                 .Select(card => ArticleItem.From(card, trace: traces[card.Info.ArtId])))
             .ToList();
+        if (page.Partial)
+        {
+            degraded = degraded is null ? "mysql" : degraded + ", mysql";
+            metrics.RecordDegraded("mysql");
+        }
+
         return new FeedPage(recommendation.PreviousTimestamp, results) { DegradedBecause = degraded };
     }
 
