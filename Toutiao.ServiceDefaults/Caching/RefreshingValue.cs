@@ -17,7 +17,6 @@ public sealed class RefreshingValue<T>(
 {
     private readonly SemaphoreSlim _reload = new(1, 1);
     private volatile Loaded? _current;
-    private DateTimeOffset _retryAfter;
 
     /// <summary>The value, reloaded first if it is older than <paramref name="maxAge"/>.</summary>
     public async Task<T> GetAsync(TimeSpan maxAge, CancellationToken cancellationToken)
@@ -40,14 +39,14 @@ public sealed class RefreshingValue<T>(
             try
             {
                 var loaded = await load(cancellationToken);
-                _current = new Loaded(loaded, clock.GetUtcNow());
+                _current = new Loaded(loaded, clock.GetUtcNow(), DateTimeOffset.MinValue);
                 return loaded;
             }
             catch (Exception ex) when (current is not null && ex is DbException or TimeoutException)
             {
-                _retryAfter = clock.GetUtcNow() + retryGap;
+                _current = current with { RetryAfter = clock.GetUtcNow() + retryGap };
                 logger.LogWarning(ex, "Reloading {Name} failed; serving the copy loaded at {LoadedAt:O} until {RetryAfter:O}",
-                    name, current.At, _retryAfter);
+                    name, current.At, _current.RetryAfter);
                 return current.Value;
             }
         }
@@ -60,8 +59,9 @@ public sealed class RefreshingValue<T>(
     private T? Fresh(Loaded? current, TimeSpan maxAge)
     {
         var now = clock.GetUtcNow();
-        return current is not null && (now - current.At <= maxAge || now < _retryAfter) ? current.Value : null;
+        return current is not null && (now - current.At <= maxAge || now < current.RetryAfter) ? current.Value : null;
     }
 
-    private sealed record Loaded(T Value, DateTimeOffset At);
+    /// <param name="RetryAfter">Until when a failed reload is not tried again.</param>
+    private sealed record Loaded(T Value, DateTimeOffset At, DateTimeOffset RetryAfter);
 }
