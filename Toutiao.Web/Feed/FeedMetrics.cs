@@ -54,7 +54,10 @@ public sealed class FeedMetricsFilter(FeedMetrics metrics) : IEndpointFilter
         }
         catch (Exception ex)
         {
-            metrics.Record(FeedMetrics.Outcome(ex is ApiException api ? api.StatusCode : 500), Stopwatch.GetElapsedTime(started));
+            var outcome = ex is OperationCanceledException && context.HttpContext.RequestAborted.IsCancellationRequested
+                ? "cancelled"
+                : FeedMetrics.Outcome(ex is ApiException api ? api.StatusCode : 500);
+            metrics.Record(outcome, Stopwatch.GetElapsedTime(started));
             throw;
         }
     }

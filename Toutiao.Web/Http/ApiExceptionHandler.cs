@@ -11,8 +11,19 @@ namespace Toutiao.Web.Http;
 /// </summary>
 public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
 {
+    /// <summary>nginx's "client closed request": nobody reads it, but logs and metrics tell it apart from a failure.</summary>
+    public const int ClientClosedRequest = 499;
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: a cancellation, not a failure of ours.
+            LogClientGone(httpContext.Request.Method, httpContext.Request.Path);
+            httpContext.Response.StatusCode = ClientClosedRequest;
+            return true;
+        }
+
         var (status, message) = exception switch
         {
             ApiException api => (api.StatusCode, api.Message),
@@ -31,6 +42,9 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
         await httpContext.Response.WriteAsJsonAsync(new ApiError(message), cancellationToken);
         return true;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} cancelled: the client disconnected")]
+    private partial void LogClientGone(string method, string path);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed with {StatusCode}")]
     private partial void LogFailure(string method, string path, int statusCode, Exception exception);
