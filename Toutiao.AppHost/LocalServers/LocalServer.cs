@@ -42,28 +42,46 @@ internal static class LocalServer
             .Select(directory => Path.Combine(directory, binary))
             .FirstOrDefault(File.Exists);
 
+    /// <summary>
+    /// Creates a server's directory readable by its owner only: it holds the data (an append-only
+    /// file with pending login codes, say) and files with passwords.
+    /// </summary>
+    public static void CreatePrivateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+            return;
+        }
+
+        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // An existing directory keeps its mode: tighten it either way.
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
     /// <summary>Writes a file only its owner can read: it carries a password that must stay off command lines.</summary>
     public static async Task WriteSecretFileAsync(string path, string contents, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        CreatePrivateDirectory(Path.GetDirectoryName(path)!);
+        // A new file is created with the owner-only mode, so the secret is never readable by others,
+        // not even for a moment (an existing file would keep its old mode).
+        File.Delete(path);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        await using (var stream = new FileStream(path, options))
-        await using (var writer = new StreamWriter(stream))
-        {
-            await writer.WriteAsync(contents.AsMemory(), cancellationToken);
-        }
-
-        // An existing file keeps its old mode on FileMode.Create: tighten it either way.
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        await using var stream = new FileStream(path, options);
+        await using var writer = new StreamWriter(stream);
+        await writer.WriteAsync(contents.AsMemory(), cancellationToken);
     }
+
+    /// <summary>A value as a double-quoted string of a Redis-style config file.</summary>
+    public static string ConfigQuoted(string value)
+        => value.Any(char.IsControl)
+            ? throw new DistributedApplicationException("A Redis setting may not contain control characters (a newline would start a new directive).")
+            : "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
     /// <summary>
     /// DCP gives a child resource its parent's state only when the parent is a container; under an

@@ -41,6 +41,7 @@ public static class MySqlBuilderExtensions
             .WithIconName("DatabaseMultiple")
             .OnBeforeResourceStarted(async (resource, @event, cancellationToken) =>
             {
+                LocalServer.CreatePrivateDirectory(resource.WorkingDirectory);
                 if (!Directory.Exists(Path.Combine(resource.DataDirectory, "mysql")))
                 {
                     await InstallAsync(installDb, resource.DataDirectory, @event.Services, resource, cancellationToken);
@@ -114,6 +115,9 @@ public static class MySqlBuilderExtensions
         }
 
         using var process = Process.Start(start)!;
+        // Stopped half way (Ctrl+C on a first run), it must not go on writing into a directory
+        // that the next start deletes and recreates.
+        await using var kill = cancellationToken.Register(() => process.Kill(entireProcessTree: true));
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var errors = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);

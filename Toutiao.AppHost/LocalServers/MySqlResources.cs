@@ -36,13 +36,13 @@ public sealed class MariaDbServerResource(string name, string command, string da
     /// <summary>Rewritten before every start: sets the password and creates the databases (owner-only).</summary>
     public string InitFile => Path.Combine(WorkingDirectory, "init.sql");
 
-    /// <summary>Unix socket paths are limited to about 100 bytes; a deep directory gets one under /tmp.</summary>
+    /// <summary>Unix socket paths are limited to about 100 bytes (not characters); a deep directory gets one under /tmp.</summary>
     public string Socket
     {
         get
         {
             var socket = Path.Combine(WorkingDirectory, "mysqld.sock");
-            return socket.Length < 100
+            return System.Text.Encoding.UTF8.GetByteCount(socket) < 100
                 ? socket
                 : Path.Combine(Path.GetTempPath(), $"toutiao-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(socket)))[..12]}.sock");
         }

@@ -35,14 +35,14 @@ public static class RedisServerBuilderExtensions
             // The password goes into a config file readable only by its owner: DCP logs every argument.
             .OnBeforeResourceStarted(async (resource, _, cancellationToken) =>
             {
-                Directory.CreateDirectory(resource.DataDirectory);
+                LocalServer.CreatePrivateDirectory(resource.DataDirectory);
                 var secret = await resource.PasswordParameter.GetValueAsync(cancellationToken);
                 await LocalServer.WriteSecretFileAsync(resource.ConfigFile, string.Join('\n',
                 [
                     "bind 127.0.0.1",
                     "protected-mode yes",
-                    $"requirepass {secret}",
-                    $"dir {resource.DataDirectory}",
+                    $"requirepass {LocalServer.ConfigQuoted(secret ?? "")}",
+                    $"dir {LocalServer.ConfigQuoted(resource.DataDirectory)}",
                     // Reader history must survive a restart: append-only file, fsync once a second.
                     "appendonly yes",
                     "appendfsync everysec",

@@ -46,8 +46,8 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
         local pages, served, servedAll = KEYS[1], KEYS[2], KEYS[3]
         local timestamp, count = tonumber(ARGV[1]), tonumber(ARGV[2])
         local function previous()
-          local older = redis.call('ZREVRANGEBYSCORE', pages, '(' .. ARGV[1], '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
-          return older[2] or '0'
+          local older = redis.call('ZREVRANGEBYSCORE', pages, '(' .. ARGV[1], '-inf', 'LIMIT', 0, 1)
+          return older[1] or '0:'
         end
         local existing = redis.call('ZRANGEBYSCORE', pages, ARGV[1], ARGV[1])
         if existing[1] then
@@ -97,7 +97,8 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
         var reply = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(RecordFreshPageScript, keys, arguments))!;
         var page = Parse((RedisValue)reply[0]);
         activity?.SetTag("toutiao.reco.articles", page.ArticleIds.Count);
-        return new RecordedPage(page.ArticleIds, long.Parse((string)reply[1]!, CultureInfo.InvariantCulture));
+        // The previous page comes as its member ("timestamp:ids"): no float formatting of a score to parse.
+        return new RecordedPage(page.ArticleIds, Parse((RedisValue)reply[1]).Timestamp);
     }
 
     /// <summary>Reads the latest page and the pages around <paramref name="timestamp"/> in one round trip.</summary>

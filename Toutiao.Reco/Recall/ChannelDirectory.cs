@@ -7,8 +7,9 @@ namespace Toutiao.Reco.Recall;
 
 /// <summary>
 /// Which channels exist. Kept in memory: it is tiny, changes rarely, and is asked on every request.
-/// An unknown id reloads the list at most every few seconds, so a new channel is seen quickly
-/// while a flood of bad ids cannot hammer MySQL; with MySQL down the last list is used.
+/// A list past its refresh interval is reloaded in the background; an unknown id waits for a
+/// reload at most every few seconds, so a new channel is seen quickly while a flood of bad ids
+/// cannot hammer MySQL. With MySQL down the last list is used.
 /// </summary>
 public sealed class ChannelDirectory
 {
@@ -37,8 +38,8 @@ public sealed class ChannelDirectory
     public async Task<bool> ExistsAsync(int channelId, CancellationToken cancellationToken)
         => channelId == RecallKeys.RecommendedChannel
            || (await _ids.GetAsync(_options.Value.ChannelRefreshInterval, cancellationToken)).Contains(channelId)
-           || (await _ids.GetAsync(MinReloadGap, cancellationToken)).Contains(channelId);
+           || (await _ids.GetAsync(MinReloadGap, cancellationToken, waitForReload: true)).Contains(channelId);
 
     public async Task<IReadOnlySet<int>> GetAllAsync(CancellationToken cancellationToken)
-        => await _ids.GetAsync(TimeSpan.Zero, cancellationToken);
+        => await _ids.GetAsync(TimeSpan.Zero, cancellationToken, waitForReload: true);
 }

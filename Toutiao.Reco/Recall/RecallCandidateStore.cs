@@ -22,7 +22,11 @@ public sealed partial class RecallCandidateStore(
     IOptions<RecommendationOptions> options,
     ILogger<RecallCandidateStore> logger)
 {
+    private static readonly TimeSpan RebuildRetryGap = TimeSpan.FromSeconds(5);
+
     private readonly SemaphoreSlim _building = new(1, 1);
+    private long _rebuildRetryAfterTicks;
+    private int _rebuildRunning;
 
     public static double Hotness(long reads, long likes, long collects, long comments)
         => reads + 2d * likes + 3d * collects + 4d * comments;
@@ -43,9 +47,8 @@ public sealed partial class RecallCandidateStore(
         var newEntries = await newest;
         var hotEntries = await hottest;
 
-        if (!built)
+        if (!built && !await TryEnsureBuiltAsync(newEntries.Length + hotEntries.Length > 0, cancellationToken))
         {
-            await EnsureBuiltAsync(cancellationToken);
             return await ReadAsync(channelId, window, cancellationToken);
         }
 
@@ -80,6 +83,45 @@ public sealed partial class RecallCandidateStore(
         var exhausted = newEntries.Length < window && hotEntries.Length < window;
         return new CandidateWindow(candidates, newEntries.Select(e => (long)e.Element).ToList(),
             hotEntries.Select(e => (long)e.Element).ToList(), exhausted);
+    }
+
+    /// <summary>
+    /// The sets' freshness marker has expired. Without sets the caller waits for a build and reads
+    /// again (false). With the sets of an earlier build still in Redis, those are served (true)
+    /// while one rebuild runs in the background: a slow or unreachable MySQL costs freshness, not
+    /// a request's time. A failed rebuild is retried after a few seconds.
+    /// </summary>
+    private async Task<bool> TryEnsureBuiltAsync(bool haveOldSets, CancellationToken cancellationToken)
+    {
+        if (!haveOldSets)
+        {
+            await EnsureBuiltAsync(cancellationToken);
+            return false;
+        }
+
+        if (DateTime.UtcNow.Ticks >= Volatile.Read(ref _rebuildRetryAfterTicks) && Interlocked.Exchange(ref _rebuildRunning, 1) == 0)
+        {
+            _ = Task.Run(RebuildInBackgroundAsync, CancellationToken.None);
+        }
+
+        return true;
+    }
+
+    private async Task RebuildInBackgroundAsync()
+    {
+        try
+        {
+            await EnsureBuiltAsync(CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            Volatile.Write(ref _rebuildRetryAfterTicks, (DateTime.UtcNow + RebuildRetryGap).Ticks);
+            LogServingOldSets(ex);
+        }
+        finally
+        {
+            Volatile.Write(ref _rebuildRunning, 0);
+        }
     }
 
     /// <summary>Builds the sets unless they are there; safe to call from many requests and replicas at once.</summary>
@@ -184,6 +226,9 @@ public sealed partial class RecallCandidateStore(
             await Task.Delay(100, cancellationToken);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rebuilding the recall sets in the background failed; serving the sets of the last build")]
+    private partial void LogServingOldSets(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rebuilt recall sets of {ChannelCount} channels from {ArticleCount} articles in {ElapsedMs} ms")]
     private partial void LogRebuilt(int channelCount, int articleCount, long elapsedMs);

@@ -4,62 +4,72 @@ using Microsoft.Extensions.Logging;
 namespace Toutiao.ServiceDefaults.Caching;
 
 /// <summary>
-/// A small value loaded from a database and held in memory (the channel list, say). It is reloaded
-/// by one caller at a time once it is older than asked for. When a reload fails and a value was
-/// loaded before, the old value is served and the reload is not tried again for
-/// <paramref name="retryGap"/>: a database outage costs freshness, not answers, and a flood of
-/// requests does not hammer a database that is down. With nothing loaded yet, the failure goes
-/// to the caller.
+/// A small value loaded from a database and held in memory (the channel list, say). Once loaded,
+/// a value older than asked for is reloaded in the background while callers go on with the one
+/// they have: a slow or unreachable database (a dead backend behind a proxy hangs until the
+/// connect timeout) costs freshness, never a request's time. A failed reload is retried after
+/// <paramref name="retryGap"/>. Only the first load, with nothing to serve yet, is awaited, and its
+/// failure goes to the caller.
 /// </summary>
 public sealed class RefreshingValue<T>(
     string name, Func<CancellationToken, Task<T>> load, TimeProvider clock, TimeSpan retryGap, ILogger logger)
     where T : class
 {
-    private readonly SemaphoreSlim _reload = new(1, 1);
+    private readonly SemaphoreSlim _firstLoad = new(1, 1);
     private volatile Loaded? _current;
+    private int _reloading;
 
-    /// <summary>The value, reloaded first if it is older than <paramref name="maxAge"/>.</summary>
-    public async Task<T> GetAsync(TimeSpan maxAge, CancellationToken cancellationToken)
+    /// <summary>
+    /// The value. One older than <paramref name="maxAge"/> is returned as it is while a reload runs
+    /// in the background, unless <paramref name="waitForReload"/> asks to wait for it (a cache miss
+    /// worth a round trip, such as an unknown channel id).
+    /// </summary>
+    public async Task<T> GetAsync(TimeSpan maxAge, CancellationToken cancellationToken, bool waitForReload = false)
     {
-        if (Fresh(_current, maxAge) is { } value)
+        var current = _current ?? await FirstLoadAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        if (now - current.At <= maxAge || now < current.RetryAfter || Interlocked.Exchange(ref _reloading, 1) == 1)
         {
-            return value;
+            return current.Value;
         }
 
-        await _reload.WaitAsync(cancellationToken);
+        var reload = ReloadAsync(current);
+        return waitForReload ? await reload.WaitAsync(cancellationToken) : current.Value;
+    }
+
+    private async Task<Loaded> FirstLoadAsync(CancellationToken cancellationToken)
+    {
+        await _firstLoad.WaitAsync(cancellationToken);
         try
         {
-            // Someone else reloaded (or failed to) while we waited.
-            var current = _current;
-            if (Fresh(current, maxAge) is { } reloaded)
-            {
-                return reloaded;
-            }
-
-            try
-            {
-                var loaded = await load(cancellationToken);
-                _current = new Loaded(loaded, clock.GetUtcNow(), DateTimeOffset.MinValue);
-                return loaded;
-            }
-            catch (Exception ex) when (current is not null && ex is DbException or TimeoutException)
-            {
-                _current = current with { RetryAfter = clock.GetUtcNow() + retryGap };
-                logger.LogWarning(ex, "Reloading {Name} failed; serving the copy loaded at {LoadedAt:O} until {RetryAfter:O}",
-                    name, current.At, _current.RetryAfter);
-                return current.Value;
-            }
+            return _current ??= new Loaded(await load(cancellationToken), clock.GetUtcNow(), DateTimeOffset.MinValue);
         }
         finally
         {
-            _reload.Release();
+            _firstLoad.Release();
         }
     }
 
-    private T? Fresh(Loaded? current, TimeSpan maxAge)
+    /// <summary>Runs apart from any request: its cancellation must not abort a reload others rely on.</summary>
+    private async Task<T> ReloadAsync(Loaded current)
     {
-        var now = clock.GetUtcNow();
-        return current is not null && (now - current.At <= maxAge || now < current.RetryAfter) ? current.Value : null;
+        try
+        {
+            var loaded = await Task.Run(() => load(CancellationToken.None));
+            _current = new Loaded(loaded, clock.GetUtcNow(), DateTimeOffset.MinValue);
+            return loaded;
+        }
+        catch (Exception ex) when (ex is DbException or TimeoutException)
+        {
+            _current = current with { RetryAfter = clock.GetUtcNow() + retryGap };
+            logger.LogWarning(ex, "Reloading {Name} failed; serving the copy loaded at {LoadedAt:O}, next try after {RetryAfter:O}",
+                name, current.At, _current.RetryAfter);
+            return current.Value;
+        }
+        finally
+        {
+            Volatile.Write(ref _reloading, 0);
+        }
     }
 
     /// <param name="RetryAfter">Until when a failed reload is not tried again.</param>

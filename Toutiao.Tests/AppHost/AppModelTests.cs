@@ -73,6 +73,13 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture)
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(fixture.DataDirectory, secretFile)));
         }
+
+        // The data itself (Redis' append-only file holds pending login codes) is the owner's alone.
+        foreach (var directory in new[] { "redis", "mysql" })
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
+                File.GetUnixFileMode(Path.Combine(fixture.DataDirectory, directory)));
+        }
     }
 
     [Fact]
@@ -177,6 +184,12 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture)
 
         Assert.True(full, $"No full page after the restart; statuses: {string.Join(", ", statuses)}");
         Assert.DoesNotContain(HttpStatusCode.InternalServerError, statuses);
+
+        // The shared app goes on healthy for the other tests: Web's and Reco's checks include Redis.
+        foreach (var service in new[] { "reco", "web" })
+        {
+            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(service, timeout.Token);
+        }
     }
 
     private static bool IsDescendant(DashboardSpan span, DashboardSpan ancestor, List<DashboardSpan> spans)

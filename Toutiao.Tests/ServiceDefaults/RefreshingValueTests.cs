@@ -6,49 +6,84 @@ namespace Toutiao.Tests.ServiceDefaults;
 
 public sealed class RefreshingValueTests
 {
+    private static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(1);
     private readonly ManualClock _clock = new();
-    private readonly Queue<Func<string>> _loads = new();
+    private readonly Queue<Func<Task<string>>> _loads = new();
     private int _loadCount;
 
     private RefreshingValue<string> Value() => new("the test value", _ =>
     {
         _loadCount++;
-        return Task.FromResult(_loads.Dequeue()());
+        return _loads.Dequeue()();
     }, _clock, TimeSpan.FromSeconds(5), NullLogger.Instance);
 
     [Fact]
-    public async Task A_failed_reload_serves_the_old_value_and_waits_before_trying_again()
+    public async Task A_stale_value_is_served_at_once_while_the_reload_runs()
     {
         var value = Value();
-        _loads.Enqueue(() => "first");
-        Assert.Equal("first", await value.GetAsync(TimeSpan.FromMinutes(1), default));
-        Assert.Equal("first", await value.GetAsync(TimeSpan.FromMinutes(1), default));
-        Assert.Equal(1, _loadCount);
+        _loads.Enqueue(() => Task.FromResult("first"));
+        Assert.Equal("first", await value.GetAsync(MaxAge, default));
+
+        _clock.Advance(TimeSpan.FromMinutes(2));
+        var reloadStarted = new TaskCompletionSource();
+        var slowDatabase = new TaskCompletionSource<string>();
+        _loads.Enqueue(() =>
+        {
+            reloadStarted.SetResult();
+            return slowDatabase.Task;
+        });
+        Assert.Equal("first", await value.GetAsync(MaxAge, default));
+        await reloadStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        // A second caller neither waits nor starts another reload.
+        Assert.Equal("first", await value.GetAsync(MaxAge, default));
+        Assert.Equal(2, _loadCount);
+
+        slowDatabase.SetResult("second");
+        Assert.Equal("second", await WaitForAsync(value, "second"));
+        Assert.Equal(2, _loadCount);
+    }
+
+    [Fact]
+    public async Task A_failed_reload_keeps_the_old_value_and_is_not_tried_again_before_the_gap()
+    {
+        var value = Value();
+        _loads.Enqueue(() => Task.FromResult("first"));
+        Assert.Equal("first", await value.GetAsync(MaxAge, default));
 
         _clock.Advance(TimeSpan.FromMinutes(2));
         _loads.Enqueue(() => throw new DatabaseDown());
-        Assert.Equal("first", await value.GetAsync(TimeSpan.FromMinutes(1), default));
-        Assert.Equal("first", await value.GetAsync(TimeSpan.FromMinutes(1), default));
+        Assert.Equal("first", await value.GetAsync(MaxAge, default, waitForReload: true));
+        Assert.Equal("first", await value.GetAsync(MaxAge, default, waitForReload: true));
         Assert.Equal(2, _loadCount);
 
         _clock.Advance(TimeSpan.FromSeconds(6));
-        _loads.Enqueue(() => "second");
-        Assert.Equal("second", await value.GetAsync(TimeSpan.FromMinutes(1), default));
+        _loads.Enqueue(() => Task.FromResult("second"));
+        Assert.Equal("second", await value.GetAsync(MaxAge, default, waitForReload: true));
         Assert.Equal(3, _loadCount);
     }
 
     [Fact]
-    public async Task With_nothing_loaded_yet_a_failure_reaches_the_caller_and_other_failures_always_do()
+    public async Task With_nothing_loaded_yet_a_failure_reaches_the_caller()
     {
         var value = Value();
         _loads.Enqueue(() => throw new DatabaseDown());
-        await Assert.ThrowsAsync<DatabaseDown>(() => value.GetAsync(TimeSpan.FromMinutes(1), default));
+        await Assert.ThrowsAsync<DatabaseDown>(() => value.GetAsync(MaxAge, default));
 
-        _loads.Enqueue(() => "first");
-        Assert.Equal("first", await value.GetAsync(TimeSpan.FromMinutes(1), default));
-        _clock.Advance(TimeSpan.FromMinutes(2));
-        _loads.Enqueue(() => throw new InvalidOperationException("a bug, not an outage"));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => value.GetAsync(TimeSpan.FromMinutes(1), default));
+        _loads.Enqueue(() => Task.FromResult("first"));
+        Assert.Equal("first", await value.GetAsync(MaxAge, default));
+    }
+
+    /// <summary>The background reload completes on its own task: ask until it shows (bounded).</summary>
+    private static async Task<string> WaitForAsync(RefreshingValue<string> value, string expected)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (await value.GetAsync(MaxAge, timeout.Token) != expected)
+        {
+            await Task.Yield();
+            timeout.Token.ThrowIfCancellationRequested();
+        }
+
+        return expected;
     }
 
     private sealed class DatabaseDown : DbException;

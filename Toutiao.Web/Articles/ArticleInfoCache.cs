@@ -255,7 +255,7 @@ public sealed partial class ArticleInfoCache(
         {
             await QueueWriteBack(redis.GetDatabase().CreateBatch(), articleIds, loadedArticles, authorIds, loadedAuthors);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
             // The page is already loaded; a failed write-back only costs a later miss.
             activity?.RecordFailure(ex);

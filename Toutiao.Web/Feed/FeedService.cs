@@ -65,7 +65,7 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
         {
             ids = await popular.ReadAsync(channelId, PageSize);
         }
-        catch (RedisException)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
             ids = [];
         }

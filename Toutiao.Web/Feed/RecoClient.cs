@@ -54,6 +54,11 @@ public sealed partial class RecoClient(
         {
             throw ApiException.BadRequest(ex.Status.Detail);
         }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            // The client went away: a cancellation, for the exception handler to log as one.
+            throw new OperationCanceledException(ex.Message, ex, cancellationToken);
+        }
         catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
         {
             LogRecoFailed(ex.StatusCode, ex);

@@ -43,7 +43,8 @@ public static class RateLimits
             limiter.OnRejected = RejectAsync;
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => PerClient(http, limits));
             limiter.AddPolicy(CodesPerMobilePolicy, http => RateLimitPartition.GetFixedWindowLimiter(
-                "mobile:" + http.Request.RouteValues["mobile"],
+                // Keyed as the handler reads it (trimmed), so padding cannot open a new partition.
+                "mobile:" + (http.Request.RouteValues["mobile"] as string)?.Trim(),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.CodesPerMobile, Window = limits.CodesPerMobileWindow }));
         });
         return services;
