@@ -137,18 +137,20 @@ public sealed class AppHostLifecycleTests : IDisposable
         using var web = app.CreateHttpClient("web");
         var reader = Api.NewAnonymousReader();
 
-        // Warm: a fresh page loads its articles into Redis; then one of them is evicted.
+        // Warm: a fresh page loads its articles into Redis. Then MySQL stops.
         var t1 = Api.Now();
         var fresh = await web.FeedAsync(4, t1, reader);
         Assert.Equal(10, fresh.ArticleIds().Count);
+        var stop = await app.ResourceCommands.ExecuteCommandAsync("mysql", KnownResourceCommands.StopCommand, timeout.Token);
+        Assert.True(stop.Success, stop.Message);
+        await app.ResourceNotifications.WaitForResourceAsync("mysql", e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), timeout.Token);
+        await WaitUntilUnreachableAsync((await app.GetConnectionStringAsync("toutiao", timeout.Token))!, timeout.Token);
+
+        // Then one of the page's articles leaves Redis (long after Web stopped handing out its finished load).
         await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync((await app.GetConnectionStringAsync("redis", timeout.Token))!))
         {
             Assert.True(await redis.GetDatabase().KeyDeleteAsync(Toutiao.Web.Articles.ArticleCacheKeys.Info(fresh.ArticleIds()[3])));
         }
-
-        var stop = await app.ResourceCommands.ExecuteCommandAsync("mysql", KnownResourceCommands.StopCommand, timeout.Token);
-        Assert.True(stop.Success, stop.Message);
-        await app.ResourceNotifications.WaitForResourceAsync("mysql", e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), timeout.Token);
 
         // The channel list and Reco's channel check come from memory, the page's articles from Redis.
         Assert.Equal(HttpStatusCode.OK, (await web.SendAsync(HttpMethod.Get, "/v1_0/channels")).Status);
@@ -175,6 +177,26 @@ public sealed class AppHostLifecycleTests : IDisposable
         // Not behind a rebuild that waits for MySQL's 3 s connect timeout.
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"took {stopwatch.Elapsed}; " +
             string.Join('\n', log.Lines.Where(l => l.Contains("Resources.reco", StringComparison.Ordinal)).TakeLast(20)));
+    }
+
+    /// <summary>A stopped resource's proxy may still take connections for a moment: wait until MySQL really refuses.</summary>
+    private static async Task WaitUntilUnreachableAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var quick = new MySqlConnector.MySqlConnectionStringBuilder(connectionString) { ConnectionTimeout = 1, Pooling = false }.ConnectionString;
+        while (true)
+        {
+            try
+            {
+                await using var connection = new MySqlConnector.MySqlConnection(quick);
+                await connection.OpenAsync(cancellationToken);
+            }
+            catch (MySqlConnector.MySqlException)
+            {
+                return;
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
     }
 
     /// <summary>Processes of this test's data directory, or whose environment carries the marker.</summary>
