@@ -147,27 +147,18 @@ public sealed class AppHostLifecycleTests : IDisposable
         await WaitUntilUnreachableAsync((await app.GetConnectionStringAsync("toutiao", timeout.Token))!, timeout.Token);
 
         // Then one of the page's articles leaves Redis (long after Web stopped handing out its finished load).
-        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync((await app.GetConnectionStringAsync("redis", timeout.Token))!))
-        {
-            Assert.True(await redis.GetDatabase().KeyDeleteAsync(Toutiao.Web.Articles.ArticleCacheKeys.Info(fresh.ArticleIds()[3])));
-        }
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync((await app.GetConnectionStringAsync("redis", timeout.Token))!);
+        Assert.True(await redis.GetDatabase().KeyDeleteAsync(Toutiao.Web.Articles.ArticleCacheKeys.Info(fresh.ArticleIds()[3])));
 
         // The channel list and Reco's channel check come from memory, the page's articles from Redis.
         Assert.Equal(HttpStatusCode.OK, (await web.SendAsync(HttpMethod.Get, "/v1_0/channels")).Status);
         var history = await web.SendAsync(HttpMethod.Get, $"/v1_1/articles?channel_id=4&timestamp={t1}", reader);
         Assert.Equal(HttpStatusCode.OK, history.Status);
         Assert.Equal(fresh.ArticleIds().Where((_, i) => i != 3), history.ArticleIds());
-
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1_1/articles?channel_id=4&timestamp={t1}");
-        request.Headers.TryAddWithoutValidation("Authorization", reader);
-        using var response = await web.SendAsync(request, timeout.Token);
-        Assert.Equal("mysql", Assert.Single(response.Headers.GetValues("X-Feed-Degraded")));
+        Assert.Equal("mysql", history.Header("X-Feed-Degraded"));
 
         // The recall sets' freshness marker expired during the outage: Reco keeps recommending from the last build.
-        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync((await app.GetConnectionStringAsync("redis", timeout.Token))!))
-        {
-            Assert.True(await redis.GetDatabase().KeyDeleteAsync(Toutiao.Reco.Recall.RecallKeys.BuiltMarker));
-        }
+        Assert.True(await redis.GetDatabase().KeyDeleteAsync(Toutiao.Reco.Recall.RecallKeys.BuiltMarker));
 
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(app.GetEndpoint("reco", "http"));
         var stopwatch = Stopwatch.StartNew();

@@ -192,14 +192,13 @@ public sealed class FeedTests(ToutiaoFixture fixture)
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        using var response = await client.GetAsync($"/v1_1/articles?channel_id=2&timestamp={Api.Now()}");
+        var response = await client.FeedAsync(2, Api.Now());
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(4), $"took {stopwatch.Elapsed}");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("reco", Assert.Single(response.Headers.GetValues("X-Feed-Degraded")));
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+        Assert.Equal("reco", response.Header("X-Feed-Degraded"));
 
-        var page = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("data");
-        Assert.Equal(0, page.GetProperty("pre_timestamp").GetInt64());
-        var ids = page.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("art_id").GetInt64()).ToList();
+        Assert.Equal(0, response.PreTimestamp());
+        var ids = response.ArticleIds();
         Assert.Equal(10, ids.Distinct().Count());
         var hottest = (long)(await fixture.Redis.GetDatabase().SortedSetRangeByRankAsync(Toutiao.Reco.Recall.RecallKeys.Hot(2), 0, 0, StackExchange.Redis.Order.Descending))[0];
         Assert.Equal(hottest, ids[0]);

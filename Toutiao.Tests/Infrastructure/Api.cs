@@ -6,8 +6,11 @@ using Toutiao.Web.Auth;
 
 namespace Toutiao.Tests.Infrastructure;
 
-public sealed record ApiResponse(HttpStatusCode Status, JsonElement Body)
+public sealed record ApiResponse(HttpStatusCode Status, JsonElement Body, HttpResponseHeaders Headers)
 {
+    /// <summary>A response header's values, joined; null when it is absent.</summary>
+    public string? Header(string name) => Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : null;
+
     public JsonElement Data => Body.GetProperty("data");
 
     public string Message => Body.GetProperty("message").GetString()!;
@@ -39,7 +42,7 @@ public static class Api
         using var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         var json = string.IsNullOrEmpty(text) ? default : JsonDocument.Parse(text).RootElement.Clone();
-        return new ApiResponse(response.StatusCode, json);
+        return new ApiResponse(response.StatusCode, json, response.Headers);
     }
 
     public static IReadOnlyList<long> ArticleIds(this ApiResponse response)

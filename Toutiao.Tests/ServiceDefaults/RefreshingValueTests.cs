@@ -20,11 +20,7 @@ public sealed class RefreshingValueTests
     [Fact]
     public async Task A_stale_value_is_served_at_once_while_the_reload_runs()
     {
-        var value = Value();
-        _loads.Enqueue(() => Task.FromResult("first"));
-        Assert.Equal("first", await value.GetAsync(MaxAge, default));
-
-        _clock.Advance(TimeSpan.FromMinutes(2));
+        var value = await StaleValueAsync();
         var reloadStarted = new TaskCompletionSource();
         var slowDatabase = new TaskCompletionSource<string>();
         _loads.Enqueue(() =>
@@ -46,11 +42,7 @@ public sealed class RefreshingValueTests
     [Fact]
     public async Task A_failed_reload_keeps_the_old_value_and_is_not_tried_again_before_the_gap()
     {
-        var value = Value();
-        _loads.Enqueue(() => Task.FromResult("first"));
-        Assert.Equal("first", await value.GetAsync(MaxAge, default));
-
-        _clock.Advance(TimeSpan.FromMinutes(2));
+        var value = await StaleValueAsync();
         _loads.Enqueue(() => throw new DatabaseDown());
         Assert.Equal("first", await value.GetAsync(MaxAge, default, waitForReload: true));
         Assert.Equal("first", await value.GetAsync(MaxAge, default, waitForReload: true));
@@ -71,6 +63,16 @@ public sealed class RefreshingValueTests
 
         _loads.Enqueue(() => Task.FromResult("first"));
         Assert.Equal("first", await value.GetAsync(MaxAge, default));
+    }
+
+    /// <summary>A value that loaded "first" and is now past its age.</summary>
+    private async Task<RefreshingValue<string>> StaleValueAsync()
+    {
+        var value = Value();
+        _loads.Enqueue(() => Task.FromResult("first"));
+        Assert.Equal("first", await value.GetAsync(MaxAge, default));
+        _clock.Advance(TimeSpan.FromMinutes(2));
+        return value;
     }
 
     /// <summary>The background reload completes on its own task: ask until it shows (bounded).</summary>
