@@ -8,12 +8,6 @@ namespace Toutiao.Reco.History;
 /// <summary>One page a user was served, stored under the request's timestamp.</summary>
 public sealed record FeedPage(long Timestamp, IReadOnlyList<long> ArticleIds);
 
-/// <summary>Where the user's history in a channel stands relative to a request's timestamp.</summary>
-/// <param name="Latest">The newest stored page, if any.</param>
-/// <param name="AtOrBefore">The newest page not after the request's timestamp.</param>
-/// <param name="OlderThanThat">The page right before <paramref name="AtOrBefore"/>.</param>
-public sealed record HistoryPosition(FeedPage? Latest, FeedPage? AtOrBefore, FeedPage? OlderThanThat);
-
 /// <summary>A fresh page as recorded: its articles, and the timestamp of the page before it (0: none).</summary>
 public sealed record RecordedPage(IReadOnlyList<long> ArticleIds, long PreviousTimestamp);
 
@@ -101,23 +95,25 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
         return new RecordedPage(page.ArticleIds, Parse((RedisValue)reply[1]).Timestamp);
     }
 
-    /// <summary>Reads the latest page and the pages around <paramref name="timestamp"/> in one round trip.</summary>
-    public async Task<HistoryPosition> LocateAsync(string userId, int channelId, long timestamp)
+    /// <summary>
+    /// The page recorded at exactly <paramref name="timestamp"/> (the app asks for one with the
+    /// <c>pre_timestamp</c> it was given), with the timestamp of the page before it; null if there is none.
+    /// One round trip.
+    /// </summary>
+    public async Task<RecordedPage?> FindPageAsync(string userId, int channelId, long timestamp)
     {
         using var activity = RecoTelemetry.Source.StartActivity("reco history read");
         var key = PagesKey(userId, channelId);
-        var db = redis.GetDatabase();
-        var batch = db.CreateBatch();
-        var latest = batch.SortedSetRangeByRankAsync(key, 0, 0, Order.Descending);
-        var around = batch.SortedSetRangeByScoreAsync(key, double.NegativeInfinity, timestamp,
-            Exclude.None, Order.Descending, skip: 0, take: 2);
+        var batch = redis.GetDatabase().CreateBatch();
+        var at = batch.SortedSetRangeByScoreAsync(key, timestamp, timestamp, take: 1);
+        var before = batch.SortedSetRangeByScoreAsync(key, double.NegativeInfinity, timestamp,
+            Exclude.Stop, Order.Descending, skip: 0, take: 1);
         batch.Execute();
 
-        var latestPage = (await latest).Select(Parse).FirstOrDefault();
-        var pages = (await around).Select(Parse).ToArray();
-        var position = new HistoryPosition(latestPage, pages.ElementAtOrDefault(0), pages.ElementAtOrDefault(1));
-        activity?.SetTag("toutiao.reco.has_history", position.Latest is not null);
-        return position;
+        var page = (await at).Select(Parse).FirstOrDefault();
+        var previous = (await before).Select(Parse).FirstOrDefault();
+        activity?.SetTag("toutiao.reco.found", page is not null);
+        return page is null ? null : new RecordedPage(page.ArticleIds, previous?.Timestamp ?? 0);
     }
 
     /// <summary>Which of <paramref name="articleIds"/> the user was already served in this channel or in channel 0.</summary>

@@ -7,9 +7,9 @@ using Toutiao.Reco.Recall;
 namespace Toutiao.Reco.Recommend;
 
 /// <summary>
-/// The <c>UserRecommend</c> gRPC service. A request newer than the user's last page in the channel
-/// gets a fresh page (recall, drop already served, rank, store as history); an older one gets the
-/// stored history page; an anonymous one a non-personalised page.
+/// The <c>UserRecommend</c> gRPC service. A request at the timestamp of a page the reader was served
+/// gets that page again (history); any other gets a fresh page (recall, drop already served, rank,
+/// store as history); an anonymous one a non-personalised page.
 /// </summary>
 public sealed partial class UserRecommendService(
     RecallCandidateStore recall,
@@ -43,10 +43,13 @@ public sealed partial class UserRecommendService(
             return await AnonymousPageAsync(request, algorithm, cancellationToken);
         }
 
-        var position = await history.LocateAsync(request.UserId, request.ChannelId, request.TimeStamp);
-        return position.Latest is null || request.TimeStamp > position.Latest.Timestamp
+        // A timestamp the reader was given as pre_timestamp names a recorded page: history (or a
+        // retry). Any other is a refresh, even one older than the newest page: concurrent refreshes
+        // arrive out of order, and each must get a page of its own, not a copy of an older one.
+        var recorded = await history.FindPageAsync(request.UserId, request.ChannelId, request.TimeStamp);
+        return recorded is null
             ? await FreshPageAsync(request, algorithm, cancellationToken)
-            : HistoryPage(request, algorithm, position);
+            : Response(request.UserId, algorithm, recorded.ArticleIds, recorded.PreviousTimestamp, withExposure: false);
     }
 
     private async Task<ArticleResponse> FreshPageAsync(UserRequest request, string algorithm, CancellationToken cancellationToken)
@@ -87,10 +90,6 @@ public sealed partial class UserRecommendService(
         LogFreshPage(request.UserId, request.ChannelId, ranked.Count, page.ArticleIds.Count);
         return Response(request.UserId, algorithm, page.ArticleIds, page.PreviousTimestamp, withExposure: true);
     }
-
-    private static ArticleResponse HistoryPage(UserRequest request, string algorithm, HistoryPosition position)
-        => Response(request.UserId, algorithm, position.AtOrBefore?.ArticleIds ?? [],
-            position.AtOrBefore is null ? 0 : position.OlderThanThat?.Timestamp ?? 0, withExposure: false);
 
     private async Task<ArticleResponse> AnonymousPageAsync(UserRequest request, string algorithm, CancellationToken cancellationToken)
     {

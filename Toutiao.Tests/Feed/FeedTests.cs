@@ -15,7 +15,7 @@ public sealed class FeedTests(ToutiaoFixture fixture)
     private HttpClient Web => fixture.WebClient;
 
     [Fact]
-    public async Task Fresh_page_then_history_page_then_end_of_history()
+    public async Task Fresh_pages_history_pages_and_a_retried_refresh()
     {
         var reader = Api.NewAnonymousReader();
         var t1 = Api.Now();
@@ -36,17 +36,35 @@ public sealed class FeedTests(ToutiaoFixture fixture)
         Assert.Equal(first.ArticleIds(), history.ArticleIds());
         Assert.Equal(0, history.PreTimestamp());
 
-        // Any time between two pages gives the older one; the newest page is there again at its own time.
-        Assert.Equal(first.ArticleIds(), (await Web.FeedAsync(3, t2 - 1, reader)).ArticleIds());
+        // A retry of a refresh (same timestamp) gets the page it was given, not another one.
         var again = await Web.FeedAsync(3, t2, reader);
         Assert.Equal(second.ArticleIds(), again.ArticleIds());
         Assert.Equal(t1, again.PreTimestamp());
+    }
 
-        // Before the first page: the end of history.
-        var end = await Web.FeedAsync(3, t1 - 1, reader);
-        Assert.Equal(HttpStatusCode.OK, end.Status);
-        Assert.Empty(end.ArticleIds());
-        Assert.Equal(0, end.PreTimestamp());
+    [Fact]
+    public async Task Twenty_concurrent_refreshes_of_one_reader_never_share_an_article()
+    {
+        var reader = Api.NewAnonymousReader();
+        var t0 = Api.Now();
+        var pages = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Web.FeedAsync(5, t0 - i * 1000, reader)));
+
+        Assert.All(pages, page => Assert.Equal(HttpStatusCode.OK, page.Status));
+        Assert.All(pages, page => Assert.Null(page.Header("X-Feed-Degraded")));
+        var ids = pages.SelectMany(page => page.ArticleIds()).ToList();
+        Assert.Equal(200, ids.Count);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+
+        // Every page is history now, at its own timestamp, and the pre_timestamp chain visits each once.
+        var visited = new List<long>();
+        for (var timestamp = t0; timestamp != 0;)
+        {
+            var page = await Web.FeedAsync(5, timestamp, reader);
+            visited.AddRange(page.ArticleIds());
+            timestamp = page.PreTimestamp();
+        }
+
+        Assert.Equal(ids.Order(), visited.Order());
     }
 
     [Fact]

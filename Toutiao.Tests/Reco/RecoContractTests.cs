@@ -52,10 +52,17 @@ public sealed class RecoContractTests(ToutiaoFixture fixture)
         var second = await client.user_recommendAsync(new UserRequest { UserId = user, ChannelId = 0, ArticleNum = 3, TimeStamp = t1 + 10 });
         Assert.Equal(t1, second.TimeStamp);
 
-        var history = await client.user_recommendAsync(new UserRequest { UserId = user, ChannelId = 0, ArticleNum = 3, TimeStamp = t1 + 5 });
+        var history = await client.user_recommendAsync(new UserRequest { UserId = user, ChannelId = 0, ArticleNum = 3, TimeStamp = t1 });
         Assert.Equal("", history.Exposure);
         Assert.Equal(first.Recommends.Select(a => a.ArticleId), history.Recommends.Select(a => a.ArticleId));
         Assert.Equal(0, history.TimeStamp);
+
+        // A time between two pages names no page: a refresh that arrived late gets a page of its own.
+        var late = await client.user_recommendAsync(new UserRequest { UserId = user, ChannelId = 0, ArticleNum = 3, TimeStamp = t1 + 5 });
+        Assert.NotEqual("", late.Exposure);
+        Assert.Equal(t1, late.TimeStamp);
+        Assert.Empty(late.Recommends.Select(a => a.ArticleId)
+            .Intersect(first.Recommends.Concat(second.Recommends).Select(a => a.ArticleId)));
     }
 
     [Theory]
