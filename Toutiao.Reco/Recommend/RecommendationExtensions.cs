@@ -19,6 +19,7 @@ public static class RecommendationExtensions
                 "Recommendation options are out of range.")
             .ValidateOnStart();
 
+        builder.Services.AddSingleton<global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<UserRecommendService>, UserRecommendMethods>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<StorageFailureInterceptor>();
         builder.Services.AddSingleton<ChannelDirectory>();

@@ -7,7 +7,7 @@ using Toutiao.Reco.Recall;
 namespace Toutiao.Reco.Recommend;
 
 /// <summary>
-/// The <c>UserRecommend</c> gRPC service. A request at the timestamp of a page the reader was served
+/// The <c>UserRecommend</c> gRPC service (bound by <see cref="UserRecommendMethods"/>). A request at the timestamp of a page the reader was served
 /// gets that page again (history); any other gets a fresh page (recall, drop already served, rank,
 /// store as history); an anonymous one a non-personalised page.
 /// </summary>
@@ -18,7 +18,7 @@ public sealed partial class UserRecommendService(
     FeedRanker ranker,
     RecoTelemetry telemetry,
     IOptions<RecommendationOptions> options,
-    ILogger<UserRecommendService> logger) : UserRecommend.UserRecommendBase
+    ILogger<UserRecommendService> logger)
 {
     public const int MaxArticleNum = 50;
 
@@ -28,7 +28,7 @@ public sealed partial class UserRecommendService(
     /// <summary>How far a client clock may run ahead of the server's.</summary>
     public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
 
-    public override async Task<ArticleResponse> user_recommend(UserRequest request, ServerCallContext context)
+    public async Task<ArticleResponse> user_recommend(UserRequest request, ServerCallContext context)
     {
         var cancellationToken = context.CancellationToken;
         Validate(request);

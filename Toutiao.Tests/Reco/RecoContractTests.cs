@@ -100,6 +100,19 @@ public sealed class RecoContractTests(ToutiaoFixture fixture)
         Assert.Contains("time_stamp", error.Status.Detail);
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0xFF, 0xFF, 0xFF })]                  // a truncated varint tag
+    [InlineData(new byte[] { 0x7B, 0x22, 0x61, 0x22, 0x3A, 0x31, 0x7D })] // {"a":1}, JSON where protobuf belongs
+    public async Task A_body_that_is_not_a_user_request_is_invalid_argument(byte[] body)
+    {
+        var raw = new Method<byte[], byte[]>(MethodType.Unary, "UserRecommend", "user_recommend",
+            Marshallers.Create((byte[] b) => b, b => b), Marshallers.Create((byte[] b) => b, b => b));
+        var call = GrpcChannel.ForAddress(fixture.RecoAddress).CreateCallInvoker().AsyncUnaryCall(raw, null, new CallOptions(), body);
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("not a UserRequest", error.Status.Detail);
+    }
+
     [Fact]
     public async Task Storage_down_is_unavailable_quickly()
     {
