@@ -10,7 +10,9 @@ namespace Microsoft.Extensions.Hosting;
 /// only failures where the request never reached a server are retried: connection errors, twice,
 /// 50 ms apart with jitter. A call that reached Reco is never repeated. Retries share the call's
 /// cancellation, which Grpc.Net.Client fires at the deadline, so no retry outlives the deadline;
-/// the timeouts below are only an outer bound for calls without one.
+/// the timeouts below are only an outer bound for calls without one. The handler's circuit breaker
+/// is off: it would see a gRPC error as the HTTP 200 it arrives in, so the breaker belongs where the
+/// gRPC status is known (Web's <c>RecoClient</c>).
 /// </summary>
 public static class GrpcUnaryResilience
 {
@@ -28,6 +30,7 @@ public static class GrpcUnaryResilience
         options.AttemptTimeout.Timeout = OuterTimeout;
         options.TotalRequestTimeout.Timeout = OuterTimeout;
         options.CircuitBreaker.SamplingDuration = OuterTimeout * 2;
+        options.CircuitBreaker.ShouldHandle = static _ => PredicateResult.False();
     }
 
     private static bool IsConnectionFailure(Exception? exception)

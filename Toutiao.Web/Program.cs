@@ -1,6 +1,3 @@
-using Grpc.Net.ClientFactory;
-using Microsoft.Extensions.Options;
-using Toutiao.Reco.Grpc;
 using Toutiao.Web.Articles;
 using Toutiao.Web.Auth;
 using Toutiao.Web.Channels;
@@ -40,14 +37,7 @@ builder.Services.AddHealthChecks().AddCheck<ArticleCacheWarmer>("article-cache",
 builder.Services.AddOptions<ChannelOptions>().BindConfiguration(ChannelOptions.SectionName);
 builder.Services.AddSingleton<ChannelCatalog>();
 
-builder.Services.AddOptions<RecoOptions>().BindConfiguration(RecoOptions.SectionName);
-builder.Services.AddGrpcClient<UserRecommend.UserRecommendClient>((services, client) =>
-    client.Address = services.GetRequiredService<IOptions<RecoOptions>>().Value.Address);
-builder.Services.AddSingleton<RecoClient>();
-builder.Services.AddSingleton<PopularArticles>();
-builder.Services.AddSingleton<FeedService>();
-builder.Services.AddSingleton<FeedMetrics>();
-builder.Services.AddSingleton<FeedMetricsFilter>();
+builder.AddFeed();
 
 var app = builder.Build();
 

@@ -1,5 +1,7 @@
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
 using Toutiao.Reco.Grpc;
 using Toutiao.Web.Articles;
 using Toutiao.Web.Http;
@@ -15,6 +17,12 @@ public sealed class RecoOptions
 
     /// <summary>The gRPC deadline of one recommendation call.</summary>
     public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// How long Reco is not called after the circuit breaker opened; then one call tries it again.
+    /// Short, so a reader gets personalised pages again within a second of Reco's return.
+    /// </summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromMilliseconds(500);
 }
 
 public sealed record RecommendedArticle(long ArticleId, ArticleTrace Trace);
@@ -29,21 +37,42 @@ public sealed class RecoUnavailableException(StatusCode statusCode, Exception in
 }
 
 /// <summary>
-/// Asks Reco which articles a user sees, with a deadline. A request Reco calls invalid is a 400;
-/// any other failure is a <see cref="RecoUnavailableException"/>.
+/// Asks Reco which articles a user sees, with a deadline, behind a circuit breaker. A request Reco
+/// calls invalid is a 400; any other failure is a <see cref="RecoUnavailableException"/>, at once
+/// while the breaker is open.
 /// </summary>
+/// <remarks>
+/// The breaker sits here, not in the HTTP handler: a gRPC error arrives as HTTP 200 with a status in
+/// the trailers, so only the call's <see cref="RpcException"/> shows that Reco failed.
+/// </remarks>
 public sealed partial class RecoClient(
     UserRecommend.UserRecommendClient client,
+    [FromKeyedServices(RecoClient.BreakerName)] ResiliencePipeline breaker,
     IOptions<RecoOptions> options,
     ILogger<RecoClient> logger)
 {
+    public const string BreakerName = "reco";
+
+    /// <summary>The statuses that say Reco (or its storage) is in trouble; the rest are about the request.</summary>
+    public static bool IsRecoFailure(StatusCode status) => status is StatusCode.Unavailable or StatusCode.DeadlineExceeded
+        or StatusCode.Internal or StatusCode.Unknown or StatusCode.ResourceExhausted or StatusCode.Unimplemented;
+
+    public static void ConfigureBreaker(ResiliencePipelineBuilder pipeline, TimeSpan breakDuration) => pipeline.AddCircuitBreaker(new()
+    {
+        ShouldHandle = new PredicateBuilder().Handle<RpcException>(ex => IsRecoFailure(ex.StatusCode)),
+        FailureRatio = 0.5,
+        MinimumThroughput = 4,
+        SamplingDuration = TimeSpan.FromSeconds(10),
+        BreakDuration = breakDuration,
+    });
+
     public async Task<Recommendation> RecommendAsync(string userId, int channelId, int articleNum, long timestamp, CancellationToken cancellationToken)
     {
         var request = new UserRequest { UserId = userId, ChannelId = channelId, ArticleNum = articleNum, TimeStamp = timestamp };
         try
         {
-            var response = await client.user_recommendAsync(request,
-                deadline: DateTime.UtcNow + options.Value.Deadline, cancellationToken: cancellationToken);
+            var response = await breaker.ExecuteAsync(async token => await client.user_recommendAsync(request,
+                deadline: DateTime.UtcNow + options.Value.Deadline, cancellationToken: token), cancellationToken);
             return new Recommendation(
                 response.TimeStamp,
                 response.Exposure,
@@ -63,6 +92,11 @@ public sealed partial class RecoClient(
         {
             LogRecoFailed(ex.StatusCode, ex);
             throw new RecoUnavailableException(ex.StatusCode, ex);
+        }
+        catch (BrokenCircuitException ex)
+        {
+            // Reco failed just now: do not make this reader wait for it to fail again.
+            throw new RecoUnavailableException(StatusCode.Unavailable, ex);
         }
     }
 

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Options;
+using Polly;
+using Toutiao.Reco.Grpc;
+
+namespace Toutiao.Web.Feed;
+
+public static class FeedExtensions
+{
+    /// <summary>The home feed: the Reco client with its breaker, the popular fallback, the page assembly.</summary>
+    public static IHostApplicationBuilder AddFeed(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RecoOptions>().BindConfiguration(RecoOptions.SectionName)
+            .Validate(o => o.Deadline > TimeSpan.Zero && o.BreakDuration >= TimeSpan.FromMilliseconds(500),
+                "Reco:Deadline must be positive and Reco:BreakDuration at least 00:00:00.5 (Polly's minimum).")
+            .ValidateOnStart();
+        builder.Services.AddGrpcClient<UserRecommend.UserRecommendClient>((services, client) =>
+            client.Address = services.GetRequiredService<IOptions<RecoOptions>>().Value.Address);
+        builder.Services.AddResiliencePipeline(RecoClient.BreakerName, (pipeline, context) =>
+            RecoClient.ConfigureBreaker(pipeline, context.ServiceProvider.GetRequiredService<IOptions<RecoOptions>>().Value.BreakDuration));
+        builder.Services.AddSingleton<RecoClient>();
+        builder.Services.AddSingleton<PopularArticles>();
+        builder.Services.AddSingleton<FeedService>();
+        builder.Services.AddSingleton<FeedMetrics>();
+        builder.Services.AddSingleton<FeedMetricsFilter>();
+        return builder;
+    }
+}
