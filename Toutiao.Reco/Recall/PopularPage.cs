@@ -6,6 +6,12 @@ namespace Toutiao.Reco.Recall;
 /// </summary>
 public static class PopularPage
 {
+    /// <summary>
+    /// The response header with which Reco says its page is this one, from the lists it last read,
+    /// because Redis failed (value <c>redis</c>): not personalised and not remembered.
+    /// </summary>
+    public const string DegradedHeader = "toutiao-degraded";
+
     public static IReadOnlyList<long> Interleave(IReadOnlyList<long> hottest, IReadOnlyList<long> newest, int count)
     {
         var page = new List<long>(count);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
@@ -25,6 +26,7 @@ public sealed partial class RecallCandidateStore(
     private static readonly TimeSpan RebuildRetryGap = TimeSpan.FromSeconds(5);
 
     private readonly SemaphoreSlim _building = new(1, 1);
+    private readonly ConcurrentDictionary<int, CandidateWindow> _lastRead = new();
     private long _rebuildRetryAfterTicks;
     private int _rebuildRunning;
 
@@ -81,9 +83,18 @@ public sealed partial class RecallCandidateStore(
             .Select(p => new Candidate(p.Key, p.Value, hotness[p.Key]))
             .ToList();
         var exhausted = newEntries.Length < window && hotEntries.Length < window;
-        return new CandidateWindow(candidates, newEntries.Select(e => (long)e.Element).ToList(),
+        var read = new CandidateWindow(candidates, newEntries.Select(e => (long)e.Element).ToList(),
             hotEntries.Select(e => (long)e.Element).ToList(), exhausted);
+        _lastRead[channelId] = read;
+        return read;
     }
+
+    /// <summary>
+    /// The channel's popular page from the lists this process last read, for when Redis fails; empty
+    /// if it has not read the channel since it started.
+    /// </summary>
+    public IReadOnlyList<long> LastReadPopularPage(int channelId, int count)
+        => _lastRead.TryGetValue(channelId, out var read) ? PopularPage.Interleave(read.Hottest, read.Newest, count) : [];
 
     /// <summary>
     /// The sets' freshness marker has expired. Without sets the caller waits for a build and reads

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 using Toutiao.Reco.Grpc;
 using Toutiao.Reco.History;
 using Toutiao.Reco.Recall;
@@ -38,6 +39,23 @@ public sealed partial class UserRecommendService(
         }
 
         var algorithm = AlgorithmBucket.For(request.UserId);
+        try
+        {
+            return await PageAsync(request, algorithm, cancellationToken);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex) && recall.LastReadPopularPage(request.ChannelId, request.ArticleNum) is { Count: > 0 } page)
+        {
+            // Redis is down or refuses writes: no history to read or record, but the lists this
+            // process last read still make a page, which beats an error.
+            LogServingFromMemory(request.ChannelId, ex);
+            telemetry.RecordPage("from_memory", page.Count, page.Count);
+            await context.WriteResponseHeadersAsync(new Metadata { { PopularPage.DegradedHeader, "redis" } });
+            return Response(request.UserId, algorithm, page, 0, withExposure: true);
+        }
+    }
+
+    private async Task<ArticleResponse> PageAsync(UserRequest request, string algorithm, CancellationToken cancellationToken)
+    {
         if (request.UserId.Length == 0)
         {
             return await AnonymousPageAsync(request, algorithm, cancellationToken);
@@ -51,6 +69,9 @@ public sealed partial class UserRecommendService(
             ? await FreshPageAsync(request, algorithm, cancellationToken)
             : Response(request.UserId, algorithm, recorded.ArticleIds, recorded.PreviousTimestamp, withExposure: false);
     }
+
+    /// <summary>Redis unreachable, slow, or refusing (OOM, READONLY): what a page from memory can stand in for.</summary>
+    private static bool IsRedisFailure(Exception ex) => ex is RedisConnectionException or RedisTimeoutException or RedisServerException;
 
     private async Task<ArticleResponse> FreshPageAsync(UserRequest request, string algorithm, CancellationToken cancellationToken)
     {
@@ -147,6 +168,9 @@ public sealed partial class UserRecommendService(
     }
 
     private static RpcException InvalidArgument(string message) => new(new Status(StatusCode.InvalidArgument, message));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis failed: serving channel {ChannelId} from the popular lists last read")]
+    private partial void LogServingFromMemory(int channelId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Fresh page for user {UserId} in channel {ChannelId}: {Unseen} unseen candidates, {Picked} picked")]
     private partial void LogFreshPage(string userId, int channelId, int unseen, int picked);

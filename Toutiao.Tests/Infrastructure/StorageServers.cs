@@ -54,6 +54,33 @@ public sealed class StorageServers : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops a server (<c>redis</c>, <c>mysql</c>) through the app model, as the dashboard's stop button does.</summary>
+    public async Task StopAsync(string resource)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var result = await _application.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StopCommand, timeout.Token);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException($"Stopping {resource} failed: {result.Message}");
+        }
+
+        await _application.ResourceNotifications.WaitForResourceAsync(resource,
+            e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), timeout.Token);
+    }
+
+    /// <summary>Starts a stopped server again, with its data directory as it was, and waits until it is healthy.</summary>
+    public async Task StartAsync(string resource)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var result = await _application.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, timeout.Token);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException($"Starting {resource} failed: {result.Message}");
+        }
+
+        await _application.ResourceNotifications.WaitForResourceHealthyAsync(resource, WaitBehavior.WaitOnResourceUnavailable, timeout.Token);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _application.DisposeAsync();

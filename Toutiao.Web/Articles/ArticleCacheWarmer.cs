@@ -11,6 +11,9 @@ public sealed class ArticleCacheOptions
 
     /// <summary>How often pinned articles are reloaded from MySQL (and missing counters restored).</summary>
     public TimeSpan WarmInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How many page reads may go to MySQL at once while Redis is down; the rest are a fast 503.</summary>
+    public int UncachedReadLimit { get; set; } = 16;
 }
 
 /// <summary>

@@ -2,14 +2,20 @@ using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Toutiao.ServiceDefaults.Clients;
+using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Articles;
 
 /// <summary>A page of cards: the channel's pinned articles (when asked for) and the requested ones, in order.</summary>
-/// <param name="Partial">MySQL could not load the misses: the page holds only what Redis had.</param>
-public sealed record CachedPage(IReadOnlyList<ArticleCard> Pinned, IReadOnlyList<ArticleCard> Articles, bool Partial = false);
+/// <param name="DegradedBecause">
+/// <c>mysql</c>: MySQL could not load the misses, the page holds only what Redis had.
+/// <c>redis</c>: Redis failed, the page was read from MySQL, without pinned articles.
+/// </param>
+public sealed record CachedPage(IReadOnlyList<ArticleCard> Pinned, IReadOnlyList<ArticleCard> Articles, string? DegradedBecause = null);
 
 /// <summary>
 /// Cache-aside for article cards. A page costs one Redis round trip whatever its size: a Lua
@@ -18,10 +24,16 @@ public sealed record CachedPage(IReadOnlyList<ArticleCard> Pinned, IReadOnlyList
 /// are read, which a plain pipeline cannot do). Misses cost one MySQL round trip and one write-back
 /// pipeline. Ids that do not exist are cached as a not-found marker.
 /// </summary>
+/// <remarks>
+/// With Redis down, pages are read from MySQL whole (<see cref="ArticleRepository.LoadCardsAsync"/>),
+/// at most <see cref="ArticleCacheOptions.UncachedReadLimit"/> at a time: MySQL was sized for the
+/// misses of a cache, not for all reads, so the rest are a fast 503 rather than a queue.
+/// </remarks>
 public sealed partial class ArticleInfoCache(
     IConnectionMultiplexer redis,
     ArticleRepository repository,
     ArticleCacheMetrics metrics,
+    IOptions<ArticleCacheOptions> options,
     ILogger<ArticleInfoCache> logger)
 {
     public static readonly TimeSpan InfoTtl = TimeSpan.FromSeconds(1800);
@@ -61,6 +73,12 @@ public sealed partial class ArticleInfoCache(
         return { pinned, ids, infos, comments, likes, collects, reads, profileKeys, profiles }
         """);
 
+    private readonly ConcurrencyLimiter _uncachedReads = new(new ConcurrencyLimiterOptions
+    {
+        PermitLimit = options.Value.UncachedReadLimit,
+        QueueLimit = 0,
+    });
+
     private readonly InFlightLoads<long, ArticleInfo> _articleLoads = new();
     private readonly InFlightLoads<long, AuthorProfile> _authorLoads = new();
 
@@ -74,13 +92,36 @@ public sealed partial class ArticleInfoCache(
         using var activity = WebTelemetry.Source.StartActivity("article_cache read");
         try
         {
-            return await ReadPageAsync(articleIds, pinnedOfChannel, activity, cancellationToken);
+            try
+            {
+                return await ReadPageAsync(articleIds, pinnedOfChannel, activity, cancellationToken);
+            }
+            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or RedisServerException)
+            {
+                activity?.SetTag("toutiao.cache.bypassed", true);
+                LogRedisBypassed(articleIds.Count, ex);
+                return await ReadUncachedAsync(articleIds, cancellationToken);
+            }
         }
         catch (Exception ex)
         {
             activity?.RecordFailure(ex);
             throw;
         }
+    }
+
+    private async Task<CachedPage> ReadUncachedAsync(IReadOnlyList<long> articleIds, CancellationToken cancellationToken)
+    {
+        using var lease = _uncachedReads.AttemptAcquire();
+        if (!lease.IsAcquired)
+        {
+            metrics.UncachedReadRejected();
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, "Storage is busy: try again in a moment.");
+        }
+
+        metrics.MySqlFallback();
+        var cards = await repository.LoadCardsAsync(articleIds, cancellationToken);
+        return new CachedPage([], articleIds.Distinct().Select(cards.GetValueOrDefault).OfType<ArticleCard>().ToList(), "redis");
     }
 
     private async Task<CachedPage> ReadPageAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel, Activity? activity, CancellationToken cancellationToken)
@@ -151,7 +192,7 @@ public sealed partial class ArticleInfoCache(
             activity.SetTag("toutiao.cache.authors_missed", authorMisses.Count);
         }
 
-        var partial = false;
+        string? degraded = null;
         if (articleMisses.Count + authorMisses.Count > 0)
         {
             try
@@ -161,7 +202,7 @@ public sealed partial class ArticleInfoCache(
             catch (Exception ex) when (ex is DbException or TimeoutException && articles.Values.Any(info => info is not null))
             {
                 // MySQL is down but Redis had some of the page: those are worth more than a 503.
-                partial = true;
+                degraded = "mysql";
                 activity?.SetTag("toutiao.cache.partial", true);
                 LogPartialPage(articles.Values.Count(info => info is not null), articleMisses.Count, ex);
             }
@@ -181,7 +222,7 @@ public sealed partial class ArticleInfoCache(
 
         var pinned = Enumerable.Range(0, pinnedCount).Select(Card).OfType<ArticleCard>().ToList();
         var requested = Enumerable.Range(pinnedCount, ids.Length - pinnedCount).Select(Card).OfType<ArticleCard>().ToList();
-        return new CachedPage(pinned, requested, partial);
+        return new CachedPage(pinned, requested, degraded);
     }
 
     public async Task<ArticleCard?> GetAsync(long articleId, CancellationToken cancellationToken)
@@ -319,6 +360,9 @@ public sealed partial class ArticleInfoCache(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MySQL failed: serving {Cached} cached articles without {Missed} uncached ones")]
     private partial void LogPartialPage(int cached, int missed, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis failed: reading {Count} articles from MySQL")]
+    private partial void LogRedisBypassed(int count, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing loaded articles back to Redis failed")]
     private partial void LogWriteBackFailed(Exception exception);

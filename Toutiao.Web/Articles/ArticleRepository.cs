@@ -27,11 +27,7 @@ public sealed class ArticleRepository(MySqlDataSource database)
         var sql = new List<string>();
         if (articleIds.Count > 0)
         {
-            sql.Add($"""
-                SELECT a.article_id, a.user_id, a.channel_id, a.title, a.cover, a.create_time, u.user_name, u.profile_photo
-                FROM news_article_basic a LEFT JOIN user_basic u ON u.user_id = a.user_id
-                WHERE a.status = {ApprovedStatus} AND a.article_id IN ({AddParameters(command, "a", articleIds)})
-                """);
+            sql.Add($"SELECT {ArticleColumns} FROM {ArticleTables} WHERE a.status = {ApprovedStatus} AND a.article_id IN ({AddParameters(command, "a", articleIds)})");
         }
 
         if (authorIds.Count > 0)
@@ -45,17 +41,11 @@ public sealed class ArticleRepository(MySqlDataSource database)
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var info = new ArticleInfo(
-                    reader.GetInt64(0),
-                    reader.GetString(3),
-                    reader.GetInt64(1),
-                    reader.GetInt32(2),
-                    reader.GetDateTime(5),
-                    ParseCover(reader.GetString(4)));
+                var (info, author) = ReadArticle(reader);
                 articles[info.ArtId] = info;
-                if (!reader.IsDBNull(6))
+                if (author is not null)
                 {
-                    authors[info.AutId] = new AuthorProfile(info.AutId, reader.GetString(6), NullableString(reader, 7));
+                    authors[info.AutId] = author;
                 }
             }
 
@@ -72,6 +62,48 @@ public sealed class ArticleRepository(MySqlDataSource database)
         }
 
         return (articles, authors);
+    }
+
+    /// <summary>
+    /// Whole cards (article, author, counters from <c>news_article_statistic</c>) in one query, for
+    /// when Redis is down and neither the cache nor the live counters can be read.
+    /// </summary>
+    public async Task<Dictionary<long, ArticleCard>> LoadCardsAsync(IReadOnlyCollection<long> articleIds, CancellationToken cancellationToken)
+    {
+        var cards = new Dictionary<long, ArticleCard>();
+        if (articleIds.Count == 0)
+        {
+            return cards;
+        }
+
+        await using var command = database.CreateCommand();
+        command.CommandText = $"""
+            SELECT {ArticleColumns},
+                   COALESCE(s.comment_count, 0), COALESCE(s.like_count, 0), COALESCE(s.collect_count, 0), COALESCE(s.read_count, 0)
+            FROM {ArticleTables} LEFT JOIN news_article_statistic s ON s.article_id = a.article_id
+            WHERE a.status = {ApprovedStatus} AND a.article_id IN ({AddParameters(command, "a", articleIds)})
+            """;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var (info, author) = ReadArticle(reader);
+            cards[info.ArtId] = new ArticleCard(info, author,
+                new ArticleCounts(reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11)));
+        }
+
+        return cards;
+    }
+
+    /// <summary>An article with its author: the columns <see cref="ReadArticle"/> reads, first in every article query.</summary>
+    private const string ArticleColumns = "a.article_id, a.user_id, a.channel_id, a.title, a.cover, a.create_time, u.user_name, u.profile_photo";
+
+    private const string ArticleTables = "news_article_basic a LEFT JOIN user_basic u ON u.user_id = a.user_id";
+
+    private static (ArticleInfo Info, AuthorProfile? Author) ReadArticle(DbDataReader reader)
+    {
+        var info = new ArticleInfo(reader.GetInt64(0), reader.GetString(3), reader.GetInt64(1), reader.GetInt32(2),
+            reader.GetDateTime(5), ParseCover(reader.GetString(4)));
+        return (info, reader.IsDBNull(6) ? null : new AuthorProfile(info.AutId, reader.GetString(6), NullableString(reader, 7)));
     }
 
     /// <summary>One page of a channel's approved articles, newest first (channel 0: every channel), and their total.</summary>

@@ -49,13 +49,17 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
                 .Where(card => !pinnedIds.Contains(card.Info.ArtId))
                 .Select(card => ArticleItem.From(card, trace: traces[card.Info.ArtId])))
             .ToList();
-        if (page.Partial)
+        // Each part that had to do without something says what; the header lists them all.
+        string[] reasons = [.. new[] { degraded, recommendation.DegradedBecause, page.DegradedBecause }.OfType<string>().Distinct()];
+        foreach (var reason in reasons.Where(r => r != degraded))
         {
-            degraded = degraded is null ? "mysql" : degraded + ", mysql";
-            metrics.RecordDegraded("mysql");
+            metrics.RecordDegraded(reason);
         }
 
-        return new FeedPage(recommendation.PreviousTimestamp, results) { DegradedBecause = degraded };
+        return new FeedPage(recommendation.PreviousTimestamp, results)
+        {
+            DegradedBecause = reasons.Length == 0 ? null : string.Join(", ", reasons),
+        };
     }
 
     private async Task<Recommendation> PopularInsteadAsync(int channelId, RecoUnavailableException failure)

@@ -27,7 +27,8 @@ public sealed class RecoOptions
 
 public sealed record RecommendedArticle(long ArticleId, ArticleTrace Trace);
 
-public sealed record Recommendation(long PreviousTimestamp, string Exposure, IReadOnlyList<RecommendedArticle> Articles);
+/// <param name="DegradedBecause">Set when Reco had to do without a dependency (<c>redis</c>): the page is not personalised.</param>
+public sealed record Recommendation(long PreviousTimestamp, string Exposure, IReadOnlyList<RecommendedArticle> Articles, string? DegradedBecause = null);
 
 /// <summary>Reco did not answer in time or failed: the caller may serve something less personal.</summary>
 public sealed class RecoUnavailableException(StatusCode statusCode, Exception inner)
@@ -71,13 +72,17 @@ public sealed partial class RecoClient(
         var request = new UserRequest { UserId = userId, ChannelId = channelId, ArticleNum = articleNum, TimeStamp = timestamp };
         try
         {
-            var response = await breaker.ExecuteAsync(async token => await client.user_recommendAsync(request,
-                deadline: DateTime.UtcNow + options.Value.Deadline, cancellationToken: token), cancellationToken);
+            var (response, headers) = await breaker.ExecuteAsync(async token =>
+            {
+                using var call = client.user_recommendAsync(request, deadline: DateTime.UtcNow + options.Value.Deadline, cancellationToken: token);
+                return (await call.ResponseAsync, await call.ResponseHeadersAsync);
+            }, cancellationToken);
             return new Recommendation(
                 response.TimeStamp,
                 response.Exposure,
                 response.Recommends.Select(a => new RecommendedArticle(a.ArticleId,
-                    new ArticleTrace(a.Track?.Click ?? "", a.Track?.Collect ?? "", a.Track?.Share ?? "", a.Track?.Read ?? ""))).ToList());
+                    new ArticleTrace(a.Track?.Click ?? "", a.Track?.Collect ?? "", a.Track?.Share ?? "", a.Track?.Read ?? ""))).ToList(),
+                headers.GetValue(Toutiao.Reco.Recall.PopularPage.DegradedHeader));
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
         {

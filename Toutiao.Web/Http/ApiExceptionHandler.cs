@@ -1,6 +1,6 @@
+using System.Data.Common;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Diagnostics;
-using MySqlConnector;
 using StackExchange.Redis;
 
 namespace Toutiao.Web.Http;
@@ -28,7 +28,9 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
         {
             ApiException api => (api.StatusCode, api.Message),
             BadHttpRequestException bad => (bad.StatusCode, "The request is malformed."),
-            RedisConnectionException or RedisTimeoutException or MySqlException or SocketException or TimeoutException
+            // Redis refusing (OOM, READONLY) or unreachable, MySQL down or slow, a storage call's own
+            // timeout cancelling it: all the storage's doing, none the client's, and all retryable.
+            RedisException or RedisTimeoutException or DbException or SocketException or TimeoutException or OperationCanceledException
                 => (StatusCodes.Status503ServiceUnavailable, "Storage is temporarily unavailable."),
             _ => (StatusCodes.Status500InternalServerError, "Internal server error."),
         };

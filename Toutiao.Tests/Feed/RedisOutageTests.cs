@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net;
+using Toutiao.Tests.Infrastructure;
+
+namespace Toutiao.Tests.Feed;
+
+/// <summary>
+/// The real redis-server stopped under a running Web and Reco, and started again: the feed goes on
+/// from memory and MySQL (behind a bulkhead), and the reader's history is intact afterwards.
+/// </summary>
+[Collection(ToutiaoCollection.Name)]
+public sealed class RedisOutageTests(ToutiaoFixture fixture)
+{
+    [Fact]
+    public async Task With_redis_stopped_the_feed_answers_from_memory_and_mysql_and_after_a_restart_the_history_is_intact()
+    {
+        var reader = Api.NewAnonymousReader();
+        var t1 = Api.Now() - 10_000;
+        var first = await fixture.WebClient.FeedAsync(6, t1, reader);
+        var second = await fixture.WebClient.FeedAsync(6, t1 + 1000, reader);
+        Assert.Equal(t1, second.PreTimestamp());
+        // A Web of its own whose bulkhead lets one page read through to MySQL at a time.
+        var port = Ports.Free();
+        await using var narrowWeb = fixture.StartWeb(port, fixture.RecoAddress, "Development",
+            overrides: new Dictionary<string, string?> { ["ArticleCache:UncachedReadLimit"] = "1" });
+        using var narrow = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        Assert.Equal(HttpStatusCode.OK, (await narrow.FeedAsync(6, Api.Now(), Api.NewAnonymousReader())).Status);
+
+        await fixture.Storage.StopAsync("redis");
+        try
+        {
+            // Reco serves the lists it last read, Web reads the articles from MySQL: fast, whole, marked.
+            var stopwatch = Stopwatch.StartNew();
+            var during = await fixture.WebClient.FeedAsync(6, Api.Now(), reader);
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"took {stopwatch.Elapsed}");
+            Assert.Equal(HttpStatusCode.OK, during.Status);
+            Assert.Equal("redis", during.Header("X-Feed-Degraded"));
+            Assert.Equal(10, during.ArticleIds().Count);
+            Assert.Equal(0, during.PreTimestamp());
+            var item = during.Data.GetProperty("results")[0];
+            Assert.False(string.IsNullOrEmpty(item.GetProperty("title").GetString()));
+            Assert.False(string.IsNullOrEmpty(item.GetProperty("aut_name").GetString()));
+
+            var detail = await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{during.ArticleIds()[0]}");
+            Assert.Equal(HttpStatusCode.OK, detail.Status);
+
+            // The bulkhead: with MySQL paused, one read holds the only permit and the next is a fast 503.
+            var mariadbd = LocalProcesses.All().Single(p => p.Uses(fixture.Storage.Directory) && p.CommandLine.Contains("mariadbd", StringComparison.Ordinal));
+            await SignalAsync(mariadbd.Pid, "STOP");
+            try
+            {
+                async Task<(ApiResponse Response, TimeSpan Took)> TimedAsync()
+                {
+                    var watch = Stopwatch.StartNew();
+                    var response = await narrow.FeedAsync(6, Api.Now(), Api.NewAnonymousReader());
+                    return (response, watch.Elapsed);
+                }
+
+                var reads = Enumerable.Range(0, 4).Select(_ => TimedAsync()).ToList();
+                var firstDone = await await Task.WhenAny(reads);
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, firstDone.Response.Status);
+                Assert.Equal("Storage is busy: try again in a moment.", firstDone.Response.Message);
+                Assert.True(firstDone.Took < TimeSpan.FromMilliseconds(500), $"a refused read took {firstDone.Took}");
+
+                // Thawed before MySQL's connect timeout, the read holding the permit completes.
+                await SignalAsync(mariadbd.Pid, "CONT");
+                var all = await Task.WhenAll(reads);
+                Assert.Contains(all, r => r.Response.Status == HttpStatusCode.OK);
+                Assert.All(all, r => Assert.True(r.Response.Status == HttpStatusCode.OK || r.Response.Message == "Storage is busy: try again in a moment.",
+                    $"{r.Response.Status}: {r.Response.Body}"));
+            }
+            finally
+            {
+                // Thawed even when an assertion failed: the other tests share this server.
+                Process.Start("kill", ["-CONT", mariadbd.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit();
+            }
+        }
+        finally
+        {
+            await fixture.Storage.StartAsync("redis");
+        }
+
+        // The append-only file kept the reader's history through the restart, and the feed recovers by itself.
+        var history = await WhenRedisIsBackAsync(() => fixture.WebClient.FeedAsync(6, t1 + 1000, reader));
+        Assert.Equal(second.ArticleIds(), history.ArticleIds());
+        Assert.Equal(t1, history.PreTimestamp());
+        var older = await fixture.WebClient.FeedAsync(6, t1, reader);
+        Assert.Equal(first.ArticleIds(), older.ArticleIds());
+        Assert.Equal(0, older.PreTimestamp());
+
+        var fresh = await fixture.WebClient.FeedAsync(6, Api.Now(), reader);
+        Assert.Null(fresh.Header("X-Feed-Degraded"));
+        Assert.Equal(t1 + 1000, fresh.PreTimestamp());
+        Assert.Empty(fresh.ArticleIds().Intersect(first.ArticleIds().Concat(second.ArticleIds())));
+    }
+
+    /// <summary>The clients reconnect in the background: the first requests after the start may still see Redis down.</summary>
+    private static async Task<ApiResponse> WhenRedisIsBackAsync(Func<Task<ApiResponse>> request)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (true)
+        {
+            var response = await request();
+            Assert.Equal(HttpStatusCode.OK, response.Status);
+            if (response.Header("X-Feed-Degraded") is null || stopwatch.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                return response;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Sends a signal with kill(1): <c>STOP</c> freezes a server as a stuck machine would, <c>CONT</c> thaws it.</summary>
+    private static async Task SignalAsync(int pid, string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+}
