@@ -101,6 +101,58 @@ public sealed class ArticleCacheTests(ToutiaoFixture fixture)
         Assert.Single(mysql.Statements);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_request_waiting_on_another_ones_load_gets_the_article_with_its_author_even_when_the_owner_is_cancelled(bool cancelOwner)
+    {
+        var cache = fixture.WebService<ArticleInfoCache>();
+        var id = cancelOwner ? 27_183L : 16_180L;
+        await Redis.KeyDeleteAsync(ArticleCacheKeys.Info(id));
+        var mariadbd = LocalProcesses.MariaDbOf(fixture.Storage.Directory);
+
+        // MySQL frozen: the owner's load hangs in it until the waiter has joined.
+        using var ownerInMySql = new MySqlCommandCounter();
+        using var twoMisses = new MeasurementSignal(ArticleCacheMetrics.MeterName, "toutiao.cache.lookups", new("outcome", "miss"), 2);
+        await LocalProcesses.SignalAsync(mariadbd.Pid, "STOP");
+        try
+        {
+            using var ownerGone = new CancellationTokenSource();
+            var owner = Task.Run(() => cache.GetPageAsync([id], null, ownerGone.Token));
+            var waiter = Task.Run(() => cache.GetPageAsync([id], null, CancellationToken.None));
+            await twoMisses.Reached.WaitAsync(TimeSpan.FromSeconds(10));
+
+            if (cancelOwner)
+            {
+                await ownerGone.CancelAsync();
+                // The owner stops waiting at once, while MySQL is still frozen.
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => owner.WaitAsync(TimeSpan.FromSeconds(5)));
+            }
+
+            await LocalProcesses.SignalAsync(mariadbd.Pid, "CONT");
+            var card = Assert.Single((await waiter).Articles);
+            Assert.Equal(id, card.Info.ArtId);
+            Assert.Single(ownerInMySql.Statements);
+            var expected = await AuthorNameAsync(card.Info.AutId);
+            Assert.Equal(expected, card.Author?.Name);
+            if (!cancelOwner)
+            {
+                Assert.Equal(expected, Assert.Single((await owner).Articles).Author?.Name);
+            }
+        }
+        finally
+        {
+            await LocalProcesses.SignalAsync(mariadbd.Pid, "CONT");
+        }
+    }
+
+    private async Task<string> AuthorNameAsync(long userId)
+    {
+        await using var command = fixture.MySql.CreateCommand("SELECT user_name FROM user_basic WHERE user_id = @id");
+        command.Parameters.Add(new MySqlConnector.MySqlParameter("@id", userId));
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
     [Fact]
     public async Task Author_names_come_through_the_profile_cache()
     {

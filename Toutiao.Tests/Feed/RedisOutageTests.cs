@@ -45,8 +45,8 @@ public sealed class RedisOutageTests(ToutiaoFixture fixture)
             Assert.Equal(HttpStatusCode.OK, detail.Status);
 
             // The bulkhead: with MySQL paused, one read holds the only permit and the next is a fast 503.
-            var mariadbd = LocalProcesses.All().Single(p => p.Uses(fixture.Storage.Directory) && p.CommandLine.Contains("mariadbd", StringComparison.Ordinal));
-            await SignalAsync(mariadbd.Pid, "STOP");
+            var mariadbd = LocalProcesses.MariaDbOf(fixture.Storage.Directory);
+            await LocalProcesses.SignalAsync(mariadbd.Pid, "STOP");
             try
             {
                 async Task<(ApiResponse Response, TimeSpan Took)> TimedAsync()
@@ -63,7 +63,7 @@ public sealed class RedisOutageTests(ToutiaoFixture fixture)
                 Assert.True(firstDone.Took < TimeSpan.FromMilliseconds(500), $"a refused read took {firstDone.Took}");
 
                 // Thawed before MySQL's connect timeout, the read holding the permit completes.
-                await SignalAsync(mariadbd.Pid, "CONT");
+                await LocalProcesses.SignalAsync(mariadbd.Pid, "CONT");
                 var all = await Task.WhenAll(reads);
                 Assert.Contains(all, r => r.Response.Status == HttpStatusCode.OK);
                 Assert.All(all, r => Assert.True(r.Response.Status == HttpStatusCode.OK || r.Response.Message == "Storage is busy: try again in a moment.",
@@ -72,7 +72,7 @@ public sealed class RedisOutageTests(ToutiaoFixture fixture)
             finally
             {
                 // Thawed even when an assertion failed: the other tests share this server.
-                Process.Start("kill", ["-CONT", mariadbd.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit();
+                await LocalProcesses.SignalAsync(mariadbd.Pid, "CONT");
             }
         }
         finally
@@ -109,13 +109,5 @@ public sealed class RedisOutageTests(ToutiaoFixture fixture)
 
             await Task.Delay(100);
         }
-    }
-
-    /// <summary>Sends a signal with kill(1): <c>STOP</c> freezes a server as a stuck machine would, <c>CONT</c> thaws it.</summary>
-    private static async Task SignalAsync(int pid, string signal)
-    {
-        using var kill = Process.Start("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync();
-        Assert.Equal(0, kill.ExitCode);
     }
 }

@@ -13,6 +13,21 @@ public static class LocalProcesses
             => CommandLine.Contains(directory, StringComparison.Ordinal) || WorkingDirectory.StartsWith(directory, StringComparison.Ordinal);
     }
 
+    /// <summary>Sends a signal with kill(1): <c>STOP</c> freezes a server as a stuck machine would, <c>CONT</c> thaws it.</summary>
+    public static async Task SignalAsync(int pid, string signal)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {pid} exited with {kill.ExitCode}");
+        }
+    }
+
+    /// <summary>The mariadbd of a data directory.</summary>
+    public static Info MariaDbOf(string directory)
+        => All().Single(p => p.Uses(directory) && p.CommandLine.Contains("mariadbd", StringComparison.Ordinal));
+
     public static List<Info> All()
     {
         var processes = new List<Info>();

@@ -79,7 +79,7 @@ public sealed partial class ArticleInfoCache(
         QueueLimit = 0,
     });
 
-    private readonly InFlightLoads<long, ArticleInfo> _articleLoads = new();
+    private readonly InFlightLoads<long, LoadedArticle> _articleLoads = new();
     private readonly InFlightLoads<long, AuthorProfile> _authorLoads = new();
 
     /// <summary>
@@ -239,35 +239,29 @@ public sealed partial class ArticleInfoCache(
         var authorClaim = _authorLoads.Claim(authorMisses);
         if (articleClaim.Owned.Count + authorClaim.Owned.Count > 0)
         {
-            try
+            // Other requests may wait for this load: it runs under none of their cancellations, so the
+            // owner going away never fails them; the owner only stops waiting for it.
+            var (loadedArticles, loadedAuthors) = await LoadAndShareAsync(articleClaim.Owned, authorClaim.Owned).WaitAsync(cancellationToken);
+            foreach (var id in articleClaim.Owned)
             {
-                metrics.MySqlFallback();
-                var (loadedArticles, loadedAuthors) = await repository.LoadAsync(articleClaim.Owned, authorClaim.Owned, cancellationToken);
-                await WriteBackAsync(articleClaim.Owned, loadedArticles, authorClaim.Owned, loadedAuthors);
-                _articleLoads.Complete(articleClaim.Owned, loadedArticles);
-                _authorLoads.Complete(authorClaim.Owned, loadedAuthors);
-
-                foreach (var id in articleClaim.Owned)
-                {
-                    articles[id] = loadedArticles.GetValueOrDefault(id);
-                }
-
-                foreach (var (id, author) in loadedAuthors)
-                {
-                    authors[id] = author;
-                }
+                articles[id] = loadedArticles.GetValueOrDefault(id);
             }
-            catch (Exception ex)
+
+            foreach (var (id, author) in loadedAuthors)
             {
-                _articleLoads.Fail(articleClaim.Owned, ex);
-                _authorLoads.Fail(authorClaim.Owned, ex);
-                throw;
+                authors[id] = author;
             }
         }
 
         foreach (var (id, load) in articleClaim.Awaited)
         {
-            articles[id] = await load.WaitAsync(cancellationToken);
+            // The article comes with the author the owner loaded alongside it.
+            var loaded = await load.WaitAsync(cancellationToken);
+            articles[id] = loaded?.Info;
+            if (loaded is not null)
+            {
+                authors.TryAdd(loaded.Info.AutId, loaded.Author);
+            }
         }
 
         foreach (var (id, load) in authorClaim.Awaited)
@@ -281,6 +275,30 @@ public sealed partial class ArticleInfoCache(
             authors.TryAdd(info.AutId, null);
         }
     }
+
+    private async Task<(Dictionary<long, ArticleInfo> Articles, Dictionary<long, AuthorProfile> Authors)> LoadAndShareAsync(
+        List<long> articleIds, List<long> authorIds)
+    {
+        try
+        {
+            metrics.MySqlFallback();
+            var (loadedArticles, loadedAuthors) = await repository.LoadAsync(articleIds, authorIds, CancellationToken.None);
+            await WriteBackAsync(articleIds, loadedArticles, authorIds, loadedAuthors);
+            _articleLoads.Complete(articleIds, loadedArticles.ToDictionary(
+                a => a.Key, a => new LoadedArticle(a.Value, loadedAuthors.GetValueOrDefault(a.Value.AutId))));
+            _authorLoads.Complete(authorIds, loadedAuthors);
+            return (loadedArticles, loadedAuthors);
+        }
+        catch (Exception ex)
+        {
+            _articleLoads.Fail(articleIds, ex);
+            _authorLoads.Fail(authorIds, ex);
+            throw;
+        }
+    }
+
+    /// <summary>What one shared article load hands its waiters: the article and its author.</summary>
+    private sealed record LoadedArticle(ArticleInfo Info, AuthorProfile? Author);
 
     /// <summary>Writes what MySQL returned back to Redis in one pipeline, with jittered TTLs so keys do not expire together.</summary>
     private async Task WriteBackAsync(
