@@ -2,7 +2,12 @@ using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-var redis = builder.AddRedisServer("redis");
+// Two Redis servers, split by what may be lost. "redis" holds what exists nowhere else (signed-in
+// readers' history, login codes) and the recall sets: never evicted (at its limit writes fail, and
+// the services degrade), kept across restarts. "cache" holds what MySQL can rebuild or what may be
+// forgotten (article cards, counters, pins, anonymous readers' history): least recently used goes first.
+var redis = builder.AddRedisServer("redis", new() { MaxMemory = "512mb", MaxMemoryPolicy = "noeviction", AppendOnly = true });
+var cache = builder.AddRedisServer("cache", new() { MaxMemory = "256mb", MaxMemoryPolicy = "allkeys-lru", AppendOnly = false });
 
 var toutiao = builder.AddMySqlServer("mysql")
                      .AddDatabase("toutiao");
@@ -16,14 +21,17 @@ var reco = builder.AddProject<Projects.Toutiao_Reco>("reco")
                   .WithReplicas(builder.Configuration.GetValue("Replicas:reco", 1))
                   .WithH2cHealthCheck("/health")
                   .WithReference(redis)
+                  .WithReference(cache)
                   .WithReference(toutiao)
                   .WaitFor(redis)
+                  .WaitFor(cache)
                   .WaitForCompletion(initializer);
 
 builder.AddProject<Projects.Toutiao_Web>("web")
        .WithHttpHealthCheck("/health")
        .WithReference(reco)
        .WithReference(redis)
+       .WithReference(cache)
        .WithReference(toutiao)
        .WaitFor(reco)
        .WaitForCompletion(initializer);

@@ -5,7 +5,7 @@ using Toutiao.Reco.Storage;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContentRoot.Resolve() });
 
 builder.AddServiceDefaults();
-builder.AddRedisClient("redis");
+builder.AddToutiaoRedis();
 builder.AddMySqlDataSource("toutiao");
 
 // Plaintext gRPC needs HTTP/2 with prior knowledge: without TLS there is no ALPN to negotiate it.

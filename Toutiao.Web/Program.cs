@@ -18,7 +18,7 @@ if (initializeDatabase)
 }
 
 builder.AddServiceDefaults();
-builder.AddRedisClient("redis");
+builder.AddToutiaoRedis();
 builder.AddMySqlDataSource("toutiao");
 builder.AddToutiaoAuth();
 

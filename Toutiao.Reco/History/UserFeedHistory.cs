@@ -19,10 +19,22 @@ public sealed record RecordedPage(IReadOnlyList<long> ArticleIds, long PreviousT
 /// keys in one Redis Cluster slot, so one script may touch all of them. Both keys expire, and
 /// both are trimmed: every reader's state is bounded in size and time.
 /// </summary>
-public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<RecommendationOptions> options)
+public sealed class UserFeedHistory(
+    IConnectionMultiplexer redis,
+    [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer cache,
+    IOptions<RecommendationOptions> options)
 {
     /// <summary>How Web names anonymous readers to Reco.</summary>
     public const string AnonymousPrefix = "anony:";
+
+    /// <summary>
+    /// Where a reader's history lives: an anonymous reader's (any client can invent such ids) in the
+    /// cache server, which forgets the least recently active first when full; everyone else's in the
+    /// server that never evicts.
+    /// </summary>
+    private IDatabase Database(string userId) => (IsAnonymous(userId) ? cache : redis).GetDatabase();
+
+    public static bool IsAnonymous(string userId) => userId.StartsWith(AnonymousPrefix, StringComparison.Ordinal);
 
     public static string PagesKey(string userId, int channelId) => $"reco:{{u:{userId}}}:ch:{channelId}:pages";
 
@@ -76,7 +88,7 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
         using var activity = RecoTelemetry.Source.StartActivity("reco history write");
         var settings = options.Value;
         RedisKey[] keys = [PagesKey(userId, channelId), ServedKey(userId, channelId), ServedKey(userId, 0)];
-        var retention = userId.StartsWith(AnonymousPrefix, StringComparison.Ordinal) ? settings.AnonymousHistoryRetention : settings.HistoryRetention;
+        var retention = IsAnonymous(userId) ? settings.AnonymousHistoryRetention : settings.HistoryRetention;
         var arguments = new RedisValue[5 + rankedCandidates.Count];
         arguments[0] = timestamp;
         arguments[1] = count;
@@ -88,7 +100,7 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
             arguments[5 + i] = rankedCandidates[i];
         }
 
-        var reply = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(RecordFreshPageScript, keys, arguments))!;
+        var reply = (RedisResult[])(await Database(userId).ScriptEvaluateAsync(RecordFreshPageScript, keys, arguments))!;
         var page = Parse((RedisValue)reply[0]);
         activity?.SetTag("toutiao.reco.articles", page.ArticleIds.Count);
         // The previous page comes as its member ("timestamp:ids"): no float formatting of a score to parse.
@@ -104,7 +116,7 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
     {
         using var activity = RecoTelemetry.Source.StartActivity("reco history read");
         var key = PagesKey(userId, channelId);
-        var batch = redis.GetDatabase().CreateBatch();
+        var batch = Database(userId).CreateBatch();
         var at = batch.SortedSetRangeByScoreAsync(key, timestamp, timestamp, take: 1);
         var before = batch.SortedSetRangeByScoreAsync(key, double.NegativeInfinity, timestamp,
             Exclude.Stop, Order.Descending, skip: 0, take: 1);
@@ -121,7 +133,7 @@ public sealed class UserFeedHistory(IConnectionMultiplexer redis, IOptions<Recom
     {
         var members = articleIds.Select(id => (RedisValue)id).ToArray();
         var keys = channelId == 0 ? new[] { ServedKey(userId, 0) } : [ServedKey(userId, channelId), ServedKey(userId, 0)];
-        var db = redis.GetDatabase();
+        var db = Database(userId);
         var batch = db.CreateBatch();
         var lookups = keys.Select(key => batch.SortedSetScoresAsync(key, members)).ToArray();
         batch.Execute();

@@ -39,14 +39,18 @@ public sealed class AppHostLifecycleTests : IDisposable
         var resources = JsonDocument.Parse(await File.ReadAllTextAsync(manifestPath)).RootElement.GetProperty("resources");
         string Type(string name) => resources.GetProperty(name).GetProperty("type").GetString()!;
 
-        Assert.Equal("container.v0", Type("redis"));
-        Assert.StartsWith("docker.io/library/redis", resources.GetProperty("redis").GetProperty("image").GetString());
+        foreach (var redis in new[] { "redis", "cache" })
+        {
+            Assert.Equal("container.v0", Type(redis));
+            Assert.StartsWith("docker.io/library/redis", resources.GetProperty(redis).GetProperty("image").GetString());
+            Assert.Equal("parameter.v0", Type($"{redis}-password"));
+        }
+
         Assert.Equal("container.v0", Type("mysql"));
         Assert.StartsWith("docker.io/mariadb", resources.GetProperty("mysql").GetProperty("image").GetString());
         Assert.Equal("{mysql-password.value}", resources.GetProperty("mysql").GetProperty("env").GetProperty("MARIADB_ROOT_PASSWORD").GetString());
         Assert.Equal("value.v0", Type("toutiao"));
         Assert.Equal("{mysql.connectionString};Database=toutiao", resources.GetProperty("toutiao").GetProperty("connectionString").GetString());
-        Assert.Equal("parameter.v0", Type("redis-password"));
         Assert.Equal("parameter.v0", Type("mysql-password"));
 
         foreach (var project in new[] { "toutiao-init", "reco", "web" })
@@ -58,6 +62,8 @@ public sealed class AppHostLifecycleTests : IDisposable
         Assert.Equal("initialize-database", resources.GetProperty("toutiao-init").GetProperty("args")[0].GetString());
         var web = resources.GetProperty("web").GetProperty("env");
         Assert.Equal("{redis.connectionString}", web.GetProperty("ConnectionStrings__redis").GetString());
+        Assert.Equal("{cache.connectionString}", web.GetProperty("ConnectionStrings__cache").GetString());
+        Assert.Equal("{cache.connectionString}", resources.GetProperty("reco").GetProperty("env").GetProperty("ConnectionStrings__cache").GetString());
         Assert.Equal("{reco.bindings.http.url}", web.GetProperty("services__reco__http__0").GetString());
     }
 
@@ -148,7 +154,8 @@ public sealed class AppHostLifecycleTests : IDisposable
 
         // Then one of the page's articles leaves Redis (long after Web stopped handing out its finished load).
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync((await app.GetConnectionStringAsync("redis", timeout.Token))!);
-        Assert.True(await redis.GetDatabase().KeyDeleteAsync(Toutiao.Web.Articles.ArticleCacheKeys.Info(fresh.ArticleIds()[3])));
+        await using var cache = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync((await app.GetConnectionStringAsync("cache", timeout.Token))!);
+        Assert.True(await cache.GetDatabase().KeyDeleteAsync(Toutiao.Web.Articles.ArticleCacheKeys.Info(fresh.ArticleIds()[3])));
 
         // The channel list and Reco's channel check come from memory, the page's articles from Redis.
         Assert.Equal(HttpStatusCode.OK, (await web.SendAsync(HttpMethod.Get, "/v1_0/channels")).Status);

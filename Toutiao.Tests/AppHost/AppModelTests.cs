@@ -22,7 +22,7 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture)
     {
         var notifications = fixture.App.ResourceNotifications;
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        foreach (var name in new[] { "redis", "mysql", "toutiao", "reco", "web" })
+        foreach (var name in new[] { "redis", "cache", "mysql", "toutiao", "reco", "web" })
         {
             await notifications.WaitForResourceHealthyAsync(name, timeout.Token);
         }
@@ -51,31 +51,49 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture)
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
     }
 
+    [Theory]
+    [InlineData("redis", "noeviction", "yes")]
+    [InlineData("cache", "allkeys-lru", "no")]
+    public async Task The_state_redis_never_evicts_and_keeps_its_data_and_the_cache_redis_evicts_least_recently_used(
+        string resource, string policy, string appendOnly)
+    {
+        var options = ConfigurationOptions.Parse((await fixture.App.GetConnectionStringAsync(resource))!);
+        options.AllowAdmin = true;
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        var config = (await redis.GetServers().Single().ConfigGetAsync("*")).ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal(policy, config["maxmemory-policy"]);
+        Assert.Equal(appendOnly, config["appendonly"]);
+        Assert.True(long.Parse(config["maxmemory"], System.Globalization.CultureInfo.InvariantCulture) > 0, "no memory limit");
+    }
+
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Passwords_are_on_no_command_line_and_in_no_console_log_and_their_files_are_owner_only()
     {
         var redisPassword = ConfigurationOptions.Parse((await fixture.App.GetConnectionStringAsync("redis"))!).Password;
+        var cachePassword = ConfigurationOptions.Parse((await fixture.App.GetConnectionStringAsync("cache"))!).Password;
         var mysqlPassword = new MySqlConnectionStringBuilder((await fixture.App.GetConnectionStringAsync("toutiao"))!).Password;
         Assert.False(string.IsNullOrEmpty(redisPassword));
+        Assert.False(string.IsNullOrEmpty(cachePassword));
         Assert.False(string.IsNullOrEmpty(mysqlPassword));
+        string[] secrets = [redisPassword!, cachePassword!, mysqlPassword];
 
         // DCP logs the arguments it starts each process with into that resource's console.
         Assert.Contains(fixture.AppHostLog.Lines, line => line.Contains("Resources.redis", StringComparison.Ordinal));
-        Assert.DoesNotContain(fixture.AppHostLog.Lines, line => line.Contains(redisPassword!, StringComparison.Ordinal) || line.Contains(mysqlPassword, StringComparison.Ordinal));
+        Assert.DoesNotContain(fixture.AppHostLog.Lines, line => secrets.Any(secret => line.Contains(secret, StringComparison.Ordinal)));
 
         var servers = LocalProcesses.All().Where(p => p.Uses(fixture.DataDirectory)).ToList();
         Assert.Contains(servers, p => p.CommandLine.Contains("redis-server", StringComparison.Ordinal));
         Assert.Contains(servers, p => p.CommandLine.Contains("mariadbd", StringComparison.Ordinal));
-        Assert.DoesNotContain(servers, p => p.CommandLine.Contains(redisPassword!, StringComparison.Ordinal) || p.CommandLine.Contains(mysqlPassword, StringComparison.Ordinal));
+        Assert.DoesNotContain(servers, p => secrets.Any(secret => p.CommandLine.Contains(secret, StringComparison.Ordinal)));
 
-        foreach (var secretFile in new[] { Path.Combine("redis", "redis.conf"), Path.Combine("mysql", "init.sql") })
+        foreach (var secretFile in new[] { Path.Combine("redis", "redis.conf"), Path.Combine("cache", "redis.conf"), Path.Combine("mysql", "init.sql") })
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(fixture.DataDirectory, secretFile)));
         }
 
         // The data itself (Redis' append-only file holds pending login codes) is the owner's alone.
-        foreach (var directory in new[] { "redis", "mysql" })
+        foreach (var directory in new[] { "redis", "cache", "mysql" })
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
                 File.GetUnixFileMode(Path.Combine(fixture.DataDirectory, directory)));
@@ -126,7 +144,7 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture)
     public async Task One_feed_request_is_one_trace_in_the_dashboard_from_web_through_grpc_into_reco_redis_and_mysql()
     {
         // A cold cache, so the page is loaded from MySQL and written back.
-        await using (var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!))
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("cache"))!))
         {
             var server = redis.GetServers().Single();
             await foreach (var key in server.KeysAsync(pattern: ArticleCacheKeys.Info(0).Replace("0", "*")))

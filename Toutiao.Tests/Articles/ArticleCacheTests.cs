@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 using Toutiao.Tests.Infrastructure;
 using Toutiao.Web.Articles;
@@ -7,9 +9,9 @@ namespace Toutiao.Tests.Articles;
 [Collection(ToutiaoCollection.Name)]
 public sealed class ArticleCacheTests(ToutiaoFixture fixture)
 {
-    private IDatabase Redis => fixture.Redis.GetDatabase();
+    private IDatabase Redis => fixture.Cache.GetDatabase();
 
-    private long WebRedisOperations => fixture.WebService<IConnectionMultiplexer>().GetCounters().Interactive.OperationCount;
+    private long WebRedisOperations => fixture.Web.Services.GetRequiredKeyedService<IConnectionMultiplexer>(RedisConnections.Cache).GetCounters().Interactive.OperationCount;
 
     [Fact]
     public async Task A_hot_page_touches_mysql_zero_times_and_redis_once_in_web()

@@ -196,7 +196,7 @@ public sealed class FeedTests(ToutiaoFixture fixture)
         var item = response.Data.GetProperty("results")[0];
         var id = item.GetProperty("art_id").GetInt64();
 
-        await fixture.Redis.GetDatabase().SortedSetIncrementAsync("count:art:liking", id, 7);
+        await fixture.Cache.GetDatabase().SortedSetIncrementAsync("count:art:liking", id, 7);
         var detail = await Web.SendAsync(HttpMethod.Get, $"/v1_0/articles/{id}");
         Assert.Equal(item.GetProperty("like_count").GetInt64() + 7, detail.Data.GetProperty("like_count").GetInt64());
     }

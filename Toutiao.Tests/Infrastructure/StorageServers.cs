@@ -5,9 +5,9 @@ using Aspire.Hosting.Testing;
 namespace Toutiao.Tests.Infrastructure;
 
 /// <summary>
-/// A real redis-server and a real mariadbd, started by DCP through the AppHost's own resource
+/// Two real redis-servers (<c>redis</c>, <c>cache</c>) and a real mariadbd, started by DCP through the AppHost's own resource
 /// definitions (the same code <c>./toutiao run</c> uses) on free loopback ports, with their data in
-/// a private temp directory. Disposing stops both and deletes the directory.
+/// a private temp directory. Disposing stops them and deletes the directory.
 /// </summary>
 public sealed class StorageServers : IAsyncDisposable
 {
@@ -22,6 +22,8 @@ public sealed class StorageServers : IAsyncDisposable
     public string Directory { get; }
 
     public string RedisConnectionString { get; private set; } = "";
+
+    public string CacheConnectionString { get; private set; } = "";
 
     public string MySqlConnectionString { get; private set; } = "";
 
@@ -42,8 +44,10 @@ public sealed class StorageServers : IAsyncDisposable
         {
             await servers._application.StartAsync(timeout.Token);
             await servers._application.ResourceNotifications.WaitForResourceHealthyAsync("redis", timeout.Token);
+            await servers._application.ResourceNotifications.WaitForResourceHealthyAsync("cache", timeout.Token);
             await servers._application.ResourceNotifications.WaitForResourceHealthyAsync("toutiao", timeout.Token);
             servers.RedisConnectionString = (await servers._application.GetConnectionStringAsync("redis", timeout.Token))!;
+            servers.CacheConnectionString = (await servers._application.GetConnectionStringAsync("cache", timeout.Token))!;
             servers.MySqlConnectionString = (await servers._application.GetConnectionStringAsync("toutiao", timeout.Token))!;
             return servers;
         }

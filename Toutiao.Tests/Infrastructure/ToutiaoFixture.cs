@@ -35,8 +35,11 @@ public sealed class ToutiaoFixture : IAsyncLifetime
 
     public HttpClient WebClient { get; private set; } = null!;
 
-    /// <summary>The tests' own Redis connection, for looking at and changing keys.</summary>
+    /// <summary>The tests' own connection to the state Redis, for looking at and changing keys.</summary>
     public IConnectionMultiplexer Redis { get; private set; } = null!;
+
+    /// <summary>The tests' own connection to the cache Redis (article cards, counters, anonymous history).</summary>
+    public IConnectionMultiplexer Cache { get; private set; } = null!;
 
     public MySqlDataSource MySql { get; private set; } = null!;
 
@@ -59,6 +62,7 @@ public sealed class ToutiaoFixture : IAsyncLifetime
             await ToutiaoDatabaseInitializer.InitializeAsync(Storage.MySqlConnectionString);
 
             Redis = await ConnectionMultiplexer.ConnectAsync(Storage.RedisConnectionString);
+            Cache = await ConnectionMultiplexer.ConnectAsync(Storage.CacheConnectionString);
             MySql = new MySqlDataSource(Storage.MySqlConnectionString);
 
             var recoPort = Ports.Free();
@@ -88,6 +92,7 @@ public sealed class ToutiaoFixture : IAsyncLifetime
     public Dictionary<string, string?> CommonSettings(string redis, string mysql) => new()
     {
         ["ConnectionStrings:redis"] = redis,
+        ["ConnectionStrings:cache"] = Storage.CacheConnectionString,
         ["ConnectionStrings:toutiao"] = mysql,
         ["Recommendation:RefreshInterval"] = "01:00:00",
         ["Recommendation:ChannelRefreshInterval"] = "01:00:00",
@@ -189,6 +194,7 @@ public sealed class ToutiaoFixture : IAsyncLifetime
     {
         WebClient?.Dispose();
         Redis?.Dispose();
+        Cache?.Dispose();
         if (MySql is not null)
         {
             await MySql.DisposeAsync();

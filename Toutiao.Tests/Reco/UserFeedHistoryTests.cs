@@ -61,9 +61,9 @@ public sealed class UserFeedHistoryTests(ToutiaoFixture fixture)
     }
 
     [Fact]
-    public async Task A_readers_state_is_bounded_in_size_and_time_and_shorter_for_anonymous_readers()
+    public async Task A_readers_state_is_bounded_in_size_and_time_and_shorter_for_anonymous_readers_whose_history_is_in_the_cache_server()
     {
-        var history = new UserFeedHistory(fixture.Redis, Options.Create(new RecommendationOptions
+        var history = new UserFeedHistory(fixture.Redis, fixture.Cache, Options.Create(new RecommendationOptions
         {
             HistoryPagesKept = 3,
             ServedKept = 25,
@@ -81,9 +81,14 @@ public sealed class UserFeedHistoryTests(ToutiaoFixture fixture)
             lastPages[anonymous] = (await history.RecordFreshPageAsync(anonymous, 7, t0 + i, candidates, 10)).ArticleIds;
         }
 
-        var redis = fixture.Redis.GetDatabase();
-        foreach (var (reader, retention) in new[] { (signedIn, TimeSpan.FromDays(30)), (anonymous, TimeSpan.FromDays(7)) })
+        foreach (var (reader, retention, server, other) in new[]
+                 {
+                     (signedIn, TimeSpan.FromDays(30), fixture.Redis, fixture.Cache),
+                     (anonymous, TimeSpan.FromDays(7), fixture.Cache, fixture.Redis),
+                 })
         {
+            var redis = server.GetDatabase();
+            Assert.False(await other.GetDatabase().KeyExistsAsync(UserFeedHistory.PagesKey(reader, 7)));
             Assert.Equal(3, await redis.SortedSetLengthAsync(UserFeedHistory.PagesKey(reader, 7)));
             // The newest 25 served ids are kept (older ones may be served again, the price of the bound).
             var served = (await redis.SortedSetRangeByRankAsync(UserFeedHistory.ServedKey(reader, 7))).Select(id => (long)id).ToList();

@@ -19,7 +19,7 @@ public sealed class TracingTests(ToutiaoFixture fixture)
         var time = Api.Now();
         var ids = (await fixture.WebClient.FeedAsync(8, time, reader)).ArticleIds();
         await Task.Delay(InFlightLoads<long, ArticleInfo>.Linger * 2);
-        await fixture.Redis.GetDatabase().KeyDeleteAsync(ids.Select(id => (RedisKey)ArticleCacheKeys.Info(id)).ToArray());
+        await fixture.Cache.GetDatabase().KeyDeleteAsync(ids.Select(id => (RedisKey)ArticleCacheKeys.Info(id)).ToArray());
 
         // Cold: the page's infos come from MySQL.
         var cold = TestTrace.New();

@@ -21,16 +21,43 @@ public sealed class ArticleCacheOptions
 /// (loaded from <c>news_article_statistic</c> only when absent, because once there Redis holds the
 /// live counts) and each channel's pinned set <c>ch:{id}:art:top</c> (reloaded every interval,
 /// pins are editorial data in MySQL). Reports ready through the <c>article-cache</c> health check.
+/// The cache server keeps nothing across a restart, so a restored connection warms at once.
 /// </summary>
 public sealed partial class ArticleCacheWarmer(
-    IConnectionMultiplexer redis,
+    [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer redis,
     ArticleRepository repository,
     IOptions<ArticleCacheOptions> options,
     ILogger<ArticleCacheWarmer> logger) : BackgroundService, IHealthCheck
 {
+    private readonly SemaphoreSlim _wake = new(0, 1);
     private volatile bool _warm;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        redis.ConnectionRestored += WakeUp;
+        try
+        {
+            await WarmEveryIntervalAsync(stoppingToken);
+        }
+        finally
+        {
+            redis.ConnectionRestored -= WakeUp;
+        }
+    }
+
+    private void WakeUp(object? sender, ConnectionFailedEventArgs e)
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A warm-up is already due.
+        }
+    }
+
+    private async Task WarmEveryIntervalAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -53,7 +80,7 @@ public sealed partial class ArticleCacheWarmer(
 
             try
             {
-                await Task.Delay(delay, stoppingToken);
+                await _wake.WaitAsync(delay, stoppingToken);
             }
             catch (OperationCanceledException)
             {

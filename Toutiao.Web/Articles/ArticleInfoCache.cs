@@ -30,7 +30,7 @@ public sealed record CachedPage(IReadOnlyList<ArticleCard> Pinned, IReadOnlyList
 /// misses of a cache, not for all reads, so the rest are a fast 503 rather than a queue.
 /// </remarks>
 public sealed partial class ArticleInfoCache(
-    IConnectionMultiplexer redis,
+    [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer redis,
     ArticleRepository repository,
     ArticleCacheMetrics metrics,
     IOptions<ArticleCacheOptions> options,

@@ -1,0 +1,22 @@
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// The two Redis servers, by connection name (the AppHost's resource names). <see cref="State"/> is
+/// the unkeyed <c>IConnectionMultiplexer</c>; <see cref="Cache"/> is keyed by its name.
+/// </summary>
+public static class RedisConnections
+{
+    /// <summary>What exists nowhere else: never evicted, kept across restarts.</summary>
+    public const string State = "redis";
+
+    /// <summary>What MySQL can rebuild or may be forgotten: the least recently used is evicted first.</summary>
+    public const string Cache = "cache";
+
+    /// <summary>Both connections, through Aspire's StackExchange.Redis client integration.</summary>
+    public static IHostApplicationBuilder AddToutiaoRedis(this IHostApplicationBuilder builder)
+    {
+        builder.AddRedisClient(State);
+        builder.AddKeyedRedisClient(Cache);
+        return builder;
+    }
+}
