@@ -37,7 +37,10 @@ public sealed partial class RecallCandidateStore(
     /// Reads the top <paramref name="window"/> newest and hottest articles of a channel, with both
     /// scores of each, building the sets first when they are missing.
     /// </summary>
-    public async Task<CandidateWindow> ReadAsync(int channelId, int window, CancellationToken cancellationToken)
+    public Task<CandidateWindow> ReadAsync(int channelId, int window, CancellationToken cancellationToken)
+        => ReadAsync(channelId, window, mayRebuild: true, cancellationToken);
+
+    private async Task<CandidateWindow> ReadAsync(int channelId, int window, bool mayRebuild, CancellationToken cancellationToken)
     {
         var db = redis.GetDatabase();
         var batch = db.CreateBatch();
@@ -51,7 +54,17 @@ public sealed partial class RecallCandidateStore(
 
         if (!built && !await TryEnsureBuiltAsync(newEntries.Length + hotEntries.Length > 0, cancellationToken))
         {
-            return await ReadAsync(channelId, window, cancellationToken);
+            return await ReadAsync(channelId, window, mayRebuild, cancellationToken);
+        }
+
+        if (built && mayRebuild && newEntries.Length + hotEntries.Length == 0
+            && !await db.KeyExistsAsync(RecallKeys.New(RecallKeys.RecommendedChannel)))
+        {
+            // The marker says built but even the all-channels set is gone (deleted by hand, a failover
+            // to an empty replica): rebuild now rather than serve an empty feed until the marker expires.
+            LogSetsGone();
+            await RebuildAsync(cancellationToken);
+            return await ReadAsync(channelId, window, mayRebuild: false, cancellationToken);
         }
 
         var publishedAt = newEntries.ToDictionary(e => (long)e.Element, e => e.Score);
@@ -237,6 +250,9 @@ public sealed partial class RecallCandidateStore(
             await Task.Delay(100, cancellationToken);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The recall sets are gone although their marker is there; rebuilding them")]
+    private partial void LogSetsGone();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rebuilding the recall sets in the background failed; serving the sets of the last build")]
     private partial void LogServingOldSets(Exception exception);

@@ -114,6 +114,22 @@ public sealed class RecoContractTests(ToutiaoFixture fixture)
     }
 
     [Fact]
+    public async Task Recall_sets_gone_under_a_standing_marker_are_rebuilt_not_an_empty_page()
+    {
+        var redis = fixture.Redis.GetDatabase();
+        Assert.True(await redis.KeyExistsAsync(Toutiao.Reco.Recall.RecallKeys.BuiltMarker));
+        var sets = Enumerable.Range(0, 30).SelectMany(channel => new StackExchange.Redis.RedisKey[]
+        {
+            Toutiao.Reco.Recall.RecallKeys.New(channel), Toutiao.Reco.Recall.RecallKeys.Hot(channel),
+        }).ToArray();
+        Assert.True(await redis.KeyDeleteAsync(sets) > 0);
+
+        var page = await Client().user_recommendAsync(new UserRequest { UserId = "u" + Guid.NewGuid().ToString("N"), ChannelId = 8, ArticleNum = 5, TimeStamp = Api.Now() });
+        Assert.Equal(5, page.Recommends.Count);
+        Assert.True(await redis.KeyExistsAsync(Toutiao.Reco.Recall.RecallKeys.New(8)));
+    }
+
+    [Fact]
     public async Task Storage_down_is_unavailable_quickly()
     {
         var port = Ports.Free();
