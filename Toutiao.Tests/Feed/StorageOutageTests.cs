@@ -5,11 +5,12 @@ using Toutiao.Tests.Infrastructure;
 namespace Toutiao.Tests.Feed;
 
 /// <summary>
-/// Both real redis-servers stopped under a running Web and Reco, and started again: the feed goes on
-/// from memory and MySQL (behind a bulkhead), and the reader's history is intact afterwards.
+/// The real servers stopped, frozen, filled up or restarted under a running Web and Reco: the feed
+/// goes on from memory and MySQL (behind a bulkhead) and recovers by itself, and the reader's
+/// history is intact afterwards.
 /// </summary>
 [Collection(ToutiaoCollection.Name)]
-public sealed class RedisOutageTests(ToutiaoFixture fixture)
+public sealed class StorageOutageTests(ToutiaoFixture fixture)
 {
     [Fact]
     public async Task With_both_redis_servers_stopped_the_feed_answers_from_memory_and_mysql_and_after_a_restart_the_history_is_intact()
@@ -95,6 +96,58 @@ public sealed class RedisOutageTests(ToutiaoFixture fixture)
         Assert.Null(fresh.Header("X-Feed-Degraded"));
         Assert.Equal(t1 + 1000, fresh.PreTimestamp());
         Assert.Empty(fresh.ArticleIds().Intersect(first.ArticleIds().Concat(second.ArticleIds())));
+    }
+
+    [Fact]
+    public async Task With_the_state_redis_full_a_fresh_page_is_the_popular_page_from_memory_not_an_error()
+    {
+        var options = StackExchange.Redis.ConfigurationOptions.Parse(fixture.Storage.RedisConnectionString);
+        options.AllowAdmin = true;
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options);
+        var server = admin.GetServers().Single();
+        var limit = (await server.ConfigGetAsync("maxmemory")).Single().Value;
+        var reader = Api.Bearer(fixture.WebService<Toutiao.Web.Auth.TokenService>().Create(914, refresh: false));
+        Assert.Null((await fixture.WebClient.FeedAsync(9, Api.Now() - 1000, reader)).Header("X-Feed-Degraded"));
+
+        // noeviction at its limit: reads work, every write is refused with OOM.
+        await server.ConfigSetAsync("maxmemory", 1);
+        try
+        {
+            var full = await fixture.WebClient.FeedAsync(9, Api.Now(), reader);
+            Assert.Equal(HttpStatusCode.OK, full.Status);
+            Assert.Equal("redis", full.Header("X-Feed-Degraded"));
+            Assert.Equal(10, full.ArticleIds().Count);
+        }
+        finally
+        {
+            await server.ConfigSetAsync("maxmemory", limit);
+        }
+
+        Assert.Null((await fixture.WebClient.FeedAsync(9, Api.Now() + 1, reader)).Header("X-Feed-Degraded"));
+    }
+
+    [Fact]
+    public async Task A_restarted_mysql_is_used_again_without_restarting_web_or_reco()
+    {
+        await fixture.Storage.StopAsync("mysql");
+        await fixture.Storage.StartAsync("mysql");
+
+        // An article that is not cached has to come from the restarted server.
+        const long id = 12_121;
+        await fixture.Cache.GetDatabase().KeyDeleteAsync(Toutiao.Web.Articles.ArticleCacheKeys.Info(id));
+        var stopwatch = Stopwatch.StartNew();
+        ApiResponse detail;
+        do
+        {
+            detail = await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{id}");
+        }
+        while (detail.Status != HttpStatusCode.OK && stopwatch.Elapsed < TimeSpan.FromSeconds(10));
+
+        Assert.Equal(HttpStatusCode.OK, detail.Status);
+        Assert.Equal(id, detail.Data.GetProperty("art_id").GetInt64());
+        var page = await fixture.WebClient.FeedAsync(10, Api.Now(), Api.NewAnonymousReader());
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.Null(page.Header("X-Feed-Degraded"));
     }
 
     /// <summary>The clients reconnect in the background: the first requests after the start may still see Redis down.</summary>
