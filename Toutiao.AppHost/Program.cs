@@ -29,6 +29,8 @@ var reco = builder.AddProject<Projects.Toutiao_Reco>("reco")
 
 builder.AddProject<Projects.Toutiao_Web>("web")
        .WithHttpHealthCheck("/health")
+       // No proxy here sets X-Forwarded-For; Aspire's default would believe it from anyone.
+       .DisableForwardedHeaders()
        .WithReference(reco)
        .WithReference(redis)
        .WithReference(cache)

@@ -24,6 +24,7 @@ builder.AddToutiaoAuth();
 
 builder.Services.ConfigureHttpJsonOptions(options => ToutiaoJson.Configure(options.SerializerOptions));
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+builder.Services.AddTrustedProxies();
 builder.Services.AddToutiaoRateLimits();
 builder.Services.AddProblemDetails();
 
@@ -41,6 +42,7 @@ builder.AddFeed();
 
 var app = builder.Build();
 
+app.UseTrustedProxies();
 app.UseExceptionHandler();
 app.UseRateLimiter();
 app.UseStatusCodePages(async context =>

@@ -38,6 +38,36 @@ public sealed class RateLimitTests(ToutiaoFixture fixture)
         Assert.Equal(HttpStatusCode.OK, (await client.FeedAsync(1, Api.Now(), Api.Bearer(token))).Status);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Behind_a_trusted_proxy_the_limit_is_per_forwarded_client_and_nobody_else_can_pick_a_partition(bool proxyTrusted)
+    {
+        var port = Ports.Free();
+        var settings = new Dictionary<string, string?> { ["RateLimits:AnonymousFeedPerClientPerMinute"] = "2" };
+        if (proxyTrusted)
+        {
+            settings["TrustedProxies:Addresses:0"] = "127.0.0.1";
+        }
+
+        await using var web = fixture.StartWeb(port, fixture.RecoAddress, "Development", overrides: settings);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        async Task<HttpStatusCode> FeedFromAsync(string forwardedFor)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1_1/articles?channel_id=1&timestamp={Api.Now()}");
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+            using var response = await client.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await FeedFromAsync("203.0.113.1"));
+        Assert.Equal(HttpStatusCode.OK, await FeedFromAsync("203.0.113.1"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await FeedFromAsync("203.0.113.1"));
+        // Another client behind the proxy has a limit of its own; without a trusted proxy the header is ignored.
+        Assert.Equal(proxyTrusted ? HttpStatusCode.OK : HttpStatusCode.TooManyRequests, await FeedFromAsync("203.0.113.2"));
+    }
+
     private static async Task AssertLimitedAsync(HttpClient client, HttpMethod method, string path)
     {
         using var request = new HttpRequestMessage(method, path);
