@@ -11,7 +11,7 @@ namespace Toutiao.Tests.Feed;
 /// once while the circuit breaker is open, personalised again within a second of Reco's return.
 /// </summary>
 [Collection(ToutiaoCollection.Name)]
-public sealed class RecoOutageTests(ToutiaoFixture fixture)
+public sealed class RecoOutageTests(ToutiaoFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task Reco_down_is_the_channels_popular_page_marked_degraded_within_the_deadline()
@@ -24,6 +24,7 @@ public sealed class RecoOutageTests(ToutiaoFixture fixture)
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         var response = await client.FeedAsync(2, Api.Now());
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(4), $"took {stopwatch.Elapsed}");
+        output.WriteLine($"Reco's port closed: degraded page in {stopwatch.ElapsedMilliseconds} ms");
         Assert.Equal(HttpStatusCode.OK, response.Status);
         Assert.Equal("reco", response.Header("X-Feed-Degraded"));
 
@@ -76,10 +77,14 @@ public sealed class RecoOutageTests(ToutiaoFixture fixture)
             overrides: new Dictionary<string, string?> { ["Reco:Deadline"] = "00:00:01" });
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 
-        // Enough failed calls at once to open the breaker (4, half of them failed).
+        // The first request of a new process also pays for its start-up: not timed.
+        Assert.Equal("reco", (await client.FeedAsync(2, Api.Now(), Api.NewAnonymousReader())).Header("X-Feed-Degraded"));
+
+        // With it, enough failed calls to open the breaker (4, at least half of them failed).
         var stopwatch = Stopwatch.StartNew();
-        var pages = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => client.FeedAsync(2, Api.Now(), Api.NewAnonymousReader())));
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"took {stopwatch.Elapsed} with a 1 s deadline");
+        var pages = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => client.FeedAsync(2, Api.Now(), Api.NewAnonymousReader())));
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1.5), $"took {stopwatch.Elapsed} with a 1 s deadline");
+        output.WriteLine($"Reco silent, 1 s deadline: 3 degraded pages at once in {stopwatch.ElapsedMilliseconds} ms");
         Assert.All(pages, page =>
         {
             Assert.Equal(HttpStatusCode.OK, page.Status);
@@ -91,6 +96,7 @@ public sealed class RecoOutageTests(ToutiaoFixture fixture)
         var whileOpen = await client.FeedAsync(2, Api.Now(), Api.NewAnonymousReader());
         Assert.Equal("reco", whileOpen.Header("X-Feed-Degraded"));
         Assert.True(stopwatch.Elapsed < TimeSpan.FromMilliseconds(500), $"took {stopwatch.Elapsed} with the breaker open");
+        output.WriteLine($"Breaker open: degraded page in {stopwatch.ElapsedMilliseconds} ms");
         silent.Stop();
         accepted.ForEach(socket => socket.Dispose());
     }
@@ -124,6 +130,7 @@ public sealed class RecoOutageTests(ToutiaoFixture fixture)
 
         Assert.Null(page.Header("X-Feed-Degraded"));
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"personalised again after {stopwatch.Elapsed}");
+        output.WriteLine($"Reco back: personalised again after {stopwatch.ElapsedMilliseconds} ms");
         // Personalised: the tracking strings name this reader.
         Assert.Contains("anony:", page.Data.GetProperty("results")[0].GetProperty("trace").GetProperty("click").GetString());
     }

@@ -10,7 +10,7 @@ namespace Toutiao.Tests.Feed;
 /// history is intact afterwards.
 /// </summary>
 [Collection(ToutiaoCollection.Name)]
-public sealed class StorageOutageTests(ToutiaoFixture fixture)
+public sealed class StorageOutageTests(ToutiaoFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task With_both_redis_servers_stopped_the_feed_answers_from_memory_and_mysql_and_after_a_restart_the_history_is_intact()
@@ -36,6 +36,7 @@ public sealed class StorageOutageTests(ToutiaoFixture fixture)
             var stopwatch = Stopwatch.StartNew();
             var during = await fixture.WebClient.FeedAsync(6, Api.Now(), reader);
             Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"took {stopwatch.Elapsed}");
+            output.WriteLine($"Both Redis servers down: degraded page in {stopwatch.ElapsedMilliseconds} ms");
             Assert.Equal(HttpStatusCode.OK, during.Status);
             Assert.Equal("redis", during.Header("X-Feed-Degraded"));
             Assert.Equal(10, during.ArticleIds().Count);
@@ -64,6 +65,7 @@ public sealed class StorageOutageTests(ToutiaoFixture fixture)
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, firstDone.Response.Status);
                 Assert.Equal("Storage is busy: try again in a moment.", firstDone.Response.Message);
                 Assert.True(firstDone.Took < TimeSpan.FromMilliseconds(500), $"a refused read took {firstDone.Took}");
+                output.WriteLine($"Bulkhead full: 503 in {firstDone.Took.TotalMilliseconds:0} ms");
 
                 // Thawed before MySQL's connect timeout, the read holding the permit completes.
                 await LocalProcesses.SignalAsync(mariadbd.Pid, "CONT");
@@ -85,7 +87,9 @@ public sealed class StorageOutageTests(ToutiaoFixture fixture)
         }
 
         // The append-only file kept the reader's history through the restart, and the feed recovers by itself.
+        var backAt = Stopwatch.StartNew();
         var history = await WhenRedisIsBackAsync(() => fixture.WebClient.FeedAsync(6, t1 + 1000, reader));
+        output.WriteLine($"Redis back: first whole page {backAt.ElapsedMilliseconds} ms after both servers were healthy");
         Assert.Equal(second.ArticleIds(), history.ArticleIds());
         Assert.Equal(t1, history.PreTimestamp());
         var older = await fixture.WebClient.FeedAsync(6, t1, reader);
@@ -137,13 +141,16 @@ public sealed class StorageOutageTests(ToutiaoFixture fixture)
         await fixture.Cache.GetDatabase().KeyDeleteAsync(Toutiao.Web.Articles.ArticleCacheKeys.Info(id));
         var stopwatch = Stopwatch.StartNew();
         ApiResponse detail;
+        var attempts = 0;
         do
         {
             detail = await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{id}");
+            attempts++;
         }
         while (detail.Status != HttpStatusCode.OK && stopwatch.Elapsed < TimeSpan.FromSeconds(10));
 
         Assert.Equal(HttpStatusCode.OK, detail.Status);
+        output.WriteLine($"MySQL restarted: article from it after {stopwatch.ElapsedMilliseconds} ms, {attempts} request(s)");
         Assert.Equal(id, detail.Data.GetProperty("art_id").GetInt64());
         var page = await fixture.WebClient.FeedAsync(10, Api.Now(), Api.NewAnonymousReader());
         Assert.Equal(HttpStatusCode.OK, page.Status);
