@@ -1,3 +1,5 @@
+extern alias reco;
+
 using System.Diagnostics;
 using System.Net;
 using Toutiao.Tests.Infrastructure;
@@ -128,6 +130,38 @@ public sealed class StorageOutageTests(ToutiaoFixture fixture, Xunit.Abstraction
         }
 
         Assert.Null((await fixture.WebClient.FeedAsync(9, Api.Now() + 1, reader)).Header("X-Feed-Degraded"));
+    }
+
+    [Fact]
+    public async Task A_fresh_page_whose_call_passed_its_deadline_is_not_recorded_and_comes_with_the_next_refresh()
+    {
+        var user = $"deadline-{Guid.NewGuid():N}";
+        var client = new UserRecommend.UserRecommendClient(Grpc.Net.Client.GrpcChannel.ForAddress(fixture.RecoAddress));
+        var redis = LocalProcesses.RedisOf(fixture.Storage.Directory, "redis");
+        var timestamp = Api.Now();
+
+        // Redis frozen: the call is still in Reco when its deadline passes.
+        await LocalProcesses.SignalAsync(redis.Pid, "STOP");
+        try
+        {
+            var deadline = DateTime.UtcNow.AddMilliseconds(300);
+            var call = client.user_recommendAsync(new UserRequest { UserId = user, ChannelId = 7, ArticleNum = 10, TimeStamp = timestamp }, deadline: deadline);
+            var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => call.ResponseAsync);
+            Assert.Equal(Grpc.Core.StatusCode.DeadlineExceeded, error.StatusCode);
+            // Reco's own deadline timer fires a moment after the client's: thaw Redis only once it surely has.
+            await Task.Delay(deadline.AddMilliseconds(200) - DateTime.UtcNow is { Ticks: > 0 } rest ? rest : TimeSpan.Zero);
+        }
+        finally
+        {
+            await LocalProcesses.SignalAsync(redis.Pid, "CONT");
+        }
+
+        // The next refresh finds no page before it and nothing served: the articles were never marked seen.
+        var next = await client.user_recommendAsync(new UserRequest { UserId = user, ChannelId = 7, ArticleNum = 10, TimeStamp = timestamp + 1000 });
+        Assert.Equal(10, next.Recommends.Count);
+        Assert.Equal(0, next.TimeStamp);
+        Assert.Empty(await fixture.Redis.GetDatabase().SortedSetRangeByScoreAsync(
+            reco::Toutiao.Reco.History.UserFeedHistory.PagesKey(user, 7), timestamp, timestamp));
     }
 
     [Fact]

@@ -28,6 +28,10 @@ public static class LocalProcesses
     public static Info MariaDbOf(string directory)
         => All().Single(p => p.Uses(directory) && p.CommandLine.Contains("mariadbd", StringComparison.Ordinal));
 
+    /// <summary>The redis-server of a resource (<c>redis</c>, <c>cache</c>) whose data is under a directory: it runs in its own data directory.</summary>
+    public static Info RedisOf(string directory, string resource)
+        => All().Single(p => p.WorkingDirectory == Path.Combine(directory, resource) && p.CommandLine.Contains("redis-server", StringComparison.Ordinal));
+
     public static List<Info> All()
     {
         var processes = new List<Info>();
