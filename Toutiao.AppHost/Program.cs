@@ -27,7 +27,7 @@ var reco = builder.AddProject<Projects.Toutiao_Reco>("reco")
                   .WaitFor(cache)
                   .WaitForCompletion(initializer);
 
-builder.AddProject<Projects.Toutiao_Web>("web")
+var web = builder.AddProject<Projects.Toutiao_Web>("web")
        .WithHttpHealthCheck("/health")
        // No proxy here sets X-Forwarded-For; Aspire's default would believe it from anyone.
        .DisableForwardedHeaders()
@@ -37,6 +37,12 @@ builder.AddProject<Projects.Toutiao_Web>("web")
        .WithReference(toutiao)
        .WaitFor(reco)
        .WaitForCompletion(initializer);
+
+// ./toutiao bench: the same pair again without telemetry export, for traced vs untraced in one run.
+if (builder.Configuration.GetValue("Bench:Enabled", false))
+{
+    builder.AddUntracedCopies(web, redis, cache, toutiao);
+}
 
 try
 {

@@ -8,8 +8,8 @@ namespace Toutiao.Reco.History;
 /// <summary>One page a user was served, stored under the request's timestamp.</summary>
 public sealed record FeedPage(long Timestamp, IReadOnlyList<long> ArticleIds);
 
-/// <summary>A fresh page as recorded: its articles, and the timestamp of the page before it (0: none).</summary>
-public sealed record RecordedPage(IReadOnlyList<long> ArticleIds, long PreviousTimestamp);
+/// <summary>A page as served: its articles, the timestamp of the page before it (0: none), and whether it was recorded just now (a fresh page) or before (history).</summary>
+public sealed record ServedPage(IReadOnlyList<long> ArticleIds, long PreviousTimestamp, bool Recorded);
 
 /// <summary>
 /// A user's feed history per channel in Redis:
@@ -41,14 +41,19 @@ public sealed class UserFeedHistory(
     public static string ServedKey(string userId, int channelId) => $"reco:{{u:{userId}}}:ch:{channelId}:served";
 
     /// <summary>
-    /// Picks a fresh page and records it in one step, so concurrent refreshes of one reader never
-    /// share an article: the first <c>count</c> candidates (in rank order) served in neither the
-    /// channel nor the recommended channel become the page. A page already recorded at this
-    /// timestamp is returned as it is: a retry of the same request gets the same page.
-    /// KEYS: pages, served in the channel, served in channel 0. ARGV: timestamp, count,
-    /// retention seconds, pages kept, served ids kept, candidate ids...
+    /// Serves a reader's page in one step and one round trip. A page already recorded at this
+    /// timestamp is returned as it is ("existing": history, or a retry of a refresh). Otherwise the
+    /// first <c>count</c> candidates (in rank order) served in neither the channel nor the
+    /// recommended channel become the page, recorded and marked served ("recorded"), so concurrent
+    /// refreshes of one reader never share an article. When the candidates given run out first and
+    /// they are not all there are, nothing is written ("more"): the caller asks again with more. A
+    /// call whose deadline has passed by Redis' clock when the script runs writes nothing ("expired"):
+    /// the reader gets these articles with the next refresh.
+    /// KEYS: pages, served in the channel, served in channel 0. ARGV: timestamp, count, retention
+    /// seconds, pages kept, served ids kept, 1 if the candidates are all there are, the call's
+    /// deadline in Unix ms (0: none), candidate ids...
     /// </summary>
-    private const string RecordFreshPageScript = """
+    private const string ServePageScript = """
         local pages, served, servedAll = KEYS[1], KEYS[2], KEYS[3]
         local timestamp, count = tonumber(ARGV[1]), tonumber(ARGV[2])
         local function previous()
@@ -57,18 +62,28 @@ public sealed class UserFeedHistory(
         end
         local existing = redis.call('ZRANGEBYSCORE', pages, ARGV[1], ARGV[1])
         if existing[1] then
-          return { existing[1], previous() }
+          return { 'existing', existing[1], previous() }
+        end
+        local deadline = tonumber(ARGV[7])
+        if deadline > 0 then
+          local now = redis.call('TIME')
+          if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > deadline then
+            return { 'expired' }
+          end
         end
         local picked = {}
         local scored = {}
-        for i = 6, #ARGV do
-          if #picked >= count then break end
+        for i = 8, #ARGV do
           local id = ARGV[i]
           if not redis.call('ZSCORE', served, id) and not redis.call('ZSCORE', servedAll, id) then
             picked[#picked + 1] = id
             scored[#scored + 1] = ARGV[1]
             scored[#scored + 1] = id
+            if #picked == count then break end
           end
+        end
+        if #picked < count and ARGV[6] ~= '1' then
+          return { 'more' }
         end
         local member = ARGV[1] .. ':' .. table.concat(picked, ',')
         if #picked > 0 then
@@ -79,79 +94,55 @@ public sealed class UserFeedHistory(
           redis.call('ZREMRANGEBYRANK', served, 0, -tonumber(ARGV[5]) - 1)
           redis.call('EXPIRE', served, ARGV[3])
         end
-        return { member, previous() }
+        return { 'recorded', member, previous() }
         """;
 
-    /// <summary>Records a fresh page at <paramref name="timestamp"/> from <paramref name="rankedCandidates"/>, atomically; see <see cref="RecordFreshPageScript"/>.</summary>
-    public async Task<RecordedPage> RecordFreshPageAsync(string userId, int channelId, long timestamp, IReadOnlyList<long> rankedCandidates, int count)
+    /// <summary>
+    /// The reader's page at <paramref name="timestamp"/>: the recorded one, or a fresh one picked from
+    /// <paramref name="rankedCandidates"/> and recorded; see <see cref="ServePageScript"/>. Null when
+    /// the candidates ran out before <paramref name="count"/> unserved ones were found and
+    /// <paramref name="allCandidates"/> is false (nothing was written).
+    /// </summary>
+    /// <param name="deadline">The call's deadline: past it when the script runs, nothing is written and
+    /// <see cref="OperationCanceledException"/> is thrown.</param>
+    public async Task<ServedPage?> ServePageAsync(string userId, int channelId, long timestamp,
+        ReadOnlyMemory<long> rankedCandidates, bool allCandidates, int count, DateTime? deadline = null)
     {
-        using var activity = RecoTelemetry.Source.StartActivity("reco history write");
+        using var activity = RecoTelemetry.Source.StartActivity("reco history");
         var settings = options.Value;
         RedisKey[] keys = [PagesKey(userId, channelId), ServedKey(userId, channelId), ServedKey(userId, 0)];
         var retention = IsAnonymous(userId) ? settings.AnonymousHistoryRetention : settings.HistoryRetention;
-        var arguments = new RedisValue[5 + rankedCandidates.Count];
+        var arguments = new RedisValue[7 + rankedCandidates.Length];
         arguments[0] = timestamp;
         arguments[1] = count;
         arguments[2] = (long)retention.TotalSeconds;
         arguments[3] = settings.HistoryPagesKept;
         arguments[4] = settings.ServedKept;
-        for (var i = 0; i < rankedCandidates.Count; i++)
+        arguments[5] = allCandidates ? 1 : 0;
+        arguments[6] = deadline is { } at && at < DateTime.MaxValue ? new DateTimeOffset(at.ToUniversalTime()).ToUnixTimeMilliseconds() : 0;
+        var candidates = rankedCandidates.Span;
+        for (var i = 0; i < candidates.Length; i++)
         {
-            arguments[5 + i] = rankedCandidates[i];
+            arguments[7 + i] = candidates[i];
         }
 
-        var reply = (RedisResult[])(await Database(userId).ScriptEvaluateAsync(RecordFreshPageScript, keys, arguments))!;
-        var page = Parse((RedisValue)reply[0]);
+        var reply = (RedisResult[])(await Database(userId).ScriptEvaluateAsync(ServePageScript, keys, arguments))!;
+        var outcome = (string)reply[0]!;
+        activity?.SetTag("toutiao.reco.outcome", outcome);
+        if (outcome == "expired")
+        {
+            throw new OperationCanceledException("The call's deadline passed before its page was recorded; nothing was written.");
+        }
+
+        if (outcome == "more")
+        {
+            return null;
+        }
+
+        var page = Parse((RedisValue)reply[1]);
         activity?.SetTag("toutiao.reco.articles", page.ArticleIds.Count);
         // The previous page comes as its member ("timestamp:ids"): no float formatting of a score to parse.
-        return new RecordedPage(page.ArticleIds, Parse((RedisValue)reply[1]).Timestamp);
-    }
-
-    /// <summary>
-    /// The page recorded at exactly <paramref name="timestamp"/> (the app asks for one with the
-    /// <c>pre_timestamp</c> it was given), with the timestamp of the page before it; null if there is none.
-    /// One round trip.
-    /// </summary>
-    public async Task<RecordedPage?> FindPageAsync(string userId, int channelId, long timestamp)
-    {
-        using var activity = RecoTelemetry.Source.StartActivity("reco history read");
-        var key = PagesKey(userId, channelId);
-        var batch = Database(userId).CreateBatch();
-        var at = batch.SortedSetRangeByScoreAsync(key, timestamp, timestamp, take: 1);
-        var before = batch.SortedSetRangeByScoreAsync(key, double.NegativeInfinity, timestamp,
-            Exclude.Stop, Order.Descending, skip: 0, take: 1);
-        batch.Execute();
-
-        var page = (await at).Select(Parse).FirstOrDefault();
-        var previous = (await before).Select(Parse).FirstOrDefault();
-        activity?.SetTag("toutiao.reco.found", page is not null);
-        return page is null ? null : new RecordedPage(page.ArticleIds, previous?.Timestamp ?? 0);
-    }
-
-    /// <summary>Which of <paramref name="articleIds"/> the user was already served in this channel or in channel 0.</summary>
-    public async Task<HashSet<long>> FindServedAsync(string userId, int channelId, IReadOnlyList<long> articleIds)
-    {
-        var members = articleIds.Select(id => (RedisValue)id).ToArray();
-        var keys = channelId == 0 ? new[] { ServedKey(userId, 0) } : [ServedKey(userId, channelId), ServedKey(userId, 0)];
-        var db = Database(userId);
-        var batch = db.CreateBatch();
-        var lookups = keys.Select(key => batch.SortedSetScoresAsync(key, members)).ToArray();
-        batch.Execute();
-        var results = await Task.WhenAll(lookups);
-
-        var served = new HashSet<long>();
-        foreach (var scores in results)
-        {
-            for (var i = 0; i < scores.Length; i++)
-            {
-                if (scores[i] is not null)
-                {
-                    served.Add(articleIds[i]);
-                }
-            }
-        }
-
-        return served;
+        return new ServedPage(page.ArticleIds, Parse((RedisValue)reply[2]).Timestamp, Recorded: outcome == "recorded");
     }
 
     private static FeedPage Parse(RedisValue member)

@@ -1,10 +1,10 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 using StackExchange.Redis;
 using Toutiao.ServiceDefaults.Clients;
 using Toutiao.Reco.Recommend;
+using Toutiao.ServiceDefaults.Caching;
 
 namespace Toutiao.Reco.Recall;
 
@@ -12,123 +12,129 @@ namespace Toutiao.Reco.Recall;
 public readonly record struct Candidate(long ArticleId, double PublishedAtMs, double Hotness);
 
 /// <summary>
-/// The per-channel recall sets in Redis (<c>ch:{id}:new</c>, <c>ch:{id}:hot</c>), built from MySQL.
-/// Hotness = reads + 2·likes + 3·collects + 4·comments: a comment or a collect says more about
-/// interest than a read.
+/// The per-channel recall sets in Redis (<c>ch:{id}:new</c>, <c>ch:{id}:hot</c>), built from MySQL,
+/// and the copy of them Reco serves from: every channel's candidates in memory, ranked once per
+/// build for both A/B buckets. A fresh page then costs no Redis round trip for recall. The copy is
+/// reloaded when the sets' marker says they were rebuilt (checked at most every
+/// <see cref="SnapshotCheckInterval"/>, in the background), and it is what Reco serves from when
+/// Redis is down. Hotness = reads + 2·likes + 3·collects + 4·comments: a comment or a collect says
+/// more about interest than a read.
 /// </summary>
-public sealed partial class RecallCandidateStore(
-    IConnectionMultiplexer redis,
-    MySqlDataSource database,
-    ChannelDirectory channels,
-    IOptions<RecommendationOptions> options,
-    ILogger<RecallCandidateStore> logger)
+public sealed partial class RecallCandidateStore
 {
     private static readonly TimeSpan RebuildRetryGap = TimeSpan.FromSeconds(5);
 
+    /// <summary>How old the in-memory copy may be before the marker is checked again.</summary>
+    public static readonly TimeSpan SnapshotCheckInterval = TimeSpan.FromSeconds(2);
+
+    private readonly IConnectionMultiplexer redis;
+    private readonly MySqlDataSource database;
+    private readonly ChannelDirectory channels;
+    private readonly FeedRanker ranker;
+    private readonly IOptions<RecommendationOptions> options;
+    private readonly ILogger<RecallCandidateStore> logger;
+    private readonly RefreshingValue<RecallSnapshot> _snapshot;
     private readonly SemaphoreSlim _building = new(1, 1);
-    private readonly ConcurrentDictionary<int, CandidateWindow> _lastRead = new();
     private long _rebuildRetryAfterTicks;
     private int _rebuildRunning;
+
+    public RecallCandidateStore(IConnectionMultiplexer redis, MySqlDataSource database, ChannelDirectory channels, FeedRanker ranker,
+        TimeProvider clock, IOptions<RecommendationOptions> options, ILogger<RecallCandidateStore> logger)
+    {
+        this.redis = redis;
+        this.database = database;
+        this.channels = channels;
+        this.ranker = ranker;
+        this.options = options;
+        this.logger = logger;
+        _snapshot = new RefreshingValue<RecallSnapshot>("the recall candidates", LoadSnapshotAsync, clock, RebuildRetryGap, logger);
+    }
 
     public static double Hotness(long reads, long likes, long collects, long comments)
         => reads + 2d * likes + 3d * collects + 4d * comments;
 
-    /// <summary>
-    /// Reads the top <paramref name="window"/> newest and hottest articles of a channel, with both
-    /// scores of each, building the sets first when they are missing.
-    /// </summary>
-    public Task<CandidateWindow> ReadAsync(int channelId, int window, CancellationToken cancellationToken)
-        => ReadAsync(channelId, window, mayRebuild: true, cancellationToken);
+    /// <summary>A channel's candidates as this process holds them (loaded on the first call); none for an unknown channel.</summary>
+    public async Task<ChannelCandidates> GetAsync(int channelId, CancellationToken cancellationToken)
+        => (await _snapshot.GetAsync(SnapshotCheckInterval, cancellationToken)).Channels.GetValueOrDefault(channelId) ?? ChannelCandidates.None;
 
-    private async Task<CandidateWindow> ReadAsync(int channelId, int window, bool mayRebuild, CancellationToken cancellationToken)
+    /// <summary>Whether a copy is in memory: until then every request would wait for the first load.</summary>
+    public bool IsLoaded => _lastLoaded is not null;
+
+    private volatile RecallSnapshot? _lastLoaded;
+
+    /// <summary>
+    /// Loads every channel's sets in one round trip, unless the marker says they have not changed
+    /// since the copy in memory. No marker: the first load builds the sets (and waits for that); later,
+    /// the copy in memory is served while one rebuild runs in the background. A marker without
+    /// sets (deleted by hand, a failover to an empty replica) is rebuilt at once.
+    /// </summary>
+    private async Task<RecallSnapshot> LoadSnapshotAsync(CancellationToken cancellationToken)
     {
         var db = redis.GetDatabase();
-        var batch = db.CreateBatch();
-        var marker = batch.KeyExistsAsync(RecallKeys.BuiltMarker);
-        var newest = batch.SortedSetRangeByRankWithScoresAsync(RecallKeys.New(channelId), 0, window - 1, Order.Descending);
-        var hottest = batch.SortedSetRangeByRankWithScoresAsync(RecallKeys.Hot(channelId), 0, window - 1, Order.Descending);
-        batch.Execute();
-        var built = await marker;
-        var newEntries = await newest;
-        var hotEntries = await hottest;
-
-        if (!built && !await TryEnsureBuiltAsync(newEntries.Length + hotEntries.Length > 0, cancellationToken))
+        var marker = await db.StringGetAsync(RecallKeys.BuiltMarker);
+        if (marker.IsNull)
         {
-            return await ReadAsync(channelId, window, mayRebuild, cancellationToken);
+            if (_lastLoaded is { } stale)
+            {
+                StartBackgroundRebuild();
+                return stale;
+            }
+
+            await EnsureBuiltAsync(cancellationToken);
+            marker = await db.StringGetAsync(RecallKeys.BuiltMarker);
         }
 
-        if (built && mayRebuild && newEntries.Length + hotEntries.Length == 0
-            && !await db.KeyExistsAsync(RecallKeys.New(RecallKeys.RecommendedChannel)))
+        var builtAt = marker.IsNull ? 0 : (long)marker;
+        if (_lastLoaded is { } current && current.BuiltAt == builtAt && builtAt != 0 && await db.KeyExistsAsync(RecallKeys.New(RecallKeys.RecommendedChannel)))
         {
-            // The marker says built but even the all-channels set is gone (deleted by hand, a failover
-            // to an empty replica): rebuild now rather than serve an empty feed until the marker expires.
+            return current;
+        }
+
+        using var activity = RecoTelemetry.Source.StartActivity("reco recall load");
+        var snapshot = await ReadSetsAsync(builtAt, cancellationToken);
+        if (snapshot.Channels.GetValueOrDefault(RecallKeys.RecommendedChannel) is not { Newest.Length: > 0 } && builtAt != 0)
+        {
             LogSetsGone();
             await RebuildAsync(cancellationToken);
-            return await ReadAsync(channelId, window, mayRebuild: false, cancellationToken);
+            snapshot = await ReadSetsAsync((long)await db.StringGetAsync(RecallKeys.BuiltMarker), cancellationToken);
         }
 
-        var publishedAt = newEntries.ToDictionary(e => (long)e.Element, e => e.Score);
-        var hotness = hotEntries.ToDictionary(e => (long)e.Element, e => e.Score);
-
-        // Complete the scores each candidate lacks, in one more round trip.
-        var needTime = hotness.Keys.Where(id => !publishedAt.ContainsKey(id)).ToArray();
-        var needHot = publishedAt.Keys.Where(id => !hotness.ContainsKey(id)).ToArray();
-        if (needTime.Length + needHot.Length > 0)
-        {
-            var fill = db.CreateBatch();
-            var times = needTime.Length > 0 ? fill.SortedSetScoresAsync(RecallKeys.New(channelId), needTime.Select(id => (RedisValue)id).ToArray()) : null;
-            var hots = needHot.Length > 0 ? fill.SortedSetScoresAsync(RecallKeys.Hot(channelId), needHot.Select(id => (RedisValue)id).ToArray()) : null;
-            fill.Execute();
-            var timeScores = times is null ? [] : await times;
-            var hotScores = hots is null ? [] : await hots;
-            for (var i = 0; i < needTime.Length; i++)
-            {
-                publishedAt[needTime[i]] = timeScores[i] ?? 0;
-            }
-
-            for (var i = 0; i < needHot.Length; i++)
-            {
-                hotness[needHot[i]] = hotScores[i] ?? 0;
-            }
-        }
-
-        var candidates = publishedAt
-            .Select(p => new Candidate(p.Key, p.Value, hotness[p.Key]))
-            .ToList();
-        var exhausted = newEntries.Length < window && hotEntries.Length < window;
-        var read = new CandidateWindow(candidates, newEntries.Select(e => (long)e.Element).ToList(),
-            hotEntries.Select(e => (long)e.Element).ToList(), exhausted);
-        _lastRead[channelId] = read;
-        return read;
+        activity?.SetTag("toutiao.reco.channels", snapshot.Channels.Count);
+        return _lastLoaded = snapshot;
     }
 
-    /// <summary>
-    /// The channel's popular page from the lists this process last read, for when Redis fails; empty
-    /// if it has not read the channel since it started.
-    /// </summary>
-    public IReadOnlyList<long> LastReadPopularPage(int channelId, int count)
-        => _lastRead.TryGetValue(channelId, out var read) ? PopularPage.Interleave(read.Hottest, read.Newest, count) : [];
-
-    /// <summary>
-    /// The sets' freshness marker has expired. Without sets the caller waits for a build and reads
-    /// again (false). With the sets of an earlier build still in Redis, those are served (true)
-    /// while one rebuild runs in the background: a slow or unreachable MySQL costs freshness, not
-    /// a request's time. A failed rebuild is retried after a few seconds.
-    /// </summary>
-    private async Task<bool> TryEnsureBuiltAsync(bool haveOldSets, CancellationToken cancellationToken)
+    private async Task<RecallSnapshot> ReadSetsAsync(long builtAt, CancellationToken cancellationToken)
     {
-        if (!haveOldSets)
+        var channelIds = (await channels.GetAllAsync(cancellationToken)).Append(RecallKeys.RecommendedChannel).Distinct().ToList();
+        var batch = redis.GetDatabase().CreateBatch();
+        var reads = channelIds.Select(id => (Id: id,
+            New: batch.SortedSetRangeByRankWithScoresAsync(RecallKeys.New(id), 0, -1, Order.Descending),
+            Hot: batch.SortedSetRangeByRankWithScoresAsync(RecallKeys.Hot(id), 0, -1, Order.Descending))).ToList();
+        batch.Execute();
+
+        var loaded = new Dictionary<int, ChannelCandidates>();
+        foreach (var (id, newTask, hotTask) in reads)
         {
-            await EnsureBuiltAsync(cancellationToken);
-            return false;
+            var newest = await newTask;
+            var hottest = await hotTask;
+            var hotness = hottest.ToDictionary(e => (long)e.Element, e => e.Score);
+            var candidates = newest.Select(e => new Candidate((long)e.Element, e.Score, hotness.GetValueOrDefault((long)e.Element))).ToList();
+            loaded[id] = new ChannelCandidates(
+                [.. newest.Select(e => (long)e.Element)],
+                [.. hottest.Select(e => (long)e.Element)],
+                [.. ranker.Rank(candidates, AlgorithmBucket.Algo1, candidates.Count)],
+                [.. ranker.Rank(candidates, AlgorithmBucket.Algo2, candidates.Count)]);
         }
 
+        return new RecallSnapshot(builtAt, loaded);
+    }
+
+    private void StartBackgroundRebuild()
+    {
         if (DateTime.UtcNow.Ticks >= Volatile.Read(ref _rebuildRetryAfterTicks) && Interlocked.Exchange(ref _rebuildRunning, 1) == 0)
         {
             _ = Task.Run(RebuildInBackgroundAsync, CancellationToken.None);
         }
-
-        return true;
     }
 
     private async Task RebuildInBackgroundAsync()
@@ -261,9 +267,17 @@ public sealed partial class RecallCandidateStore(
     private partial void LogRebuilt(int channelCount, int articleCount, long elapsedMs);
 }
 
-/// <summary>What one recall read saw: candidates with both scores, and each list in its own order.</summary>
-public sealed record CandidateWindow(
-    IReadOnlyList<Candidate> Candidates,
-    IReadOnlyList<long> Newest,
-    IReadOnlyList<long> Hottest,
-    bool Exhausted);
+/// <summary>The recall candidates of every channel as one build left them, in memory.</summary>
+/// <param name="BuiltAt">The build's marker value (Unix ms).</param>
+public sealed record RecallSnapshot(long BuiltAt, IReadOnlyDictionary<int, ChannelCandidates> Channels);
+
+/// <summary>A channel's candidates: newest first, hottest first, and ranked for each A/B bucket.</summary>
+public sealed record ChannelCandidates(long[] Newest, long[] Hottest, long[] RankedAlgo1, long[] RankedAlgo2)
+{
+    public static readonly ChannelCandidates None = new([], [], [], []);
+
+    public long[] RankedFor(string algorithm) => algorithm == AlgorithmBucket.Algo2 ? RankedAlgo2 : RankedAlgo1;
+
+    /// <summary>The non-personalised page: hottest and newest in turn.</summary>
+    public IReadOnlyList<long> PopularPage(int count) => Recall.PopularPage.Interleave(Hottest, Newest, count);
+}

@@ -3,7 +3,7 @@ using Toutiao.Reco.Recommend;
 
 namespace Toutiao.Reco.Recall;
 
-/// <summary>Keeps the recall sets fresh: builds them at start, then rebuilds every <see cref="RecommendationOptions.RefreshInterval"/>.</summary>
+/// <summary>Keeps the recall sets fresh: builds and loads them at start, then rebuilds every <see cref="RecommendationOptions.RefreshInterval"/>.</summary>
 public sealed partial class RecallRefresher(
     RecallCandidateStore store,
     IOptions<RecommendationOptions> options,
@@ -19,6 +19,8 @@ public sealed partial class RecallRefresher(
                 if (first)
                 {
                     await store.EnsureBuiltAsync(stoppingToken);
+                    // Loads the copy requests serve from, so the first request does not wait for it.
+                    await store.GetAsync(RecallKeys.RecommendedChannel, stoppingToken);
                 }
                 else
                 {

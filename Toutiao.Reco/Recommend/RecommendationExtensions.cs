@@ -33,21 +33,12 @@ public static class RecommendationExtensions
         return builder;
     }
 
-    /// <summary>Ready once the recall sets exist; until then every request would pay for a build.</summary>
-    private sealed class RecallReadyCheck(IConnectionMultiplexer redis) : IHealthCheck
+    /// <summary>Ready once the recall candidates are in memory; until then a request would wait for them.</summary>
+    private sealed class RecallReadyCheck(RecallCandidateStore recall) : IHealthCheck
     {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                return await redis.GetDatabase().KeyExistsAsync(RecallKeys.BuiltMarker)
-                    ? HealthCheckResult.Healthy()
-                    : HealthCheckResult.Unhealthy("Recall sets are not built yet.");
-            }
-            catch (Exception ex) when (StorageFailureInterceptor.IsStorageFailure(ex))
-            {
-                return HealthCheckResult.Unhealthy("Redis is unreachable.", ex);
-            }
-        }
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+            => Task.FromResult(recall.IsLoaded
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("The recall candidates are not loaded yet."));
     }
 }

@@ -5,8 +5,8 @@ public sealed class RecommendationOptions
 {
     public const string SectionName = "Recommendation";
 
-    /// <summary>How many of the newest and of the hottest candidates are read first; doubled while too few survive the "already served" filter.</summary>
-    public int RecallWindow { get; set; } = 200;
+    /// <summary>How many of the top-ranked candidates a fresh page offers the history script first (at least five times the page); four times as many while too few are unserved.</summary>
+    public int RecallWindow { get; set; } = 50;
 
     /// <summary>How often the recall sets are rebuilt from MySQL.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(5);

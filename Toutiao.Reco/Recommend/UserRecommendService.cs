@@ -16,7 +16,6 @@ public sealed partial class UserRecommendService(
     RecallCandidateStore recall,
     UserFeedHistory history,
     ChannelDirectory channels,
-    FeedRanker ranker,
     RecoTelemetry telemetry,
     IOptions<RecommendationOptions> options,
     ILogger<UserRecommendService> logger)
@@ -39,87 +38,77 @@ public sealed partial class UserRecommendService(
         }
 
         var algorithm = AlgorithmBucket.For(request.UserId);
+        var candidates = await recall.GetAsync(request.ChannelId, cancellationToken);
+        if (request.UserId.Length == 0)
+        {
+            return AnonymousPage(request, algorithm, candidates);
+        }
+
         try
         {
-            return await PageAsync(request, algorithm, cancellationToken);
+            return await ReadersPageAsync(request, algorithm, candidates, context.Deadline, cancellationToken);
         }
-        catch (Exception ex) when (IsRedisFailure(ex) && recall.LastReadPopularPage(request.ChannelId, request.ArticleNum) is { Count: > 0 } page)
+        catch (Exception ex) when (IsRedisFailure(ex) && candidates.Newest.Length > 0)
         {
-            // Redis is down or refuses writes: no history to read or record, but the lists this
-            // process last read still make a page, which beats an error.
+            // Redis is down or refuses writes: no history to read or record, but the candidates in
+            // memory still make a page, which beats an error.
             LogServingFromMemory(request.ChannelId, ex);
-            telemetry.RecordPage("from_memory", page.Count, page.Count);
+            var page = candidates.PopularPage(request.ArticleNum);
+            telemetry.RecordPage("from_memory", candidates.Newest.Length, page.Count);
             await context.WriteResponseHeadersAsync(new Metadata { { PopularPage.DegradedHeader, "redis" } });
             return Response(request.UserId, algorithm, page, 0, withExposure: true);
         }
     }
 
-    private async Task<ArticleResponse> PageAsync(UserRequest request, string algorithm, CancellationToken cancellationToken)
+    /// <summary>
+    /// A reader's page, in one Redis round trip as a rule. A timestamp the reader was given as
+    /// pre_timestamp names a recorded page: history (or a retry). Any other is a refresh, even one
+    /// older than the newest page: concurrent refreshes arrive out of order, and each must get a
+    /// page of its own. The script gets the top of the ranked candidates; only a reader who was
+    /// served most of them needs another trip with four times as many.
+    /// </summary>
+    private async Task<ArticleResponse> ReadersPageAsync(UserRequest request, string algorithm, ChannelCandidates candidates,
+        DateTime deadline, CancellationToken cancellationToken)
     {
-        if (request.UserId.Length == 0)
+        var ranked = candidates.RankedFor(algorithm);
+        var window = Math.Min(ranked.Length, Math.Max(options.Value.RecallWindow, request.ArticleNum * 5));
+        using (var activity = RecoTelemetry.Source.StartActivity("reco recall"))
         {
-            return await AnonymousPageAsync(request, algorithm, cancellationToken);
+            activity?.SetTag("toutiao.reco.channel", request.ChannelId);
+            activity?.SetTag("toutiao.reco.algorithm", algorithm);
+            activity?.SetTag("toutiao.reco.considered", ranked.Length);
         }
 
-        // A timestamp the reader was given as pre_timestamp names a recorded page: history (or a
-        // retry). Any other is a refresh, even one older than the newest page: concurrent refreshes
-        // arrive out of order, and each must get a page of its own, not a copy of an older one.
-        var recorded = await history.FindPageAsync(request.UserId, request.ChannelId, request.TimeStamp);
-        return recorded is null
-            ? await FreshPageAsync(request, algorithm, cancellationToken)
-            : Response(request.UserId, algorithm, recorded.ArticleIds, recorded.PreviousTimestamp, withExposure: false);
+        while (true)
+        {
+            // A call that is no longer alive records nothing: the reader gets these articles next time.
+            // Checked here, and by the script against the deadline when it runs.
+            cancellationToken.ThrowIfCancellationRequested();
+            var page = await history.ServePageAsync(request.UserId, request.ChannelId, request.TimeStamp,
+                ranked.AsMemory(0, window), allCandidates: window == ranked.Length, request.ArticleNum, deadline);
+            if (page is not null)
+            {
+                if (page.Recorded)
+                {
+                    telemetry.RecordPage("fresh", window, page.ArticleIds.Count);
+                    LogFreshPage(request.UserId, request.ChannelId, window, page.ArticleIds.Count);
+                }
+
+                return Response(request.UserId, algorithm, page.ArticleIds, page.PreviousTimestamp, withExposure: page.Recorded);
+            }
+
+            // The reader has read most of the top of this channel: look deeper.
+            window = Math.Min(ranked.Length, window * 4);
+        }
     }
 
     /// <summary>Redis unreachable, slow, or refusing (OOM, READONLY): what a page from memory can stand in for.</summary>
     private static bool IsRedisFailure(Exception ex) => ex is RedisConnectionException or RedisTimeoutException or RedisServerException;
 
-    private async Task<ArticleResponse> FreshPageAsync(UserRequest request, string algorithm, CancellationToken cancellationToken)
+    private ArticleResponse AnonymousPage(UserRequest request, string algorithm, ChannelCandidates candidates)
     {
-        var window = Math.Max(options.Value.RecallWindow, request.ArticleNum);
-        IReadOnlyList<long> ranked;
-        using (var activity = RecoTelemetry.Source.StartActivity("reco recall"))
-        {
-            while (true)
-            {
-                var recalled = await recall.ReadAsync(request.ChannelId, window, cancellationToken);
-                var ids = recalled.Candidates.Select(c => c.ArticleId).ToList();
-                var served = ids.Count == 0 ? [] : await history.FindServedAsync(request.UserId, request.ChannelId, ids);
-                var unseen = recalled.Candidates.Where(c => !served.Contains(c.ArticleId)).ToList();
-                if (unseen.Count >= request.ArticleNum || recalled.Exhausted)
-                {
-                    // Every unseen candidate in rank order: a concurrent refresh may take some of the
-                    // first ones, and the recording script then takes the next.
-                    ranked = ranker.Rank(unseen, algorithm, unseen.Count);
-                    activity?.SetTag("toutiao.reco.channel", request.ChannelId);
-                    activity?.SetTag("toutiao.reco.algorithm", algorithm);
-                    activity?.SetTag("toutiao.reco.window", window);
-                    activity?.SetTag("toutiao.reco.considered", recalled.Candidates.Count);
-                    activity?.SetTag("toutiao.reco.already_served", served.Count);
-                    activity?.SetTag("toutiao.reco.returned", Math.Min(ranked.Count, request.ArticleNum));
-                    break;
-                }
-
-                // The user has read most of the top of this channel: look deeper.
-                window *= 2;
-            }
-        }
-
-        // A call that is no longer alive records nothing: the reader gets these articles next time.
-        cancellationToken.ThrowIfCancellationRequested();
-        var page = await history.RecordFreshPageAsync(request.UserId, request.ChannelId, request.TimeStamp, ranked, request.ArticleNum);
-        telemetry.RecordPage("fresh", ranked.Count, page.ArticleIds.Count);
-        LogFreshPage(request.UserId, request.ChannelId, ranked.Count, page.ArticleIds.Count);
-        return Response(request.UserId, algorithm, page.ArticleIds, page.PreviousTimestamp, withExposure: true);
-    }
-
-    private async Task<ArticleResponse> AnonymousPageAsync(UserRequest request, string algorithm, CancellationToken cancellationToken)
-    {
-        using var activity = RecoTelemetry.Source.StartActivity("reco recall");
-        var recalled = await recall.ReadAsync(request.ChannelId, request.ArticleNum, cancellationToken);
-        var page = PopularPage.Interleave(recalled.Hottest, recalled.Newest, request.ArticleNum);
-        activity?.SetTag("toutiao.reco.considered", recalled.Candidates.Count);
-        activity?.SetTag("toutiao.reco.returned", page.Count);
-        telemetry.RecordPage("anonymous", recalled.Candidates.Count, page.Count);
+        var page = candidates.PopularPage(request.ArticleNum);
+        telemetry.RecordPage("anonymous", candidates.Newest.Length, page.Count);
         return Response(request.UserId, algorithm, page, 0, withExposure: true);
     }
 
@@ -172,6 +161,6 @@ public sealed partial class UserRecommendService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis failed: serving channel {ChannelId} from the popular lists last read")]
     private partial void LogServingFromMemory(int channelId, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Fresh page for user {UserId} in channel {ChannelId}: {Unseen} unseen candidates, {Picked} picked")]
-    private partial void LogFreshPage(string userId, int channelId, int unseen, int picked);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Fresh page for user {UserId} in channel {ChannelId}: {Offered} candidates offered, {Picked} picked")]
+    private partial void LogFreshPage(string userId, int channelId, int offered, int picked);
 }

@@ -1,10 +1,9 @@
-using System.Data.Common;
 using Microsoft.Extensions.Logging;
 
 namespace Toutiao.ServiceDefaults.Caching;
 
 /// <summary>
-/// A small value loaded from a database and held in memory (the channel list, say). Once loaded,
+/// A value loaded from a store and held in memory (the channel list, the recall candidates). Once loaded,
 /// a value older than asked for is reloaded in the background while callers go on with the one
 /// they have: a slow or unreachable database (a dead backend behind a proxy hangs until the
 /// connect timeout) costs freshness, never a request's time. A failed reload is retried after
@@ -59,8 +58,9 @@ public sealed class RefreshingValue<T>(
             _current = new Loaded(loaded, clock.GetUtcNow(), DateTimeOffset.MinValue);
             return loaded;
         }
-        catch (Exception ex) when (ex is DbException or TimeoutException)
+        catch (Exception ex)
         {
+            // Whatever the store threw (a database, Redis): the copy in hand is still worth serving.
             _current = current with { RetryAfter = clock.GetUtcNow() + retryGap };
             logger.LogWarning(ex, "Reloading {Name} failed; serving the copy loaded at {LoadedAt:O}, next try after {RetryAfter:O}",
                 name, current.At, _current.RetryAfter);

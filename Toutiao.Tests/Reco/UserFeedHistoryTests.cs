@@ -23,12 +23,32 @@ public sealed class UserFeedHistoryTests(ToutiaoFixture fixture)
         // Every refresh ranked the same candidates, as concurrent requests do before any of them is recorded.
         var candidates = Enumerable.Range(1, 300).Select(i => (long)i).ToList();
 
-        var pages = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => History.RecordFreshPageAsync(reader, 7, t0 + i * 1000, candidates, 10)));
+        var pages = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => ServeAsync(History, reader, 7, t0 + i * 1000, candidates)));
 
         var ids = pages.SelectMany(page => page.ArticleIds).ToList();
         Assert.Equal(200, ids.Count);
         Assert.Equal(ids.Count, ids.Distinct().Count());
         Assert.Equal(candidates.Take(200).Order(), ids.Order());
+    }
+
+    [Fact]
+    public async Task Too_few_unserved_candidates_in_a_partial_window_write_nothing_and_ask_for_more()
+    {
+        var reader = $"history-{Guid.NewGuid():N}";
+        var t1 = Api.Now();
+        var candidates = Enumerable.Range(1, 15).Select(i => (long)i).ToArray();
+        await ServeAsync(History, reader, 7, t1, candidates);
+
+        // Ids 1-10 are served: the first 12 candidates hold only 2 unserved ones.
+        Assert.Null(await History.ServePageAsync(reader, 7, t1 + 1000, candidates.AsMemory(0, 12), allCandidates: false, 10));
+        var redis = fixture.Redis.GetDatabase();
+        Assert.Equal(1, await redis.SortedSetLengthAsync(UserFeedHistory.PagesKey(reader, 7)));
+        Assert.Equal(10, await redis.SortedSetLengthAsync(UserFeedHistory.ServedKey(reader, 7)));
+
+        // Offered everything there is, the reader gets what is left, and it is recorded.
+        var rest = await History.ServePageAsync(reader, 7, t1 + 1000, candidates, allCandidates: true, 10);
+        Assert.Equal([11L, 12, 13, 14, 15], rest!.ArticleIds);
+        Assert.True(rest.Recorded);
     }
 
     [Fact]
@@ -38,15 +58,16 @@ public sealed class UserFeedHistoryTests(ToutiaoFixture fixture)
         var t1 = Api.Now();
         var candidates = Enumerable.Range(1, 50).Select(i => (long)i).ToList();
 
-        var first = await History.RecordFreshPageAsync(reader, 7, t1, candidates, 10);
-        var second = await History.RecordFreshPageAsync(reader, 7, t1 + 1000, candidates, 10);
+        var first = await ServeAsync(History, reader, 7, t1, candidates);
+        var second = await ServeAsync(History, reader, 7, t1 + 1000, candidates);
         Assert.Equal(0, first.PreviousTimestamp);
         Assert.Equal(t1, second.PreviousTimestamp);
         Assert.Equal(candidates.Skip(10).Take(10), second.ArticleIds);
 
-        var retried = await History.RecordFreshPageAsync(reader, 7, t1 + 1000, candidates, 10);
+        var retried = await ServeAsync(History, reader, 7, t1 + 1000, candidates);
         Assert.Equal(second.ArticleIds, retried.ArticleIds);
         Assert.Equal(t1, retried.PreviousTimestamp);
+        Assert.False(retried.Recorded);
     }
 
     [Fact]
@@ -55,8 +76,8 @@ public sealed class UserFeedHistoryTests(ToutiaoFixture fixture)
         var reader = $"history-{Guid.NewGuid():N}";
         var candidates = Enumerable.Range(1, 30).Select(i => (long)i).ToList();
 
-        var recommended = await History.RecordFreshPageAsync(reader, 0, Api.Now(), candidates, 10);
-        var channel = await History.RecordFreshPageAsync(reader, 7, Api.Now() + 1, candidates, 10);
+        var recommended = await ServeAsync(History, reader, 0, Api.Now(), candidates);
+        var channel = await ServeAsync(History, reader, 7, Api.Now() + 1, candidates);
         Assert.Empty(recommended.ArticleIds.Intersect(channel.ArticleIds));
     }
 
@@ -77,8 +98,8 @@ public sealed class UserFeedHistoryTests(ToutiaoFixture fixture)
         var lastPages = new Dictionary<string, IReadOnlyList<long>>();
         for (var i = 0; i < 5; i++)
         {
-            lastPages[signedIn] = (await history.RecordFreshPageAsync(signedIn, 7, t0 + i, candidates, 10)).ArticleIds;
-            lastPages[anonymous] = (await history.RecordFreshPageAsync(anonymous, 7, t0 + i, candidates, 10)).ArticleIds;
+            lastPages[signedIn] = (await ServeAsync(history, signedIn, 7, t0 + i, candidates)).ArticleIds;
+            lastPages[anonymous] = (await ServeAsync(history, anonymous, 7, t0 + i, candidates)).ArticleIds;
         }
 
         foreach (var (reader, retention, server, other) in new[]
@@ -103,4 +124,7 @@ public sealed class UserFeedHistoryTests(ToutiaoFixture fixture)
             }
         }
     }
+
+    private static async Task<reco::Toutiao.Reco.History.ServedPage> ServeAsync(UserFeedHistory history, string reader, int channel, long timestamp, IReadOnlyList<long> candidates)
+        => (await history.ServePageAsync(reader, channel, timestamp, candidates.ToArray(), allCandidates: true, 10))!;
 }

@@ -42,8 +42,10 @@ public sealed class TracingTests(ToutiaoFixture fixture)
         Assert.Equal(0, Convert.ToInt32(recoServer.GetTagItem("rpc.grpc.status_code")));
 
         // Reco's own work and its Redis commands (StackExchange.Redis instrumentation) hang under Reco's server span.
-        var historyRead = Assert.Single(spans, s => s.DisplayName == "reco history read");
+        // The same timestamp again: the page recorded then, read back by the one history script.
+        var historyRead = Assert.Single(spans, s => s.DisplayName == "reco history");
         Assert.Equal(recoServer.SpanId, historyRead.ParentSpanId);
+        Assert.Equal("existing", historyRead.GetTagItem("toutiao.reco.outcome"));
         var recoRedis = spans.Where(s => s.Source.Name == RedisSource && IsDescendant(s, recoServer, spans)).ToList();
         Assert.NotEmpty(recoRedis);
         Assert.All(recoRedis, s =>
@@ -72,17 +74,18 @@ public sealed class TracingTests(ToutiaoFixture fixture)
         Assert.NotEmpty(writes);
         Assert.All(writes, s => Assert.Equal("SETEX", s.DisplayName));
 
-        // A fresh page: Reco recalls and writes the page to the reader's history, both as spans.
+        // A fresh page: Reco ranks from memory and records the page in the reader's history, both as spans.
         var fresh = TestTrace.New();
         await fixture.WebClient.FeedAsync(8, time + 1000, reader, trace: fresh);
-        var freshSpans = await SpansOfAsync(fresh, expectAtLeast: 8, withRedisUnder: ["reco history write"]);
+        var freshSpans = await SpansOfAsync(fresh, expectAtLeast: 8, withRedisUnder: ["reco history"]);
         var freshReco = Assert.Single(freshSpans, s => s.Kind == ActivityKind.Server && s.DisplayName == "UserRecommend/user_recommend");
         var recall = Assert.Single(freshSpans, s => s.DisplayName == "reco recall");
         Assert.Equal(freshReco.SpanId, recall.ParentSpanId);
-        Assert.Equal(10, recall.GetTagItem("toutiao.reco.returned"));
         Assert.True((int)recall.GetTagItem("toutiao.reco.considered")! >= 10);
-        var historyWrite = Assert.Single(freshSpans, s => s.DisplayName == "reco history write");
+        var historyWrite = Assert.Single(freshSpans, s => s.DisplayName == "reco history");
         Assert.Equal(freshReco.SpanId, historyWrite.ParentSpanId);
+        Assert.Equal("recorded", historyWrite.GetTagItem("toutiao.reco.outcome"));
+        Assert.Equal(10, historyWrite.GetTagItem("toutiao.reco.articles"));
         Assert.Contains(freshSpans, s => s.ParentSpanId == historyWrite.SpanId && s.Source.Name == RedisSource);
 
         // Hot: the same page again is all hits, and MySQL is not in the trace at all.

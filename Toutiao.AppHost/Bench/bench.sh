@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# ./toutiao bench: the whole system through the AppHost (Release), loaded with wrk.
+# Two pairs of Reco and Web run side by side on the same Redis and MariaDB, one exporting traces
+# to the dashboard and one exporting nothing; every scenario runs on both in alternating rounds.
+# Settings (environment): BENCH_SECONDS per round (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16),
+# BENCH_THREADS (2), BENCH_SCENARIOS ("channels fresh history detail").
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bench_dir=Toutiao.AppHost/Bench
+seconds=${BENCH_SECONDS:-10}
+rounds=${BENCH_ROUNDS:-3}
+connections=${BENCH_CONNECTIONS:-16}
+threads=${BENCH_THREADS:-2}
+scenarios=${BENCH_SCENARIOS:-channels fresh history detail}
+
+for port in 5080 5081 5090 5091 18888; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "error: port $port is in use: stop ./toutiao run (or whatever holds it) before benchmarking." >&2
+    exit 1
+  fi
+done
+
+data=$(mktemp -d /tmp/toutiao-bench-XXXXXX)
+results=TestResults/bench
+mkdir -p "$results"
+echo "Building Release ..."
+dotnet build Toutiao.sln -c Release -nologo -v q >/dev/null
+
+echo "Starting the AppHost (data in $data) ..."
+dotnet run --project Toutiao.AppHost -c Release --no-build -- \
+  --Bench:Enabled=true --AppHost:DataDirectory="$data" >"$results/apphost.log" 2>&1 &
+apphost=$!
+stop() {
+  kill -TERM "$apphost" 2>/dev/null || true
+  wait "$apphost" 2>/dev/null || true
+  rm -rf "$data"
+}
+trap stop EXIT
+
+now_ms() { date +%s%3N; }
+wait_for_feed() {
+  for _ in $(seq 1 240); do
+    if curl -sf -o /dev/null "http://localhost:$1/v1_1/articles?channel_id=1&timestamp=$(now_ms)"; then return 0; fi
+    kill -0 "$apphost" 2>/dev/null || { echo "error: the AppHost exited; see $results/apphost.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "error: Web on port $1 did not answer a feed page in 2 minutes; see $results/apphost.log" >&2
+  exit 1
+}
+wait_for_feed 5080
+wait_for_feed 5081
+
+# The redis-servers run in their data directories; their passwords are in their 0600 redis.conf.
+redis_cli() { # resource, command...
+  local resource=$1; shift
+  local pid port password
+  for pid in $(pgrep -x redis-server); do
+    [ "$(readlink "/proc/$pid/cwd")" = "$data/$resource" ] && break
+  done
+  port=$(tr '\0' ' ' <"/proc/$pid/cmdline" | sed -n 's/.*:\([0-9]*\) *$/\1/p')
+  password=$(sed -n 's/^requirepass "\(.*\)"$/\1/p' "$data/$resource/redis.conf")
+  REDISCLI_AUTH=$password redis-cli -p "$port" "$@"
+}
+# Commands (script inner commands included) and CPU microseconds of both Redis servers so far.
+redis_totals() {
+  for resource in redis cache; do
+    redis_cli "$resource" INFO commandstats | tr -d '\r' |
+      awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" && $1 != "cmdstat_ping" { calls += $3 } END { printf "%d ", calls }'
+    redis_cli "$resource" INFO cpu | tr -d '\r' |
+      awk -F: '/^used_cpu_(sys|user):/ { cpu += $2 } END { printf "%d ", cpu * 1000000 }'
+  done | awk '{ print $1 + $3, $2 + $4 }'
+}
+# Bytes allocated and CPU milliseconds of one service so far (Development endpoint /debug/runtime).
+runtime_totals() { # port, curl options
+  curl -sf "${@:2}" "http://localhost:$1/debug/runtime" | sed 's/[{}"]//g; s/[a-z_]*://g; s/,/ /'
+  echo
+}
+
+# The history scenario pages back to one page of one reader.
+export BENCH_HISTORY_READER="bench-history-$(now_ms)"
+export BENCH_HISTORY_TIMESTAMP=$(( $(now_ms) - 1000 ))
+for port in 5080 5081; do
+  curl -sf -o /dev/null -H "Authorization: Anony $BENCH_HISTORY_READER" \
+    "http://localhost:$port/v1_1/articles?channel_id=1&timestamp=$BENCH_HISTORY_TIMESTAMP"
+done
+
+path_of() {
+  case "$1" in
+    channels) echo "/v1_0/channels" ;;
+    *) echo "/" ;;
+  esac
+}
+
+raw=$results/rounds.tsv
+printf 'scenario\tmode\trequests\tseconds\tp50_ms\tp99_ms\terrors\tredis_commands\tredis_cpu_us\tweb_bytes\tweb_cpu_ms\treco_bytes\treco_cpu_ms\n' >"$raw"
+echo "Measuring: $rounds rounds of $seconds s per scenario and mode, $connections connections ..."
+for round in $(seq 1 "$rounds"); do
+  for scenario in $scenarios; do
+    for mode in traced untraced; do
+      if [ "$mode" = traced ]; then web=5080 reco=5090; else web=5081 reco=5091; fi
+      script=()
+      [ -f "$bench_dir/$scenario.lua" ] && script=(-s "$bench_dir/$scenario.lua")
+      read -r redis_calls0 redis_cpu0 < <(redis_totals)
+      read -r web_bytes0 web_cpu0 < <(runtime_totals "$web")
+      read -r reco_bytes0 reco_cpu0 < <(runtime_totals "$reco" --http2-prior-knowledge)
+      out=$(wrk -t "$threads" -c "$connections" -d "${seconds}s" --latency "${script[@]}" "http://localhost:$web$(path_of "$scenario")")
+      read -r redis_calls1 redis_cpu1 < <(redis_totals)
+      read -r web_bytes1 web_cpu1 < <(runtime_totals "$web")
+      read -r reco_bytes1 reco_cpu1 < <(runtime_totals "$reco" --http2-prior-knowledge)
+      echo "$out" >"$results/$scenario-$mode-$round.txt"
+      echo "$out" | awk -v s="$scenario" -v m="$mode" -v secs="$seconds" \
+        -v rc=$((redis_calls1 - redis_calls0)) -v ru=$((redis_cpu1 - redis_cpu0)) \
+        -v wb=$((web_bytes1 - web_bytes0)) -v wc=$((web_cpu1 - web_cpu0)) \
+        -v cb=$((reco_bytes1 - reco_bytes0)) -v cc=$((reco_cpu1 - reco_cpu0)) '
+        function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+        / 50% / { p50 = ms($2) } / 99% / { p99 = ms($2) }
+        / requests in / { requests = $1 }
+        /Non-2xx/ { errors += $NF }
+        /Socket errors/ { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
+        END { printf "%s\t%s\t%d\t%s\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", s, m, requests, secs, p50, p99, errors, rc, ru, wb, wc, cb, cc }' >>"$raw"
+      tail -n 1 "$raw" | awk -F'\t' '{ printf "  round %s %-8s %-8s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %d\n", "'"$round"'", $1, $2, $3 / $4, $5, $6, $7 }'
+    done
+  done
+done
+
+table=$results/bench.md
+{
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(free -g | awk '/Mem:/ { print $2 }') GiB;"
+  echo "wrk -t$threads -c$connections, $rounds alternating rounds of $seconds s; Release; everything on this machine."
+  echo
+  awk -F'\t' '
+    NR > 1 {
+      k = $1 SUBSEP $2; keys[k] = 1; n[k] += $3; t[k] += $4; p50[k] += $5; p99[k] += $6; r[k]++
+      e[k] += $7; rc[k] += $8; ru[k] += $9; wb[k] += $10; wc[k] += $11; cb[k] += $12; cc[k] += $13
+      if (!(($1) in seen)) { seen[$1] = 1; order[++count] = $1 }
+    }
+    END {
+      print "| request | tracing | req/s | of /v1_0/channels | p50 ms | p99 ms | errors | Redis cmds/req | Redis CPU µs/req | Web KB/req | Web CPU µs/req | Reco KB/req | Reco CPU µs/req |"
+      print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+      for (i = 1; i <= count; i++) for (j = 1; j <= 2; j++) {
+        s = order[i]; m = (j == 1 ? "traced" : "untraced"); k = s SUBSEP m; if (!(k in keys)) continue
+        rps = n[k] / t[k]; c = "channels" SUBSEP m; ceiling = (c in keys) ? n[c] / t[c] : 0
+        printf "| %s | %s | %.0f | %s | %.2f | %.2f | %d | %.1f | %.0f | %.1f | %.0f | %.1f | %.0f |\n", s, (m == "traced" ? "exported" : "off"), rps,
+          (ceiling > 0 ? sprintf("%.1f %%", 100 * rps / ceiling) : "-"), p50[k] / r[k], p99[k] / r[k], e[k],
+          rc[k] / n[k], ru[k] / n[k], wb[k] / n[k] / 1024, 1000 * wc[k] / n[k], cb[k] / n[k] / 1024, 1000 * cc[k] / n[k]
+      }
+    }' "$raw"
+} >"$table"
+echo
+cat "$table"
+echo
+echo "Per round: $raw; wrk output and the AppHost log: $results/"

@@ -1,0 +1,15 @@
+-- A fresh page of a new anonymous reader on every request, in a random channel: what an app open costs.
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
+
+local counter = 0
+function request()
+  counter = counter + 1
+  local channel = (counter * 7 + thread_id) % 25 + 1
+  local path = "/v1_1/articles?channel_id=" .. channel .. "&timestamp=" .. (os.time() * 1000)
+  local reader = "Anony bench" .. os.time() .. "t" .. thread_id .. "n" .. counter
+  return wrk.format("GET", path, { ["Authorization"] = reader })
+end

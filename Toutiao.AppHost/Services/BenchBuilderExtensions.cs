@@ -1,0 +1,45 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace Aspire.Hosting;
+
+public static class BenchBuilderExtensions
+{
+    public const int UntracedWebPort = 5081;
+    public const int UntracedRecoPort = 5091;
+
+    /// <summary>
+    /// For <c>./toutiao bench</c> (setting <c>Bench:Enabled</c>): a second Reco and Web that export no
+    /// telemetry (<c>reco-untraced</c> on 5091, <c>web-untraced</c> on 5081) beside the traced pair,
+    /// so one run measures both in alternating rounds on the same servers; and no rate limit on the
+    /// anonymous feed of either Web, since all the load comes from one address.
+    /// </summary>
+    public static void AddUntracedCopies(this IDistributedApplicationBuilder builder,
+        IResourceBuilder<ProjectResource> web, params IResourceBuilder<IResourceWithConnectionString>[] storage)
+    {
+        const string unlimited = "1000000000";
+        web.WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", unlimited);
+
+        var reco = builder.AddProject<Projects.Toutiao_Reco>("reco-untraced", options => options.ExcludeLaunchProfile = true)
+            .WithHttpEndpoint(port: UntracedRecoPort, name: "http")
+            .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
+            .WithEnvironment(WithoutTelemetryExport);
+        var copy = builder.AddProject<Projects.Toutiao_Web>("web-untraced", options => options.ExcludeLaunchProfile = true)
+            .WithHttpEndpoint(port: UntracedWebPort, name: "http")
+            .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
+            .WithEnvironment("Reco__Address", "http://reco-untraced")
+            .WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", unlimited)
+            .WithEnvironment(WithoutTelemetryExport)
+            .DisableForwardedHeaders()
+            .WithReference(reco)
+            .WaitFor(reco);
+        foreach (var server in storage)
+        {
+            reco.WithReference(server).WaitFor(server);
+            copy.WithReference(server).WaitFor(server);
+        }
+    }
+
+    // Runs after Aspire's own callback, which points OTEL_EXPORTER_OTLP_ENDPOINT at the dashboard.
+    private static void WithoutTelemetryExport(EnvironmentCallbackContext context)
+        => context.EnvironmentVariables["OTEL_EXPORTER_OTLP_ENDPOINT"] = "";
+}
