@@ -119,11 +119,8 @@ public sealed partial class UserRecommendService(
             TimeStamp = timestamp,
             Exposure = withExposure && articleIds.Count > 0 ? TrackingParameters.Exposure(userId, articleIds, algorithm) : "",
         };
-        response.Recommends.AddRange(articleIds.Select(id => new Article
-        {
-            ArticleId = id,
-            Track = TrackingParameters.Track(userId, id, algorithm),
-        }));
+        response.Recommends.AddRange(articleIds.Zip(TrackingParameters.Tracks(userId, articleIds, algorithm),
+            (id, track) => new Article { ArticleId = id, Track = track }));
         return response;
     }
 

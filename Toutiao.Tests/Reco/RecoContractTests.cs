@@ -1,6 +1,7 @@
 extern alias reco;
 
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -135,6 +136,37 @@ public sealed class RecoContractTests(ToutiaoFixture fixture)
         while (!await redis.KeyExistsAsync(Toutiao.Reco.Recall.RecallKeys.New(0)) && stopwatch.Elapsed < TimeSpan.FromSeconds(15));
 
         Assert.True(await redis.KeyExistsAsync(Toutiao.Reco.Recall.RecallKeys.New(8)), $"not rebuilt after {stopwatch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_fresh_page_and_a_history_page_are_one_redis_round_trip_each_and_an_anonymous_page_none()
+    {
+        var state = fixture.Reco.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>();
+        var cache = fixture.Reco.Services.GetRequiredKeyedService<StackExchange.Redis.IConnectionMultiplexer>(Microsoft.Extensions.Hosting.RedisConnections.Cache);
+        long Operations() => state.GetCounters().Interactive.OperationCount + cache.GetCounters().Interactive.OperationCount;
+        var client = Client();
+        var user = "u" + Guid.NewGuid().ToString("N");
+        var t1 = Api.Now();
+        await client.user_recommendAsync(new UserRequest { UserId = "warm-up", ChannelId = 4, ArticleNum = 10, TimeStamp = t1 });
+
+        // A background check of the candidates' marker (every 2 s at most) may land inside one
+        // measurement: the least of three is the page's own count.
+        async Task<long> LeastOperationsAsync(Func<int, UserRequest> request)
+        {
+            var least = long.MaxValue;
+            for (var attempt = 0; attempt < 3; attempt++)
+            {
+                var before = Operations();
+                Assert.Equal(10, (await client.user_recommendAsync(request(attempt))).Recommends.Count);
+                least = Math.Min(least, Operations() - before);
+            }
+
+            return least;
+        }
+
+        Assert.Equal(1, await LeastOperationsAsync(i => new UserRequest { UserId = user, ChannelId = 4, ArticleNum = 10, TimeStamp = t1 + i }));
+        Assert.Equal(1, await LeastOperationsAsync(_ => new UserRequest { UserId = user, ChannelId = 4, ArticleNum = 10, TimeStamp = t1 }));
+        Assert.Equal(0, await LeastOperationsAsync(_ => new UserRequest { UserId = "", ChannelId = 4, ArticleNum = 10, TimeStamp = t1 }));
     }
 
     [Fact]

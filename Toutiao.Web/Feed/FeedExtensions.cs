@@ -14,7 +14,10 @@ public static class FeedExtensions
                 "Reco:Deadline must be positive and Reco:BreakDuration at least 00:00:00.5 (Polly's minimum).")
             .ValidateOnStart();
         builder.Services.AddGrpcClient<UserRecommend.UserRecommendClient>((services, client) =>
-            client.Address = services.GetRequiredService<IOptions<RecoOptions>>().Value.Address);
+                client.Address = services.GetRequiredService<IOptions<RecoOptions>>().Value.Address)
+            // One HTTP/2 connection allows only so many concurrent streams (100 by Kestrel's default);
+            // past that, calls queue unless another connection may be opened.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { EnableMultipleHttp2Connections = true });
         builder.Services.AddResiliencePipeline(RecoClient.BreakerName, (pipeline, context) =>
             RecoClient.ConfigureBreaker(pipeline, context.ServiceProvider.GetRequiredService<IOptions<RecoOptions>>().Value.BreakDuration));
         builder.Services.AddSingleton<RecoClient>();
