@@ -3,7 +3,7 @@
 # Two pairs of Reco and Web run side by side on the same Redis and MariaDB, one exporting traces
 # to the dashboard and one exporting nothing; every scenario runs on both in alternating rounds.
 # Settings (environment): BENCH_SECONDS per round (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16),
-# BENCH_THREADS (2), BENCH_SCENARIOS ("channels fresh history detail").
+# BENCH_THREADS (2), BENCH_SCENARIOS (default: all: channels fresh fresh-recommended fresh-one-reader history detail).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bench_dir=Toutiao.AppHost/Bench
@@ -11,7 +11,7 @@ seconds=${BENCH_SECONDS:-10}
 rounds=${BENCH_ROUNDS:-3}
 connections=${BENCH_CONNECTIONS:-16}
 threads=${BENCH_THREADS:-2}
-scenarios=${BENCH_SCENARIOS:-channels fresh history detail}
+scenarios=${BENCH_SCENARIOS:-channels fresh fresh-recommended fresh-one-reader history detail}
 
 for port in 5080 5081 5090 5091 18888; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then

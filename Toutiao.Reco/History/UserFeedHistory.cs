@@ -73,14 +73,22 @@ public sealed class UserFeedHistory(
         end
         local picked = {}
         local scored = {}
-        for i = 8, #ARGV do
-          local id = ARGV[i]
-          if not redis.call('ZSCORE', served, id) and not redis.call('ZSCORE', servedAll, id) then
-            picked[#picked + 1] = id
-            scored[#scored + 1] = ARGV[1]
-            scored[#scored + 1] = id
-            if #picked == count then break end
+        -- Two calls per 500 candidates, not two per candidate (and unpack has a stack limit).
+        local first = 8
+        while first <= #ARGV and #picked < count do
+          local last = math.min(first + 499, #ARGV)
+          local inChannel = redis.call('ZMSCORE', served, unpack(ARGV, first, last))
+          local inAll = served == servedAll and inChannel or redis.call('ZMSCORE', servedAll, unpack(ARGV, first, last))
+          for i = 1, last - first + 1 do
+            if not inChannel[i] and not inAll[i] then
+              local id = ARGV[first + i - 1]
+              picked[#picked + 1] = id
+              scored[#scored + 1] = ARGV[1]
+              scored[#scored + 1] = id
+              if #picked == count then break end
+            end
           end
+          first = last + 1
         end
         if #picked < count and ARGV[6] ~= '1' then
           return { 'more' }
