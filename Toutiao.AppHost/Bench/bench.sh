@@ -3,7 +3,7 @@
 # Two pairs of Reco and Web run side by side on the same Redis and MariaDB, one exporting traces
 # to the dashboard and one exporting nothing; every scenario runs on both in alternating rounds.
 # Settings (environment): BENCH_SECONDS per round (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16),
-# BENCH_THREADS (2), BENCH_SCENARIOS (default: all: channels fresh fresh-recommended fresh-one-reader history detail).
+# BENCH_THREADS (2), BENCH_RECO_REPLICAS (1; with more, Reco's allocation and CPU columns are one replica's), BENCH_SCENARIOS (default: all: channels fresh fresh-recommended fresh-one-reader history detail).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bench_dir=Toutiao.AppHost/Bench
@@ -28,7 +28,7 @@ dotnet build Toutiao.sln -c Release -nologo -v q >/dev/null
 
 echo "Starting the AppHost (data in $data) ..."
 dotnet run --project Toutiao.AppHost -c Release --no-build -- \
-  --Bench:Enabled=true --AppHost:DataDirectory="$data" >"$results/apphost.log" 2>&1 &
+  --Bench:Enabled=true --AppHost:DataDirectory="$data" --Replicas:reco="${BENCH_RECO_REPLICAS:-1}" >"$results/apphost.log" 2>&1 &
 apphost=$!
 stop() {
   kill -TERM "$apphost" 2>/dev/null || true
@@ -126,7 +126,7 @@ done
 table=$results/bench.md
 {
   echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(free -g | awk '/Mem:/ { print $2 }') GiB;"
-  echo "wrk -t$threads -c$connections, $rounds alternating rounds of $seconds s; Release; everything on this machine."
+  echo "wrk -t$threads -c$connections, $rounds alternating rounds of $seconds s, ${BENCH_RECO_REPLICAS:-1} Reco replica(s) per pair; Release; everything on this machine."
   echo
   awk -F'\t' '
     NR > 1 {
