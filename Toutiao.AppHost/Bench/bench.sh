@@ -99,7 +99,11 @@ for round in $(seq 1 "$rounds"); do
     for mode in traced untraced; do
       if [ "$mode" = traced ]; then web=5080 reco=5090; else web=5081 reco=5091; fi
       script=()
-      [ -f "$bench_dir/$scenario.lua" ] && script=(-s "$bench_dir/$scenario.lua")
+      unset BENCH_FRESH_CHANNEL
+      case "$scenario" in
+        fresh-recommended) script=(-s "$bench_dir/fresh.lua"); export BENCH_FRESH_CHANNEL=0 ;;
+        *) [ -f "$bench_dir/$scenario.lua" ] && script=(-s "$bench_dir/$scenario.lua") ;;
+      esac
       read -r redis_calls0 redis_cpu0 < <(redis_totals)
       read -r web_bytes0 web_cpu0 < <(runtime_totals "$web")
       read -r reco_bytes0 reco_cpu0 < <(runtime_totals "$reco" --http2-prior-knowledge)
