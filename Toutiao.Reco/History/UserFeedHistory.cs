@@ -9,7 +9,8 @@ namespace Toutiao.Reco.History;
 public sealed record FeedPage(long Timestamp, IReadOnlyList<long> ArticleIds);
 
 /// <summary>A page as served: its articles, the timestamp of the page before it (0: none), and whether it was recorded just now (a fresh page) or before (history).</summary>
-public sealed record ServedPage(IReadOnlyList<long> ArticleIds, long PreviousTimestamp, bool Recorded);
+/// <param name="Examined">For a fresh page: how many of the offered candidates the script went through (all before them are served now).</param>
+public sealed record ServedPage(IReadOnlyList<long> ArticleIds, long PreviousTimestamp, bool Recorded, int Examined = 0);
 
 /// <summary>
 /// A user's feed history per channel in Redis:
@@ -51,7 +52,8 @@ public sealed class UserFeedHistory(
     /// the reader gets these articles with the next refresh.
     /// KEYS: pages, served in the channel, served in channel 0. ARGV: timestamp, count, retention
     /// seconds, pages kept, served ids kept, 1 if the candidates are all there are, the call's
-    /// deadline in Unix ms (0: none), candidate ids...
+    /// deadline in Unix ms (0: none), candidate ids... A recorded page also says how many of the
+    /// candidates it went through: the caller may start after them next time.
     /// </summary>
     private const string ServePageScript = """
         local pages, served, servedAll = KEYS[1], KEYS[2], KEYS[3]
@@ -73,6 +75,7 @@ public sealed class UserFeedHistory(
         end
         local picked = {}
         local scored = {}
+        local examined = #ARGV - 7
         -- Two calls per 500 candidates, not two per candidate (and unpack has a stack limit).
         local first = 8
         while first <= #ARGV and #picked < count do
@@ -85,7 +88,7 @@ public sealed class UserFeedHistory(
               picked[#picked + 1] = id
               scored[#scored + 1] = ARGV[1]
               scored[#scored + 1] = id
-              if #picked == count then break end
+              if #picked == count then examined = first + i - 8; break end
             end
           end
           first = last + 1
@@ -102,7 +105,7 @@ public sealed class UserFeedHistory(
           redis.call('ZREMRANGEBYRANK', served, 0, -tonumber(ARGV[5]) - 1)
           redis.call('EXPIRE', served, ARGV[3])
         end
-        return { 'recorded', member, previous() }
+        return { 'recorded', member, previous(), examined }
         """;
 
     /// <summary>
@@ -150,7 +153,8 @@ public sealed class UserFeedHistory(
         var page = Parse((RedisValue)reply[1]);
         activity?.SetTag("toutiao.reco.articles", page.ArticleIds.Count);
         // The previous page comes as its member ("timestamp:ids"): no float formatting of a score to parse.
-        return new ServedPage(page.ArticleIds, Parse((RedisValue)reply[2]).Timestamp, Recorded: outcome == "recorded");
+        return new ServedPage(page.ArticleIds, Parse((RedisValue)reply[2]).Timestamp, Recorded: outcome == "recorded",
+            Examined: reply.Length > 3 ? (int)reply[3] : 0);
     }
 
     private static FeedPage Parse(RedisValue member)

@@ -25,6 +25,7 @@ public static class RecommendationExtensions
         builder.Services.AddSingleton<ChannelDirectory>();
         builder.Services.AddSingleton<RecallCandidateStore>();
         builder.Services.AddSingleton<UserFeedHistory>();
+        builder.Services.AddSingleton<ReadingPositions>();
         builder.Services.AddSingleton<FeedRanker>();
         builder.Services.AddSingleton<RecoTelemetry>();
         builder.Services.AddHostedService<RecallRefresher>();

@@ -15,6 +15,7 @@ namespace Toutiao.Reco.Recommend;
 public sealed partial class UserRecommendService(
     RecallCandidateStore recall,
     UserFeedHistory history,
+    ReadingPositions positions,
     ChannelDirectory channels,
     RecoTelemetry telemetry,
     IOptions<RecommendationOptions> options,
@@ -71,12 +72,16 @@ public sealed partial class UserRecommendService(
         DateTime deadline, CancellationToken cancellationToken)
     {
         var ranked = candidates.RankedFor(algorithm);
-        var window = Math.Min(ranked.Length, Math.Max(options.Value.RecallWindow, request.ArticleNum * 5));
+        var firstWindow = Math.Max(options.Value.RecallWindow, request.ArticleNum * 5);
+        // A reader who has read deep starts where the last page stopped (see ReadingPositions).
+        var start = positions.Get(request.UserId, request.ChannelId, ranked);
+        var window = Math.Min(ranked.Length - start, firstWindow);
         using (var activity = RecoTelemetry.Source.StartActivity("reco recall"))
         {
             activity?.SetTag("toutiao.reco.channel", request.ChannelId);
             activity?.SetTag("toutiao.reco.algorithm", algorithm);
             activity?.SetTag("toutiao.reco.considered", ranked.Length);
+            activity?.SetTag("toutiao.reco.start", start);
         }
 
         while (true)
@@ -85,20 +90,32 @@ public sealed partial class UserRecommendService(
             // Checked here, and by the script against the deadline when it runs.
             cancellationToken.ThrowIfCancellationRequested();
             var page = await history.ServePageAsync(request.UserId, request.ChannelId, request.TimeStamp,
-                ranked.AsMemory(0, window), allCandidates: window == ranked.Length, request.ArticleNum, deadline);
+                ranked.AsMemory(start, window), allCandidates: start == 0 && window == ranked.Length, request.ArticleNum, deadline);
             if (page is not null)
             {
                 if (page.Recorded)
                 {
                     telemetry.RecordPage("fresh", window, page.ArticleIds.Count);
                     LogFreshPage(request.UserId, request.ChannelId, window, page.ArticleIds.Count);
+                    if (start + page.Examined > firstWindow)
+                    {
+                        positions.Set(request.UserId, request.ChannelId, ranked, start + page.Examined);
+                    }
                 }
 
                 return Response(request.UserId, algorithm, page.ArticleIds, page.PreviousTimestamp, withExposure: page.Recorded);
             }
 
-            // The reader has read most of the top of this channel: look deeper.
-            window = Math.Min(ranked.Length, window * 4);
+            if (start + window == ranked.Length)
+            {
+                // The end of the ranking from a remembered position: check the whole channel once.
+                start = 0;
+                window = ranked.Length;
+                continue;
+            }
+
+            // The reader has read most of what was offered: look deeper.
+            window = Math.Min(ranked.Length - start, window * 4);
         }
     }
 

@@ -170,6 +170,32 @@ public sealed class RecoContractTests(ToutiaoFixture fixture)
     }
 
     [Fact]
+    public async Task A_reader_who_has_read_deep_is_offered_candidates_from_where_the_last_page_stopped()
+    {
+        var client = Client();
+        var user = "deep-" + Guid.NewGuid().ToString("N");
+        var t0 = Api.Now() - 60_000;
+        var served = new List<long>();
+        for (var page = 0; page < 12; page++)
+        {
+            served.AddRange((await client.user_recommendAsync(new UserRequest { UserId = user, ChannelId = 9, ArticleNum = 10, TimeStamp = t0 + page })).Recommends.Select(a => a.ArticleId));
+        }
+
+        var trace = TestTrace.New();
+        ArticleResponse next;
+        using (trace.Begin())
+        {
+            next = await client.user_recommendAsync(new UserRequest { UserId = user, ChannelId = 9, ArticleNum = 10, TimeStamp = t0 + 100 });
+        }
+
+        // 120 served: the next page starts at the 121st candidate of the ranking, not at the top again.
+        Assert.Equal(120, served.Distinct().Count());
+        Assert.Empty(next.Recommends.Select(a => a.ArticleId).Intersect(served));
+        var recall = Assert.Single(trace.SpansIn(fixture.Spans), s => s.DisplayName == "reco recall");
+        Assert.Equal(120, recall.GetTagItem("toutiao.reco.start"));
+    }
+
+    [Fact]
     public async Task Storage_down_is_unavailable_quickly()
     {
         var port = Ports.Free();
