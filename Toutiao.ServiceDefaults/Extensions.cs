@@ -85,10 +85,7 @@ public static class ServiceDefaultsExtensions
                     .AddGrpcClientInstrumentation(options => options.SuppressDownstreamInstrumentation = true)
                     .AddHttpClientInstrumentation(options => options.RecordException = true);
 
-                if (ConfiguredSampler(builder.Configuration) is { } sampler)
-                {
-                    tracing.SetSampler(sampler);
-                }
+                tracing.SetSampler(ConfiguredSampler(builder.Configuration));
             });
 
         // Export only when someone (the AppHost) says where to; protocol per OTEL_EXPORTER_OTLP_PROTOCOL.
@@ -101,11 +98,13 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// <c>OTEL_TRACES_SAMPLER</c> as the OpenTelemetry specification names it: <c>always_on</c>
-    /// (the default), <c>always_off</c>, <c>traceidratio</c> and <c>parentbased_traceidratio</c>
-    /// with the ratio in <c>OTEL_TRACES_SAMPLER_ARG</c>.
+    /// <c>OTEL_TRACES_SAMPLER</c> as the OpenTelemetry specification names it: <c>always_on</c>,
+    /// <c>always_off</c>, <c>traceidratio</c> and <c>parentbased_traceidratio</c> with the ratio in
+    /// <c>OTEL_TRACES_SAMPLER_ARG</c>. Unset: every trace when there is somewhere to export it
+    /// (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>), none otherwise: spans nobody can read cost a feed page
+    /// CPU and allocations for nothing.
     /// </summary>
-    private static Sampler? ConfiguredSampler(IConfiguration configuration)
+    private static Sampler ConfiguredSampler(IConfiguration configuration)
     {
         var ratio = double.TryParse(configuration["OTEL_TRACES_SAMPLER_ARG"], System.Globalization.NumberStyles.Float,
             System.Globalization.CultureInfo.InvariantCulture, out var value) ? Math.Clamp(value, 0, 1) : 1;
@@ -114,7 +113,12 @@ public static class ServiceDefaultsExtensions
             "always_off" => new AlwaysOffSampler(),
             "traceidratio" => new TraceIdRatioBasedSampler(ratio),
             "parentbased_traceidratio" => new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio)),
-            _ => null,
+            // Parent-based, as OpenTelemetry's default: work under an unrecorded parent (a health
+            // request, filtered out) stays unrecorded.
+            "always_on" => new ParentBasedSampler(new AlwaysOnSampler()),
+            _ => string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])
+                ? new AlwaysOffSampler()
+                : new ParentBasedSampler(new AlwaysOnSampler()),
         };
     }
 

@@ -104,6 +104,8 @@ public sealed class ToutiaoFixture : IAsyncLifetime
         ["RateLimits:CodesPerMobile"] = "100000",
         ["RateLimits:AnonymousFeedPerClientPerMinute"] = "100000",
         ["Logging:LogLevel:Default"] = "Warning",
+        // No OTLP endpoint here: the tests' in-memory exporters want every span all the same.
+        ["OTEL_TRACES_SAMPLER"] = "always_on",
     };
 
     public WebApplicationFactory<reco::Toutiao.Reco.Recommend.UserRecommendService> StartReco(int port, string redis, string mysql)
