@@ -7,7 +7,7 @@ namespace Toutiao.Reco.Recall;
 public static class PopularPage
 {
     /// <summary>
-    /// The response header with which Reco says its page is this one, from the lists it last read,
+    /// The response header with which Reco says its page is this one, from the candidates in its memory,
     /// because Redis failed (value <c>redis</c>): not personalised and not remembered.
     /// </summary>
     public const string DegradedHeader = "toutiao-degraded";

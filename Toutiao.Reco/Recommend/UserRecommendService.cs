@@ -172,7 +172,7 @@ public sealed partial class UserRecommendService(
 
     private static RpcException InvalidArgument(string message) => new(new Status(StatusCode.InvalidArgument, message));
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis failed: serving channel {ChannelId} from the popular lists last read")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis failed: serving channel {ChannelId}'s popular page from the candidates in memory")]
     private partial void LogServingFromMemory(int channelId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Fresh page for user {UserId} in channel {ChannelId}: {Offered} candidates offered, {Picked} picked")]
