@@ -71,7 +71,13 @@ public sealed partial class RecallCandidateStore
     private async Task<RecallSnapshot> LoadSnapshotAsync(CancellationToken cancellationToken)
     {
         var db = redis.GetDatabase();
-        var marker = await db.StringGetAsync(RecallKeys.BuiltMarker);
+        // The marker and whether the sets are still there, in one round trip.
+        var check = db.CreateBatch();
+        var markerRead = check.StringGetAsync(RecallKeys.BuiltMarker);
+        var setsRead = check.KeyExistsAsync(RecallKeys.New(RecallKeys.RecommendedChannel));
+        check.Execute();
+        var marker = await markerRead;
+        var setsThere = await setsRead;
         if (marker.IsNull)
         {
             if (_lastLoaded is { } stale)
@@ -85,7 +91,7 @@ public sealed partial class RecallCandidateStore
         }
 
         var builtAt = marker.IsNull ? 0 : (long)marker;
-        if (_lastLoaded is { } current && current.BuiltAt == builtAt && builtAt != 0 && await db.KeyExistsAsync(RecallKeys.New(RecallKeys.RecommendedChannel)))
+        if (_lastLoaded is { } current && current.BuiltAt == builtAt && builtAt != 0 && setsThere)
         {
             return current;
         }

@@ -1,6 +1,5 @@
 using Grpc.Core;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 using Toutiao.Reco.Grpc;
 using Toutiao.Reco.History;
 using Toutiao.Reco.Recall;
@@ -49,7 +48,7 @@ public sealed partial class UserRecommendService(
         {
             return await ReadersPageAsync(request, algorithm, candidates, context.Deadline, cancellationToken);
         }
-        catch (Exception ex) when (IsRedisFailure(ex) && candidates.Newest.Length > 0)
+        catch (Exception ex) when (RedisConnections.IsFailure(ex) && candidates.Newest.Length > 0)
         {
             // Redis is down or refuses writes: no history to read or record, but the candidates in
             // memory still make a page, which beats an error.
@@ -118,9 +117,6 @@ public sealed partial class UserRecommendService(
             window = Math.Min(ranked.Length - start, window * 4);
         }
     }
-
-    /// <summary>Redis unreachable, slow, or refusing (OOM, READONLY): what a page from memory can stand in for.</summary>
-    private static bool IsRedisFailure(Exception ex) => ex is RedisConnectionException or RedisTimeoutException or RedisServerException;
 
     private ArticleResponse AnonymousPage(UserRequest request, string algorithm, ChannelCandidates candidates)
     {

@@ -26,7 +26,7 @@ public sealed partial class StorageFailureInterceptor(ILogger<StorageFailureInte
         }
     }
 
-    public static bool IsStorageFailure(Exception ex) => ex is RedisConnectionException or RedisTimeoutException
+    private static bool IsStorageFailure(Exception ex) => ex is RedisConnectionException or RedisTimeoutException
         or MySqlException or SocketException or TimeoutException;
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storage unavailable while serving {Method}")]

@@ -12,6 +12,14 @@ public static class RedisConnections
     /// <summary>What MySQL can rebuild or may be forgotten: the least recently used is evicted first.</summary>
     public const string Cache = "cache";
 
+    /// <summary>
+    /// Redis unreachable, slow, or refusing (OOM, READONLY): what a degraded answer may stand in
+    /// for. A command error (a bug of ours) is not among them.
+    /// </summary>
+    public static bool IsFailure(Exception exception)
+        => exception is StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException
+            or StackExchange.Redis.RedisServerException;
+
     /// <summary>Both connections, through Aspire's StackExchange.Redis client integration.</summary>
     public static IHostApplicationBuilder AddToutiaoRedis(this IHostApplicationBuilder builder)
     {

@@ -97,7 +97,7 @@ public sealed partial class ArticleInfoCache(
             {
                 return await ReadPageAsync(articleIds, pinnedOfChannel, activity, cancellationToken);
             }
-            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or RedisServerException)
+            catch (Exception ex) when (RedisConnections.IsFailure(ex))
             {
                 activity?.SetTag("toutiao.cache.bypassed", true);
                 LogRedisBypassed(articleIds.Count, ex);

@@ -28,7 +28,6 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
     public async Task<FeedPage> GetPageAsync(FeedUser user, int channelId, long timestamp, bool withTop, CancellationToken cancellationToken)
     {
         Recommendation recommendation;
-        string? degraded = null;
         try
         {
             recommendation = await reco.RecommendAsync(user.RecoUserId, channelId, PageSize, timestamp, cancellationToken);
@@ -36,7 +35,6 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
         catch (RecoUnavailableException ex)
         {
             recommendation = await PopularInsteadAsync(channelId, ex);
-            degraded = "reco";
         }
 
         var page = await cache.GetPageAsync(
@@ -50,8 +48,8 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
                 .Select(card => ArticleItem.From(card, trace: traces[card.Info.ArtId])))
             .ToList();
         // Each part that had to do without something says what; the header lists them all.
-        string[] reasons = [.. new[] { degraded, recommendation.DegradedBecause, page.DegradedBecause }.OfType<string>().Distinct()];
-        foreach (var reason in reasons.Where(r => r != degraded))
+        string[] reasons = [.. new[] { recommendation.DegradedBecause, page.DegradedBecause }.OfType<string>().Distinct()];
+        foreach (var reason in reasons)
         {
             metrics.RecordDegraded(reason);
         }
@@ -84,7 +82,6 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
             ["toutiao.feed.degraded"] = "reco",
             ["rpc.grpc.status_code"] = (int)failure.StatusCode,
         }));
-        metrics.RecordDegraded("reco");
-        return new Recommendation(0, "", ids.Select(id => new RecommendedArticle(id, NoTrace)).ToList());
+        return new Recommendation(0, "", ids.Select(id => new RecommendedArticle(id, NoTrace)).ToList(), DegradedBecause: "reco");
     }
 }

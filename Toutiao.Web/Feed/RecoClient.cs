@@ -27,7 +27,7 @@ public sealed class RecoOptions
 
 public sealed record RecommendedArticle(long ArticleId, ArticleTrace Trace);
 
-/// <param name="DegradedBecause">Set when Reco had to do without a dependency (<c>redis</c>): the page is not personalised.</param>
+/// <param name="DegradedBecause">Set when the page is not personalised: Reco had to do without Redis (<c>redis</c>), or Reco itself was unavailable (<c>reco</c>).</param>
 public sealed record Recommendation(long PreviousTimestamp, string Exposure, IReadOnlyList<RecommendedArticle> Articles, string? DegradedBecause = null);
 
 /// <summary>Reco did not answer in time or failed: the caller may serve something less personal.</summary>
