@@ -80,10 +80,21 @@ public sealed class AppHostLifecycleTests : IDisposable
             builder.CreateResourceBuilder(project).WithEnvironment("TOUTIAO_TEST_MARKER", marker);
         }
 
+        var log = new CapturedLog();
+        builder.Services.AddLogging(logging => logging.AddProvider(log));
         await using (var app = await builder.BuildAsync(timeout.Token))
         {
-            await app.StartAsync(timeout.Token);
-            await app.ResourceNotifications.WaitForResourceHealthyAsync("web", timeout.Token);
+            await AppStarts.StartAsync(app, timeout.Token);
+            try
+            {
+                await app.ResourceNotifications.WaitForResourceHealthyAsync("web", timeout.Token);
+            }
+            catch (DistributedApplicationException ex)
+            {
+                // Says which resource failed and why, for a failure that is rare here.
+                throw new InvalidOperationException(ex.Message + "\n" + string.Join('\n', log.Lines.TakeLast(60)), ex);
+            }
+
             var running = ProcessesOf(marker);
             foreach (var process in new[] { "redis-server", "mariadbd", "Toutiao.Reco", "Toutiao.Web" })
             {
@@ -115,7 +126,7 @@ public sealed class AppHostLifecycleTests : IDisposable
             .WithEnvironment("ConnectionStrings__toutiao", unreachable);
 
         await using var app = await builder.BuildAsync(timeout.Token);
-        await app.StartAsync(timeout.Token);
+        await AppStarts.StartAsync(app, timeout.Token);
 
         var error = await log.WaitForLineAsync(line => line.Contains("database initializer", StringComparison.Ordinal), timeout.Token);
         Assert.Contains("Error Toutiao.AppHost: The database initializer 'toutiao-init' failed with exit code 1", error);
@@ -138,7 +149,7 @@ public sealed class AppHostLifecycleTests : IDisposable
         builder.CreateResourceBuilder(projects["web"]).WithEnvironment("Channels__CacheDuration", "00:00:00");
         builder.CreateResourceBuilder(projects["reco"]).WithEnvironment("Recommendation__ChannelRefreshInterval", "00:00:00");
         await using var app = await builder.BuildAsync(timeout.Token);
-        await app.StartAsync(timeout.Token);
+        await AppStarts.StartAsync(app, timeout.Token);
         await app.ResourceNotifications.WaitForResourceHealthyAsync("web", timeout.Token);
         using var web = app.CreateHttpClient("web");
         var reader = Api.NewAnonymousReader();
