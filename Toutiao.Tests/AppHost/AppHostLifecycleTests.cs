@@ -84,7 +84,7 @@ public sealed class AppHostLifecycleTests : IDisposable
         builder.Services.AddLogging(logging => logging.AddProvider(log));
         await using (var app = await builder.BuildAsync(timeout.Token))
         {
-            await AppStarts.StartAsync(app, timeout.Token);
+            await app.StartAsync(timeout.Token);
             try
             {
                 await app.ResourceNotifications.WaitForResourceHealthyAsync("web", timeout.Token);
@@ -126,7 +126,7 @@ public sealed class AppHostLifecycleTests : IDisposable
             .WithEnvironment("ConnectionStrings__toutiao", unreachable);
 
         await using var app = await builder.BuildAsync(timeout.Token);
-        await AppStarts.StartAsync(app, timeout.Token);
+        await app.StartAsync(timeout.Token);
 
         var error = await log.WaitForLineAsync(line => line.Contains("database initializer", StringComparison.Ordinal), timeout.Token);
         Assert.Contains("Error Toutiao.AppHost: The database initializer 'toutiao-init' failed with exit code 1", error);
@@ -149,7 +149,7 @@ public sealed class AppHostLifecycleTests : IDisposable
         builder.CreateResourceBuilder(projects["web"]).WithEnvironment("Channels__CacheDuration", "00:00:00");
         builder.CreateResourceBuilder(projects["reco"]).WithEnvironment("Recommendation__ChannelRefreshInterval", "00:00:00");
         await using var app = await builder.BuildAsync(timeout.Token);
-        await AppStarts.StartAsync(app, timeout.Token);
+        await app.StartAsync(timeout.Token);
         await app.ResourceNotifications.WaitForResourceHealthyAsync("web", timeout.Token);
         using var web = app.CreateHttpClient("web");
         var reader = Api.NewAnonymousReader();

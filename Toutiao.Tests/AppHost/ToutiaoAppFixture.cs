@@ -52,7 +52,7 @@ public sealed class ToutiaoAppFixture : IAsyncLifetime
         App = await builder.BuildAsync(timeout.Token);
         try
         {
-            await AppStarts.StartAsync(App, timeout.Token);
+            await App.StartAsync(timeout.Token);
             await App.ResourceNotifications.WaitForResourceHealthyAsync("web", timeout.Token);
             Web = App.CreateHttpClient("web");
             DashboardLoginUrl = await App.GetDashboardUrlAsync(timeout.Token);

@@ -42,7 +42,7 @@ public sealed class StorageServers : IAsyncDisposable
         var servers = new StorageServers(await builder.BuildAsync(timeout.Token), directory);
         try
         {
-            await AppStarts.StartAsync(servers._application, timeout.Token);
+            await servers._application.StartAsync(timeout.Token);
             await servers._application.ResourceNotifications.WaitForResourceHealthyAsync("redis", timeout.Token);
             await servers._application.ResourceNotifications.WaitForResourceHealthyAsync("cache", timeout.Token);
             await servers._application.ResourceNotifications.WaitForResourceHealthyAsync("toutiao", timeout.Token);
