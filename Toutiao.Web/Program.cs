@@ -1,5 +1,6 @@
 using Toutiao.Web.Articles;
 using Toutiao.Web.Auth;
+using Toutiao.Web.Behaviors;
 using Toutiao.Web.Channels;
 using Toutiao.Web.Database;
 using Toutiao.Web.Feed;
@@ -39,6 +40,7 @@ builder.Services.AddOptions<ChannelOptions>().BindConfiguration(ChannelOptions.S
 builder.Services.AddSingleton<ChannelCatalog>();
 
 builder.AddFeed();
+builder.AddBehaviors();
 
 var app = builder.Build();
 
@@ -53,6 +55,7 @@ app.UseStatusCodePages(async context =>
 });
 
 app.MapFeedEndpoints();
+app.MapBehaviorEndpoints();
 app.MapArticleEndpoints();
 app.MapChannelEndpoints();
 app.MapAuthEndpoints(app.Environment);

@@ -6,7 +6,8 @@
 # BENCH_THREADS (2), BENCH_RECO_REPLICAS (1; with more, Reco's allocation and CPU columns are one replica's), BENCH_SCENARIOS (default: all: channels fresh fresh-recommended fresh-one-reader history detail).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bench_dir=Toutiao.AppHost/Bench
+export BENCH_DIR=Toutiao.AppHost/Bench
+bench_dir=$BENCH_DIR
 seconds=${BENCH_SECONDS:-10}
 rounds=${BENCH_ROUNDS:-3}
 connections=${BENCH_CONNECTIONS:-16}
@@ -76,6 +77,24 @@ runtime_totals() { # port, curl options
   echo
 }
 
+# CPU microseconds the Aspire dashboard (the OTLP receiver of the traced pair) has used so far.
+tick_us=$((1000000 / $(getconf CLK_TCK)))
+dashboard_cpu() {
+  local pid
+  pid=$(pgrep -f 'Aspire\.Dashboard' | head -n 1)
+  if [ -n "$pid" ]; then awk -v t="$tick_us" '{ print ($14 + $15) * t }' "/proc/$pid/stat"; else echo 0; fi
+}
+# The dashboard ingests the traced pair's spans seconds after they were made: wait until it is
+# idle (under 10 % of a core over half a second) so that no round pays for the one before it.
+wait_for_idle_dashboard() {
+  local before after
+  for _ in $(seq 1 120); do
+    before=$(dashboard_cpu); sleep 0.5; after=$(dashboard_cpu)
+    [ $((after - before)) -lt 50000 ] && return 0
+  done
+  echo "warning: the dashboard was still busy after 60 s" >&2
+}
+
 # The history scenario pages back to one page of one reader.
 export BENCH_HISTORY_READER="bench-history-$(now_ms)"
 export BENCH_HISTORY_TIMESTAMP=$(( $(now_ms) - 1000 ))
@@ -91,8 +110,18 @@ path_of() {
   esac
 }
 
+# Requests, p50 and p99 in ms, and errors (non-2xx and socket errors) from wrk's output on stdin.
+wrk_summary() {
+  awk 'function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    / 50% / { p50 = ms($2) } / 99% / { p99 = ms($2) }
+    / requests in / { requests = $1 }
+    /Non-2xx/ { errors += $NF }
+    /Socket errors/ { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
+    END { printf "%d\t%.2f\t%.2f\t%d\n", requests, p50, p99, errors }'
+}
+
 raw=$results/rounds.tsv
-printf 'scenario\tmode\trequests\tseconds\tp50_ms\tp99_ms\terrors\tredis_commands\tredis_cpu_us\tweb_bytes\tweb_cpu_ms\treco_bytes\treco_cpu_ms\n' >"$raw"
+printf 'scenario\tmode\trequests\tseconds\tp50_ms\tp99_ms\terrors\tredis_commands\tredis_cpu_us\tweb_bytes\tweb_cpu_ms\treco_bytes\treco_cpu_ms\tdashboard_cpu_us\n' >"$raw"
 echo "Measuring: $rounds rounds of $seconds s per scenario and mode, $connections connections ..."
 for round in $(seq 1 "$rounds"); do
   for scenario in $scenarios; do
@@ -104,27 +133,41 @@ for round in $(seq 1 "$rounds"); do
         fresh-recommended) script=(-s "$bench_dir/fresh.lua"); export BENCH_FRESH_CHANNEL=0 ;;
         *) [ -f "$bench_dir/$scenario.lua" ] && script=(-s "$bench_dir/$scenario.lua") ;;
       esac
+      wait_for_idle_dashboard
       read -r redis_calls0 redis_cpu0 < <(redis_totals)
       read -r web_bytes0 web_cpu0 < <(runtime_totals "$web")
       read -r reco_bytes0 reco_cpu0 < <(runtime_totals "$reco" --http2-prior-knowledge)
+      dashboard_cpu0=$(dashboard_cpu)
       out=$(wrk -t "$threads" -c "$connections" -d "${seconds}s" --latency "${script[@]}" "http://localhost:$web$(path_of "$scenario")")
       read -r redis_calls1 redis_cpu1 < <(redis_totals)
       read -r web_bytes1 web_cpu1 < <(runtime_totals "$web")
       read -r reco_bytes1 reco_cpu1 < <(runtime_totals "$reco" --http2-prior-knowledge)
+      dashboard_cpu1=$(dashboard_cpu)
       echo "$out" >"$results/$scenario-$mode-$round.txt"
-      echo "$out" | awk -v s="$scenario" -v m="$mode" -v secs="$seconds" \
-        -v rc=$((redis_calls1 - redis_calls0)) -v ru=$((redis_cpu1 - redis_cpu0)) \
-        -v wb=$((web_bytes1 - web_bytes0)) -v wc=$((web_cpu1 - web_cpu0)) \
-        -v cb=$((reco_bytes1 - reco_bytes0)) -v cc=$((reco_cpu1 - reco_cpu0)) '
-        function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-        / 50% / { p50 = ms($2) } / 99% / { p99 = ms($2) }
-        / requests in / { requests = $1 }
-        /Non-2xx/ { errors += $NF }
-        /Socket errors/ { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
-        END { printf "%s\t%s\t%d\t%s\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", s, m, requests, secs, p50, p99, errors, rc, ru, wb, wc, cb, cc }' >>"$raw"
+      IFS=$'\t' read -r requests p50 p99 errors < <(echo "$out" | wrk_summary)
+      printf '%s\t%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n' "$scenario" "$mode" "$requests" "$seconds" "$p50" "$p99" "$errors" \
+        $((redis_calls1 - redis_calls0)) $((redis_cpu1 - redis_cpu0)) $((web_bytes1 - web_bytes0)) $((web_cpu1 - web_cpu0)) \
+        $((reco_bytes1 - reco_bytes0)) $((reco_cpu1 - reco_cpu0)) $((dashboard_cpu1 - dashboard_cpu0)) >>"$raw"
       tail -n 1 "$raw" | awk -F'\t' '{ printf "  round %s %-8s %-8s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %d\n", "'"$round"'", $1, $2, $3 / $4, $5, $6, $7 }'
     done
   done
+done
+
+# Latency at half load: the untraced fresh and history pages again, each wrk thread sending on a
+# fixed schedule (pace.lua) at half the throughput the rounds above measured.
+unset BENCH_FRESH_CHANNEL
+half=$results/half-load.tsv
+printf 'scenario\tpaced_rps\trequests\tseconds\tp50_ms\tp99_ms\terrors\n' >"$half"
+for scenario in fresh history; do
+  case " $scenarios " in *" $scenario "*) ;; *) continue ;; esac
+  wait_for_idle_dashboard
+  paced=$(awk -F'\t' -v s="$scenario" '$1 == s && $2 == "untraced" { n += $3; t += $4 } END { if (t > 0) printf "%d", n / t / 2 }' "$raw")
+  out=$(BENCH_THREAD_RATE=$(awk -v r="$paced" -v t="$threads" 'BEGIN { printf "%.3f", r / t }') \
+    wrk -t "$threads" -c "$connections" -d "${seconds}s" --latency -s "$bench_dir/$scenario.lua" "http://localhost:5081/")
+  echo "$out" >"$results/$scenario-half-load.txt"
+  IFS=$'\t' read -r requests p50 p99 errors < <(echo "$out" | wrk_summary)
+  printf '%s\t%d\t%d\t%s\t%s\t%s\t%d\n' "$scenario" "$paced" "$requests" "$seconds" "$p50" "$p99" "$errors" >>"$half"
+  echo "  half load $scenario: paced at $paced req/s, $((requests / seconds)) req/s  p50 $p50 ms  p99 $p99 ms  errors $errors"
 done
 
 table=$results/bench.md
@@ -135,20 +178,28 @@ table=$results/bench.md
   awk -F'\t' '
     NR > 1 {
       k = $1 SUBSEP $2; keys[k] = 1; n[k] += $3; t[k] += $4; p50[k] += $5; p99[k] += $6; r[k]++
-      e[k] += $7; rc[k] += $8; ru[k] += $9; wb[k] += $10; wc[k] += $11; cb[k] += $12; cc[k] += $13
+      e[k] += $7; rc[k] += $8; ru[k] += $9; wb[k] += $10; wc[k] += $11; cb[k] += $12; cc[k] += $13; dc[k] += $14
       if (!(($1) in seen)) { seen[$1] = 1; order[++count] = $1 }
     }
     END {
-      print "| request | tracing | req/s | of /v1_0/channels | p50 ms | p99 ms | errors | Redis cmds/req | Redis CPU µs/req | Web KB/req | Web CPU µs/req | Reco KB/req | Reco CPU µs/req |"
-      print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+      print "| request | tracing | req/s | of /v1_0/channels | p50 ms | p99 ms | errors | Redis cmds/req | Redis CPU µs/req | Web KB/req | Web CPU µs/req | Reco KB/req | Reco CPU µs/req | dashboard CPU µs/req |"
+      print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
       for (i = 1; i <= count; i++) for (j = 1; j <= 2; j++) {
         s = order[i]; m = (j == 1 ? "traced" : "untraced"); k = s SUBSEP m; if (!(k in keys)) continue
         rps = n[k] / t[k]; c = "channels" SUBSEP m; ceiling = (c in keys) ? n[c] / t[c] : 0
-        printf "| %s | %s | %.0f | %s | %.2f | %.2f | %d | %.1f | %.0f | %.1f | %.0f | %.1f | %.0f |\n", s, (m == "traced" ? "exported" : "off"), rps,
+        printf "| %s | %s | %.0f | %s | %.2f | %.2f | %d | %.1f | %.0f | %.1f | %.0f | %.1f | %.0f | %.0f |\n", s, (m == "traced" ? "exported" : "off"), rps,
           (ceiling > 0 ? sprintf("%.1f %%", 100 * rps / ceiling) : "-"), p50[k] / r[k], p99[k] / r[k], e[k],
-          rc[k] / n[k], ru[k] / n[k], wb[k] / n[k] / 1024, 1000 * wc[k] / n[k], cb[k] / n[k] / 1024, 1000 * cc[k] / n[k]
+          rc[k] / n[k], ru[k] / n[k], wb[k] / n[k] / 1024, 1000 * wc[k] / n[k], cb[k] / n[k] / 1024, 1000 * cc[k] / n[k], dc[k] / n[k]
       }
     }' "$raw"
+  if [ "$(wc -l <"$half")" -gt 1 ]; then
+    echo
+    echo "At half load (untraced; wrk threads paced at half the req/s above, one $seconds s round):"
+    echo
+    echo "| request | paced at req/s | req/s | p50 ms | p99 ms | p99 / p50 | errors |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    awk -F'\t' 'NR > 1 { printf "| %s | %d | %.0f | %.2f | %.2f | %.1f | %d |\n", $1, $2, $3 / $4, $5, $6, ($5 > 0 ? $6 / $5 : 0), $7 }' "$half"
+  fi
 } >"$table"
 echo
 cat "$table"

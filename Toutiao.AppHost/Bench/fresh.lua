@@ -15,3 +15,5 @@ function request()
   local reader = "Anony bench" .. os.time() .. "t" .. thread_id .. "n" .. counter
   return wrk.format("GET", path, { ["Authorization"] = reader })
 end
+
+dofile(os.getenv("BENCH_DIR") .. "/pace.lua")

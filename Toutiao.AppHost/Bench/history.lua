@@ -4,3 +4,5 @@ local headers = { ["Authorization"] = "Anony " .. os.getenv("BENCH_HISTORY_READE
 function request()
   return wrk.format("GET", path, headers)
 end
+
+dofile(os.getenv("BENCH_DIR") .. "/pace.lua")

@@ -3,6 +3,7 @@ using StackExchange.Redis;
 using Toutiao.Reco.History;
 using Toutiao.Reco.Recall;
 using Toutiao.Reco.Storage;
+using Toutiao.ServiceDefaults.Tracking;
 
 namespace Toutiao.Reco.Recommend;
 
@@ -27,6 +28,8 @@ public static class RecommendationExtensions
         builder.Services.AddSingleton<UserFeedHistory>();
         builder.Services.AddSingleton<ReadingPositions>();
         builder.Services.AddSingleton<FeedRanker>();
+        builder.Services.AddTrackingSignature();
+        builder.Services.AddSingleton<TrackingParameters>();
         builder.Services.AddSingleton<RecoTelemetry>();
         builder.Services.AddHostedService<RecallRefresher>();
 

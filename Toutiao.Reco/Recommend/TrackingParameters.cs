@@ -2,38 +2,44 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Encodings.Web;
 using Toutiao.Reco.Grpc;
+using Toutiao.ServiceDefaults.Tracking;
 
 namespace Toutiao.Reco.Recommend;
 
 /// <summary>
-/// The behaviour-tracking JSON the app echoes back to the log pipeline, in the original system's
-/// shape: <c>{"action":..,"userId":..,"articleId":..,"algorithmCombine":..}</c>. Written directly
-/// (41 strings a page): only the user id needs escaping, once a page, as System.Text.Json would.
+/// The behaviour-tracking JSON the app echoes back (<c>POST /v1_0/behaviors</c>), in the original
+/// system's shape, <c>{"action":..,"userId":..,"articleId":..,"algorithmCombine":..}</c>, plus when
+/// it was issued (<c>issuedAt</c>, Unix ms) and its signature (<c>sig</c>, <see cref="TrackingSignature"/>),
+/// so Web accepts back only what Reco issued, to whom, and not forever. Written directly (41 strings
+/// a page): only the user id needs escaping, once a page, as System.Text.Json would.
 /// </summary>
-public static class TrackingParameters
+public sealed class TrackingParameters(TrackingSignature signature, TimeProvider clock)
 {
     /// <summary>The exposure of a whole page; <c>articleId</c> is the id list as the original printed it: "[1, 2, 3]".</summary>
-    public static string Exposure(string userId, IEnumerable<long> articleIds, string algorithm)
-        => Write("exposure", Escape(userId), "[" + string.Join(", ", articleIds) + "]", algorithm);
+    public string Exposure(string userId, IEnumerable<long> articleIds, string algorithm)
+        => Write("exposure", Escape(userId), "[" + string.Join(", ", articleIds) + "]", algorithm, IssuedAt());
 
     /// <summary>The tracks of a page's articles, the user id escaped once.</summary>
-    public static IEnumerable<Track> Tracks(string userId, IEnumerable<long> articleIds, string algorithm)
+    public IEnumerable<Track> Tracks(string userId, IEnumerable<long> articleIds, string algorithm)
     {
         var escaped = Escape(userId);
-        return articleIds.Select(id => Track(escaped, id.ToString(CultureInfo.InvariantCulture), algorithm));
+        var issuedAt = IssuedAt();
+        return articleIds.Select(id => Track(escaped, id.ToString(CultureInfo.InvariantCulture), algorithm, issuedAt));
     }
 
-    private static Track Track(string escapedUserId, string articleId, string algorithm) => new()
+    private Track Track(string escapedUserId, string articleId, string algorithm, string issuedAt) => new()
     {
-        Click = Write("click", escapedUserId, articleId, algorithm),
-        Collect = Write("collect", escapedUserId, articleId, algorithm),
-        Share = Write("share", escapedUserId, articleId, algorithm),
-        Read = Write("read", escapedUserId, articleId, algorithm),
+        Click = Write("click", escapedUserId, articleId, algorithm, issuedAt),
+        Collect = Write("collect", escapedUserId, articleId, algorithm, issuedAt),
+        Share = Write("share", escapedUserId, articleId, algorithm, issuedAt),
+        Read = Write("read", escapedUserId, articleId, algorithm, issuedAt),
     };
+
+    private string IssuedAt() => clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
 
     private static string Escape(string value) => JsonEncodedText.Encode(value, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString();
 
     // The other values are fixed words, digits and the bucket name: nothing to escape.
-    private static string Write(string action, string escapedUserId, string articleId, string algorithm)
-        => $$"""{"action":"{{action}}","userId":"{{escapedUserId}}","articleId":"{{articleId}}","algorithmCombine":"{{algorithm}}"}""";
+    private string Write(string action, string escapedUserId, string articleId, string algorithm, string issuedAt)
+        => signature.Sign($$"""{"action":"{{action}}","userId":"{{escapedUserId}}","articleId":"{{articleId}}","algorithmCombine":"{{algorithm}}","issuedAt":{{issuedAt}}""");
 }

@@ -17,6 +17,7 @@ public sealed partial class UserRecommendService(
     ReadingPositions positions,
     ChannelDirectory channels,
     RecoTelemetry telemetry,
+    TrackingParameters tracking,
     IOptions<RecommendationOptions> options,
     ILogger<UserRecommendService> logger)
 {
@@ -125,14 +126,14 @@ public sealed partial class UserRecommendService(
         return Response(request.UserId, algorithm, page, 0, withExposure: true);
     }
 
-    private static ArticleResponse Response(string userId, string algorithm, IReadOnlyList<long> articleIds, long timestamp, bool withExposure)
+    private ArticleResponse Response(string userId, string algorithm, IReadOnlyList<long> articleIds, long timestamp, bool withExposure)
     {
         var response = new ArticleResponse
         {
             TimeStamp = timestamp,
-            Exposure = withExposure && articleIds.Count > 0 ? TrackingParameters.Exposure(userId, articleIds, algorithm) : "",
+            Exposure = withExposure && articleIds.Count > 0 ? tracking.Exposure(userId, articleIds, algorithm) : "",
         };
-        response.Recommends.AddRange(articleIds.Zip(TrackingParameters.Tracks(userId, articleIds, algorithm),
+        response.Recommends.AddRange(articleIds.Zip(tracking.Tracks(userId, articleIds, algorithm),
             (id, track) => new Article { ArticleId = id, Track = track }));
         return response;
     }

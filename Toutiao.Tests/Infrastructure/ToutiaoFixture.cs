@@ -22,6 +22,7 @@ namespace Toutiao.Tests.Infrastructure;
 public sealed class ToutiaoFixture : IAsyncLifetime
 {
     public const string JwtSecret = "integration-tests-secret-0123456789-abcdefghij";
+    public const string TrackingKey = "integration-tests-tracking-key-0123456789";
 
     private readonly List<IAsyncDisposable> _owned = [];
 
@@ -99,6 +100,7 @@ public sealed class ToutiaoFixture : IAsyncLifetime
         ["ArticleCache:WarmInterval"] = "01:00:00",
         ["Channels:CacheDuration"] = "01:00:00",
         ["Jwt:Secret"] = JwtSecret,
+        ["Tracking:SigningKey"] = TrackingKey,
         // Every test reads from 127.0.0.1: the limits are tested on a Web of their own.
         ["RateLimits:SignInPerClientPerMinute"] = "100000",
         ["RateLimits:CodesPerMobile"] = "100000",

@@ -3,6 +3,7 @@ using StackExchange.Redis;
 using Toutiao.Web.Articles;
 using Toutiao.Web.Http;
 using Toutiao.Web.Auth;
+using Toutiao.Web.Behaviors;
 
 namespace Toutiao.Web.Feed;
 
@@ -19,7 +20,7 @@ public sealed record FeedPage(long PreTimestamp, IReadOnlyList<ArticleItem> Resu
 /// When Reco cannot answer, the channel's hottest and newest articles are served instead
 /// (not personalised, no history, empty tracking strings) rather than an empty screen.
 /// </summary>
-public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, PopularArticles popular, FeedMetrics metrics)
+public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, PopularArticles popular, BehaviorLog behaviors, FeedMetrics metrics)
 {
     public const int PageSize = 10;
 
@@ -35,6 +36,12 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
         catch (RecoUnavailableException ex)
         {
             recommendation = await PopularInsteadAsync(channelId, ex);
+        }
+
+        if (recommendation.Exposure.Length > 0)
+        {
+            // Reco recorded a fresh page: the offline side learns what this reader was shown.
+            behaviors.AppendExposure(user.RecoUserId, recommendation.Exposure);
         }
 
         var page = await cache.GetPageAsync(

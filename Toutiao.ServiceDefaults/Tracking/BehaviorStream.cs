@@ -1,0 +1,32 @@
+namespace Toutiao.ServiceDefaults.Tracking;
+
+/// <summary>
+/// The behaviour log between Web (producer) and Reco (consumer): Redis Streams on the <c>redis</c>
+/// server (never evicted, append-only). Reported actions go to <see cref="Events"/>, which Reco's
+/// consumer group applies; each fresh page's exposure goes to <see cref="Exposures"/>, kept (bounded)
+/// for the offline side. Every entry carries the W3C <c>traceparent</c> of the request that made it.
+/// </summary>
+public static class BehaviorStream
+{
+    public const string Events = "behavior:events";
+    public const string Exposures = "behavior:exposures";
+
+    /// <summary>Published after entries are appended to <see cref="Events"/>, so consumers wake at once instead of polling.</summary>
+    public const string AppendedChannel = "behavior:events:appended";
+
+    /// <summary>The consumer group of Reco's replicas: each entry is delivered to one of them.</summary>
+    public const string ConsumerGroup = "reco";
+
+    /// <summary>Entry fields.</summary>
+    public static class Fields
+    {
+        public const string Action = "action";
+        public const string User = "user";
+        public const string Article = "article";
+        public const string Algorithm = "algorithm";
+        public const string IssuedAt = "issued_at";
+        public const string ReadTime = "read_time";
+        public const string ReportedAt = "reported_at";
+        public const string TraceParent = "traceparent";
+    }
+}

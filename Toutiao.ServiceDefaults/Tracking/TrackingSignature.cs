@@ -1,0 +1,88 @@
+using System.Buffers.Text;
+using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Toutiao.ServiceDefaults.Tracking;
+
+/// <summary>Settings of the tracking strings; section <c>Tracking</c>, the same in Reco (signs) and Web (verifies).</summary>
+public sealed class TrackingOptions
+{
+    public const string SectionName = "Tracking";
+
+    /// <summary>HMAC-SHA256 key, at least 32 characters. No default: Production must set it.</summary>
+    [Required, MinLength(32)]
+    public string SigningKey { get; set; } = "";
+
+    /// <summary>How long a tracking string may be reported after it was issued.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(1);
+}
+
+/// <summary>
+/// Signs the tracking strings Reco issues and verifies those the app reports back. The signature is
+/// the last field, <c>"sig"</c>: the HMAC-SHA256 (base64url) of the string's exact text before it,
+/// so verifying needs no canonical form and no field can change without breaking it.
+/// </summary>
+public sealed class TrackingSignature
+{
+    private const string Field = ",\"sig\":\"";
+    private const int MacLength = 32;
+
+    private readonly byte[] _key;
+
+    public TrackingSignature(IOptions<TrackingOptions> options) => _key = Encoding.UTF8.GetBytes(options.Value.SigningKey);
+
+    /// <summary>Closes an unsigned JSON object (<paramref name="unsignedObject"/> without its final '}') with its signature.</summary>
+    public string Sign(string unsignedObject)
+    {
+        Span<byte> mac = stackalloc byte[MacLength];
+        Mac(unsignedObject, mac);
+        return string.Concat(unsignedObject, Field, Base64Url.EncodeToString(mac), "\"}");
+    }
+
+    /// <summary>
+    /// The signed object with its signature field removed (a JSON object again), or null when
+    /// <paramref name="signed"/> carries no signature or one this key did not make.
+    /// </summary>
+    public string? Verify(string signed)
+    {
+        var at = signed.LastIndexOf(Field, StringComparison.Ordinal);
+        if (at < 0 || !signed.EndsWith("\"}", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var encoded = signed.AsSpan(at + Field.Length, signed.Length - at - Field.Length - 2);
+        Span<byte> claimed = stackalloc byte[MacLength + 2];
+        if (!Base64Url.TryDecodeFromChars(encoded, claimed, out var written) || written != MacLength)
+        {
+            return null;
+        }
+
+        var unsignedObject = signed[..at];
+        Span<byte> expected = stackalloc byte[MacLength];
+        Mac(unsignedObject, expected);
+        return CryptographicOperations.FixedTimeEquals(expected, claimed[..MacLength]) ? unsignedObject + "}" : null;
+    }
+
+    private void Mac(string text, Span<byte> destination)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(text) <= 512 ? stackalloc byte[512] : new byte[Encoding.UTF8.GetByteCount(text)];
+        var length = Encoding.UTF8.GetBytes(text, bytes);
+        HMACSHA256.HashData(_key, bytes[..length], destination);
+    }
+}
+
+public static class TrackingSignatureExtensions
+{
+    /// <summary>Registers <see cref="TrackingSignature"/> with its options, validated when the host starts.</summary>
+    public static IServiceCollection AddTrackingSignature(this IServiceCollection services)
+    {
+        services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<TrackingSignature>();
+        return services;
+    }
+}

@@ -1,0 +1,43 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Toutiao.ServiceDefaults.Tracking;
+using Toutiao.Web.Auth;
+using Toutiao.Web.Http;
+
+namespace Toutiao.Web.Behaviors;
+
+public static class BehaviorEndpoints
+{
+    public sealed record Accepted(int Accepted);
+
+    public static IHostApplicationBuilder AddBehaviors(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddTrackingSignature();
+        builder.Services.AddOptions<BehaviorOptions>().BindConfiguration(BehaviorOptions.SectionName)
+            .Validate(o => o.EventsMaxLength > 0 && o.ExposuresMaxLength > 0, "Behaviors:*MaxLength must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<BehaviorReports>();
+        builder.Services.AddSingleton<BehaviorLog>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapBehaviorEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1_0/behaviors", ReportAsync);
+        return app;
+    }
+
+    /// <summary>
+    /// What a reader did with articles of a feed page, reported with the tracking strings of that page.
+    /// Answered once the report is in the log (201); its effects (counts, hot lists) follow in Reco.
+    /// </summary>
+    private static async Task<Created<ApiEnvelope<Accepted>>> ReportAsync(
+        JsonElement body, HttpContext http, FeedUserResolver users, BehaviorReports reports, BehaviorLog log)
+    {
+        var reader = await users.ResolveAsync(http);
+        var behaviors = reports.Read(body, reader);
+        // Not cancelled with the request: a report half appended would be appended again on retry.
+        await log.AppendAsync(behaviors);
+        return TypedResults.Created((string?)null, ApiEnvelope.Ok(new Accepted(behaviors.Count)));
+    }
+}

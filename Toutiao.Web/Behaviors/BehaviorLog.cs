@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Toutiao.ServiceDefaults.Clients;
+using Toutiao.ServiceDefaults.Tracking;
+
+namespace Toutiao.Web.Behaviors;
+
+/// <summary>Settings of the behaviour log; section <c>Behaviors</c>.</summary>
+public sealed class BehaviorOptions
+{
+    public const string SectionName = "Behaviors";
+
+    /// <summary>About how many reported actions the stream keeps (trimmed with <c>MAXLEN ~</c>); applied ones are kept too, for the offline side.</summary>
+    public int EventsMaxLength { get; set; } = 1_000_000;
+
+    /// <summary>About how many page exposures the stream keeps.</summary>
+    public int ExposuresMaxLength { get; set; } = 100_000;
+}
+
+/// <summary>
+/// Appends to the behaviour streams (<see cref="BehaviorStream"/>) on the <c>redis</c> server.
+/// Reported actions are appended before the app is answered (a failure is a 503 it can retry) and
+/// their consumers are woken in the same round trip; a page's exposure is sent without waiting, as
+/// the page must not wait for its log.
+/// </summary>
+public sealed class BehaviorLog(IConnectionMultiplexer redis, IOptions<BehaviorOptions> options, TimeProvider clock)
+{
+    public async Task AppendAsync(IReadOnlyList<ReportedBehavior> behaviors)
+    {
+        var now = Now();
+        var traceParent = TraceParent();
+        var batch = redis.GetDatabase().CreateBatch();
+        var appends = behaviors.Select(b => batch.StreamAddAsync(BehaviorStream.Events,
+        [
+            new(BehaviorStream.Fields.Action, b.Action),
+            new(BehaviorStream.Fields.User, b.UserId),
+            new(BehaviorStream.Fields.Article, b.ArticleId),
+            new(BehaviorStream.Fields.Algorithm, b.Algorithm),
+            new(BehaviorStream.Fields.IssuedAt, b.IssuedAtMs),
+            new(BehaviorStream.Fields.ReadTime, b.ReadTimeSeconds is { } seconds ? seconds : RedisValue.EmptyString),
+            new(BehaviorStream.Fields.ReportedAt, now),
+            new(BehaviorStream.Fields.TraceParent, traceParent),
+        ], maxLength: options.Value.EventsMaxLength, useApproximateMaxLength: true)).ToList();
+        var wake = batch.PublishAsync(RedisChannel.Literal(BehaviorStream.AppendedChannel), behaviors.Count);
+        batch.Execute();
+        await Task.WhenAll(appends);
+        await wake;
+    }
+
+    /// <summary>Logs the exposure string of a page Reco recorded for <paramref name="userId"/>, without waiting.</summary>
+    public void AppendExposure(string userId, string exposure)
+    {
+        try
+        {
+            redis.GetDatabase().StreamAdd(BehaviorStream.Exposures,
+            [
+                new(BehaviorStream.Fields.Action, "exposure"),
+                new(BehaviorStream.Fields.User, userId),
+                new("param", exposure),
+                new(BehaviorStream.Fields.ReportedAt, Now()),
+                new(BehaviorStream.Fields.TraceParent, TraceParent()),
+            ], maxLength: options.Value.ExposuresMaxLength, useApproximateMaxLength: true, flags: CommandFlags.FireAndForget);
+        }
+        catch (Exception ex) when (RedisConnections.IsFailure(ex))
+        {
+            // Redis is down: the page is served all the same (degraded where it had to be); its exposure is lost.
+        }
+    }
+
+    private string Now() => clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+
+    private static string TraceParent() => Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id! : "";
+}
