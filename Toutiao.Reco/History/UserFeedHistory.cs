@@ -109,6 +109,32 @@ public sealed class UserFeedHistory(
         """;
 
     /// <summary>
+    /// Marks articles readers have read as served in channel 0, which every channel's fresh page
+    /// skips: read once, never recommended to that reader again. Trimmed and expiring like the
+    /// served ids of pages; one round trip per Redis server. Readers without an id are skipped.
+    /// </summary>
+    public async Task MarkReadAsync(IReadOnlyCollection<ArticleRead> reads)
+    {
+        var settings = options.Value;
+        var writes = new List<Task>();
+        foreach (var server in reads.Where(r => r.UserId.Length > 0).GroupBy(r => IsAnonymous(r.UserId)))
+        {
+            var batch = Database(server.First().UserId).CreateBatch();
+            foreach (var reader in server.GroupBy(r => r.UserId))
+            {
+                var key = ServedKey(reader.Key, 0);
+                writes.Add(batch.SortedSetAddAsync(key, reader.Select(r => new SortedSetEntry(r.ArticleId, r.AtMs)).ToArray()));
+                writes.Add(batch.SortedSetRemoveRangeByRankAsync(key, 0, -settings.ServedKept - 1));
+                writes.Add(batch.KeyExpireAsync(key, IsAnonymous(reader.Key) ? settings.AnonymousHistoryRetention : settings.HistoryRetention));
+            }
+
+            batch.Execute();
+        }
+
+        await Task.WhenAll(writes);
+    }
+
+    /// <summary>
     /// The reader's page at <paramref name="timestamp"/>: the recorded one, or a fresh one picked from
     /// <paramref name="rankedCandidates"/> and recorded; see <see cref="ServePageScript"/>. Null when
     /// the candidates ran out before <paramref name="count"/> unserved ones were found and
@@ -169,3 +195,6 @@ public sealed class UserFeedHistory(
         return new FeedPage(timestamp, ids);
     }
 }
+
+/// <summary>A reader read (or opened) an article at a time (Unix ms).</summary>
+public readonly record struct ArticleRead(string UserId, long ArticleId, long AtMs);

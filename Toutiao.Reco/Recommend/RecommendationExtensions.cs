@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
+using Toutiao.Reco.Behaviors;
 using Toutiao.Reco.History;
 using Toutiao.Reco.Recall;
 using Toutiao.Reco.Storage;
@@ -32,6 +33,14 @@ public static class RecommendationExtensions
         builder.Services.AddSingleton<TrackingParameters>();
         builder.Services.AddSingleton<RecoTelemetry>();
         builder.Services.AddHostedService<RecallRefresher>();
+
+        builder.Services.AddOptions<BehaviorConsumerOptions>().BindConfiguration(BehaviorConsumerOptions.SectionName)
+            .Validate(o => o.BatchSize > 0 && o.ClaimIdle > TimeSpan.Zero && o.ReclaimInterval > TimeSpan.Zero && o.IdleCheckInterval > TimeSpan.Zero,
+                "Behaviors options are out of range.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<BehaviorMetrics>();
+        builder.Services.AddSingleton<BehaviorEffects>();
+        builder.Services.AddHostedService<BehaviorConsumer>();
 
         builder.Services.AddHealthChecks().AddCheck<RecallReadyCheck>("recall", tags: ["ready"]);
         return builder;

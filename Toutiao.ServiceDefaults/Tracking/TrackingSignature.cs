@@ -57,7 +57,8 @@ public sealed class TrackingSignature
 
         var encoded = signed.AsSpan(at + Field.Length, signed.Length - at - Field.Length - 2);
         Span<byte> claimed = stackalloc byte[MacLength + 2];
-        if (!Base64Url.TryDecodeFromChars(encoded, claimed, out var written) || written != MacLength)
+        if (!Base64Url.IsValid(encoded, out var length) || length != MacLength
+            || !Base64Url.TryDecodeFromChars(encoded, claimed, out var written) || written != MacLength)
         {
             return null;
         }

@@ -101,6 +101,9 @@ public sealed class ToutiaoFixture : IAsyncLifetime
         ["Channels:CacheDuration"] = "01:00:00",
         ["Jwt:Secret"] = JwtSecret,
         ["Tracking:SigningKey"] = TrackingKey,
+        // A consumer that stops mid-batch has its entries taken over within a second or so.
+        ["Behaviors:ClaimIdle"] = "00:00:01",
+        ["Behaviors:ReclaimInterval"] = "00:00:00.5",
         // Every test reads from 127.0.0.1: the limits are tested on a Web of their own.
         ["RateLimits:SignInPerClientPerMinute"] = "100000",
         ["RateLimits:CodesPerMobile"] = "100000",

@@ -1,3 +1,5 @@
+using Toutiao.ServiceDefaults.Tracking;
+
 namespace Toutiao.Web.Articles;
 
 /// <summary>The Redis keys of the article cache, as the original system named them.</summary>
@@ -6,10 +8,10 @@ public static class ArticleCacheKeys
     /// <summary>Cached for an id that does not exist, so repeated misses do not reach MySQL.</summary>
     public const string NotFoundMarker = "-1";
 
-    public const string CommentCounts = "count:art:comm";
-    public const string LikeCounts = "count:art:liking";
-    public const string CollectCounts = "count:art:collecting";
-    public const string ReadCounts = "count:art:reading";
+    public const string CommentCounts = ArticleCounterKeys.Comments;
+    public const string LikeCounts = ArticleCounterKeys.Likes;
+    public const string CollectCounts = ArticleCounterKeys.Collects;
+    public const string ReadCounts = ArticleCounterKeys.Reads;
 
     public static readonly string[] AllCounts = [CommentCounts, LikeCounts, CollectCounts, ReadCounts];
 

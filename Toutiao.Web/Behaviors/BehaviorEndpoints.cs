@@ -8,7 +8,7 @@ namespace Toutiao.Web.Behaviors;
 
 public static class BehaviorEndpoints
 {
-    public sealed record Accepted(int Accepted);
+    public sealed record ReportAccepted(int Accepted);
 
     public static IHostApplicationBuilder AddBehaviors(this IHostApplicationBuilder builder)
     {
@@ -31,13 +31,13 @@ public static class BehaviorEndpoints
     /// What a reader did with articles of a feed page, reported with the tracking strings of that page.
     /// Answered once the report is in the log (201); its effects (counts, hot lists) follow in Reco.
     /// </summary>
-    private static async Task<Created<ApiEnvelope<Accepted>>> ReportAsync(
+    private static async Task<Created<ApiEnvelope<ReportAccepted>>> ReportAsync(
         JsonElement body, HttpContext http, FeedUserResolver users, BehaviorReports reports, BehaviorLog log)
     {
         var reader = await users.ResolveAsync(http);
         var behaviors = reports.Read(body, reader);
         // Not cancelled with the request: a report half appended would be appended again on retry.
         await log.AppendAsync(behaviors);
-        return TypedResults.Created((string?)null, ApiEnvelope.Ok(new Accepted(behaviors.Count)));
+        return TypedResults.Created((string?)null, ApiEnvelope.Ok(new ReportAccepted(behaviors.Count)));
     }
 }

@@ -87,6 +87,15 @@ CREATE TABLE IF NOT EXISTS news_article_statistic (
   PRIMARY KEY (article_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='article counters';
 
+-- Behaviour-stream entries (Redis stream ids) whose effects are applied: the consumer applies an
+-- entry delivered twice once. Rows older than the stream's reclaim horizon are deleted.
+CREATE TABLE IF NOT EXISTS news_behavior_applied (
+  event_id    VARCHAR(41) NOT NULL,
+  applied_at  DATETIME    NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  PRIMARY KEY (event_id),
+  KEY idx_applied_at (applied_at)
+) ENGINE=InnoDB DEFAULT CHARSET=ascii COMMENT='applied behaviour events';
+
 CREATE TABLE IF NOT EXISTS news_user_channel (
   user_channel_id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   user_id         BIGINT UNSIGNED NOT NULL,

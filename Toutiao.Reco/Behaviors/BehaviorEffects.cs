@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using MySqlConnector;
+using StackExchange.Redis;
+using Toutiao.Reco.History;
+using Toutiao.ServiceDefaults.Clients;
+using Toutiao.ServiceDefaults.Tracking;
+
+namespace Toutiao.Reco.Behaviors;
+
+/// <summary>
+/// Applies behaviour-stream entries, each once however often it is delivered. MySQL is the truth and
+/// the guard: in one transaction the entry ids go into <c>news_behavior_applied</c> (an id already
+/// there is a duplicate, skipped) and the new reads into <c>news_article_statistic.read_count</c>.
+/// Then, for the new entries only, Redis follows: the read counter Web shows (only when the counters
+/// are loaded; otherwise Web's warm-up loads them from MySQL, this read included) and the reader's
+/// read articles, never recommended to them again. A crash between the two leaves Redis one read
+/// behind until the counters are next loaded from MySQL; it never counts a read twice.
+/// </summary>
+public sealed class BehaviorEffects(
+    MySqlDataSource database,
+    [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer cache,
+    UserFeedHistory history,
+    BehaviorMetrics metrics)
+{
+    /// <summary>Adds to a counter only if the counters are there: a lone member would stop Web from loading the rest.</summary>
+    private const string IncrementLoadedCounterScript = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then
+          for i = 1, #ARGV, 2 do redis.call('ZINCRBY', KEYS[1], ARGV[i + 1], ARGV[i]) end
+        end
+        return 0
+        """;
+
+    /// <summary>Applies <paramref name="entries"/> (acknowledging is the caller's) and returns how many were new.</summary>
+    public async Task<int> ApplyAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken)
+    {
+        var behaviors = new List<StreamBehavior>(entries.Count);
+        foreach (var entry in entries)
+        {
+            if (StreamBehavior.TryRead(entry) is { } behavior)
+            {
+                behaviors.Add(behavior);
+            }
+            else
+            {
+                metrics.Malformed();
+            }
+        }
+
+        // One span for the batch, linked to the request that reported each entry.
+        using var activity = RecoTelemetry.Source.StartActivity("behavior apply", ActivityKind.Consumer, parentContext: default,
+            links: behaviors.Select(b => b.Producer).OfType<ActivityContext>().Select(c => new ActivityLink(c)));
+        activity?.SetTag("messaging.system", "redis");
+        activity?.SetTag("messaging.destination.name", BehaviorStream.Events);
+        activity?.SetTag("messaging.batch.message_count", entries.Count);
+
+        var fresh = await RecordAsync(behaviors, cancellationToken);
+        var reads = fresh.Where(b => b.Action == "read").GroupBy(b => b.ArticleId).ToDictionary(g => g.Key, g => g.Count());
+        var opened = fresh.Where(b => b.Action is "read" or "click").Select(b => new ArticleRead(b.UserId, b.ArticleId, b.ReportedAtMs)).ToList();
+        await Task.WhenAll(IncrementReadCountersAsync(reads), history.MarkReadAsync(opened));
+
+        activity?.SetTag("toutiao.behaviors.applied", fresh.Count);
+        activity?.SetTag("toutiao.behaviors.duplicates", behaviors.Count - fresh.Count);
+        foreach (var behavior in fresh)
+        {
+            metrics.Applied(behavior.Action, behavior.ReportedAtMs);
+        }
+
+        metrics.Duplicates(behaviors.Count - fresh.Count);
+        return fresh.Count;
+    }
+
+    /// <summary>The guard and the truth in one transaction; returns the behaviours not applied before.</summary>
+    private async Task<List<StreamBehavior>> RecordAsync(List<StreamBehavior> behaviors, CancellationToken cancellationToken)
+    {
+        if (behaviors.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Locks the ids that are there; a consumer applying the same entry at the same time waits
+        // here, then finds it (or fails on the key and retries later).
+        var ids = behaviors.Select(b => b.EventId).Distinct().ToList();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await using (var select = new MySqlCommand("", connection, transaction))
+        {
+            select.CommandText = $"SELECT event_id FROM news_behavior_applied WHERE event_id IN ({Parameters(select, "e", ids)}) FOR UPDATE";
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                seen.Add(reader.GetString(0));
+            }
+        }
+
+        var fresh = behaviors.Where(b => seen.Add(b.EventId)).ToList();
+        if (fresh.Count == 0)
+        {
+            return fresh;
+        }
+
+        await using (var insert = new MySqlCommand("", connection, transaction))
+        {
+            insert.CommandText = "INSERT INTO news_behavior_applied (event_id) VALUES ("
+                + Parameters(insert, "n", fresh.Select(b => b.EventId).ToList()).Replace(", ", "), (", StringComparison.Ordinal) + ")";
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var reads = fresh.Where(b => b.Action == "read").GroupBy(b => b.ArticleId).ToList();
+        if (reads.Count > 0)
+        {
+            await using var counts = new MySqlCommand("", connection, transaction);
+            counts.CommandText = "INSERT INTO news_article_statistic (article_id, read_count) VALUES "
+                + string.Join(", ", reads.Select((g, i) => $"(@a{i}, @n{i})"))
+                + " ON DUPLICATE KEY UPDATE read_count = read_count + VALUES(read_count)";
+            foreach (var (group, i) in reads.Select((g, i) => (g, i)))
+            {
+                counts.Parameters.AddWithValue($"@a{i}", group.Key);
+                counts.Parameters.AddWithValue($"@n{i}", group.Count());
+            }
+
+            await counts.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return fresh;
+    }
+
+    private static string Parameters(MySqlCommand command, string prefix, IReadOnlyList<string> values)
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            command.Parameters.AddWithValue($"@{prefix}{i}", values[i]);
+        }
+
+        return string.Join(", ", values.Select((_, i) => $"@{prefix}{i}"));
+    }
+
+    private async Task IncrementReadCountersAsync(Dictionary<long, int> reads)
+    {
+        if (reads.Count > 0)
+        {
+            var arguments = reads.SelectMany(r => new RedisValue[] { r.Key, r.Value }).ToArray();
+            await cache.GetDatabase().ScriptEvaluateAsync(IncrementLoadedCounterScript, [ArticleCounterKeys.Reads], arguments);
+        }
+    }
+}
+
+/// <summary>One entry of <see cref="BehaviorStream.Events"/>, as Web appended it.</summary>
+public sealed record StreamBehavior(string EventId, string Action, string UserId, long ArticleId, long ReportedAtMs, ActivityContext? Producer)
+{
+    public static StreamBehavior? TryRead(StreamEntry entry)
+    {
+        var action = (string?)entry[BehaviorStream.Fields.Action];
+        var user = (string?)entry[BehaviorStream.Fields.User];
+        if (action is null || user is null
+            || !long.TryParse((string?)entry[BehaviorStream.Fields.Article], NumberStyles.None, CultureInfo.InvariantCulture, out var articleId)
+            || !long.TryParse((string?)entry[BehaviorStream.Fields.ReportedAt], NumberStyles.None, CultureInfo.InvariantCulture, out var reportedAt))
+        {
+            return null;
+        }
+
+        ActivityContext? producer = ActivityContext.TryParse((string?)entry[BehaviorStream.Fields.TraceParent], null, out var context) ? context : null;
+        return new StreamBehavior(entry.Id!, action, user, articleId, reportedAt, producer);
+    }
+}
