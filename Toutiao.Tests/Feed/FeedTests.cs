@@ -182,7 +182,9 @@ public sealed class FeedTests(ToutiaoFixture fixture)
         Assert.Equal(row.GetInt32(8), item.GetProperty("cover").GetProperty("images").GetArrayLength());
 
         var click = JsonDocument.Parse(item.GetProperty("trace").GetProperty("click").GetString()!).RootElement;
-        Assert.Equal(["action", "userId", "articleId", "algorithmCombine"], click.EnumerateObject().Select(p => p.Name));
+        // The original's fields, then when it was issued and the signature Web checks when it comes back.
+        Assert.Equal(["action", "userId", "articleId", "algorithmCombine", "issuedAt", "sig"], click.EnumerateObject().Select(p => p.Name));
+        Assert.InRange(click.GetProperty("issuedAt").GetInt64(), Api.Now() - 60_000, Api.Now());
         Assert.Equal("click", click.GetProperty("action").GetString());
         Assert.Equal("42", click.GetProperty("userId").GetString());
         Assert.Equal(id.ToString(), click.GetProperty("articleId").GetString());
