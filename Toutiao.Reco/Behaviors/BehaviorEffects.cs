@@ -3,7 +3,10 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 using StackExchange.Redis;
+using Microsoft.Extensions.Options;
 using Toutiao.Reco.History;
+using Toutiao.Reco.Recall;
+using Toutiao.Reco.Recommend;
 using Toutiao.ServiceDefaults.Clients;
 using Toutiao.ServiceDefaults.Tracking;
 
@@ -20,10 +23,16 @@ namespace Toutiao.Reco.Behaviors;
 /// </summary>
 public sealed class BehaviorEffects(
     MySqlDataSource database,
+    IConnectionMultiplexer redis,
     [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer cache,
     UserFeedHistory history,
+    RecallCandidateStore recall,
+    IOptions<RecommendationOptions> options,
     BehaviorMetrics metrics)
 {
+    /// <summary>What an action adds to an article's hotness: a read as much as a read in the stored counts, a click half.</summary>
+    public static double HotWeight(string action) => action switch { "read" => 1, "click" => 0.5, _ => 0 };
+
     /// <summary>Adds to a counter only if the counters are there: a lone member would stop Web from loading the rest.</summary>
     private const string IncrementLoadedCounterScript = """
         if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -55,10 +64,10 @@ public sealed class BehaviorEffects(
         activity?.SetTag("messaging.destination.name", BehaviorStream.Events);
         activity?.SetTag("messaging.batch.message_count", entries.Count);
 
-        var fresh = await RecordAsync(behaviors, cancellationToken);
+        var (fresh, channels) = await RecordAsync(behaviors, cancellationToken);
         var reads = fresh.Where(b => b.Action == "read").GroupBy(b => b.ArticleId).ToDictionary(g => g.Key, g => g.Count());
         var opened = fresh.Where(b => b.Action is "read" or "click").Select(b => new ArticleRead(b.UserId, b.ArticleId, b.ReportedAtMs)).ToList();
-        await Task.WhenAll(IncrementReadCountersAsync(reads), history.MarkReadAsync(opened));
+        await Task.WhenAll(IncrementReadCountersAsync(reads), history.MarkReadAsync(opened), RaiseHotnessAsync(fresh, channels));
 
         activity?.SetTag("toutiao.behaviors.applied", fresh.Count);
         activity?.SetTag("toutiao.behaviors.duplicates", behaviors.Count - fresh.Count);
@@ -71,12 +80,16 @@ public sealed class BehaviorEffects(
         return fresh.Count;
     }
 
-    /// <summary>The guard and the truth in one transaction; returns the behaviours not applied before.</summary>
-    private async Task<List<StreamBehavior>> RecordAsync(List<StreamBehavior> behaviors, CancellationToken cancellationToken)
+    /// <summary>
+    /// The guard and the truth in one transaction; returns the behaviours not applied before, and
+    /// the channels of their articles.
+    /// </summary>
+    private async Task<(List<StreamBehavior> Fresh, Dictionary<long, int> Channels)> RecordAsync(List<StreamBehavior> behaviors, CancellationToken cancellationToken)
     {
+        var channels = new Dictionary<long, int>();
         if (behaviors.Count == 0)
         {
-            return [];
+            return ([], channels);
         }
 
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
@@ -98,7 +111,7 @@ public sealed class BehaviorEffects(
         var fresh = behaviors.Where(b => seen.Add(b.EventId)).ToList();
         if (fresh.Count == 0)
         {
-            return fresh;
+            return (fresh, channels);
         }
 
         await using (var insert = new MySqlCommand("", connection, transaction))
@@ -124,8 +137,20 @@ public sealed class BehaviorEffects(
             await counts.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        var articleIds = fresh.Where(b => HotWeight(b.Action) > 0).Select(b => b.ArticleId.ToString(CultureInfo.InvariantCulture)).Distinct().ToList();
+        if (articleIds.Count > 0)
+        {
+            await using var select = new MySqlCommand("", connection, transaction);
+            select.CommandText = $"SELECT article_id, channel_id FROM news_article_basic WHERE status = 2 AND article_id IN ({Parameters(select, "a", articleIds)})";
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                channels[reader.GetInt64(0)] = reader.GetInt32(1);
+            }
+        }
+
         await transaction.CommitAsync(cancellationToken);
-        return fresh;
+        return (fresh, channels);
     }
 
     private static string Parameters(MySqlCommand command, string prefix, IReadOnlyList<string> values)
@@ -136,6 +161,41 @@ public sealed class BehaviorEffects(
         }
 
         return string.Join(", ", values.Select((_, i) => $"@{prefix}{i}"));
+    }
+
+    /// <summary>
+    /// Raises the hot scores of read and clicked articles in their channel and in channel 0, by
+    /// weight · 2^((t − b) / half-life) for an event at t and sets built at b: newer events weigh
+    /// more, which orders articles as exponentially decaying boosts would, without rewriting every
+    /// score as time passes. The next build starts again from the counts in MySQL (reads kept,
+    /// clicks forgotten). Only articles in the sets are raised (<c>ZADD XX INCR</c>).
+    /// </summary>
+    private async Task RaiseHotnessAsync(List<StreamBehavior> fresh, Dictionary<long, int> channels)
+    {
+        var builtAt = recall.BuiltAt;
+        var halfLifeMs = options.Value.HotBoostHalfLifeHours * 3_600_000;
+        var boosts = fresh.Where(b => HotWeight(b.Action) > 0 && channels.ContainsKey(b.ArticleId))
+            .GroupBy(b => b.ArticleId)
+            .Select(g => (ArticleId: g.Key, Boost: g.Sum(b => HotWeight(b.Action) * Math.Pow(2, builtAt == 0 ? 0 : (b.ReportedAtMs - builtAt) / halfLifeMs))))
+            .ToList();
+        if (boosts.Count == 0)
+        {
+            return;
+        }
+
+        var batch = redis.GetDatabase().CreateBatch();
+        var writes = new List<Task>();
+        foreach (var (articleId, boost) in boosts)
+        {
+            foreach (var channel in new[] { channels[articleId], RecallKeys.RecommendedChannel })
+            {
+                writes.Add(batch.ExecuteAsync("ZADD", RecallKeys.Hot(channel), "XX", "INCR", boost, articleId));
+            }
+        }
+
+        writes.Add(batch.StringIncrementAsync(RecallKeys.HotVersion));
+        batch.Execute();
+        await Task.WhenAll(writes);
     }
 
     private async Task IncrementReadCountersAsync(Dictionary<long, int> reads)

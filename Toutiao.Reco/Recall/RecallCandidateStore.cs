@@ -33,6 +33,7 @@ public sealed partial class RecallCandidateStore
     private readonly FeedRanker ranker;
     private readonly IOptions<RecommendationOptions> options;
     private readonly ILogger<RecallCandidateStore> logger;
+    private readonly TimeProvider clock;
     private readonly RefreshingValue<RecallSnapshot> _snapshot;
     private readonly SemaphoreSlim _building = new(1, 1);
     private long _rebuildRetryAfterTicks;
@@ -47,6 +48,7 @@ public sealed partial class RecallCandidateStore
         this.ranker = ranker;
         this.options = options;
         this.logger = logger;
+        this.clock = clock;
         _snapshot = new RefreshingValue<RecallSnapshot>("the recall candidates", LoadSnapshotAsync, clock, RebuildRetryGap, logger);
     }
 
@@ -56,6 +58,9 @@ public sealed partial class RecallCandidateStore
     /// <summary>A channel's candidates as this process holds them (loaded on the first call); none for an unknown channel.</summary>
     public async Task<ChannelCandidates> GetAsync(int channelId, CancellationToken cancellationToken)
         => (await _snapshot.GetAsync(SnapshotCheckInterval, cancellationToken)).Channels.GetValueOrDefault(channelId) ?? ChannelCandidates.None;
+
+    /// <summary>When the sets in memory were built (Unix ms), 0 before the first load: the reference time of hot boosts.</summary>
+    public long BuiltAt => _lastLoaded?.BuiltAt ?? 0;
 
     /// <summary>Whether a copy is in memory: until then every request would wait for the first load.</summary>
     public bool IsLoaded => _lastLoaded is not null;
@@ -75,9 +80,11 @@ public sealed partial class RecallCandidateStore
         var check = db.CreateBatch();
         var markerRead = check.StringGetAsync(RecallKeys.BuiltMarker);
         var setsRead = check.KeyExistsAsync(RecallKeys.New(RecallKeys.RecommendedChannel));
+        var hotRead = check.StringGetAsync(RecallKeys.HotVersion);
         check.Execute();
         var marker = await markerRead;
         var setsThere = await setsRead;
+        var hotVersion = (long)await hotRead;
         if (marker.IsNull)
         {
             if (_lastLoaded is { } stale)
@@ -91,25 +98,26 @@ public sealed partial class RecallCandidateStore
         }
 
         var builtAt = marker.IsNull ? 0 : (long)marker;
-        if (_lastLoaded is { } current && current.BuiltAt == builtAt && builtAt != 0 && setsThere)
+        if (_lastLoaded is { } current && current.BuiltAt == builtAt && builtAt != 0 && setsThere
+            && (current.HotVersion == hotVersion || clock.GetUtcNow() - current.LoadedAt < options.Value.HotReloadInterval))
         {
             return current;
         }
 
         using var activity = RecoTelemetry.Source.StartActivity("reco recall load");
-        var snapshot = await ReadSetsAsync(builtAt, cancellationToken);
+        var snapshot = await ReadSetsAsync(builtAt, hotVersion, cancellationToken);
         if (snapshot.Channels.GetValueOrDefault(RecallKeys.RecommendedChannel) is not { Newest.Length: > 0 } && builtAt != 0)
         {
             LogSetsGone();
             await RebuildAsync(cancellationToken);
-            snapshot = await ReadSetsAsync((long)await db.StringGetAsync(RecallKeys.BuiltMarker), cancellationToken);
+            snapshot = await ReadSetsAsync((long)await db.StringGetAsync(RecallKeys.BuiltMarker), hotVersion, cancellationToken);
         }
 
         activity?.SetTag("toutiao.reco.channels", snapshot.Channels.Count);
         return _lastLoaded = snapshot;
     }
 
-    private async Task<RecallSnapshot> ReadSetsAsync(long builtAt, CancellationToken cancellationToken)
+    private async Task<RecallSnapshot> ReadSetsAsync(long builtAt, long hotVersion, CancellationToken cancellationToken)
     {
         var channelIds = (await channels.GetAllAsync(cancellationToken)).Append(RecallKeys.RecommendedChannel).Distinct().ToList();
         var batch = redis.GetDatabase().CreateBatch();
@@ -132,7 +140,7 @@ public sealed partial class RecallCandidateStore
                 [.. ranker.Rank(candidates, AlgorithmBucket.Algo2, candidates.Count)]);
         }
 
-        return new RecallSnapshot(builtAt, loaded);
+        return new RecallSnapshot(builtAt, hotVersion, clock.GetUtcNow(), loaded);
     }
 
     private void StartBackgroundRebuild()
@@ -275,7 +283,7 @@ public sealed partial class RecallCandidateStore
 
 /// <summary>The recall candidates of every channel as one build left them, in memory.</summary>
 /// <param name="BuiltAt">The build's marker value (Unix ms).</param>
-public sealed record RecallSnapshot(long BuiltAt, IReadOnlyDictionary<int, ChannelCandidates> Channels);
+public sealed record RecallSnapshot(long BuiltAt, long HotVersion, DateTimeOffset LoadedAt, IReadOnlyDictionary<int, ChannelCandidates> Channels);
 
 /// <summary>A channel's candidates: newest first, hottest first, and ranked for each A/B bucket.</summary>
 public sealed record ChannelCandidates(long[] Newest, long[] Hottest, long[] RankedAlgo1, long[] RankedAlgo2)

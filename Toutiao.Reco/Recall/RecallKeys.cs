@@ -9,6 +9,9 @@ public static class RecallKeys
     /// <summary>Present while the recall sets are built and fresh; its absence triggers a rebuild.</summary>
     public const string BuiltMarker = "ch:recall:built";
 
+    /// <summary>A counter raised whenever readers' actions raised hot scores: the copies in memory reload.</summary>
+    public const string HotVersion = "ch:recall:hot-version";
+
     /// <summary>Held by the one process that rebuilds, so replicas do not rebuild together.</summary>
     public const string BuildLock = "ch:recall:lock";
 

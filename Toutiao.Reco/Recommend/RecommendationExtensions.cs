@@ -15,6 +15,7 @@ public static class RecommendationExtensions
         builder.Services.AddOptions<RecommendationOptions>()
             .BindConfiguration(RecommendationOptions.SectionName)
             .Validate(o => o.RecallWindow > 0 && o.HistoryPagesKept > 0 && o.ServedKept > 0 && o.RecencyHalfLifeHours > 0
+                           && o.HotBoostHalfLifeHours > 0 && o.HotReloadInterval >= TimeSpan.Zero
                            && o.HistoryRetention >= TimeSpan.FromSeconds(1) && o.AnonymousHistoryRetention >= TimeSpan.FromSeconds(1)
                            && o.RefreshInterval > TimeSpan.Zero
                            && o.HotWeightAlgo1 is >= 0 and <= 1 && o.HotWeightAlgo2 is >= 0 and <= 1,

@@ -37,4 +37,13 @@ public sealed class RecommendationOptions
 
     /// <summary>Age, relative to the newest candidate, at which the recency score halves.</summary>
     public double RecencyHalfLifeHours { get; set; } = 24;
+
+    /// <summary>
+    /// Half-life of a read's or click's boost to an article's hotness between two builds of the
+    /// recall sets: the boost of an event at time t is weight · 2^((t − build time) / half-life).
+    /// </summary>
+    public double HotBoostHalfLifeHours { get; set; } = 24;
+
+    /// <summary>How long the candidates in memory may lag the hot lists after readers' actions raised them.</summary>
+    public TimeSpan HotReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

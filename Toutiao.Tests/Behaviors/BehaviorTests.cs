@@ -9,6 +9,7 @@ using StackExchange.Redis;
 using Toutiao.ServiceDefaults.Tracking;
 using Toutiao.Tests.Infrastructure;
 using BehaviorEffects = reco::Toutiao.Reco.Behaviors.BehaviorEffects;
+using RecallKeys = reco::Toutiao.Reco.Recall.RecallKeys;
 using UserFeedHistory = reco::Toutiao.Reco.History.UserFeedHistory;
 
 namespace Toutiao.Tests.Behaviors;
@@ -82,6 +83,37 @@ public sealed class BehaviorTests(ToutiaoFixture fixture)
         Assert.Equal(before + 1, await ReadCountAsync(article.Id));
         var pending = await db.StreamPendingMessagesAsync(BehaviorStream.Events, BehaviorStream.ConsumerGroup, 100, "dead-consumer");
         Assert.DoesNotContain(pending, p => p.MessageId == added.Result);
+    }
+
+    [Fact]
+    public async Task An_article_read_by_enough_readers_rises_into_the_hot_articles_a_new_reader_is_shown()
+    {
+        const int channel = 7;
+        var shown = (await fixture.WebClient.FeedAsync(channel, Api.Now())).ArticleIds();
+        var hot = await fixture.Redis.GetDatabase().SortedSetRangeByRankWithScoresAsync(RecallKeys.Hot(channel), 0, 15, Order.Descending);
+        // Just below what a new reader is shown: it takes (top score - its score) reads to lead.
+        var rising = hot.Skip(5).First(e => !shown.Contains((long)e.Element));
+        var reads = (int)Math.Ceiling((hot[0].Score - rising.Score) / BehaviorEffects.HotWeight("read")) + 1;
+        using var applied = Applied(reads);
+
+        var db = fixture.Redis.GetDatabase();
+        var append = db.CreateBatch();
+        var appends = Enumerable.Range(0, reads)
+            .Select(i => append.StreamAddAsync(BehaviorStream.Events, Fields("read", $"anony:riser-{Guid.NewGuid():N}", (long)rising.Element)))
+            .ToList();
+        var wake = append.PublishAsync(RedisChannel.Literal(BehaviorStream.AppendedChannel), reads);
+        append.Execute();
+        await Task.WhenAll(appends);
+        await wake;
+        await applied.Reached.WaitAsync(Patience);
+
+        Assert.Equal((long)rising.Element, (long)(await db.SortedSetRangeByRankAsync(RecallKeys.Hot(channel), 0, 0, Order.Descending))[0]);
+        // A new reader's page comes from the candidates in memory, reloaded within the check interval.
+        var deadline = DateTime.UtcNow + Patience;
+        while (!(await fixture.WebClient.FeedAsync(channel, Api.Now())).ArticleIds().Contains((long)rising.Element))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The raised article never reached a new reader's page.");
+        }
     }
 
     [Fact]

@@ -104,6 +104,8 @@ public sealed class ToutiaoFixture : IAsyncLifetime
         // A consumer that stops mid-batch has its entries taken over within a second or so.
         ["Behaviors:ClaimIdle"] = "00:00:01",
         ["Behaviors:ReclaimInterval"] = "00:00:00.5",
+        // Raised hot scores reach the candidates in memory at the next check (every 2 s).
+        ["Recommendation:HotReloadInterval"] = "00:00:00",
         // Every test reads from 127.0.0.1: the limits are tested on a Web of their own.
         ["RateLimits:SignInPerClientPerMinute"] = "100000",
         ["RateLimits:CodesPerMobile"] = "100000",
