@@ -5,6 +5,7 @@ using Toutiao.Web.Channels;
 using Toutiao.Web.Database;
 using Toutiao.Web.Feed;
 using Toutiao.Web.Http;
+using Toutiao.Web.Reactions;
 
 // `Toutiao.Web initialize-database [settings]`: create the schema and demo data, then exit.
 var initializeDatabase = args is ["initialize-database", ..];
@@ -41,6 +42,7 @@ builder.Services.AddSingleton<ChannelCatalog>();
 
 builder.AddFeed();
 builder.AddBehaviors();
+builder.Services.AddSingleton<ArticleReactions>();
 
 var app = builder.Build();
 
@@ -56,6 +58,7 @@ app.UseStatusCodePages(async context =>
 
 app.MapFeedEndpoints();
 app.MapBehaviorEndpoints();
+app.MapReactionEndpoints();
 app.MapArticleEndpoints();
 app.MapChannelEndpoints();
 app.MapAuthEndpoints(app.Environment);

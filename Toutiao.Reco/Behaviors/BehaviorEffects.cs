@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Toutiao.Reco.History;
 using Toutiao.Reco.Recall;
 using Toutiao.Reco.Recommend;
+using Toutiao.ServiceDefaults.Articles;
 using Toutiao.ServiceDefaults.Clients;
 using Toutiao.ServiceDefaults.Tracking;
 
@@ -32,14 +33,6 @@ public sealed class BehaviorEffects(
 {
     /// <summary>What an action adds to an article's hotness: a read as much as a read in the stored counts, a click half.</summary>
     public static double HotWeight(string action) => action switch { "read" => 1, "click" => 0.5, _ => 0 };
-
-    /// <summary>Adds to a counter only if the counters are there: a lone member would stop Web from loading the rest.</summary>
-    private const string IncrementLoadedCounterScript = """
-        if redis.call('EXISTS', KEYS[1]) == 1 then
-          for i = 1, #ARGV, 2 do redis.call('ZINCRBY', KEYS[1], ARGV[i + 1], ARGV[i]) end
-        end
-        return 0
-        """;
 
     /// <summary>Applies <paramref name="entries"/> (acknowledging is the caller's) and returns how many were new.</summary>
     public async Task<int> ApplyAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken)
@@ -198,14 +191,8 @@ public sealed class BehaviorEffects(
         await Task.WhenAll(writes);
     }
 
-    private async Task IncrementReadCountersAsync(Dictionary<long, int> reads)
-    {
-        if (reads.Count > 0)
-        {
-            var arguments = reads.SelectMany(r => new RedisValue[] { r.Key, r.Value }).ToArray();
-            await cache.GetDatabase().ScriptEvaluateAsync(IncrementLoadedCounterScript, [ArticleCounterKeys.Reads], arguments);
-        }
-    }
+    private Task IncrementReadCountersAsync(Dictionary<long, int> reads)
+        => cache.GetDatabase().AddIfLoadedAsync(ArticleCounters.Reads, reads.Select(r => KeyValuePair.Create(r.Key, (long)r.Value)).ToList());
 }
 
 /// <summary>One entry of <see cref="BehaviorStream.Events"/>, as Web appended it.</summary>

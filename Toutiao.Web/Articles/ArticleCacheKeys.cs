@@ -1,4 +1,4 @@
-using Toutiao.ServiceDefaults.Tracking;
+using Toutiao.ServiceDefaults.Articles;
 
 namespace Toutiao.Web.Articles;
 
@@ -8,10 +8,10 @@ public static class ArticleCacheKeys
     /// <summary>Cached for an id that does not exist, so repeated misses do not reach MySQL.</summary>
     public const string NotFoundMarker = "-1";
 
-    public const string CommentCounts = ArticleCounterKeys.Comments;
-    public const string LikeCounts = ArticleCounterKeys.Likes;
-    public const string CollectCounts = ArticleCounterKeys.Collects;
-    public const string ReadCounts = ArticleCounterKeys.Reads;
+    public const string CommentCounts = ArticleCounters.Comments;
+    public const string LikeCounts = ArticleCounters.Likes;
+    public const string CollectCounts = ArticleCounters.Collects;
+    public const string ReadCounts = ArticleCounters.Reads;
 
     public static readonly string[] AllCounts = [CommentCounts, LikeCounts, CollectCounts, ReadCounts];
 

@@ -70,6 +70,11 @@ public sealed partial class FeedUserResolver
         throw ApiException.BadRequest("Authorization header must be 'Bearer <token>' or 'Anony <id>'.");
     }
 
+    /// <summary>The signed-in user's id; 401 without a valid access token (anonymous readers included).</summary>
+    public async Task<long> RequireSignedInAsync(HttpContext http)
+        => (await ResolveAsync(http)).UserId
+           ?? throw new ApiException(StatusCodes.Status401Unauthorized, "Sign in first: this needs 'Authorization: Bearer <token>'.");
+
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex AnonymousId();
 }

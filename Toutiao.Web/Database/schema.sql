@@ -87,6 +87,29 @@ CREATE TABLE IF NOT EXISTS news_article_statistic (
   PRIMARY KEY (article_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='article counters';
 
+-- A reader's attitude to an article (1: liked; 0: disliked, kept for the original's shape).
+CREATE TABLE IF NOT EXISTS news_attitude (
+  attitude_id  BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  user_id      BIGINT UNSIGNED NOT NULL,
+  article_id   BIGINT UNSIGNED NOT NULL,
+  attitude     TINYINT(1)      NULL,
+  create_time  DATETIME        NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  update_time  DATETIME        NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  PRIMARY KEY (attitude_id),
+  UNIQUE KEY uk_user_article (user_id, article_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='likes and dislikes';
+
+CREATE TABLE IF NOT EXISTS news_collection (
+  collection_id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  user_id       BIGINT UNSIGNED NOT NULL,
+  article_id    BIGINT UNSIGNED NOT NULL,
+  create_time   DATETIME        NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  update_time   DATETIME        NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  is_deleted    TINYINT(1)      NOT NULL DEFAULT 0,
+  PRIMARY KEY (collection_id),
+  UNIQUE KEY uk_user_article (user_id, article_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='collected articles';
+
 -- Behaviour-stream entries (Redis stream ids) whose effects are applied: the consumer applies an
 -- entry delivered twice once. Rows older than the stream's reclaim horizon are deleted.
 CREATE TABLE IF NOT EXISTS news_behavior_applied (

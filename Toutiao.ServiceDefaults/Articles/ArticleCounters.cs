@@ -1,0 +1,31 @@
+using StackExchange.Redis;
+
+namespace Toutiao.ServiceDefaults.Articles;
+
+/// <summary>
+/// The article counters in the <c>cache</c> Redis server, as the original system named them: one
+/// sorted set per counter, article id → count. MySQL (<c>news_article_statistic</c>) is the truth;
+/// Web loads the sets from it when they are missing, and whatever changes a count in MySQL adds
+/// the change here with <see cref="AddIfLoadedAsync"/>.
+/// </summary>
+public static class ArticleCounters
+{
+    public const string Comments = "count:art:comm";
+    public const string Likes = "count:art:liking";
+    public const string Collects = "count:art:collecting";
+    public const string Reads = "count:art:reading";
+
+    /// <summary>A lone member in a missing set would stop Web from loading the rest, so only loaded sets change.</summary>
+    private const string AddIfLoadedScript = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then
+          for i = 1, #ARGV, 2 do redis.call('ZINCRBY', KEYS[1], ARGV[i + 1], ARGV[i]) end
+        end
+        return 0
+        """;
+
+    /// <summary>Adds <paramref name="changes"/> (article id → change) to the counter <paramref name="key"/> if it is loaded; one round trip.</summary>
+    public static Task AddIfLoadedAsync(this IDatabaseAsync cache, string key, IReadOnlyCollection<KeyValuePair<long, long>> changes)
+        => changes.Count == 0
+            ? Task.CompletedTask
+            : cache.ScriptEvaluateAsync(AddIfLoadedScript, [key], changes.SelectMany(c => new RedisValue[] { c.Key, c.Value }).ToArray());
+}

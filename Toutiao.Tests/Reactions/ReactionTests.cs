@@ -1,0 +1,85 @@
+using System.Net;
+using StackExchange.Redis;
+using Toutiao.ServiceDefaults.Articles;
+using Toutiao.Tests.Infrastructure;
+using Toutiao.Web.Articles;
+using Toutiao.Web.Auth;
+
+namespace Toutiao.Tests.Reactions;
+
+/// <summary>Likes and collections: signed-in only, idempotent, counted in MySQL and shown by the next page and the detail.</summary>
+[Collection(ToutiaoCollection.Name)]
+public sealed class ReactionTests(ToutiaoFixture fixture)
+{
+    [Theory]
+    [InlineData("likings", "like_count")]
+    [InlineData("collections", "collect_count")]
+    public async Task A_reaction_counts_once_however_often_it_is_sent_and_the_next_page_shows_it(string path, string counter)
+    {
+        var reader = Api.Bearer(fixture.WebService<TokenService>().Create(Random.Shared.NextInt64(100_000, 1_000_000), refresh: false));
+        var time = Api.Now();
+        var page = await fixture.WebClient.FeedAsync(4, time, reader);
+        var article = page.Data.GetProperty("results")[0];
+        var id = article.GetProperty("art_id").GetInt64();
+        var before = article.GetProperty(counter).GetInt64();
+        Assert.Equal(before, await StoredAsync(id, counter));
+
+        // Sent ten times at once (a double tap, a retry): one more.
+        var added = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
+            fixture.WebClient.SendAsync(HttpMethod.Post, $"/v1_0/article/{path}", reader, new { target = id })));
+        Assert.All(added, r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        Assert.All(added, r => Assert.Equal(id, r.Data.GetProperty("target").GetInt64()));
+        Assert.Equal(before + 1, await StoredAsync(id, counter));
+        Assert.Equal(before + 1, await ShownAsync(id, counter, time, reader));
+
+        // Counters rebuilt from MySQL give the same number.
+        await fixture.Cache.GetDatabase().KeyDeleteAsync(ArticleCacheKeys.AllCounts.Select(k => (RedisKey)k).ToArray());
+        await fixture.WebService<ArticleCacheWarmer>().WarmAsync(CancellationToken.None);
+        Assert.Equal(before + 1, await ShownAsync(id, counter, time, reader));
+
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await fixture.WebClient.SendAsync(HttpMethod.Delete, $"/v1_0/article/{path}/{id}", reader)).Status);
+        }
+
+        Assert.Equal(before, await StoredAsync(id, counter));
+        Assert.Equal(before, await ShownAsync(id, counter, time, reader));
+    }
+
+    [Fact]
+    public async Task Reactions_need_a_signed_in_reader_a_known_article_and_a_target()
+    {
+        var reader = Api.Bearer(fixture.WebService<TokenService>().Create(77, refresh: false));
+        foreach (var path in new[] { "likings", "collections" })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.WebClient.SendAsync(HttpMethod.Post, $"/v1_0/article/{path}", null, new { target = 1 })).Status);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.WebClient.SendAsync(HttpMethod.Post, $"/v1_0/article/{path}", Api.NewAnonymousReader(), new { target = 1 })).Status);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.WebClient.SendAsync(HttpMethod.Delete, $"/v1_0/article/{path}/1", null)).Status);
+
+            var unknown = await fixture.WebClient.SendAsync(HttpMethod.Post, $"/v1_0/article/{path}", reader, new { target = 99_999_999 });
+            Assert.Equal(HttpStatusCode.NotFound, unknown.Status);
+            Assert.Equal("Article not found.", unknown.Message);
+            var missing = await fixture.WebClient.SendAsync(HttpMethod.Post, $"/v1_0/article/{path}", reader, new { article = 1 });
+            Assert.Equal(HttpStatusCode.BadRequest, missing.Status);
+            Assert.Contains("target", missing.Message);
+            Assert.Equal(HttpStatusCode.BadRequest, (await fixture.WebClient.SendAsync(HttpMethod.Delete, $"/v1_0/article/{path}/abc", reader)).Status);
+        }
+    }
+
+    /// <summary>The counter on the reader's page at <paramref name="time"/> (history, so the same articles) and in the detail, which must agree.</summary>
+    private async Task<long> ShownAsync(long articleId, string counter, long time, string reader)
+    {
+        var page = await fixture.WebClient.FeedAsync(4, time, reader);
+        var onPage = page.Data.GetProperty("results").EnumerateArray().Single(a => a.GetProperty("art_id").GetInt64() == articleId).GetProperty(counter).GetInt64();
+        var detail = await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{articleId}");
+        Assert.Equal(onPage, detail.Data.GetProperty(counter).GetInt64());
+        return onPage;
+    }
+
+    private async Task<long> StoredAsync(long articleId, string counter)
+    {
+        await using var command = fixture.MySql.CreateCommand($"SELECT COALESCE((SELECT {counter} FROM news_article_statistic WHERE article_id = @id), 0)");
+        command.Parameters.Add(new MySqlConnector.MySqlParameter("@id", articleId));
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+}

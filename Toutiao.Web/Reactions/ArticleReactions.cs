@@ -1,0 +1,107 @@
+using Microsoft.Extensions.DependencyInjection;
+using MySqlConnector;
+using StackExchange.Redis;
+using Toutiao.ServiceDefaults.Articles;
+using Toutiao.ServiceDefaults.Clients;
+using Toutiao.Web.Articles;
+using Toutiao.Web.Http;
+
+namespace Toutiao.Web.Reactions;
+
+/// <summary>What a signed-in reader can do to an article and take back.</summary>
+public enum Reaction
+{
+    Like,
+    Collect,
+}
+
+/// <summary>
+/// Likes (<c>news_attitude</c>, attitude 1) and collections (<c>news_collection</c>) of signed-in
+/// readers. Setting what is already set changes nothing, so every call may be repeated. A change
+/// and its counter (<c>news_article_statistic</c>) are one transaction in MySQL, the truth; the
+/// counter in Redis follows in the same request, so the next page shows it.
+/// </summary>
+public sealed class ArticleReactions(MySqlDataSource database, [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer cache)
+{
+    private const int DuplicateKey = 1062;
+    private const int Deadlock = 1213;
+
+    /// <summary>Sets or clears a reaction; returns whether anything changed. 404 for an unknown or unapproved article.</summary>
+    public async Task<bool> SetAsync(long userId, long articleId, Reaction reaction, bool on, CancellationToken cancellationToken)
+    {
+        bool changed;
+        try
+        {
+            changed = await WriteAsync(userId, articleId, reaction, on, cancellationToken);
+        }
+        catch (MySqlException ex) when (ex.Number is DuplicateKey or Deadlock)
+        {
+            // The same reader's same request twice at once: the other one wrote first; look again.
+            changed = await WriteAsync(userId, articleId, reaction, on, cancellationToken);
+        }
+
+        if (changed)
+        {
+            await cache.GetDatabase().AddIfLoadedAsync(reaction == Reaction.Like ? ArticleCounters.Likes : ArticleCounters.Collects,
+                [KeyValuePair.Create(articleId, on ? 1L : -1L)]);
+        }
+
+        return changed;
+    }
+
+    private async Task<bool> WriteAsync(long userId, long articleId, Reaction reaction, bool on, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        var (table, isOn, turnOn, turnOff, counter) = reaction == Reaction.Like
+            ? ("news_attitude", "attitude = 1", "attitude = 1", "attitude = NULL", "like_count")
+            : ("news_collection", "is_deleted = 0", "is_deleted = 0", "is_deleted = 1", "collect_count");
+        // Whether the article may be reacted to, and the reader's row (locked, so the same request
+        // twice at once is applied once).
+        await using var command = new MySqlCommand($"""
+            SELECT COUNT(*) FROM news_article_basic WHERE article_id = @a AND status = {ArticleRepository.ApprovedStatus};
+            SELECT COALESCE({isOn}, 0) FROM {table} WHERE user_id = @u AND article_id = @a FOR UPDATE
+            """, connection, transaction);
+        command.Parameters.AddWithValue("@u", userId);
+        command.Parameters.AddWithValue("@a", articleId);
+        bool exists;
+        bool? current = null;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            exists = reader.GetInt64(0) > 0;
+            await reader.NextResultAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                current = Convert.ToInt64(reader.GetValue(0)) == 1;
+            }
+        }
+
+        if (!exists)
+        {
+            throw ApiException.NotFound("Article not found.");
+        }
+
+        if ((current ?? false) == on)
+        {
+            return false;
+        }
+
+        command.CommandText = (current, on) switch
+        {
+            (null, _) => reaction == Reaction.Like
+                ? "INSERT INTO news_attitude (user_id, article_id, attitude) VALUES (@u, @a, 1)"
+                : "INSERT INTO news_collection (user_id, article_id) VALUES (@u, @a)",
+            _ => $"UPDATE {table} SET {(on ? turnOn : turnOff)} WHERE user_id = @u AND article_id = @a",
+        };
+        command.CommandText += $"""
+            ;
+            INSERT INTO news_article_statistic (article_id, {counter}) VALUES (@a, {(on ? 1 : 0)})
+            ON DUPLICATE KEY UPDATE {counter} = {(on ? $"{counter} + 1" : $"GREATEST({counter}, 1) - 1")}
+            """;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+}
