@@ -6,6 +6,7 @@ using Toutiao.Web.Database;
 using Toutiao.Web.Feed;
 using Toutiao.Web.Http;
 using Toutiao.Web.Reactions;
+using Toutiao.Web.ReaderPage;
 
 // `Toutiao.Web initialize-database [settings]`: create the schema and demo data, then exit.
 var initializeDatabase = args is ["initialize-database", ..];
@@ -47,6 +48,7 @@ builder.Services.AddSingleton<ArticleReactions>();
 var app = builder.Build();
 
 app.UseTrustedProxies();
+app.UseReaderPage();
 app.UseExceptionHandler();
 app.UseRateLimiter();
 app.UseStatusCodePages(async context =>

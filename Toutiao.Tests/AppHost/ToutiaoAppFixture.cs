@@ -127,7 +127,7 @@ public sealed class ToutiaoAppFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         // The AppHost's and the resources' logs, for reading after a failed run.
-        var results = Path.Combine(DashboardBrowserTests.RepositoryRoot(), "TestResults");
+        var results = Path.Combine(HeadlessChromium.RepositoryRoot(), "TestResults");
         Directory.CreateDirectory(results);
         await File.WriteAllLinesAsync(Path.Combine(results, "apphost.log"), AppHostLog.Lines);
 
