@@ -38,19 +38,21 @@ public sealed class ReaderPageBrowserTests(ToutiaoFixture fixture) : IDisposable
         _chromium.WaitForText(mobile, "退出");
         var userId = await UserIdAsync(mobile);
         // A new reader's first page is the top of the ranking, signed in or not: compare with what Reco recorded.
-        var firstPage = await ShowsRecordedPageAsync(userId, channel: 0, pages: 1);
+        var firstPage = await ShowsNewPageAsync(userId, channel: 0, seen: []);
 
         // Another channel: its articles.
+        var channel3 = await RecordedPagesAsync(userId, 3);
         Browser.FindElement(By.CssSelector("#channels button[data-channel-id='3']")).Click();
-        var channelPage = await ShowsRecordedPageAsync(userId, channel: 3, pages: 1);
+        var channelPage = await ShowsNewPageAsync(userId, channel: 3, seen: channel3);
         foreach (var id in channelPage)
         {
             Assert.Equal(3, (await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{id}")).Data.GetProperty("channel_id").GetInt32());
         }
 
         // Back later: a fresh page on top, and scrolling down brings back the page read before.
+        var channel0 = await RecordedPagesAsync(userId, 0);
         Browser.Navigate().Refresh();
-        var secondPage = await ShowsRecordedPageAsync(userId, channel: 0, pages: 2);
+        var secondPage = await ShowsNewPageAsync(userId, channel: 0, seen: channel0);
         ((IJavaScriptExecutor)Browser).ExecuteScript("document.getElementById('more').scrollIntoView()");
         var scrolled = _chromium.Until(_ => FeedIds(expect: 20));
         Assert.Equal(secondPage.Concat(firstPage), scrolled);
@@ -85,25 +87,38 @@ public sealed class ReaderPageBrowserTests(ToutiaoFixture fixture) : IDisposable
     }
 
     /// <summary>
-    /// Waits until Reco has recorded <paramref name="pages"/> pages of the reader in the channel and
-    /// the feed shows the newest one (and nothing else); returns its ids.
+    /// Waits until Reco has recorded a page of the reader in the channel that is not one of
+    /// <paramref name="seen"/>, and the feed shows it (and nothing else); returns its ids.
     /// </summary>
-    private async Task<List<long>> ShowsRecordedPageAsync(long userId, int channel, int pages)
+    private async Task<List<long>> ShowsNewPageAsync(long userId, int channel, IReadOnlyCollection<string> seen)
     {
         var deadline = DateTime.UtcNow + HeadlessChromium.PageTimeout;
-        RedisValue[] recorded;
-        while ((recorded = await fixture.Redis.GetDatabase().SortedSetRangeByRankAsync(
-                   UserFeedHistory.PagesKey(userId.ToString(), channel), 0, -1, Order.Descending)).Length < pages)
+        string? page;
+        while ((page = (await RecordedPagesAsync(userId, channel)).FirstOrDefault(p => !seen.Contains(p))) is null)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"Reco recorded {recorded.Length} of {pages} pages.");
+            Assert.True(DateTime.UtcNow < deadline, "Reco recorded no new page.");
             await Task.Delay(20);
         }
 
         // A page is recorded as "<timestamp>:<id>,<id>,...".
-        var newest = ((string)recorded[0]!).Split(':')[1].Split(',').Select(long.Parse).ToList();
-        _chromium.Until(_ => FeedIds(expect: 10) is { } ids && ids.SequenceEqual(newest));
-        return newest;
+        var ids = page.Split(':')[1].Split(',').Select(long.Parse).ToList();
+        try
+        {
+            _chromium.Until(_ => FeedIds(expect: 10) is { } shown && shown.SequenceEqual(ids));
+        }
+        catch (Xunit.Sdk.XunitException)
+        {
+            var shown = Browser.FindElements(By.CssSelector("#feed li")).Select(li => li.GetDomAttribute("data-article-id"));
+            Assert.Fail($"The feed shows [{string.Join(",", shown)}]; Reco recorded [{string.Join(" | ", await RecordedPagesAsync(userId, channel))}]");
+        }
+
+        return ids;
     }
+
+    /// <summary>The reader's recorded pages in a channel, newest first.</summary>
+    private async Task<List<string>> RecordedPagesAsync(long userId, int channel)
+        => (await fixture.Redis.GetDatabase().SortedSetRangeByRankAsync(UserFeedHistory.PagesKey(userId.ToString(), channel), 0, -1, Order.Descending))
+            .Select(p => (string)p!).ToList();
 
     private async Task<long> UserIdAsync(string mobile)
     {

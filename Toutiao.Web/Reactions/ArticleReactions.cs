@@ -25,19 +25,24 @@ public sealed class ArticleReactions(MySqlDataSource database, [FromKeyedService
 {
     private const int DuplicateKey = 1062;
     private const int Deadlock = 1213;
+    private const int MaxAttempts = 5;
 
     /// <summary>Sets or clears a reaction; returns whether anything changed. 404 for an unknown or unapproved article.</summary>
     public async Task<bool> SetAsync(long userId, long articleId, Reaction reaction, bool on, CancellationToken cancellationToken)
     {
         bool changed;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            changed = await WriteAsync(userId, articleId, reaction, on, cancellationToken);
-        }
-        catch (MySqlException ex) when (ex.Number is DuplicateKey or Deadlock)
-        {
-            // The same reader's same request twice at once: the other one wrote first; look again.
-            changed = await WriteAsync(userId, articleId, reaction, on, cancellationToken);
+            try
+            {
+                changed = await WriteAsync(userId, articleId, reaction, on, cancellationToken);
+                break;
+            }
+            catch (MySqlException ex) when (ex.Number is DuplicateKey or Deadlock && attempt < MaxAttempts)
+            {
+                // The same reader's same request at the same time (a double tap, a retry): InnoDB
+                // picked this one to roll back, or the other one inserted first. Look again.
+            }
         }
 
         if (changed)

@@ -217,8 +217,11 @@ window.addEventListener('touchend', (e) => {
 });
 
 // Infinite scroll: the end of the list coming into view loads the next older page.
-new IntersectionObserver((entries) => {
-  if (entries.some((e) => e.isIntersecting) && !$('home').hidden && $('feed').children.length > 0) loadPage(false);
+// The callback runs a frame later: the list may have grown meanwhile (a refresh that just arrived),
+// so where the end is now decides.
+new IntersectionObserver(() => {
+  const endInView = $('more').getBoundingClientRect().top < window.innerHeight;
+  if (endInView && !$('home').hidden && $('feed').children.length > 0) loadPage(false);
 }).observe($('more'));
 
 $('refresh').addEventListener('click', () => loadPage(true));
