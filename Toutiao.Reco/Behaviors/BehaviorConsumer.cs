@@ -24,6 +24,12 @@ public sealed class BehaviorConsumerOptions
     /// missed while reconnecting must not leave entries waiting).
     /// </summary>
     public TimeSpan IdleCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long applied entry ids are remembered (<c>news_behavior_applied</c>): an entry delivered
+    /// again later than this (every consumer down that long) would be applied again.
+    /// </summary>
+    public TimeSpan AppliedRetention { get; set; } = TimeSpan.FromDays(7);
 }
 
 /// <summary>
@@ -148,6 +154,7 @@ public sealed partial class BehaviorConsumer(
 
         var group = (await db.StreamGroupInfoAsync(BehaviorStream.Events)).FirstOrDefault(g => g.Name == BehaviorStream.ConsumerGroup);
         metrics.Pending(group.Lag ?? 0);
+        await effects.ForgetAppliedAsync(settings.AppliedRetention, cancellationToken);
         return entries.Length;
     }
 

@@ -73,6 +73,15 @@ public sealed class BehaviorEffects(
         return fresh.Count;
     }
 
+    /// <summary>Forgets applied entry ids older than <paramref name="retention"/>, a bounded number at a time.</summary>
+    public async Task ForgetAppliedAsync(TimeSpan retention, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(
+            "DELETE FROM news_behavior_applied WHERE applied_at < NOW() - INTERVAL @seconds SECOND LIMIT 10000");
+        command.Parameters.Add(new MySqlParameter("@seconds", (long)retention.TotalSeconds));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>
     /// The guard and the truth in one transaction; returns the behaviours not applied before, and
     /// the channels of their articles.

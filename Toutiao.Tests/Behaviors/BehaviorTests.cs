@@ -63,6 +63,26 @@ public sealed class BehaviorTests(ToutiaoFixture fixture)
     }
 
     [Fact]
+    public async Task Applied_entry_ids_are_forgotten_after_the_retention()
+    {
+        var (old, recent) = ($"0-{Random.Shared.Next()}", $"1-{Random.Shared.Next()}");
+        await using (var insert = fixture.MySql.CreateCommand(
+            "INSERT INTO news_behavior_applied (event_id, applied_at) VALUES (@old, NOW() - INTERVAL 8 DAY), (@recent, NOW() - INTERVAL 6 DAY)"))
+        {
+            insert.Parameters.Add(new MySqlConnector.MySqlParameter("@old", old));
+            insert.Parameters.Add(new MySqlConnector.MySqlParameter("@recent", recent));
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await fixture.Reco.Services.GetRequiredService<BehaviorEffects>().ForgetAppliedAsync(TimeSpan.FromDays(7), CancellationToken.None);
+
+        await using var remaining = fixture.MySql.CreateCommand("SELECT event_id FROM news_behavior_applied WHERE event_id IN (@old, @recent)");
+        remaining.Parameters.Add(new MySqlConnector.MySqlParameter("@old", old));
+        remaining.Parameters.Add(new MySqlConnector.MySqlParameter("@recent", recent));
+        Assert.Equal(recent, await remaining.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task An_entry_left_unacknowledged_by_a_dead_consumer_is_taken_over_and_applied()
     {
         var (_, article) = await FreshArticleAsync();
