@@ -52,7 +52,7 @@ public sealed class BehaviorEffects(
 
         // One span for the batch, linked to the request that reported each entry.
         using var activity = RecoTelemetry.Source.StartActivity("behavior apply", ActivityKind.Consumer, parentContext: default,
-            links: behaviors.Select(b => b.Producer).OfType<ActivityContext>().Select(c => new ActivityLink(c)));
+            links: behaviors.Select(b => b.Producer).OfType<ActivityContext>().Distinct().Select(c => new ActivityLink(c)));
         activity?.SetTag("messaging.system", "redis");
         activity?.SetTag("messaging.destination.name", BehaviorStream.Events);
         activity?.SetTag("messaging.batch.message_count", entries.Count);

@@ -43,9 +43,13 @@ public sealed class BehaviorTests(ToutiaoFixture fixture)
         var readerId = "anony:" + reader["Anony ".Length..];
         Assert.NotNull(await fixture.Cache.GetDatabase().SortedSetScoreAsync(UserFeedHistory.ServedKey(readerId, 0), article.Id));
 
-        // The stream hop is in the trace: the consumer's span links to the request that reported it.
-        var apply = await SpanAsync(s => s.DisplayName == "behavior apply" && s.Links.Any(l => l.Context.TraceId == trace.TraceId));
+        // The stream hop is in the trace: Web's producer span, and Reco's consumer span linked to it.
+        var append = await SpanAsync(s => s.DisplayName == "behavior append" && s.TraceId == trace.TraceId);
+        Assert.Equal(ActivityKind.Producer, append.Kind);
+        Assert.Equal(BehaviorStream.Events, append.GetTagItem("messaging.destination.name"));
+        var apply = await SpanAsync(s => s.DisplayName == "behavior apply" && s.Links.Any(l => l.Context.SpanId == append.SpanId));
         Assert.Equal(ActivityKind.Consumer, apply.Kind);
+        Assert.Equal(append.TraceId, Assert.Single(apply.Links, l => l.Context.SpanId == append.SpanId).Context.TraceId);
         Assert.NotEqual(trace.TraceId, apply.TraceId);
     }
 

@@ -29,6 +29,11 @@ public sealed class BehaviorLog(IConnectionMultiplexer redis, IOptions<BehaviorO
 {
     public async Task AppendAsync(IReadOnlyList<ReportedBehavior> behaviors)
     {
+        // The producer's side of the stream hop: Reco's consumer span links to this one.
+        using var activity = WebTelemetry.Source.StartActivity("behavior append", ActivityKind.Producer);
+        activity?.SetTag("messaging.system", "redis");
+        activity?.SetTag("messaging.destination.name", BehaviorStream.Events);
+        activity?.SetTag("messaging.batch.message_count", behaviors.Count);
         var now = Now();
         var traceParent = TraceParent();
         var batch = redis.GetDatabase().CreateBatch();
