@@ -160,6 +160,25 @@ public sealed class ToutiaoFixture : IAsyncLifetime
 
     public T WebService<T>() where T : notnull => Web.Services.GetRequiredService<T>();
 
+    /// <summary>Loads the article counters and pins into a cache server that came back empty, once Web has reconnected to it.</summary>
+    public async Task RefillCacheAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                await WebService<Toutiao.Web.Articles.ArticleCacheWarmer>().WarmAsync(CancellationToken.None);
+                return;
+            }
+            catch (Exception ex) when (Microsoft.Extensions.Hosting.RedisConnections.IsFailure(ex) && DateTime.UtcNow < deadline)
+            {
+                // Not reconnected yet.
+                await Task.Delay(50);
+            }
+        }
+    }
+
     private static WebApplicationFactory<T> Started<T>(WebApplicationFactory<T> factory, int port) where T : class
     {
         factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
