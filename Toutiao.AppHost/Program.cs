@@ -17,9 +17,14 @@ var initializer = builder.AddDatabaseInitializer<Projects.Toutiao_Web>("toutiao-
                          .WithReference(toutiao)
                          .WaitFor(toutiao);
 
+// Reco signs the tracking strings it issues and Web checks them when the app reports them back:
+// one key for both, generated once and kept in the user secrets like the passwords.
+var trackingKey = builder.AddParameter("tracking-signing-key", new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
+
 var reco = builder.AddProject<Projects.Toutiao_Reco>("reco")
                   .WithReplicas(builder.Configuration.GetValue("Replicas:reco", 1))
                   .WithH2cHealthCheck("/health")
+                  .WithEnvironment("Tracking__SigningKey", trackingKey)
                   .WithReference(redis)
                   .WithReference(cache)
                   .WithReference(toutiao)
@@ -31,6 +36,7 @@ var web = builder.AddProject<Projects.Toutiao_Web>("web")
        .WithHttpHealthCheck("/health")
        // No proxy here sets X-Forwarded-For; Aspire's default would believe it from anyone.
        .DisableForwardedHeaders()
+       .WithEnvironment("Tracking__SigningKey", trackingKey)
        .WithReference(reco)
        .WithReference(redis)
        .WithReference(cache)

@@ -65,6 +65,14 @@ public sealed class AppHostLifecycleTests : IDisposable
         Assert.Equal("{cache.connectionString}", web.GetProperty("ConnectionStrings__cache").GetString());
         Assert.Equal("{cache.connectionString}", resources.GetProperty("reco").GetProperty("env").GetProperty("ConnectionStrings__cache").GetString());
         Assert.Equal("{reco.bindings.http.url}", web.GetProperty("services__reco__http__0").GetString());
+
+        // One secret signs the tracking strings in Reco and checks them in Web.
+        Assert.Equal("parameter.v0", Type("tracking-signing-key"));
+        Assert.True(resources.GetProperty("tracking-signing-key").GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
+        foreach (var project in new[] { "reco", "web" })
+        {
+            Assert.Equal("{tracking-signing-key.value}", resources.GetProperty(project).GetProperty("env").GetProperty("Tracking__SigningKey").GetString());
+        }
     }
 
     [Fact]
