@@ -30,6 +30,9 @@ public sealed class BehaviorConsumerOptions
     /// again later than this (every consumer down that long) would be applied again.
     /// </summary>
     public TimeSpan AppliedRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often applied entry ids older than <see cref="AppliedRetention"/> are deleted.</summary>
+    public TimeSpan AppliedCleanupInterval { get; set; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>
@@ -59,6 +62,7 @@ public sealed partial class BehaviorConsumer(
         Action<RedisChannel, RedisValue> wake = (_, _) => { try { appended.Release(); } catch (SemaphoreFullException) { } };
         var groupReady = false;
         var nextReclaim = clock.GetTimestamp();
+        var nextCleanup = clock.GetTimestamp();
         try
         {
             await subscriber.SubscribeAsync(channel, wake);
@@ -86,6 +90,12 @@ public sealed partial class BehaviorConsumer(
                 {
                     claimed = await ReclaimAsync(settings, stoppingToken);
                     nextReclaim = clock.GetTimestamp() + (long)(settings.ReclaimInterval.TotalSeconds * clock.TimestampFrequency);
+                }
+
+                if (clock.GetElapsedTime(nextCleanup) >= TimeSpan.Zero)
+                {
+                    await effects.ForgetAppliedAsync(settings.AppliedRetention, stoppingToken);
+                    nextCleanup = clock.GetTimestamp() + (long)(settings.AppliedCleanupInterval.TotalSeconds * clock.TimestampFrequency);
                 }
 
                 var read = await ReadNewAsync(settings, stoppingToken);
@@ -154,7 +164,6 @@ public sealed partial class BehaviorConsumer(
 
         var group = (await db.StreamGroupInfoAsync(BehaviorStream.Events)).FirstOrDefault(g => g.Name == BehaviorStream.ConsumerGroup);
         metrics.Pending(group.Lag ?? 0);
-        await effects.ForgetAppliedAsync(settings.AppliedRetention, cancellationToken);
         return entries.Length;
     }
 

@@ -36,7 +36,7 @@ public static class RecommendationExtensions
         builder.Services.AddHostedService<RecallRefresher>();
 
         builder.Services.AddOptions<BehaviorConsumerOptions>().BindConfiguration(BehaviorConsumerOptions.SectionName)
-            .Validate(o => o.BatchSize > 0 && o.ClaimIdle > TimeSpan.Zero && o.ReclaimInterval > TimeSpan.Zero && o.IdleCheckInterval > TimeSpan.Zero && o.AppliedRetention >= TimeSpan.FromHours(1),
+            .Validate(o => o.BatchSize > 0 && o.ClaimIdle > TimeSpan.Zero && o.ReclaimInterval > TimeSpan.Zero && o.IdleCheckInterval > TimeSpan.Zero && o.AppliedRetention >= TimeSpan.FromHours(1) && o.AppliedCleanupInterval > TimeSpan.Zero,
                 "Behaviors options are out of range.")
             .ValidateOnStart();
         builder.Services.AddSingleton<BehaviorMetrics>();
