@@ -12,6 +12,12 @@ public static class PopularPage
     /// </summary>
     public const string DegradedHeader = "toutiao-degraded";
 
+    /// <summary>
+    /// The response header with which Reco says a page of a reader without identity is not the top
+    /// of the channel (value <c>later</c>): pinned articles, shown on top, are not shown again there.
+    /// </summary>
+    public const string LaterPageHeader = "toutiao-page";
+
     public static IReadOnlyList<long> Interleave(IReadOnlyList<long> hottest, IReadOnlyList<long> newest, int count)
     {
         var page = new List<long>(count);

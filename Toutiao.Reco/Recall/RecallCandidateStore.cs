@@ -135,6 +135,7 @@ public sealed partial class RecallCandidateStore
             var candidates = newest.Select(e => new Candidate((long)e.Element, e.Score, hotness.GetValueOrDefault((long)e.Element))).ToList();
             loaded[id] = new ChannelCandidates(
                 [.. newest.Select(e => (long)e.Element)],
+                [.. newest.Select(e => (long)e.Score)],
                 [.. hottest.Select(e => (long)e.Element)],
                 [.. ranker.Rank(candidates, AlgorithmBucket.Algo1, candidates.Count)],
                 [.. ranker.Rank(candidates, AlgorithmBucket.Algo2, candidates.Count)]);
@@ -285,10 +286,38 @@ public sealed partial class RecallCandidateStore
 /// <param name="BuiltAt">The build's marker value (Unix ms).</param>
 public sealed record RecallSnapshot(long BuiltAt, long HotVersion, DateTimeOffset LoadedAt, IReadOnlyDictionary<int, ChannelCandidates> Channels);
 
-/// <summary>A channel's candidates: newest first, hottest first, and ranked for each A/B bucket.</summary>
-public sealed record ChannelCandidates(long[] Newest, long[] Hottest, long[] RankedAlgo1, long[] RankedAlgo2)
+/// <summary>
+/// A channel's candidates: newest first (with their publish times, Unix ms), hottest first, and
+/// ranked for each A/B bucket.
+/// </summary>
+public sealed record ChannelCandidates(long[] Newest, long[] NewestPublishedAt, long[] Hottest, long[] RankedAlgo1, long[] RankedAlgo2)
 {
-    public static readonly ChannelCandidates None = new([], [], [], []);
+    public static readonly ChannelCandidates None = new([], [], [], [], []);
+
+    /// <summary>
+    /// The newest <paramref name="count"/> articles published before <paramref name="timestamp"/>,
+    /// and the timestamp that asks for the ones after them (0: there are none): a feed that needs
+    /// no state per reader. A page ending inside a group of articles published at the same
+    /// millisecond takes the whole group, so asking "before" the next timestamp skips none.
+    /// </summary>
+    public (ArraySegment<long> Page, long Next) PublishedBefore(long timestamp, int count)
+    {
+        // NewestPublishedAt is descending: find the first article older than the timestamp.
+        int low = 0, high = NewestPublishedAt.Length;
+        while (low < high)
+        {
+            var middle = (low + high) / 2;
+            if (NewestPublishedAt[middle] < timestamp) high = middle; else low = middle + 1;
+        }
+
+        var end = Math.Min(low + count, Newest.Length);
+        while (end > low && end < Newest.Length && NewestPublishedAt[end] == NewestPublishedAt[end - 1])
+        {
+            end++;
+        }
+
+        return (new ArraySegment<long>(Newest, low, end - low), end < Newest.Length && end > low ? NewestPublishedAt[end - 1] : 0);
+    }
 
     public long[] RankedFor(string algorithm) => algorithm == AlgorithmBucket.Algo2 ? RankedAlgo2 : RankedAlgo1;
 

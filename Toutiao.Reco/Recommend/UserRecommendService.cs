@@ -42,7 +42,7 @@ public sealed partial class UserRecommendService(
         var candidates = await recall.GetAsync(request.ChannelId, cancellationToken);
         if (request.UserId.Length == 0)
         {
-            return AnonymousPage(request, algorithm, candidates);
+            return await AnonymousPageAsync(request, algorithm, candidates, context);
         }
 
         try
@@ -119,11 +119,21 @@ public sealed partial class UserRecommendService(
         }
     }
 
-    private ArticleResponse AnonymousPage(UserRequest request, string algorithm, ChannelCandidates candidates)
+    /// <summary>
+    /// A reader without identity (the app sends no header before sign-in) has no history to keep
+    /// pages apart, so the timestamp is the cursor: the channel's newest articles published before
+    /// it, and <c>time_stamp</c> the cursor of the next page (0 at the end). Same timestamp, same page.
+    /// </summary>
+    private async Task<ArticleResponse> AnonymousPageAsync(UserRequest request, string algorithm, ChannelCandidates candidates, ServerCallContext context)
     {
-        var page = candidates.PopularPage(request.ArticleNum);
+        var (page, next) = candidates.PublishedBefore(request.TimeStamp, request.ArticleNum);
         telemetry.RecordPage("anonymous", candidates.Newest.Length, page.Count);
-        return Response(request.UserId, algorithm, page, 0, withExposure: true);
+        if (page.Offset > 0)
+        {
+            await context.WriteResponseHeadersAsync(new Metadata { { PopularPage.LaterPageHeader, "later" } });
+        }
+
+        return Response(request.UserId, algorithm, page, next, withExposure: true);
     }
 
     private ArticleResponse Response(string userId, string algorithm, IReadOnlyList<long> articleIds, long timestamp, bool withExposure)

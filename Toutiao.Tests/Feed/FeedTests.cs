@@ -105,17 +105,45 @@ public sealed class FeedTests(ToutiaoFixture fixture)
     }
 
     [Fact]
-    public async Task Anonymous_feed_is_not_personalised_and_not_remembered()
+    public async Task A_reader_without_a_header_scrolls_back_by_time_without_state_or_repeats_and_pins_only_on_top()
     {
+        // The app sends no Authorization before sign-in: the timestamp is the cursor.
         var time = Api.Now();
-        var first = await Web.FeedAsync(0, time);
-        var second = await Web.FeedAsync(0, time + 1000);
+        var first = await Web.FeedAsync(1, time, withTop: true);
         Assert.Equal(HttpStatusCode.OK, first.Status);
-        Assert.Equal(10, first.ArticleIds().Count);
-        Assert.Equal(first.ArticleIds(), second.ArticleIds());
-        Assert.Equal(0, second.PreTimestamp());
+        var items = first.Data.GetProperty("results").EnumerateArray().ToList();
+        Assert.NotEmpty(items.TakeWhile(i => i.GetProperty("is_top").GetInt32() == 1));
+        Assert.Equal(10, items.Count(i => i.GetProperty("is_top").GetInt32() == 0));
+        // Nothing is remembered: the same request later is the same page.
+        var again = await Web.FeedAsync(1, time + 1000, withTop: true);
+        Assert.Equal(first.ArticleIds(), again.ArticleIds());
+        Assert.Equal(first.PreTimestamp(), again.PreTimestamp());
 
-        var click = JsonDocument.Parse(first.Data.GetProperty("results")[0].GetProperty("trace").GetProperty("click").GetString()!).RootElement;
+        var seen = first.ArticleIds().ToList();
+        var published = items.Where(i => i.GetProperty("is_top").GetInt32() == 0).Select(i => i.GetProperty("pubdate").GetDateTime()).ToList();
+        var cursor = first.PreTimestamp();
+        for (var page = 0; page < 5; page++)
+        {
+            Assert.InRange(cursor, 1, time);
+            var next = await Web.FeedAsync(1, cursor, withTop: true);
+            var results = next.Data.GetProperty("results").EnumerateArray().ToList();
+            Assert.Equal(10, results.Count);
+            Assert.All(results, r => Assert.Equal(0, r.GetProperty("is_top").GetInt32()));
+            seen.AddRange(next.ArticleIds());
+            published.AddRange(results.Select(r => r.GetProperty("pubdate").GetDateTime()));
+            Assert.True(next.PreTimestamp() < cursor);
+            cursor = next.PreTimestamp();
+        }
+
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+        Assert.Equal(published.OrderByDescending(p => p), published);
+
+        // Before the oldest article: an empty page and no next one.
+        var end = await Web.FeedAsync(1, 1);
+        Assert.Empty(end.ArticleIds());
+        Assert.Equal(0, end.PreTimestamp());
+
+        var click = JsonDocument.Parse(items.First(i => i.GetProperty("is_top").GetInt32() == 0).GetProperty("trace").GetProperty("click").GetString()!).RootElement;
         Assert.Equal("", click.GetProperty("userId").GetString());
     }
 

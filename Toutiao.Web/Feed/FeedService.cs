@@ -45,7 +45,7 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
         }
 
         var page = await cache.GetPageAsync(
-            recommendation.Articles.Select(a => a.ArticleId).ToList(), withTop ? channelId : null, cancellationToken);
+            recommendation.Articles.Select(a => a.ArticleId).ToList(), withTop && recommendation.StartsAtTop ? channelId : null, cancellationToken);
 
         var traces = recommendation.Articles.ToDictionary(a => a.ArticleId, a => a.Trace);
         var pinnedIds = page.Pinned.Select(c => c.Info.ArtId).ToHashSet();

@@ -28,7 +28,11 @@ public sealed class RecoOptions
 public sealed record RecommendedArticle(long ArticleId, ArticleTrace Trace);
 
 /// <param name="DegradedBecause">Set when the page is not personalised: Reco had to do without Redis (<c>redis</c>), or Reco itself was unavailable (<c>reco</c>).</param>
-public sealed record Recommendation(long PreviousTimestamp, string Exposure, IReadOnlyList<RecommendedArticle> Articles, string? DegradedBecause = null);
+public sealed record Recommendation(long PreviousTimestamp, string Exposure, IReadOnlyList<RecommendedArticle> Articles, string? DegradedBecause = null)
+{
+    /// <summary>False for a later page of a reader without identity: the channel's pinned articles were on its first.</summary>
+    public bool StartsAtTop { get; init; } = true;
+}
 
 /// <summary>Reco did not answer in time or failed: the caller may serve something less personal.</summary>
 public sealed class RecoUnavailableException(StatusCode statusCode, Exception inner)
@@ -82,7 +86,10 @@ public sealed partial class RecoClient(
                 response.Exposure,
                 response.Recommends.Select(a => new RecommendedArticle(a.ArticleId,
                     new ArticleTrace(a.Track?.Click ?? "", a.Track?.Collect ?? "", a.Track?.Share ?? "", a.Track?.Read ?? ""))).ToList(),
-                headers.GetValue(Toutiao.Reco.Recall.PopularPage.DegradedHeader));
+                headers.GetValue(Toutiao.Reco.Recall.PopularPage.DegradedHeader))
+            {
+                StartsAtTop = headers.GetValue(Toutiao.Reco.Recall.PopularPage.LaterPageHeader) != "later",
+            };
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
         {
