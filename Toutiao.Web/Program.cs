@@ -40,6 +40,7 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<ArticleCacheWarmer
 builder.Services.AddHealthChecks().AddCheck<ArticleCacheWarmer>("article-cache", tags: ["ready"]);
 builder.Services.AddOptions<ChannelOptions>().BindConfiguration(ChannelOptions.SectionName);
 builder.Services.AddSingleton<ChannelCatalog>();
+builder.Services.AddSingleton<UserChannels>();
 
 builder.AddFeed();
 builder.AddBehaviors();

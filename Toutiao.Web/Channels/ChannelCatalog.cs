@@ -24,29 +24,41 @@ public sealed class ChannelCatalog
     public const int RecommendedChannelId = 0;
     public static readonly Channel Recommended = new(RecommendedChannelId, "推荐");
 
-    private readonly RefreshingValue<IReadOnlyList<Channel>> _channels;
+    private readonly RefreshingValue<Channels> _channels;
     private readonly IOptions<ChannelOptions> _options;
 
     public ChannelCatalog(MySqlDataSource database, TimeProvider clock, IOptions<ChannelOptions> options, ILogger<ChannelCatalog> logger)
     {
         _options = options;
-        _channels = new RefreshingValue<IReadOnlyList<Channel>>("the channel list", async cancellationToken =>
+        _channels = new("the channel list", async cancellationToken =>
         {
-            var channels = new List<Channel> { Recommended };
+            var visible = new List<Channel> { Recommended };
+            var defaults = new List<Channel> { Recommended };
             await using var command = database.CreateCommand(
-                "SELECT channel_id, channel_name FROM news_channel WHERE is_visible = 1 ORDER BY sequence, channel_id");
+                "SELECT channel_id, channel_name, is_default FROM news_channel WHERE is_visible = 1 ORDER BY sequence, channel_id");
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                channels.Add(new Channel(reader.GetInt32(0), reader.GetString(1)));
+                var channel = new Channel(reader.GetInt32(0), reader.GetString(1));
+                visible.Add(channel);
+                if (reader.GetBoolean(2))
+                {
+                    defaults.Add(channel);
+                }
             }
 
-            return channels;
+            return new Channels(visible, defaults);
         }, clock, TimeSpan.FromSeconds(5), logger);
     }
 
-    public Task<IReadOnlyList<Channel>> GetVisibleAsync(CancellationToken cancellationToken)
-        => _channels.GetAsync(_options.Value.CacheDuration, cancellationToken);
+    public async Task<IReadOnlyList<Channel>> GetVisibleAsync(CancellationToken cancellationToken)
+        => (await _channels.GetAsync(_options.Value.CacheDuration, cancellationToken)).Visible;
+
+    /// <summary>What a reader who has not chosen follows: 推荐 and the default channels.</summary>
+    public async Task<IReadOnlyList<Channel>> GetDefaultsAsync(CancellationToken cancellationToken)
+        => (await _channels.GetAsync(_options.Value.CacheDuration, cancellationToken)).Defaults;
+
+    private sealed record Channels(IReadOnlyList<Channel> Visible, IReadOnlyList<Channel> Defaults);
 
     public async Task<bool> ExistsAsync(int channelId, CancellationToken cancellationToken)
         => channelId == RecommendedChannelId

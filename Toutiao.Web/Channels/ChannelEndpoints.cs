@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Toutiao.Web.Auth;
 using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Channels;
@@ -6,11 +8,39 @@ public static class ChannelEndpoints
 {
     public sealed record ChannelList(IReadOnlyList<Channel> Channels);
 
+    public sealed record UserChannelsRequest(IReadOnlyList<UserChannel>? Channels);
+
+    public sealed record UserChannelList(IReadOnlyList<UserChannel> Channels);
+
     public static IEndpointRouteBuilder MapChannelEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1_0/channels", async (ChannelCatalog catalog, CancellationToken cancellationToken)
             => TypedResults.Ok(ApiEnvelope.Ok(new ChannelList(await catalog.GetVisibleAsync(cancellationToken)))));
+
+        // The app's first call: the reader's channels, or the defaults without a token.
+        app.MapGet("/v1_0/user/channels", async (HttpContext http, FeedUserResolver users, UserChannels channels, CancellationToken cancellationToken)
+            => TypedResults.Ok(ApiEnvelope.Ok(new ChannelList(await channels.GetAsync((await users.ResolveAsync(http)).UserId, cancellationToken)))));
+        app.MapPut("/v1_0/user/channels", (UserChannelsRequest? body, HttpContext http, FeedUserResolver users, UserChannels channels, CancellationToken cancellationToken)
+            => SetAsync(body, replace: true, http, users, channels, cancellationToken));
+        app.MapPatch("/v1_0/user/channels", (UserChannelsRequest? body, HttpContext http, FeedUserResolver users, UserChannels channels, CancellationToken cancellationToken)
+            => SetAsync(body, replace: false, http, users, channels, cancellationToken));
+        app.MapDelete("/v1_0/user/channels/{target}", async (string target, HttpContext http, FeedUserResolver users, UserChannels channels, CancellationToken cancellationToken) =>
+        {
+            var userId = await users.RequireSignedInAsync(http);
+            await channels.RemoveAsync(userId, (int)RequestParameters.RequiredInt64(target, "target", 1, int.MaxValue), cancellationToken);
+            return TypedResults.NoContent();
+        });
         return app;
+    }
+
+    /// <summary>PUT replaces the reader's channels (an empty list: back to the defaults); PATCH adds or moves some.</summary>
+    private static async Task<Ok<ApiEnvelope<UserChannelList>>> SetAsync(
+        UserChannelsRequest? body, bool replace, HttpContext http, FeedUserResolver users, UserChannels channels, CancellationToken cancellationToken)
+    {
+        var userId = await users.RequireSignedInAsync(http);
+        var valid = await channels.RequireValidAsync(body?.Channels, allowEmpty: replace, cancellationToken);
+        await channels.SetAsync(userId, valid, replace, cancellationToken);
+        return TypedResults.Ok(ApiEnvelope.Ok(new UserChannelList(valid)));
     }
 
     /// <summary>Parses a channel_id parameter and checks that the channel exists.</summary>
