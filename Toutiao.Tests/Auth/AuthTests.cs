@@ -129,6 +129,26 @@ public sealed class AuthTests(ToutiaoFixture fixture)
     }
 
     [Fact]
+    public async Task The_app_asks_for_a_code_by_sms_and_signs_in_with_it()
+    {
+        var mobile = "137" + Random.Shared.Next(10_000_000, 99_999_999);
+        var sent = await Web.SendAsync(HttpMethod.Get, $"/v1_0/sms/codes/{mobile}");
+        Assert.Equal(HttpStatusCode.OK, sent.Status);
+        Assert.Equal(mobile, sent.Data.GetProperty("mobile").GetString());
+
+        // In Development the code goes to Web's log instead of a phone.
+        var logged = Assert.Single(fixture.Logs.Snapshot(), l => l.CategoryName == "Toutiao.Web.Auth.DevelopmentSmsSender"
+            && l.FormattedMessage!.Contains(mobile));
+        var code = System.Text.RegularExpressions.Regex.Match(logged.FormattedMessage!, @": (\d{6}) ").Groups[1].Value;
+        var login = await Web.SendAsync(HttpMethod.Post, "/v1_0/authorizations", body: new { mobile, code });
+        Assert.Equal(HttpStatusCode.Created, login.Status);
+
+        var bad = await Web.SendAsync(HttpMethod.Get, "/v1_0/sms/codes/12345");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
+        Assert.Contains("mobile", bad.Message);
+    }
+
+    [Fact]
     public async Task The_dev_code_endpoint_and_health_endpoints_do_not_exist_in_production()
     {
         var port = Ports.Free();
@@ -136,6 +156,10 @@ public sealed class AuthTests(ToutiaoFixture fixture)
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 
         Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(HttpMethod.Post, "/dev/sms-codes/13800000000")).Status);
+        // No SMS gateway is plugged in here, and the development sender that logs codes is not used outside Development.
+        var code = await client.SendAsync(HttpMethod.Get, "/v1_0/sms/codes/13800000000");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, code.Status);
+        Assert.Contains("No SMS gateway", code.Message);
         Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(HttpMethod.Get, "/health")).Status);
         Assert.Equal(HttpStatusCode.OK, (await client.FeedAsync(1, Api.Now())).Status);
     }

@@ -111,6 +111,8 @@ public sealed class ToutiaoFixture : IAsyncLifetime
         ["RateLimits:CodesPerMobile"] = "100000",
         ["RateLimits:AnonymousFeedPerClientPerMinute"] = "100000",
         ["Logging:LogLevel:Default"] = "Warning",
+        // The development SMS sender's codes, which the sign-in tests read.
+        ["Logging:LogLevel:Toutiao.Web.Auth.DevelopmentSmsSender"] = "Information",
         // No OTLP endpoint here: the tests' in-memory exporters want every span all the same.
         ["OTEL_TRACES_SAMPLER"] = "always_on",
     };

@@ -18,6 +18,7 @@ public static partial class AuthEndpoints
     {
         app.MapPost("/v1_0/authorizations", LoginAsync);
         app.MapPut("/v1_0/authorizations", RefreshAsync);
+        app.MapGet("/v1_0/sms/codes/{mobile}", SendCodeAsync).RequireRateLimiting(RateLimits.CodesPerMobilePolicy);
 
         // No SMS gateway exists here, so in Development the code is handed out by this endpoint.
         // It is never mapped outside Development.
@@ -29,6 +30,19 @@ public static partial class AuthEndpoints
         }
 
         return app;
+    }
+
+    public sealed record CodeSent(string Mobile);
+
+    /// <summary>Sends a login code by SMS, as the app asks for one; 503 where no SMS gateway is plugged in.</summary>
+    private static async Task<Ok<ApiEnvelope<CodeSent>>> SendCodeAsync(
+        string mobile, SmsCodeStore codes, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var number = RequireMobile(mobile);
+        var sender = services.GetService<ISmsSender>()
+                     ?? throw new ApiException(StatusCodes.Status503ServiceUnavailable, "No SMS gateway is configured: codes cannot be sent.");
+        await sender.SendCodeAsync(number, await codes.IssueAsync(number), cancellationToken);
+        return TypedResults.Ok(ApiEnvelope.Ok(new CodeSent(number)));
     }
 
     /// <summary>Signs in (and on first use signs up) with a mobile number and its SMS code.</summary>

@@ -33,6 +33,11 @@ public static class AuthExtensions
         builder.Services.AddSingleton<TokenService>();
         builder.Services.AddSingleton<FeedUserResolver>();
         builder.Services.AddSingleton<SmsCodeStore>();
+        if (builder.Environment.IsDevelopment())
+        {
+            builder.Services.AddSingleton<ISmsSender, DevelopmentSmsSender>();
+        }
+
         builder.Services.AddSingleton<UserAccounts>();
         return builder;
     }

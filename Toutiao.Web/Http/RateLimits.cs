@@ -54,7 +54,7 @@ public static class RateLimits
     {
         var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         var path = http.Request.Path;
-        if ((HttpMethods.IsPost(http.Request.Method) && path.StartsWithSegments("/v1_0/authorizations")) || path.StartsWithSegments("/dev/sms-codes"))
+        if ((HttpMethods.IsPost(http.Request.Method) && path.StartsWithSegments("/v1_0/authorizations")) || path.StartsWithSegments("/dev/sms-codes") || path.StartsWithSegments("/v1_0/sms/codes"))
         {
             return PerMinute("sign-in:" + client, limits.SignInPerClientPerMinute);
         }
