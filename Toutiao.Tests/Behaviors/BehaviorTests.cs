@@ -9,6 +9,9 @@ using StackExchange.Redis;
 using Toutiao.ServiceDefaults.Tracking;
 using Toutiao.Tests.Infrastructure;
 using BehaviorEffects = reco::Toutiao.Reco.Behaviors.BehaviorEffects;
+using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;
+using ChannelCandidates = reco::Toutiao.Reco.Recall.ChannelCandidates;
+using RecallCandidateStore = reco::Toutiao.Reco.Recall.RecallCandidateStore;
 using RecallKeys = reco::Toutiao.Reco.Recall.RecallKeys;
 using UserFeedHistory = reco::Toutiao.Reco.History.UserFeedHistory;
 
@@ -110,20 +113,23 @@ public sealed class BehaviorTests(ToutiaoFixture fixture)
     }
 
     [Fact]
-    public async Task An_article_read_by_enough_readers_rises_into_the_hot_articles_a_new_reader_is_shown()
+    public async Task An_article_read_by_enough_readers_leads_its_channels_hot_list_and_rises_in_every_new_readers_ranking()
     {
         const int channel = 7;
-        var shown = (await fixture.WebClient.FeedAsync(channel, Api.Now())).ArticleIds();
+        var recall = fixture.Reco.Services.GetRequiredService<RecallCandidateStore>();
+        var before = await recall.GetAsync(channel, CancellationToken.None);
         var hot = await fixture.Redis.GetDatabase().SortedSetRangeByRankWithScoresAsync(RecallKeys.Hot(channel), 0, 15, Order.Descending);
-        // Just below what a new reader is shown: it takes (top score - its score) reads to lead.
-        var rising = hot.Skip(5).First(e => !shown.Contains((long)e.Element));
+        // Sixth hottest: it takes (top score - its score) reads to lead.
+        var rising = hot[5];
+        var id = (long)rising.Element;
+        var rankedBefore = Array.IndexOf(before.RankedFor(AlgorithmBucket.Algo1), id);
         var reads = (int)Math.Ceiling((hot[0].Score - rising.Score) / BehaviorEffects.HotWeight("read")) + 1;
         using var applied = Applied(reads);
 
         var db = fixture.Redis.GetDatabase();
         var append = db.CreateBatch();
         var appends = Enumerable.Range(0, reads)
-            .Select(i => append.StreamAddAsync(BehaviorStream.Events, Fields("read", $"anony:riser-{Guid.NewGuid():N}", (long)rising.Element)))
+            .Select(i => append.StreamAddAsync(BehaviorStream.Events, Fields("read", $"anony:riser-{Guid.NewGuid():N}", id)))
             .ToList();
         var wake = append.PublishAsync(RedisChannel.Literal(BehaviorStream.AppendedChannel), reads);
         append.Execute();
@@ -131,13 +137,19 @@ public sealed class BehaviorTests(ToutiaoFixture fixture)
         await wake;
         await applied.Reached.WaitAsync(Patience);
 
-        Assert.Equal((long)rising.Element, (long)(await db.SortedSetRangeByRankAsync(RecallKeys.Hot(channel), 0, 0, Order.Descending))[0]);
-        // A new reader's page comes from the candidates in memory, reloaded within the check interval.
+        Assert.Equal(id, (long)(await db.SortedSetRangeByRankAsync(RecallKeys.Hot(channel), 0, 0, Order.Descending))[0]);
+        // Reco's candidates in memory reload within the check interval: it leads the hot list that
+        // popular pages are made of, and ranks higher for every new reader.
         var deadline = DateTime.UtcNow + Patience;
-        while (!(await fixture.WebClient.FeedAsync(channel, Api.Now())).ArticleIds().Contains((long)rising.Element))
+        ChannelCandidates after;
+        while ((after = await recall.GetAsync(channel, CancellationToken.None)).Hottest[0] != id)
         {
-            Assert.True(DateTime.UtcNow < deadline, "The raised article never reached a new reader's page.");
+            Assert.True(DateTime.UtcNow < deadline, "The candidates in memory never showed the raised article on top.");
+            await Task.Delay(50);
         }
+
+        var rankedAfter = Array.IndexOf(after.RankedFor(AlgorithmBucket.Algo1), id);
+        Assert.True(rankedAfter < rankedBefore || rankedBefore == 0, $"ranked {rankedBefore} before and {rankedAfter} after");
     }
 
     [Fact]
