@@ -7,6 +7,7 @@ using Toutiao.Web.Feed;
 using Toutiao.Web.Http;
 using Toutiao.Web.Reactions;
 using Toutiao.Web.ReaderPage;
+using Toutiao.Web.Users;
 
 // `Toutiao.Web initialize-database [settings]`: create the schema and demo data, then exit.
 var initializeDatabase = args is ["initialize-database", ..];
@@ -24,6 +25,7 @@ builder.AddServiceDefaults();
 builder.AddToutiaoRedis();
 builder.AddMySqlDataSource("toutiao");
 builder.AddToutiaoAuth();
+builder.AddCrossOrigin();
 
 builder.Services.ConfigureHttpJsonOptions(options => ToutiaoJson.Configure(options.SerializerOptions));
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
@@ -45,10 +47,12 @@ builder.Services.AddSingleton<UserChannels>();
 builder.AddFeed();
 builder.AddBehaviors();
 builder.Services.AddSingleton<ArticleReactions>();
+builder.Services.AddSingleton<Followings>();
 
 var app = builder.Build();
 
 app.UseTrustedProxies();
+app.UseCors();
 app.UseReaderPage();
 app.UseExceptionHandler();
 app.UseRateLimiter();
@@ -62,6 +66,7 @@ app.UseStatusCodePages(async context =>
 app.MapFeedEndpoints();
 app.MapBehaviorEndpoints();
 app.MapReactionEndpoints();
+app.MapFollowingEndpoints();
 app.MapArticleEndpoints();
 app.MapChannelEndpoints();
 app.MapAuthEndpoints(app.Environment);

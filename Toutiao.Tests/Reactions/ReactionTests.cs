@@ -47,6 +47,50 @@ public sealed class ReactionTests(ToutiaoFixture fixture)
     }
 
     [Fact]
+    public async Task The_detail_shows_the_readers_like_collection_and_following_and_the_collections_list_pages()
+    {
+        var userId = Random.Shared.NextInt64(2_000_000, 9_000_000);
+        var reader = Api.Bearer(fixture.WebService<TokenService>().Create(userId, refresh: false));
+        var ids = (await fixture.WebClient.FeedAsync(5, Api.Now(), reader)).ArticleIds();
+        var (article, other) = (ids[0], ids[1]);
+        var author = (await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{article}")).Data.GetProperty("aut_id").GetInt64();
+        Assert.Equal((-1, false, false), await StateAsync(article, reader));
+
+        await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/article/likings", reader, new { target = article });
+        await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/article/collections", reader, new { target = other });
+        await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/article/collections", reader, new { target = article });
+        var follow = await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/user/followings", reader, new { target = author });
+        Assert.Equal(HttpStatusCode.Created, follow.Status);
+        Assert.Equal(author, follow.Data.GetProperty("target").GetInt64());
+        Assert.Equal((1, true, true), await StateAsync(article, reader));
+        // Someone else, or nobody, sees none of it.
+        Assert.Equal((-1, false, false), await StateAsync(article, null));
+
+        // The latest collected first, paged.
+        var collected = await fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/article/collections?page=1&per_page=1", reader);
+        Assert.Equal(2, collected.Data.GetProperty("total_count").GetInt64());
+        Assert.Equal([article], collected.ArticleIds());
+        Assert.Equal([other], (await fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/article/collections?page=2&per_page=1", reader)).ArticleIds());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await fixture.WebClient.SendAsync(HttpMethod.Delete, $"/v1_0/user/followings/{author}", reader)).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await fixture.WebClient.SendAsync(HttpMethod.Delete, $"/v1_0/article/likings/{article}", reader)).Status);
+        Assert.Equal((-1, true, false), await StateAsync(article, reader));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/article/collections", null)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/user/followings", null, new { target = author })).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/user/followings", reader, new { target = 99_999_999 })).Status);
+        var self = Api.Bearer(fixture.WebService<TokenService>().Create(author, refresh: false));
+        Assert.Equal(HttpStatusCode.BadRequest, (await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/user/followings", self, new { target = author })).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/article/collections?per_page=0", reader)).Status);
+    }
+
+    private async Task<(int Attitude, bool IsCollected, bool IsFollowed)> StateAsync(long articleId, string? reader)
+    {
+        var detail = (await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{articleId}", reader)).Data;
+        return (detail.GetProperty("attitude").GetInt32(), detail.GetProperty("is_collected").GetBoolean(), detail.GetProperty("is_followed").GetBoolean());
+    }
+
+    [Fact]
     public async Task Reactions_need_a_signed_in_reader_a_known_article_and_a_target()
     {
         var reader = Api.Bearer(fixture.WebService<TokenService>().Create(77, refresh: false));

@@ -1,4 +1,6 @@
+using Toutiao.Web.Auth;
 using Toutiao.Web.Channels;
+using Toutiao.Web.Reactions;
 using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Articles;
@@ -12,7 +14,8 @@ public static class ArticleEndpoints
 
     public sealed record ArticleDetail(
         long ArtId, string Title, DateTime Pubdate, int ChannelId, long AutId, string AutName, string? AutPhoto,
-        ArticleCover Cover, long CommCount, long LikeCount, long CollectCount, long ReadCount, string Content);
+        ArticleCover Cover, long CommCount, long LikeCount, long CollectCount, long ReadCount, string Content,
+        bool IsFollowed, bool IsCollected, int Attitude);
 
     public static IEndpointRouteBuilder MapArticleEndpoints(this IEndpointRouteBuilder app)
     {
@@ -36,15 +39,22 @@ public static class ArticleEndpoints
         return TypedResults.Ok(ApiEnvelope.Ok(new ArticleList(pageNumber, perPage, total, results)));
     }
 
+    /// <summary>An article with its content; for a signed-in reader also whether they like, collected it and follow its author.</summary>
     private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<ApiEnvelope<ArticleDetail>>> DetailAsync(
-        string article_id, ArticleRepository repository, ArticleInfoCache cache, CancellationToken cancellationToken)
+        string article_id, HttpContext http, FeedUserResolver users, ArticleRepository repository, ArticleInfoCache cache,
+        ArticleReactions reactions, CancellationToken cancellationToken)
     {
+        var reader = await users.ResolveAsync(http);
         var articleId = RequestParameters.RequiredInt64(article_id, "article_id", 1, long.MaxValue);
         var card = await cache.GetAsync(articleId, cancellationToken) ?? throw ApiException.NotFound("Article not found.");
         var content = await repository.GetContentAsync(articleId, cancellationToken) ?? "";
         var info = card.Info;
+        var state = reader.UserId is { } userId
+            ? await reactions.GetStateAsync(userId, articleId, info.AutId, cancellationToken)
+            : ReaderArticleState.None;
         return TypedResults.Ok(ApiEnvelope.Ok(new ArticleDetail(
             info.ArtId, info.Title, info.Pubdate, info.ChannelId, info.AutId, card.Author?.Name ?? "", card.Author?.Photo,
-            info.Cover, card.Counts.CommCount, card.Counts.LikeCount, card.Counts.CollectCount, card.Counts.ReadCount, content)));
+            info.Cover, card.Counts.CommCount, card.Counts.LikeCount, card.Counts.CollectCount, card.Counts.ReadCount, content,
+            state.IsFollowed, state.IsCollected, state.Attitude)));
     }
 }

@@ -110,6 +110,19 @@ CREATE TABLE IF NOT EXISTS news_collection (
   UNIQUE KEY uk_user_article (user_id, article_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='collected articles';
 
+-- Who follows whom (relation 1: following, 0: no longer).
+CREATE TABLE IF NOT EXISTS user_relation (
+  relation_id     BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  user_id         BIGINT UNSIGNED NOT NULL,
+  target_user_id  BIGINT UNSIGNED NOT NULL,
+  relation        TINYINT(1)      NOT NULL DEFAULT 0,
+  create_time     DATETIME        NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  update_time     DATETIME        NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  PRIMARY KEY (relation_id),
+  UNIQUE KEY uk_user_target (user_id, target_user_id),
+  KEY idx_target (target_user_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='followings';
+
 -- Behaviour-stream entries (Redis stream ids) whose effects are applied: the consumer applies an
 -- entry delivered twice once. Rows older than the stream's reclaim horizon are deleted.
 CREATE TABLE IF NOT EXISTS news_behavior_applied (

@@ -15,6 +15,12 @@ public enum Reaction
     Collect,
 }
 
+/// <summary>A signed-in reader's relation to an article, as the detail page shows it.</summary>
+public sealed record ReaderArticleState(int Attitude, bool IsCollected, bool IsFollowed)
+{
+    public static readonly ReaderArticleState None = new(-1, false, false);
+}
+
 /// <summary>
 /// Likes (<c>news_attitude</c>, attitude 1) and collections (<c>news_collection</c>) of signed-in
 /// readers. Setting what is already set changes nothing, so every call may be repeated. A change
@@ -52,6 +58,44 @@ public sealed class ArticleReactions(MySqlDataSource database, [FromKeyedService
         }
 
         return changed;
+    }
+
+    /// <summary>What the detail page shows a signed-in reader: attitude (-1 none, 0 disliked, 1 liked), collected, following the author.</summary>
+    public async Task<ReaderArticleState> GetStateAsync(long userId, long articleId, long authorId, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("""
+            SELECT COALESCE((SELECT attitude FROM news_attitude WHERE user_id = @u AND article_id = @a), -1),
+                   COALESCE((SELECT is_deleted = 0 FROM news_collection WHERE user_id = @u AND article_id = @a), 0),
+                   COALESCE((SELECT relation = 1 FROM user_relation WHERE user_id = @u AND target_user_id = @t), 0)
+            """);
+        command.Parameters.Add(new MySqlParameter("@u", userId));
+        command.Parameters.Add(new MySqlParameter("@a", articleId));
+        command.Parameters.Add(new MySqlParameter("@t", authorId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new ReaderArticleState(Convert.ToInt32(reader.GetValue(0)), Convert.ToInt64(reader.GetValue(1)) == 1, Convert.ToInt64(reader.GetValue(2)) == 1);
+    }
+
+    /// <summary>A signed-in reader's collected articles, the latest first, and how many there are.</summary>
+    public async Task<(long Total, IReadOnlyList<long> Ids)> CollectedAsync(long userId, int page, int perPage, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand($"""
+            SELECT COUNT(*) FROM news_collection WHERE user_id = @u AND is_deleted = 0;
+            SELECT article_id FROM news_collection WHERE user_id = @u AND is_deleted = 0
+            ORDER BY update_time DESC, collection_id DESC LIMIT {perPage} OFFSET {(long)(page - 1) * perPage}
+            """);
+        command.Parameters.Add(new MySqlParameter("@u", userId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var total = reader.GetInt64(0);
+        await reader.NextResultAsync(cancellationToken);
+        var ids = new List<long>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+
+        return (total, ids);
     }
 
     private async Task<bool> WriteAsync(long userId, long articleId, Reaction reaction, bool on, CancellationToken cancellationToken)

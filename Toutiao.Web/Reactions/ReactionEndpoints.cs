@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Toutiao.Web.Articles;
 using Toutiao.Web.Auth;
 using Toutiao.Web.Http;
 
@@ -12,6 +13,7 @@ public static class ReactionEndpoints
 
     public static IEndpointRouteBuilder MapReactionEndpoints(this IEndpointRouteBuilder app)
     {
+        app.MapGet("/v1_0/article/collections", CollectedAsync);
         foreach (var (path, reaction) in new[] { ("likings", Reaction.Like), ("collections", Reaction.Collect) })
         {
             app.MapPost($"/v1_0/article/{path}", (JsonElement body, HttpContext http, FeedUserResolver users, ArticleReactions reactions, CancellationToken ct)
@@ -21,6 +23,20 @@ public static class ReactionEndpoints
         }
 
         return app;
+    }
+
+    /// <summary>The signed-in reader's collected articles, the latest first, paged like the article list.</summary>
+    private static async Task<Ok<ApiEnvelope<ArticleEndpoints.ArticleList>>> CollectedAsync(
+        string? page, string? per_page, HttpContext http, FeedUserResolver users, ArticleReactions reactions, ArticleInfoCache cache,
+        CancellationToken cancellationToken)
+    {
+        var userId = await users.RequireSignedInAsync(http);
+        var pageNumber = (int)RequestParameters.OptionalInt64(page, "page", 1, ArticleEndpoints.MaxPage, 1);
+        var perPage = (int)RequestParameters.OptionalInt64(per_page, "per_page", 1, ArticleEndpoints.MaxPerPage, 10);
+        var (total, ids) = await reactions.CollectedAsync(userId, pageNumber, perPage, cancellationToken);
+        var cards = await cache.GetPageAsync(ids, null, cancellationToken);
+        return TypedResults.Ok(ApiEnvelope.Ok(new ArticleEndpoints.ArticleList(pageNumber, perPage, total,
+            cards.Articles.Select(card => ArticleItem.From(card)).ToList())));
     }
 
     private static async Task<Created<ApiEnvelope<ReactionTarget>>> AddAsync(
