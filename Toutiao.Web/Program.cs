@@ -2,6 +2,7 @@ using Toutiao.Web.Articles;
 using Toutiao.Web.Auth;
 using Toutiao.Web.Behaviors;
 using Toutiao.Web.Channels;
+using Toutiao.Web.Comments;
 using Toutiao.Web.Database;
 using Toutiao.Web.Feed;
 using Toutiao.Web.Http;
@@ -48,6 +49,7 @@ builder.AddFeed();
 builder.AddBehaviors();
 builder.Services.AddSingleton<ArticleReactions>();
 builder.Services.AddSingleton<Followings>();
+builder.Services.AddSingleton<ArticleComments>();
 
 var app = builder.Build();
 
@@ -67,6 +69,7 @@ app.MapFeedEndpoints();
 app.MapBehaviorEndpoints();
 app.MapReactionEndpoints();
 app.MapFollowingEndpoints();
+app.MapCommentEndpoints();
 app.MapArticleEndpoints();
 app.MapChannelEndpoints();
 app.MapAuthEndpoints(app.Environment);

@@ -110,6 +110,7 @@ public sealed class ToutiaoFixture : IAsyncLifetime
         ["RateLimits:SignInPerClientPerMinute"] = "100000",
         ["RateLimits:CodesPerMobile"] = "100000",
         ["RateLimits:AnonymousFeedPerClientPerMinute"] = "100000",
+        ["RateLimits:CommentsPerClientPerMinute"] = "100000",
         ["Logging:LogLevel:Default"] = "Warning",
         // The development SMS sender's codes, which the sign-in tests read.
         ["Logging:LogLevel:Toutiao.Web.Auth.DevelopmentSmsSender"] = "Information",

@@ -110,6 +110,35 @@ CREATE TABLE IF NOT EXISTS news_collection (
   UNIQUE KEY uk_user_article (user_id, article_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='collected articles';
 
+-- Comments on articles (parent_id NULL) and replies to comments (parent_id: the comment).
+CREATE TABLE IF NOT EXISTS news_comment (
+  comment_id   BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  user_id      BIGINT UNSIGNED NOT NULL,
+  article_id   BIGINT UNSIGNED NOT NULL,
+  parent_id    BIGINT UNSIGNED NULL,
+  content      VARCHAR(500)    NOT NULL,
+  like_count   INT UNSIGNED    NOT NULL DEFAULT 0,
+  reply_count  INT UNSIGNED    NOT NULL DEFAULT 0,
+  is_top       TINYINT(1)      NOT NULL DEFAULT 0,
+  status       TINYINT(1)      NOT NULL DEFAULT 1,
+  ctime        DATETIME        NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  PRIMARY KEY (comment_id),
+  KEY idx_article (article_id, parent_id, comment_id),
+  KEY idx_parent (parent_id, comment_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='comments and replies';
+
+CREATE TABLE IF NOT EXISTS news_comment_liking (
+  liking_id    BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  user_id      BIGINT UNSIGNED NOT NULL,
+  comment_id   BIGINT UNSIGNED NOT NULL,
+  is_deleted   TINYINT(1)      NOT NULL DEFAULT 0,
+  create_time  DATETIME        NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  update_time  DATETIME        NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  PRIMARY KEY (liking_id),
+  UNIQUE KEY uk_user_comment (user_id, comment_id),
+  KEY idx_comment (comment_id, is_deleted)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='comment likes';
+
 -- Who follows whom (relation 1: following, 0: no longer).
 CREATE TABLE IF NOT EXISTS user_relation (
   relation_id     BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,

@@ -20,6 +20,9 @@ public sealed class RateLimitOptions
 
     /// <summary>Feed pages per minute for readers without a token, per client address.</summary>
     public int AnonymousFeedPerClientPerMinute { get; set; } = 600;
+
+    /// <summary>Comments and replies posted per client address and minute.</summary>
+    public int CommentsPerClientPerMinute { get; set; } = 30;
 }
 
 /// <summary>
@@ -57,6 +60,11 @@ public static class RateLimits
         if ((HttpMethods.IsPost(http.Request.Method) && path.StartsWithSegments("/v1_0/authorizations")) || path.StartsWithSegments("/dev/sms-codes") || path.StartsWithSegments("/v1_0/sms/codes"))
         {
             return PerMinute("sign-in:" + client, limits.SignInPerClientPerMinute);
+        }
+
+        if (HttpMethods.IsPost(http.Request.Method) && path.StartsWithSegments("/v1_0/comments"))
+        {
+            return PerMinute("comments:" + client, limits.CommentsPerClientPerMinute);
         }
 
         if (path.StartsWithSegments("/v1_1/articles") && !http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))

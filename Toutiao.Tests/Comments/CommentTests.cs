@@ -1,0 +1,104 @@
+using System.Net;
+using Toutiao.Tests.Infrastructure;
+using Toutiao.Web.Auth;
+
+namespace Toutiao.Tests.Comments;
+
+/// <summary>Comments and replies as the app posts and pages them, counted in the feed's <c>comm_count</c>; comment likes.</summary>
+[Collection(ToutiaoCollection.Name)]
+public sealed class CommentTests(ToutiaoFixture fixture)
+{
+    private const long Commenter = 17;
+
+    [Fact]
+    public async Task Comments_and_replies_are_posted_paged_by_id_counted_and_liked()
+    {
+        var reader = Api.Bearer(fixture.WebService<TokenService>().Create(Commenter, refresh: false));
+        var time = Api.Now();
+        var page = await fixture.WebClient.FeedAsync(8, time, reader);
+        var article = page.Data.GetProperty("results")[0];
+        var id = article.GetProperty("art_id").GetInt64();
+        var before = article.GetProperty("comm_count").GetInt64();
+
+        // The app sends ids as strings.
+        var first = await PostAsync(reader, new { target = id.ToString(), content = "第一条" });
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+        Assert.Equal(id, first.Data.GetProperty("target").GetInt64());
+        // A comment on the article itself has no art_id (nulls are left out of every answer).
+        Assert.False(first.Data.TryGetProperty("art_id", out var none) && none.ValueKind != System.Text.Json.JsonValueKind.Null);
+        var created = first.Data.GetProperty("new_obj");
+        Assert.Equal("第一条", created.GetProperty("content").GetString());
+        Assert.Equal(Commenter, created.GetProperty("aut_id").GetInt64());
+        Assert.Equal(await UserNameAsync(Commenter), created.GetProperty("aut_name").GetString());
+        var c1 = first.Data.GetProperty("com_id").GetInt64();
+        var c2 = (await PostAsync(reader, new { target = id, content = "第二条" })).Data.GetProperty("com_id").GetInt64();
+        var c3 = (await PostAsync(reader, new { target = id, content = "第三条" })).Data.GetProperty("com_id").GetInt64();
+        var reply = await PostAsync(reader, new { target = c1.ToString(), art_id = id.ToString(), content = "回复" });
+        Assert.Equal(HttpStatusCode.Created, reply.Status);
+        Assert.Equal(id, reply.Data.GetProperty("art_id").GetInt64());
+
+        // Newest first, two at a time: last_id is the next offset, end_id the oldest of all.
+        var top = (await ListAsync($"type=a&source={id}&limit=2", reader)).Data;
+        Assert.Equal(3, top.GetProperty("total_count").GetInt64());
+        Assert.Equal(c1, top.GetProperty("end_id").GetInt64());
+        Assert.Equal([c3, c2], Ids(top));
+        Assert.Equal(c2, top.GetProperty("last_id").GetInt64());
+        var rest = (await ListAsync($"type=a&source={id}&limit=2&offset={c2}", reader)).Data;
+        Assert.Equal([c1], Ids(rest));
+        Assert.Equal(1, rest.GetProperty("results")[0].GetProperty("reply_count").GetInt64());
+        Assert.Empty(Ids((await ListAsync($"type=a&source={id}&offset={c1}", reader)).Data));
+        var replies = (await ListAsync($"type=c&source={c1}", null)).Data;
+        Assert.Equal([reply.Data.GetProperty("com_id").GetInt64()], Ids(replies));
+
+        // Four comments (replies count too) in the feed's comm_count and the detail.
+        var history = await fixture.WebClient.FeedAsync(8, time, reader);
+        Assert.Equal(before + 4, history.Data.GetProperty("results").EnumerateArray().Single(a => a.GetProperty("art_id").GetInt64() == id).GetProperty("comm_count").GetInt64());
+        Assert.Equal(before + 4, (await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{id}")).Data.GetProperty("comm_count").GetInt64());
+
+        // A comment liked five times at once is liked once; the reader sees it, nobody else does.
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/comment/likings", reader, new { target = c1 })));
+        var liked = (await ListAsync($"type=a&source={id}&offset={c2}", reader)).Data.GetProperty("results")[0];
+        Assert.Equal(1, liked.GetProperty("like_count").GetInt64());
+        Assert.True(liked.GetProperty("is_liking").GetBoolean());
+        Assert.False((await ListAsync($"type=a&source={id}&offset={c2}", null)).Data.GetProperty("results")[0].GetProperty("is_liking").GetBoolean());
+        Assert.Equal(HttpStatusCode.NoContent, (await fixture.WebClient.SendAsync(HttpMethod.Delete, $"/v1_0/comment/likings/{c1}", reader)).Status);
+        Assert.Equal(0, (await ListAsync($"type=a&source={id}&offset={c2}", reader)).Data.GetProperty("results")[0].GetProperty("like_count").GetInt64());
+    }
+
+    [Fact]
+    public async Task Bad_comment_requests_are_refused_with_a_message()
+    {
+        var reader = Api.Bearer(fixture.WebService<TokenService>().Create(Commenter, refresh: false));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync(null, new { target = 1, content = "x" })).Status);
+        await Refused(HttpStatusCode.NotFound, "Article not found", await PostAsync(reader, new { target = 99_999_999, content = "x" }));
+        await Refused(HttpStatusCode.NotFound, "Comment not found", await PostAsync(reader, new { target = 99_999_999, art_id = 1, content = "x" }));
+        await Refused(HttpStatusCode.BadRequest, "content", await PostAsync(reader, new { target = 1, content = "  " }));
+        await Refused(HttpStatusCode.BadRequest, "content", await PostAsync(reader, new { target = 1, content = new string('长', 501) }));
+        await Refused(HttpStatusCode.BadRequest, "target", await PostAsync(reader, new { content = "x" }));
+        await Refused(HttpStatusCode.BadRequest, "type", await ListAsync("type=x&source=1", null));
+        await Refused(HttpStatusCode.BadRequest, "source", await ListAsync("type=a", null));
+        await Refused(HttpStatusCode.BadRequest, "limit", await ListAsync("type=a&source=1&limit=0", null));
+        await Refused(HttpStatusCode.NotFound, "Comment not found", await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/comment/likings", reader, new { target = 99_999_999 }));
+    }
+
+    private static async Task Refused(HttpStatusCode status, string message, ApiResponse response)
+    {
+        Assert.Equal(status, response.Status);
+        Assert.Contains(message, response.Message);
+        await Task.CompletedTask;
+    }
+
+    private Task<ApiResponse> PostAsync(string? reader, object body) => fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/comments", reader, body);
+
+    private Task<ApiResponse> ListAsync(string query, string? reader) => fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/comments?" + query, reader);
+
+    private static List<long> Ids(System.Text.Json.JsonElement page)
+        => page.GetProperty("results").EnumerateArray().Select(c => c.GetProperty("com_id").GetInt64()).ToList();
+
+    private async Task<string> UserNameAsync(long userId)
+    {
+        await using var command = fixture.MySql.CreateCommand("SELECT user_name FROM user_basic WHERE user_id = @u");
+        command.Parameters.Add(new MySqlConnector.MySqlParameter("@u", userId));
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Toutiao.Web.Auth;
+using Toutiao.Web.Http;
+
+namespace Toutiao.Web.Comments;
+
+public static class CommentEndpoints
+{
+    public sealed record PostedComment(long ComId, long Target, long? ArtId, CommentItem NewObj);
+
+    public sealed record CommentTarget(long Target);
+
+    public static IEndpointRouteBuilder MapCommentEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1_0/comments", ListAsync);
+        app.MapPost("/v1_0/comments", PostAsync);
+        app.MapPost("/v1_0/comment/likings", async (JsonElement body, HttpContext http, FeedUserResolver users, ArticleComments comments, CancellationToken ct) =>
+        {
+            var userId = await users.RequireSignedInAsync(http);
+            var target = RequiredId(body, "target");
+            await comments.SetLikingAsync(userId, target, on: true, ct);
+            return TypedResults.Created((string?)null, ApiEnvelope.Ok(new CommentTarget(target)));
+        });
+        app.MapDelete("/v1_0/comment/likings/{target}", async (string target, HttpContext http, FeedUserResolver users, ArticleComments comments, CancellationToken ct) =>
+        {
+            var userId = await users.RequireSignedInAsync(http);
+            await comments.SetLikingAsync(userId, RequestParameters.RequiredInt64(target, "target", 1, long.MaxValue), on: false, ct);
+            return TypedResults.NoContent();
+        });
+        return app;
+    }
+
+    /// <summary><c>type=a</c>: comments of article <c>source</c>; <c>type=c</c>: replies to comment <c>source</c>. <c>offset</c>: the last <c>last_id</c>.</summary>
+    private static async Task<Ok<ApiEnvelope<CommentPage>>> ListAsync(
+        string? type, string? source, string? offset, string? limit, HttpContext http, FeedUserResolver users, ArticleComments comments,
+        CancellationToken cancellationToken)
+    {
+        var reader = await users.ResolveAsync(http);
+        var ofArticle = type switch
+        {
+            "a" => true,
+            "c" => false,
+            _ => throw ApiException.BadRequest("type must be 'a' (an article's comments) or 'c' (a comment's replies)."),
+        };
+        var page = await comments.ListAsync(ofArticle, RequestParameters.RequiredInt64(source, "source", 1, long.MaxValue),
+            string.IsNullOrEmpty(offset) || offset == "null" ? null : RequestParameters.RequiredInt64(offset, "offset", 1, long.MaxValue),
+            (int)RequestParameters.OptionalInt64(limit, "limit", 1, ArticleComments.MaxLimit, 10), reader.UserId, cancellationToken);
+        return TypedResults.Ok(ApiEnvelope.Ok(page));
+    }
+
+    /// <summary><c>{"target": article id, "content"}</c> comments an article; with <c>"art_id"</c>, <c>target</c> is the comment replied to.</summary>
+    private static async Task<Created<ApiEnvelope<PostedComment>>> PostAsync(
+        JsonElement body, HttpContext http, FeedUserResolver users, ArticleComments comments, CancellationToken cancellationToken)
+    {
+        var userId = await users.RequireSignedInAsync(http);
+        var target = RequiredId(body, "target");
+        long? articleId = body.TryGetProperty("art_id", out var art) && art.ValueKind is not JsonValueKind.Null ? RequiredId(body, "art_id") : null;
+        var content = body.TryGetProperty("content", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString()!.Trim() : "";
+        if (content.Length is 0 or > ArticleComments.MaxContentLength)
+        {
+            throw ApiException.BadRequest($"content must be 1 to {ArticleComments.MaxContentLength} characters.");
+        }
+
+        var item = await comments.AddAsync(userId, target, articleId, content, cancellationToken);
+        return TypedResults.Created((string?)null, ApiEnvelope.Ok(new PostedComment(item.ComId, target, articleId, item)));
+    }
+
+    /// <summary>An id the app sends as a number or a string of digits.</summary>
+    private static long RequiredId(JsonElement body, string name)
+        => RequestParameters.RequiredInt64(
+            body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.Number or JsonValueKind.String
+                ? value.ToString() : null,
+            name, 1, long.MaxValue);
+}
