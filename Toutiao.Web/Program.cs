@@ -49,6 +49,7 @@ builder.AddFeed();
 builder.AddBehaviors();
 builder.Services.AddSingleton<ArticleReactions>();
 builder.Services.AddSingleton<Followings>();
+builder.Services.AddSingleton<UserDirectory>();
 builder.Services.AddSingleton<ArticleComments>();
 
 var app = builder.Build();
@@ -69,6 +70,7 @@ app.MapFeedEndpoints();
 app.MapBehaviorEndpoints();
 app.MapReactionEndpoints();
 app.MapFollowingEndpoints();
+app.MapUserEndpoints();
 app.MapCommentEndpoints();
 app.MapArticleEndpoints();
 app.MapChannelEndpoints();

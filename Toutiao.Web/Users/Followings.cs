@@ -1,13 +1,19 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using MySqlConnector;
 using Toutiao.Web.Auth;
 using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Users;
 
-/// <summary>Who a signed-in reader follows (<c>user_relation</c>, relation 1). Following twice, or unfollowing a stranger, changes nothing.</summary>
+/// <summary>
+/// Who a signed-in reader follows (<c>user_relation</c>, relation 1). Following twice, or unfollowing
+/// a stranger, changes nothing; <c>following_count</c> and <c>fans_count</c> in <c>user_basic</c>
+/// are recounted in the same transaction, so they always match the relations.
+/// </summary>
 public sealed class Followings(MySqlDataSource database)
 {
+    private const int Deadlock = 1213;
+    private const int MaxAttempts = 5;
+
     /// <summary>Follows or unfollows; 404 for an unknown user, 400 for oneself.</summary>
     public async Task SetAsync(long userId, long targetUserId, bool follow, CancellationToken cancellationToken)
     {
@@ -16,20 +22,40 @@ public sealed class Followings(MySqlDataSource database)
             throw ApiException.BadRequest("target: a reader cannot follow themselves.");
         }
 
-        await using var command = database.CreateCommand(follow
-            ? """
-              INSERT INTO user_relation (user_id, target_user_id, relation)
-              SELECT @u, user_id, 1 FROM user_basic WHERE user_id = @t
-              ON DUPLICATE KEY UPDATE relation = 1
-              """
-            : "UPDATE user_relation SET relation = 0 WHERE user_id = @u AND target_user_id = @t");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await WriteAsync(userId, targetUserId, follow, cancellationToken);
+                return;
+            }
+            catch (MySqlException ex) when (ex.Number == Deadlock && attempt < MaxAttempts)
+            {
+                // Two readers following each other at the same moment lock their rows in opposite order.
+            }
+        }
+    }
+
+    private async Task WriteAsync(long userId, long targetUserId, bool follow, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = new MySqlCommand("SELECT COUNT(*) FROM user_basic WHERE user_id = @t FOR UPDATE", connection, transaction);
         command.Parameters.Add(new MySqlParameter("@u", userId));
         command.Parameters.Add(new MySqlParameter("@t", targetUserId));
-        // Inserting from user_basic writes nothing for an unknown user; an existing relation reports 1 or more.
-        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0 && follow)
+        if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken)) == 0)
         {
             throw ApiException.NotFound("User not found.");
         }
+
+        command.CommandText = $"""
+            INSERT INTO user_relation (user_id, target_user_id, relation) VALUES (@u, @t, {(follow ? 1 : 0)})
+            ON DUPLICATE KEY UPDATE relation = VALUES(relation);
+            UPDATE user_basic SET fans_count = (SELECT COUNT(*) FROM user_relation WHERE target_user_id = @t AND relation = 1) WHERE user_id = @t;
+            UPDATE user_basic SET following_count = (SELECT COUNT(*) FROM user_relation WHERE user_id = @u AND relation = 1) WHERE user_id = @u
+            """;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 }
 

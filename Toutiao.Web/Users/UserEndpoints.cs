@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Toutiao.Web.Articles;
+using Toutiao.Web.Auth;
+using Toutiao.Web.Http;
+
+namespace Toutiao.Web.Users;
+
+public static class UserEndpoints
+{
+    public const int MaxNameLength = 32;
+    public const int MaxIntroLength = 50;
+
+    public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1_0/user", async (HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken ct)
+            => TypedResults.Ok(ApiEnvelope.Ok(await directory.GetAsync(await users.RequireSignedInAsync(http), null, ct))));
+        app.MapGet("/v1_0/users/{id}", async (string id, HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken ct) =>
+        {
+            var viewer = (await users.ResolveAsync(http)).UserId;
+            return TypedResults.Ok(ApiEnvelope.Ok(await directory.GetAsync(RequestParameters.RequiredInt64(id, "id", 1, long.MaxValue), viewer, ct)));
+        });
+        app.MapGet("/v1_0/user/profile", async (HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken ct)
+            => TypedResults.Ok(ApiEnvelope.Ok(await directory.GetProfileAsync(await users.RequireSignedInAsync(http), ct))));
+        app.MapPatch("/v1_0/user/profile", UpdateProfileAsync);
+        app.MapGet("/v1_0/user/followings", (string? page, string? per_page, HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken ct)
+            => RelatedAsync(followers: false, page, per_page, http, users, directory, ct));
+        app.MapGet("/v1_0/user/followers", (string? page, string? per_page, HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken ct)
+            => RelatedAsync(followers: true, page, per_page, http, users, directory, ct));
+        return app;
+    }
+
+    private static async Task<Ok<ApiEnvelope<RelatedUserPage>>> RelatedAsync(
+        bool followers, string? page, string? per_page, HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken cancellationToken)
+    {
+        var userId = await users.RequireSignedInAsync(http);
+        var pageNumber = (int)RequestParameters.OptionalInt64(page, "page", 1, ArticleEndpoints.MaxPage, 1);
+        var perPage = (int)RequestParameters.OptionalInt64(per_page, "per_page", 1, ArticleEndpoints.MaxPerPage, 10);
+        return TypedResults.Ok(ApiEnvelope.Ok(await directory.RelatedAsync(userId, followers, pageNumber, perPage, cancellationToken)));
+    }
+
+    /// <summary><c>{"name","gender","birthday","intro"}</c>, any of them; answers the whole profile.</summary>
+    private static async Task<Ok<ApiEnvelope<UserProfile>>> UpdateProfileAsync(
+        JsonElement body, HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken cancellationToken)
+    {
+        var userId = await users.RequireSignedInAsync(http);
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            throw ApiException.BadRequest("The body must be an object of name, gender, birthday and intro.");
+        }
+
+        var changes = new ProfileChanges(
+            Text(body, "name", 1, MaxNameLength),
+            body.TryGetProperty("gender", out var gender) && gender.ValueKind != JsonValueKind.Null
+                ? (int)RequestParameters.RequiredInt64(gender.ToString(), "gender", 0, 1)
+                : null,
+            Text(body, "birthday", 10, 10) is { } birthday
+                ? DateOnly.TryParseExact(birthday, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) && date <= DateOnly.FromDateTime(DateTime.UtcNow)
+                    ? birthday
+                    : throw ApiException.BadRequest("birthday must be a past date, yyyy-MM-dd.")
+                : null,
+            Text(body, "intro", 0, MaxIntroLength));
+        return TypedResults.Ok(ApiEnvelope.Ok(await directory.UpdateProfileAsync(userId, changes, cancellationToken)));
+    }
+
+    /// <summary>A string field, trimmed, of <paramref name="min"/> to <paramref name="max"/> characters; null when absent.</summary>
+    private static string? Text(JsonElement body, string name, int min, int max)
+    {
+        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        var text = value.ValueKind == JsonValueKind.String ? value.GetString()!.Trim() : null;
+        return text is not null && text.Length >= min && text.Length <= max
+            ? text
+            : throw ApiException.BadRequest($"{name} must be text of {min} to {max} characters.");
+    }
+}
