@@ -50,6 +50,7 @@ builder.AddBehaviors();
 builder.Services.AddSingleton<ArticleReactions>();
 builder.Services.AddSingleton<Followings>();
 builder.Services.AddSingleton<UserDirectory>();
+builder.Services.AddSingleton<ReadingHistory>();
 builder.Services.AddSingleton<ArticleComments>();
 
 var app = builder.Build();

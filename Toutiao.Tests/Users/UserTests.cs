@@ -79,6 +79,35 @@ public sealed class UserTests(ToutiaoFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, (await fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/users/99999999")).Status);
     }
 
+    [Fact]
+    public async Task Opened_articles_make_the_reading_history_and_authors_list_their_articles()
+    {
+        var (reader, _) = await SignUpAsync();
+        var ids = (await fixture.WebClient.FeedAsync(2, Api.Now(), reader)).ArticleIds();
+        foreach (var id in new[] { ids[0], ids[1], ids[0] })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{id}", reader)).Status);
+        }
+
+        var history = (await fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/user/histories", reader));
+        Assert.Equal(2, history.Data.GetProperty("total_count").GetInt64());
+        Assert.Equal([ids[0], ids[1]], history.ArticleIds());
+        Assert.Equal([ids[1]], (await fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/user/histories?page=2&per_page=1", reader)).ArticleIds());
+
+        // An author's articles, newest first, for anyone and for the author.
+        const long author = 42;
+        var authored = await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/users/{author}/articles?per_page=5");
+        Assert.Equal(await CountAsync("SELECT COUNT(*) FROM news_article_basic WHERE user_id = @u AND status = 2", author), authored.Data.GetProperty("total_count").GetInt64());
+        var results = authored.Data.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(5, results.Count);
+        Assert.All(results, a => Assert.Equal(author, a.GetProperty("aut_id").GetInt64()));
+        var own = await fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/user/articles?per_page=5",
+            Api.Bearer(fixture.WebService<TokenService>().Create(author, refresh: false)));
+        Assert.Equal(authored.ArticleIds(), own.ArticleIds());
+        Assert.Equal(HttpStatusCode.NotFound, (await fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/users/99999999/articles")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/user/histories")).Status);
+    }
+
     private async Task<(string Reader, string Mobile)> SignUpAsync()
     {
         var mobile = "136" + Random.Shared.Next(10_000_000, 99_999_999);

@@ -1,6 +1,7 @@
 using Toutiao.Web.Auth;
 using Toutiao.Web.Channels;
 using Toutiao.Web.Reactions;
+using Toutiao.Web.Users;
 using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Articles;
@@ -42,16 +43,20 @@ public static class ArticleEndpoints
     /// <summary>An article with its content; for a signed-in reader also whether they like, collected it and follow its author.</summary>
     private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<ApiEnvelope<ArticleDetail>>> DetailAsync(
         string article_id, HttpContext http, FeedUserResolver users, ArticleRepository repository, ArticleInfoCache cache,
-        ArticleReactions reactions, CancellationToken cancellationToken)
+        ArticleReactions reactions, ReadingHistory history, CancellationToken cancellationToken)
     {
         var reader = await users.ResolveAsync(http);
         var articleId = RequestParameters.RequiredInt64(article_id, "article_id", 1, long.MaxValue);
         var card = await cache.GetAsync(articleId, cancellationToken) ?? throw ApiException.NotFound("Article not found.");
         var content = await repository.GetContentAsync(articleId, cancellationToken) ?? "";
         var info = card.Info;
-        var state = reader.UserId is { } userId
-            ? await reactions.GetStateAsync(userId, articleId, info.AutId, cancellationToken)
-            : ReaderArticleState.None;
+        var state = ReaderArticleState.None;
+        if (reader.UserId is { } userId)
+        {
+            history.Record(userId, articleId);
+            state = await reactions.GetStateAsync(userId, articleId, info.AutId, cancellationToken);
+        }
+
         return TypedResults.Ok(ApiEnvelope.Ok(new ArticleDetail(
             info.ArtId, info.Title, info.Pubdate, info.ChannelId, info.AutId, card.Author?.Name ?? "", card.Author?.Photo,
             info.Cover, card.Counts.CommCount, card.Counts.LikeCount, card.Counts.CollectCount, card.Counts.ReadCount, content,

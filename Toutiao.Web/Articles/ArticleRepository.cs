@@ -106,16 +106,18 @@ public sealed class ArticleRepository(MySqlDataSource database)
         return (info, reader.IsDBNull(6) ? null : new AuthorProfile(info.AutId, reader.GetString(6), NullableString(reader, 7)));
     }
 
-    /// <summary>One page of a channel's approved articles, newest first (channel 0: every channel), and their total.</summary>
-    public async Task<(long Total, IReadOnlyList<long> Ids)> ListApprovedAsync(int channelId, int page, int perPage, CancellationToken cancellationToken)
+    /// <summary>One page of a channel's approved articles, newest first (channel 0: every channel; an author: theirs only), and their total.</summary>
+    public async Task<(long Total, IReadOnlyList<long> Ids)> ListApprovedAsync(int channelId, int page, int perPage, CancellationToken cancellationToken,
+        long? authorId = null)
     {
-        var filter = channelId == 0 ? "" : "AND channel_id = @channel";
+        var filter = (channelId == 0 ? "" : "AND channel_id = @channel") + (authorId is null ? "" : " AND user_id = @author");
         await using var command = database.CreateCommand($"""
             SELECT COUNT(*) FROM news_article_basic WHERE status = {ApprovedStatus} {filter};
             SELECT article_id FROM news_article_basic WHERE status = {ApprovedStatus} {filter}
             ORDER BY create_time DESC, article_id DESC LIMIT @offset, @size
             """);
         AddParameter(command, "@channel", channelId);
+        AddParameter(command, "@author", authorId ?? 0);
         AddParameter(command, "@offset", (long)(page - 1) * perPage);
         AddParameter(command, "@size", perPage);
 

@@ -24,6 +24,24 @@ public static class UserEndpoints
         app.MapGet("/v1_0/user/profile", async (HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken ct)
             => TypedResults.Ok(ApiEnvelope.Ok(await directory.GetProfileAsync(await users.RequireSignedInAsync(http), ct))));
         app.MapPatch("/v1_0/user/profile", UpdateProfileAsync);
+        app.MapGet("/v1_0/user/histories", async (string? page, string? per_page, HttpContext http, FeedUserResolver users, ReadingHistory history,
+            ArticleInfoCache cache, CancellationToken ct) =>
+        {
+            var userId = await users.RequireSignedInAsync(http);
+            var (pageNumber, perPage) = Paging(page, per_page);
+            var (total, ids) = await history.PageAsync(userId, pageNumber, perPage);
+            return await ArticleListAsync(total, ids, pageNumber, perPage, cache, ct);
+        });
+        app.MapGet("/v1_0/user/articles", async (string? page, string? per_page, HttpContext http, FeedUserResolver users, ArticleRepository repository,
+            ArticleInfoCache cache, CancellationToken ct)
+            => await AuthoredAsync(await users.RequireSignedInAsync(http), page, per_page, repository, cache, ct));
+        app.MapGet("/v1_0/users/{id}/articles", async (string id, string? page, string? per_page, UserDirectory directory, ArticleRepository repository,
+            ArticleInfoCache cache, CancellationToken ct) =>
+        {
+            var userId = RequestParameters.RequiredInt64(id, "id", 1, long.MaxValue);
+            await directory.GetAsync(userId, null, ct);
+            return await AuthoredAsync(userId, page, per_page, repository, cache, ct);
+        });
         app.MapGet("/v1_0/user/followings", (string? page, string? per_page, HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken ct)
             => RelatedAsync(followers: false, page, per_page, http, users, directory, ct));
         app.MapGet("/v1_0/user/followers", (string? page, string? per_page, HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken ct)
@@ -31,12 +49,31 @@ public static class UserEndpoints
         return app;
     }
 
+    /// <summary>An author's approved articles, newest first, in the article list's shape.</summary>
+    private static async Task<Ok<ApiEnvelope<ArticleEndpoints.ArticleList>>> AuthoredAsync(
+        long authorId, string? page, string? per_page, ArticleRepository repository, ArticleInfoCache cache, CancellationToken cancellationToken)
+    {
+        var (pageNumber, perPage) = Paging(page, per_page);
+        var (total, ids) = await repository.ListApprovedAsync(0, pageNumber, perPage, cancellationToken, authorId);
+        return await ArticleListAsync(total, ids, pageNumber, perPage, cache, cancellationToken);
+    }
+
+    private static async Task<Ok<ApiEnvelope<ArticleEndpoints.ArticleList>>> ArticleListAsync(
+        long total, IReadOnlyList<long> ids, int page, int perPage, ArticleInfoCache cache, CancellationToken cancellationToken)
+    {
+        var cards = await cache.GetPageAsync(ids, null, cancellationToken);
+        return TypedResults.Ok(ApiEnvelope.Ok(new ArticleEndpoints.ArticleList(page, perPage, total, cards.Articles.Select(card => ArticleItem.From(card)).ToList())));
+    }
+
+    private static (int Page, int PerPage) Paging(string? page, string? per_page)
+        => ((int)RequestParameters.OptionalInt64(page, "page", 1, ArticleEndpoints.MaxPage, 1),
+            (int)RequestParameters.OptionalInt64(per_page, "per_page", 1, ArticleEndpoints.MaxPerPage, 10));
+
     private static async Task<Ok<ApiEnvelope<RelatedUserPage>>> RelatedAsync(
         bool followers, string? page, string? per_page, HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken cancellationToken)
     {
         var userId = await users.RequireSignedInAsync(http);
-        var pageNumber = (int)RequestParameters.OptionalInt64(page, "page", 1, ArticleEndpoints.MaxPage, 1);
-        var perPage = (int)RequestParameters.OptionalInt64(per_page, "per_page", 1, ArticleEndpoints.MaxPerPage, 10);
+        var (pageNumber, perPage) = Paging(page, per_page);
         return TypedResults.Ok(ApiEnvelope.Ok(await directory.RelatedAsync(userId, followers, pageNumber, perPage, cancellationToken)));
     }
 
