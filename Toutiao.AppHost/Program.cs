@@ -37,6 +37,8 @@ var web = builder.AddProject<Projects.Toutiao_Web>("web")
        // No proxy here sets X-Forwarded-For; Aspire's default would believe it from anyone.
        .DisableForwardedHeaders()
        .WithEnvironment("Tracking__SigningKey", trackingKey)
+       // Uploaded photos are kept with the other data, between runs.
+       .WithEnvironment("Images__Directory", LocalServer.DataDirectory(builder, "images"))
        .WithReference(reco)
        .WithReference(redis)
        .WithReference(cache)

@@ -6,6 +6,7 @@ using Toutiao.Web.Comments;
 using Toutiao.Web.Database;
 using Toutiao.Web.Feed;
 using Toutiao.Web.Http;
+using Toutiao.Web.Images;
 using Toutiao.Web.Reactions;
 using Toutiao.Web.ReaderPage;
 using Toutiao.Web.Users;
@@ -51,6 +52,9 @@ builder.Services.AddSingleton<ArticleReactions>();
 builder.Services.AddSingleton<Followings>();
 builder.Services.AddSingleton<UserDirectory>();
 builder.Services.AddSingleton<ReadingHistory>();
+builder.Services.AddOptions<ImageOptions>().BindConfiguration(ImageOptions.SectionName)
+    .Validate(o => o.MaxUploadBytes > 0, "Images:MaxUploadBytes must be positive.").ValidateOnStart();
+builder.Services.AddSingleton<ImageStore>();
 builder.Services.AddSingleton<ArticleComments>();
 
 var app = builder.Build();
@@ -72,6 +76,7 @@ app.MapBehaviorEndpoints();
 app.MapReactionEndpoints();
 app.MapFollowingEndpoints();
 app.MapUserEndpoints();
+app.MapImageEndpoints();
 app.MapCommentEndpoints();
 app.MapArticleEndpoints();
 app.MapChannelEndpoints();

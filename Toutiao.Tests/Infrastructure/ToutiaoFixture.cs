@@ -24,6 +24,9 @@ public sealed class ToutiaoFixture : IAsyncLifetime
     public const string JwtSecret = "integration-tests-secret-0123456789-abcdefghij";
     public const string TrackingKey = "integration-tests-tracking-key-0123456789";
 
+    /// <summary>Where Web keeps uploaded images in the tests; deleted at the end.</summary>
+    public string ImagesDirectory { get; } = Path.Combine(Path.GetTempPath(), $"toutiao-test-images-{Guid.NewGuid():N}");
+
     private readonly List<IAsyncDisposable> _owned = [];
 
     public StorageServers Storage { get; private set; } = null!;
@@ -111,6 +114,8 @@ public sealed class ToutiaoFixture : IAsyncLifetime
         ["RateLimits:CodesPerMobile"] = "100000",
         ["RateLimits:AnonymousFeedPerClientPerMinute"] = "100000",
         ["RateLimits:CommentsPerClientPerMinute"] = "100000",
+        ["RateLimits:UploadsPerClientPerMinute"] = "100000",
+        ["Images:Directory"] = ImagesDirectory,
         ["Logging:LogLevel:Default"] = "Warning",
         // The development SMS sender's codes, which the sign-in tests read.
         ["Logging:LogLevel:Toutiao.Web.Auth.DevelopmentSmsSender"] = "Information",
@@ -235,6 +240,11 @@ public sealed class ToutiaoFixture : IAsyncLifetime
         for (var i = _owned.Count - 1; i >= 0; i--)
         {
             await _owned[i].DisposeAsync();
+        }
+
+        if (Directory.Exists(ImagesDirectory))
+        {
+            Directory.Delete(ImagesDirectory, recursive: true);
         }
     }
 }

@@ -23,6 +23,9 @@ public sealed class RateLimitOptions
 
     /// <summary>Comments and replies posted per client address and minute.</summary>
     public int CommentsPerClientPerMinute { get; set; } = 30;
+
+    /// <summary>Photo uploads per client address and minute.</summary>
+    public int UploadsPerClientPerMinute { get; set; } = 10;
 }
 
 /// <summary>
@@ -60,6 +63,11 @@ public static class RateLimits
         if ((HttpMethods.IsPost(http.Request.Method) && path.StartsWithSegments("/v1_0/authorizations")) || path.StartsWithSegments("/dev/sms-codes") || path.StartsWithSegments("/v1_0/sms/codes"))
         {
             return PerMinute("sign-in:" + client, limits.SignInPerClientPerMinute);
+        }
+
+        if (HttpMethods.IsPatch(http.Request.Method) && path.StartsWithSegments("/v1_0/user/photo"))
+        {
+            return PerMinute("uploads:" + client, limits.UploadsPerClientPerMinute);
         }
 
         if (HttpMethods.IsPost(http.Request.Method) && path.StartsWithSegments("/v1_0/comments"))

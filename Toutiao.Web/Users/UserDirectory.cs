@@ -126,5 +126,16 @@ public sealed class UserDirectory(MySqlDataSource database)
         return new RelatedUserPage(total, page, perPage, results);
     }
 
+    public async Task SetPhotoAsync(long userId, string path, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("UPDATE user_basic SET profile_photo = @p WHERE user_id = @u");
+        command.Parameters.Add(new MySqlParameter("@u", userId));
+        command.Parameters.Add(new MySqlParameter("@p", path));
+        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+        {
+            throw ApiException.NotFound("User not found.");
+        }
+    }
+
     private static string? Nullable(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }

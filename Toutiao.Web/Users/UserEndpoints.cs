@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Toutiao.Web.Articles;
 using Toutiao.Web.Auth;
 using Toutiao.Web.Http;
+using Toutiao.Web.Images;
 
 namespace Toutiao.Web.Users;
 
@@ -11,6 +12,8 @@ public static class UserEndpoints
 {
     public const int MaxNameLength = 32;
     public const int MaxIntroLength = 50;
+
+    public sealed record UserPhoto(long Id, string Photo);
 
     public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
     {
@@ -24,6 +27,21 @@ public static class UserEndpoints
         app.MapGet("/v1_0/user/profile", async (HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken ct)
             => TypedResults.Ok(ApiEnvelope.Ok(await directory.GetProfileAsync(await users.RequireSignedInAsync(http), ct))));
         app.MapPatch("/v1_0/user/profile", UpdateProfileAsync);
+        // multipart/form-data with the image in "photo", as the app sends it; no antiforgery: the token is a header.
+        app.MapPatch("/v1_0/user/photo", async (HttpContext http, FeedUserResolver users, UserDirectory directory, ImageStore images, CancellationToken ct) =>
+        {
+            var userId = await users.RequireSignedInAsync(http);
+            if (!http.Request.HasFormContentType)
+            {
+                throw ApiException.BadRequest("Send the photo as multipart/form-data in the field 'photo'.");
+            }
+
+            var form = await http.Request.ReadFormAsync(ct);
+            var file = form.Files.GetFile("photo") ?? throw ApiException.BadRequest("Send the photo as multipart/form-data in the field 'photo'.");
+            var path = await images.SaveUploadAsync(file, userId.ToString(CultureInfo.InvariantCulture), ct);
+            await directory.SetPhotoAsync(userId, path, ct);
+            return TypedResults.Ok(ApiEnvelope.Ok(new UserPhoto(userId, path)));
+        }).DisableAntiforgery();
         app.MapGet("/v1_0/user/histories", async (string? page, string? per_page, HttpContext http, FeedUserResolver users, ReadingHistory history,
             ArticleInfoCache cache, CancellationToken ct) =>
         {
