@@ -59,7 +59,8 @@ public sealed class BehaviorEffects(
 
         var (fresh, channels) = await RecordAsync(behaviors, cancellationToken);
         var reads = fresh.Where(b => b.Action == "read").GroupBy(b => b.ArticleId).ToDictionary(g => g.Key, g => g.Count());
-        var opened = fresh.Where(b => b.Action is "read" or "click").Select(b => new ArticleRead(b.UserId, b.ArticleId, b.ReportedAtMs)).ToList();
+        // Read, opened or disliked: not recommended to that reader again.
+        var opened = fresh.Where(b => b.Action is "read" or "click" or "dislike").Select(b => new ArticleRead(b.UserId, b.ArticleId, b.ReportedAtMs)).ToList();
         await Task.WhenAll(IncrementReadCountersAsync(reads), history.MarkReadAsync(opened), RaiseHotnessAsync(fresh, channels));
 
         activity?.SetTag("toutiao.behaviors.applied", fresh.Count);

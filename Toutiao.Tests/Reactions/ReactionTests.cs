@@ -91,6 +91,40 @@ public sealed class ReactionTests(ToutiaoFixture fixture)
     }
 
     [Fact]
+    public async Task A_dislike_replaces_a_like_and_keeps_the_article_away_from_the_reader()
+    {
+        var userId = Random.Shared.NextInt64(2_000_000, 9_000_000);
+        var reader = Api.Bearer(fixture.WebService<TokenService>().Create(userId, refresh: false));
+        var time = Api.Now();
+        var article = (await fixture.WebClient.FeedAsync(4, time, reader)).ArticleIds()[0];
+        var likes = await ShownAsync(article, "like_count", time, reader);
+
+        await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/article/likings", reader, new { target = article });
+        Assert.Equal(likes + 1, await ShownAsync(article, "like_count", time, reader));
+
+        using var applied = new MeasurementSignal("Toutiao.Reco", "toutiao.behaviors", new("outcome", "applied"), 1);
+        var disliked = await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/article/dislikes", reader, new { target = article });
+        Assert.Equal(HttpStatusCode.Created, disliked.Status);
+        Assert.Equal(0, await AttitudeAsync(article, reader));
+        Assert.Equal(likes, await ShownAsync(article, "like_count", time, reader));
+        Assert.Equal(likes, await StoredAsync(article, "like_count"));
+
+        // Reco marks it served for this reader in channel 0, which every channel's fresh page skips.
+        await applied.Reached.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.NotNull(await fixture.Redis.GetDatabase().SortedSetScoreAsync($"reco:{{u:{userId}}}:ch:0:served", article));
+
+        // Taking back a like the reader no longer has changes nothing; taking back the dislike clears it.
+        Assert.Equal(HttpStatusCode.NoContent, (await fixture.WebClient.SendAsync(HttpMethod.Delete, $"/v1_0/article/likings/{article}", reader)).Status);
+        Assert.Equal(0, await AttitudeAsync(article, reader));
+        Assert.Equal(HttpStatusCode.NoContent, (await fixture.WebClient.SendAsync(HttpMethod.Delete, $"/v1_0/article/dislikes/{article}", reader)).Status);
+        Assert.Equal(-1, await AttitudeAsync(article, reader));
+        Assert.Equal(likes, await StoredAsync(article, "like_count"));
+    }
+
+    private async Task<int> AttitudeAsync(long articleId, string reader)
+        => (await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{articleId}", reader)).Data.GetProperty("attitude").GetInt32();
+
+    [Fact]
     public async Task Reactions_need_a_signed_in_reader_a_known_article_and_a_target()
     {
         var reader = Api.Bearer(fixture.WebService<TokenService>().Create(77, refresh: false));

@@ -12,6 +12,7 @@ namespace Toutiao.Web.Reactions;
 public enum Reaction
 {
     Like,
+    Dislike,
     Collect,
 }
 
@@ -22,7 +23,7 @@ public sealed record ReaderArticleState(int Attitude, bool IsCollected, bool IsF
 }
 
 /// <summary>
-/// Likes (<c>news_attitude</c>, attitude 1) and collections (<c>news_collection</c>) of signed-in
+/// Likes and dislikes (<c>news_attitude</c>, attitude 1 or 0: one or the other) and collections (<c>news_collection</c>) of signed-in
 /// readers. Setting what is already set changes nothing, so every call may be repeated. A change
 /// and its counter (<c>news_article_statistic</c>) are one transaction in MySQL, the truth; the
 /// counter in Redis follows in the same request, so the next page shows it.
@@ -33,15 +34,15 @@ public sealed class ArticleReactions(MySqlDataSource database, [FromKeyedService
     private const int Deadlock = 1213;
     private const int MaxAttempts = 5;
 
-    /// <summary>Sets or clears a reaction; returns whether anything changed. 404 for an unknown or unapproved article.</summary>
-    public async Task<bool> SetAsync(long userId, long articleId, Reaction reaction, bool on, CancellationToken cancellationToken)
+    /// <summary>Sets or clears a reaction. 404 for an unknown or unapproved article.</summary>
+    public async Task SetAsync(long userId, long articleId, Reaction reaction, bool on, CancellationToken cancellationToken)
     {
-        bool changed;
+        long delta;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                changed = await WriteAsync(userId, articleId, reaction, on, cancellationToken);
+                delta = await WriteAsync(userId, articleId, reaction, on, cancellationToken);
                 break;
             }
             catch (MySqlException ex) when (ex.Number is DuplicateKey or Deadlock && attempt < MaxAttempts)
@@ -51,13 +52,11 @@ public sealed class ArticleReactions(MySqlDataSource database, [FromKeyedService
             }
         }
 
-        if (changed)
+        if (delta != 0)
         {
-            await cache.GetDatabase().AddIfLoadedAsync(reaction == Reaction.Like ? ArticleCounters.Likes : ArticleCounters.Collects,
-                [KeyValuePair.Create(articleId, on ? 1L : -1L)]);
+            await cache.GetDatabase().AddIfLoadedAsync(reaction == Reaction.Collect ? ArticleCounters.Collects : ArticleCounters.Likes,
+                [KeyValuePair.Create(articleId, delta)]);
         }
-
-        return changed;
     }
 
     /// <summary>What the detail page shows a signed-in reader: attitude (-1 none, 0 disliked, 1 liked), collected, following the author.</summary>
@@ -98,24 +97,29 @@ public sealed class ArticleReactions(MySqlDataSource database, [FromKeyedService
         return (total, ids);
     }
 
-    private async Task<bool> WriteAsync(long userId, long articleId, Reaction reaction, bool on, CancellationToken cancellationToken)
+    /// <summary>
+    /// One reader's reaction to one article in a transaction; returns the change of the counter it
+    /// moves (<c>like_count</c> for likes and dislikes, which share the attitude row; <c>collect_count</c>).
+    /// </summary>
+    private async Task<long> WriteAsync(long userId, long articleId, Reaction reaction, bool on, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        var (table, isOn, turnOn, turnOff, counter) = reaction == Reaction.Like
-            ? ("news_attitude", "attitude = 1", "attitude = 1", "attitude = NULL", "like_count")
-            : ("news_collection", "is_deleted = 0", "is_deleted = 0", "is_deleted = 1", "collect_count");
+        // A row's state as one number: the attitude (1 liked, 0 disliked), or 1 collected; -1 none.
+        var (table, state) = reaction == Reaction.Collect
+            ? ("news_collection", "IF(is_deleted = 0, 1, -1)")
+            : ("news_attitude", "COALESCE(attitude, -1)");
         // Whether the article may be reacted to, and the reader's row (locked, so the same request
         // twice at once is applied once).
         await using var command = new MySqlCommand($"""
             SELECT COUNT(*) FROM news_article_basic WHERE article_id = @a AND status = {ArticleRepository.ApprovedStatus};
-            SELECT COALESCE({isOn}, 0) FROM {table} WHERE user_id = @u AND article_id = @a FOR UPDATE
+            SELECT {state} FROM {table} WHERE user_id = @u AND article_id = @a FOR UPDATE
             """, connection, transaction);
         command.Parameters.AddWithValue("@u", userId);
         command.Parameters.AddWithValue("@a", articleId);
         bool exists;
-        bool? current = null;
+        int? current = null;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             await reader.ReadAsync(cancellationToken);
@@ -123,7 +127,7 @@ public sealed class ArticleReactions(MySqlDataSource database, [FromKeyedService
             await reader.NextResultAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
-                current = Convert.ToInt64(reader.GetValue(0)) == 1;
+                current = Convert.ToInt32(reader.GetValue(0));
             }
         }
 
@@ -132,25 +136,33 @@ public sealed class ArticleReactions(MySqlDataSource database, [FromKeyedService
             throw ApiException.NotFound("Article not found.");
         }
 
-        if ((current ?? false) == on)
+        var before = current ?? -1;
+        var set = reaction == Reaction.Dislike ? 0 : 1;
+        // Taking back only takes back this reaction: unliking a disliked article changes nothing.
+        var after = on ? set : before == set ? -1 : before;
+        if (after == before)
         {
-            return false;
+            return 0;
         }
 
-        command.CommandText = (current, on) switch
+        var value = after == -1 ? (reaction == Reaction.Collect ? "1" : "NULL") : reaction == Reaction.Collect ? "0" : after.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var column = reaction == Reaction.Collect ? "is_deleted" : "attitude";
+        command.CommandText = current is null
+            ? $"INSERT INTO {table} (user_id, article_id, {column}) VALUES (@u, @a, {value})"
+            : $"UPDATE {table} SET {column} = {value} WHERE user_id = @u AND article_id = @a";
+        var delta = (after == 1 ? 1 : 0) - (before == 1 ? 1 : 0);
+        if (delta != 0)
         {
-            (null, _) => reaction == Reaction.Like
-                ? "INSERT INTO news_attitude (user_id, article_id, attitude) VALUES (@u, @a, 1)"
-                : "INSERT INTO news_collection (user_id, article_id) VALUES (@u, @a)",
-            _ => $"UPDATE {table} SET {(on ? turnOn : turnOff)} WHERE user_id = @u AND article_id = @a",
-        };
-        command.CommandText += $"""
-            ;
-            INSERT INTO news_article_statistic (article_id, {counter}) VALUES (@a, {(on ? 1 : 0)})
-            ON DUPLICATE KEY UPDATE {counter} = {(on ? $"{counter} + 1" : $"GREATEST({counter}, 1) - 1")}
-            """;
+            var counter = reaction == Reaction.Collect ? "collect_count" : "like_count";
+            command.CommandText += $"""
+                ;
+                INSERT INTO news_article_statistic (article_id, {counter}) VALUES (@a, {Math.Max(delta, 0)})
+                ON DUPLICATE KEY UPDATE {counter} = {(delta > 0 ? $"{counter} + 1" : $"GREATEST({counter}, 1) - 1")}
+                """;
+        }
+
         await command.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return true;
+        return delta;
     }
 }

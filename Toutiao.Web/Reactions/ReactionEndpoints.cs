@@ -2,11 +2,12 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Toutiao.Web.Articles;
 using Toutiao.Web.Auth;
+using Toutiao.Web.Behaviors;
 using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Reactions;
 
-/// <summary>Likes and collections in the original's shape: <c>POST {target}</c> → 201 <c>{target}</c>, <c>DELETE .../{target}</c> → 204.</summary>
+/// <summary>Likes, dislikes and collections in the original's shape: <c>POST {target}</c> → 201 <c>{target}</c>, <c>DELETE .../{target}</c> → 204.</summary>
 public static class ReactionEndpoints
 {
     public sealed record ReactionTarget(long Target);
@@ -14,10 +15,11 @@ public static class ReactionEndpoints
     public static IEndpointRouteBuilder MapReactionEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1_0/article/collections", CollectedAsync);
-        foreach (var (path, reaction) in new[] { ("likings", Reaction.Like), ("collections", Reaction.Collect) })
+        foreach (var (path, reaction) in new[] { ("likings", Reaction.Like), ("dislikes", Reaction.Dislike), ("collections", Reaction.Collect) })
         {
-            app.MapPost($"/v1_0/article/{path}", (JsonElement body, HttpContext http, FeedUserResolver users, ArticleReactions reactions, CancellationToken ct)
-                => AddAsync(reaction, body, http, users, reactions, ct));
+            app.MapPost($"/v1_0/article/{path}", (JsonElement body, HttpContext http, FeedUserResolver users, ArticleReactions reactions, BehaviorLog behaviors,
+                    TimeProvider clock, CancellationToken ct)
+                => AddAsync(reaction, body, http, users, reactions, behaviors, clock, ct));
             app.MapDelete($"/v1_0/article/{path}/{{target}}", (string target, HttpContext http, FeedUserResolver users, ArticleReactions reactions, CancellationToken ct)
                 => RemoveAsync(reaction, target, http, users, reactions, ct));
         }
@@ -40,13 +42,21 @@ public static class ReactionEndpoints
     }
 
     private static async Task<Created<ApiEnvelope<ReactionTarget>>> AddAsync(
-        Reaction reaction, JsonElement body, HttpContext http, FeedUserResolver users, ArticleReactions reactions, CancellationToken cancellationToken)
+        Reaction reaction, JsonElement body, HttpContext http, FeedUserResolver users, ArticleReactions reactions, BehaviorLog behaviors,
+        TimeProvider clock, CancellationToken cancellationToken)
     {
         var userId = await users.RequireSignedInAsync(http);
         var target = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("target", out var value)
             ? RequestParameters.RequiredInt64(value.ValueKind is JsonValueKind.Number or JsonValueKind.String ? value.ToString() : null, "target", 1, long.MaxValue)
             : throw ApiException.BadRequest("target is required: {\"target\": <article id>}.");
         await reactions.SetAsync(userId, target, reaction, on: true, cancellationToken);
+        if (reaction == Reaction.Dislike)
+        {
+            // Reco's consumer keeps a disliked article away from this reader, as it does a read one.
+            await behaviors.AppendAsync([new ReportedBehavior("dislike", userId.ToString(System.Globalization.CultureInfo.InvariantCulture), target, "",
+                clock.GetUtcNow().ToUnixTimeMilliseconds(), null)]);
+        }
+
         return TypedResults.Created((string?)null, ApiEnvelope.Ok(new ReactionTarget(target)));
     }
 
