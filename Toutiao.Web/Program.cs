@@ -9,6 +9,7 @@ using Toutiao.Web.Http;
 using Toutiao.Web.Images;
 using Toutiao.Web.Reactions;
 using Toutiao.Web.ReaderPage;
+using Toutiao.Web.Search;
 using Toutiao.Web.Users;
 
 // `Toutiao.Web initialize-database [settings]`: create the schema and demo data, then exit.
@@ -48,6 +49,7 @@ builder.Services.AddSingleton<UserChannels>();
 
 builder.AddFeed();
 builder.AddBehaviors();
+builder.AddSearch();
 builder.Services.AddSingleton<ArticleReactions>();
 builder.Services.AddSingleton<Followings>();
 builder.Services.AddSingleton<UserDirectory>();
@@ -77,6 +79,7 @@ app.MapReactionEndpoints();
 app.MapFollowingEndpoints();
 app.MapUserEndpoints();
 app.MapImageEndpoints();
+app.MapSearchEndpoints();
 app.MapCommentEndpoints();
 app.MapArticleEndpoints();
 app.MapChannelEndpoints();

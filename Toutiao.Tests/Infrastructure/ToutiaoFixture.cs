@@ -78,7 +78,7 @@ public sealed class ToutiaoFixture : IAsyncLifetime
             {
                 services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans));
                 services.ConfigureOpenTelemetryLoggerProvider(logging => logging.AddInMemoryExporter(Logs));
-            });
+            }, new Dictionary<string, string?> { ["Search:Enabled"] = "true" });
             WebClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{webPort}") };
 
             await WaitUntilHealthyAsync(WebClient, TimeSpan.FromSeconds(60));
@@ -116,6 +116,9 @@ public sealed class ToutiaoFixture : IAsyncLifetime
         ["RateLimits:CommentsPerClientPerMinute"] = "100000",
         ["RateLimits:UploadsPerClientPerMinute"] = "100000",
         ["Images:Directory"] = ImagesDirectory,
+        // Only the fixture's own Web indexes for search (seconds of CPU per start); the others do without.
+        ["Search:Enabled"] = "false",
+        ["Search:RefreshInterval"] = "00:00:01",
         ["Logging:LogLevel:Default"] = "Warning",
         // The development SMS sender's codes, which the sign-in tests read.
         ["Logging:LogLevel:Toutiao.Web.Auth.DevelopmentSmsSender"] = "Information",

@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Lucene.Net.Analysis;
+using Lucene.Net.Analysis.Cn.Smart;
+using Lucene.Net.Analysis.TokenAttributes;
+using Lucene.Net.Documents;
+using Lucene.Net.Index;
+using Lucene.Net.Search;
+using Lucene.Net.Store;
+using Lucene.Net.Util;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+using Toutiao.Web.Articles;
+using Toutiao.Web.Http;
+
+namespace Toutiao.Web.Search;
+
+/// <summary>Settings of search; section <c>Search</c>.</summary>
+public sealed class SearchOptions
+{
+    public const string SectionName = "Search";
+
+    /// <summary>How often articles published or changed since the last look are indexed.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Off, nothing is indexed (the first build costs some seconds of CPU) and searches are a 503.</summary>
+    public bool Enabled { get; set; } = true;
+}
+
+/// <summary>
+/// Full-text search over approved articles' titles and content with Lucene.Net and its SmartCn
+/// analyzer (Chinese word segmentation), held in memory: built from MySQL when Web starts, then kept
+/// current by indexing what changed (<c>news_article_basic.update_time</c>) every
+/// <see cref="SearchOptions.RefreshInterval"/>; an article no longer approved leaves the index.
+/// Titles weigh three times as much as content.
+/// </summary>
+public sealed partial class ArticleSearch(MySqlDataSource database, IOptions<SearchOptions> options, ILogger<ArticleSearch> logger)
+    : BackgroundService, IDisposable
+{
+    private const LuceneVersion Version = LuceneVersion.LUCENE_48;
+    private readonly Analyzer _analyzer = new SmartChineseAnalyzer(Version);
+    private readonly RAMDirectory _directory = new();
+    private IndexWriter? _writer;
+    private SearcherManager? _searchers;
+    private DateTime _indexedUpTo = DateTime.MinValue;
+
+    /// <summary>Whether the first build has finished; until then searches are a 503.</summary>
+    public bool IsReady => _searchers is not null;
+
+    /// <summary>Approved articles matching <paramref name="query"/>, best first, and how many match.</summary>
+    public (int Total, IReadOnlyList<long> Ids) Search(string query, int page, int perPage)
+    {
+        var searchers = Searchers();
+        var terms = Terms(query);
+        if (terms.Count == 0)
+        {
+            return (0, []);
+        }
+
+        var match = new BooleanQuery();
+        foreach (var term in terms)
+        {
+            match.Add(new TermQuery(new Term("title", term)) { Boost = 3 }, Occur.SHOULD);
+            match.Add(new TermQuery(new Term("content", term)), Occur.SHOULD);
+        }
+
+        var searcher = searchers.Acquire();
+        try
+        {
+            var top = searcher.Search(match, page * perPage);
+            var ids = top.ScoreDocs.Skip((page - 1) * perPage)
+                .Select(hit => long.Parse(searcher.Doc(hit.Doc).Get("id"), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            return (top.TotalHits, ids);
+        }
+        finally
+        {
+            searchers.Release(searcher);
+        }
+    }
+
+    /// <summary>Titles for a search box: those whose words match what was typed so far, best first.</summary>
+    public IReadOnlyList<string> Suggest(string query, int count)
+    {
+        var searchers = Searchers();
+        var terms = Terms(query);
+        if (terms.Count == 0)
+        {
+            return [];
+        }
+
+        var match = new BooleanQuery();
+        foreach (var term in terms)
+        {
+            match.Add(new TermQuery(new Term("title", term)), Occur.MUST);
+        }
+
+        var searcher = searchers.Acquire();
+        try
+        {
+            return searcher.Search(match, count).ScoreDocs.Select(hit => searcher.Doc(hit.Doc).Get("title")).Distinct().ToList();
+        }
+        finally
+        {
+            searchers.Release(searcher);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+
+        _writer = new IndexWriter(_directory, new IndexWriterConfig(Version, _analyzer) { OpenMode = OpenMode.CREATE_OR_APPEND });
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var stopwatch = Stopwatch.StartNew();
+                var indexed = await IndexChangesAsync(stoppingToken);
+                if (_searchers is null)
+                {
+                    _searchers = new SearcherManager(_writer, applyAllDeletes: true, searcherFactory: null);
+                    LogBuilt(indexed, stopwatch.ElapsedMilliseconds);
+                }
+                else if (indexed > 0)
+                {
+                    _searchers.MaybeRefresh();
+                }
+
+                await Task.Delay(options.Value.RefreshInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // MySQL away: the index as it is serves; the next look catches up.
+                LogIndexFailed(ex);
+                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>Indexes every article changed since the last look (all of them the first time), in one streamed query.</summary>
+    private async Task<int> IndexChangesAsync(CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("""
+            SELECT a.article_id, a.title, COALESCE(c.content, ''), a.status = 2, a.update_time
+            FROM news_article_basic a LEFT JOIN news_article_content c ON c.article_id = a.article_id
+            WHERE a.update_time >= @since
+            """);
+        command.Parameters.Add(new MySqlParameter("@since", _indexedUpTo));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var count = 0;
+        var upTo = _indexedUpTo;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetInt64(0).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (Convert.ToInt64(reader.GetValue(3)) == 1)
+            {
+                _writer!.UpdateDocument(new Term("id", id),
+                [
+                    new StringField("id", id, Field.Store.YES),
+                    new TextField("title", reader.GetString(1), Field.Store.YES),
+                    new TextField("content", Markup().Replace(reader.GetString(2), " "), Field.Store.NO),
+                ]);
+            }
+            else
+            {
+                _writer!.DeleteDocuments(new Term("id", id));
+            }
+
+            var changed = reader.GetDateTime(4);
+            upTo = changed > upTo ? changed : upTo;
+            count++;
+        }
+
+        _writer!.Commit();
+        // Changes in the same second as the newest one are looked at again next time: indexing is idempotent.
+        _indexedUpTo = upTo;
+        return count;
+    }
+
+    private SearcherManager Searchers()
+        => _searchers ?? throw new ApiException(StatusCodes.Status503ServiceUnavailable, options.Value.Enabled
+            ? "Search is starting: try again in a moment."
+            : "Search is switched off here (Search:Enabled).");
+
+    private List<string> Terms(string query)
+    {
+        var terms = new List<string>();
+        using var stream = _analyzer.GetTokenStream("title", query);
+        var term = stream.AddAttribute<ICharTermAttribute>();
+        stream.Reset();
+        while (stream.IncrementToken())
+        {
+            terms.Add(term.ToString());
+        }
+
+        stream.End();
+        return terms.Distinct().ToList();
+    }
+
+    public override void Dispose()
+    {
+        _searchers?.Dispose();
+        _writer?.Dispose();
+        _directory.Dispose();
+        _analyzer.Dispose();
+        base.Dispose();
+    }
+
+    [GeneratedRegex("<[^>]*>")]
+    private static partial Regex Markup();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Indexed {Count} articles for search in {ElapsedMs} ms")]
+    private partial void LogBuilt(int count, long elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Indexing articles for search failed; retrying in 5 s")]
+    private partial void LogIndexFailed(Exception exception);
+}

@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Toutiao.Web.Articles;
+using Toutiao.Web.Http;
+
+namespace Toutiao.Web.Search;
+
+public static class SearchEndpoints
+{
+    public const int MaxQueryLength = 50;
+
+    public sealed record Suggestions(IReadOnlyList<string> Options);
+
+    public static IHostApplicationBuilder AddSearch(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.SectionName)
+            .Validate(o => o.RefreshInterval > TimeSpan.Zero, "Search:RefreshInterval must be positive.").ValidateOnStart();
+        builder.Services.AddSingleton<ArticleSearch>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ArticleSearch>());
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapSearchEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1_0/suggestion", (string? q, ArticleSearch search)
+            => TypedResults.Ok(ApiEnvelope.Ok(new Suggestions(search.Suggest(RequireQuery(q), 10)))));
+        app.MapGet("/v1_0/search", SearchAsync);
+        return app;
+    }
+
+    /// <summary>Articles matching <c>q</c> in their titles and content, best first, in the article list's shape.</summary>
+    private static async Task<Ok<ApiEnvelope<ArticleEndpoints.ArticleList>>> SearchAsync(
+        string? q, string? page, string? per_page, ArticleSearch search, ArticleInfoCache cache, CancellationToken cancellationToken)
+    {
+        var query = RequireQuery(q);
+        var pageNumber = (int)RequestParameters.OptionalInt64(page, "page", 1, 1000, 1);
+        var perPage = (int)RequestParameters.OptionalInt64(per_page, "per_page", 1, ArticleEndpoints.MaxPerPage, 10);
+        var (total, ids) = search.Search(query, pageNumber, perPage);
+        var cards = await cache.GetPageAsync(ids, null, cancellationToken);
+        return TypedResults.Ok(ApiEnvelope.Ok(new ArticleEndpoints.ArticleList(pageNumber, perPage, total,
+            cards.Articles.Select(card => ArticleItem.From(card)).ToList())));
+    }
+
+    private static string RequireQuery(string? q)
+        => q?.Trim() is { Length: > 0 and <= MaxQueryLength } query
+            ? query
+            : throw ApiException.BadRequest($"q must be 1 to {MaxQueryLength} characters.");
+}
