@@ -62,6 +62,9 @@ builder.Services.AddSingleton<ArticleComments>();
 var app = builder.Build();
 
 app.UseTrustedProxies();
+// The course's app calls every path under /app (its server had that prefix): both are served.
+app.UsePathBase("/app");
+app.UseRouting();
 app.UseCors();
 app.UseReaderPage();
 app.UseExceptionHandler();
