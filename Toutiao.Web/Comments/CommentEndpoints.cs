@@ -18,7 +18,7 @@ public static class CommentEndpoints
         app.MapPost("/v1_0/comment/likings", async (JsonElement body, HttpContext http, FeedUserResolver users, ArticleComments comments, CancellationToken ct) =>
         {
             var userId = await users.RequireSignedInAsync(http);
-            var target = RequiredId(body, "target");
+            var target = RequestParameters.RequiredInt64(body, "target", 1, long.MaxValue);
             await comments.SetLikingAsync(userId, target, on: true, ct);
             return TypedResults.Created((string?)null, ApiEnvelope.Ok(new CommentTarget(target)));
         });
@@ -54,8 +54,8 @@ public static class CommentEndpoints
         JsonElement body, HttpContext http, FeedUserResolver users, ArticleComments comments, CancellationToken cancellationToken)
     {
         var userId = await users.RequireSignedInAsync(http);
-        var target = RequiredId(body, "target");
-        long? articleId = body.TryGetProperty("art_id", out var art) && art.ValueKind is not JsonValueKind.Null ? RequiredId(body, "art_id") : null;
+        var target = RequestParameters.RequiredInt64(body, "target", 1, long.MaxValue);
+        long? articleId = body.TryGetProperty("art_id", out var art) && art.ValueKind is not JsonValueKind.Null ? RequestParameters.RequiredInt64(body, "art_id", 1, long.MaxValue) : null;
         var content = body.TryGetProperty("content", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString()!.Trim() : "";
         if (content.Length is 0 or > ArticleComments.MaxContentLength)
         {
@@ -65,11 +65,4 @@ public static class CommentEndpoints
         var item = await comments.AddAsync(userId, target, articleId, content, cancellationToken);
         return TypedResults.Created((string?)null, ApiEnvelope.Ok(new PostedComment(item.ComId, target, articleId, item)));
     }
-
-    /// <summary>An id the app sends as a number or a string of digits.</summary>
-    private static long RequiredId(JsonElement body, string name)
-        => RequestParameters.RequiredInt64(
-            body.ValueKind == JsonValueKind.Object && body.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.Number or JsonValueKind.String
-                ? value.ToString() : null,
-            name, 1, long.MaxValue);
 }

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Toutiao.Web.Http;
 
 /// <summary>
-/// Strict parsing of query and route values. Anything missing, non-numeric or out of range is a
+/// Strict parsing of query, route and JSON body values. Anything missing, non-numeric or out of range is a
 /// 400 whose message names the parameter, never a binding exception or a 500.
 /// </summary>
 public static class RequestParameters
@@ -17,6 +17,15 @@ public static class RequestParameters
 
         return ParseInt64(value, name, min, max);
     }
+
+    /// <summary>An id in a JSON body, as a number or a string of digits (the app sends both); required.</summary>
+    public static long RequiredInt64(System.Text.Json.JsonElement body, string name, long min, long max)
+        => RequiredInt64(
+            body.ValueKind == System.Text.Json.JsonValueKind.Object && body.TryGetProperty(name, out var value)
+            && value.ValueKind is System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.String
+                ? value.ToString()
+                : null,
+            name, min, max);
 
     public static long OptionalInt64(string? value, string name, long min, long max, long fallback)
         => string.IsNullOrWhiteSpace(value) ? fallback : ParseInt64(value, name, min, max);

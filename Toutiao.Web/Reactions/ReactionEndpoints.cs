@@ -46,9 +46,7 @@ public static class ReactionEndpoints
         TimeProvider clock, CancellationToken cancellationToken)
     {
         var userId = await users.RequireSignedInAsync(http);
-        var target = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("target", out var value)
-            ? RequestParameters.RequiredInt64(value.ValueKind is JsonValueKind.Number or JsonValueKind.String ? value.ToString() : null, "target", 1, long.MaxValue)
-            : throw ApiException.BadRequest("target is required: {\"target\": <article id>}.");
+        var target = RequestParameters.RequiredInt64(body, "target", 1, long.MaxValue);
         await reactions.SetAsync(userId, target, reaction, on: true, cancellationToken);
         if (reaction == Reaction.Dislike)
         {

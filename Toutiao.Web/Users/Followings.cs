@@ -63,15 +63,12 @@ public static class FollowingEndpoints
 {
     public sealed record FollowTarget(long Target);
 
-    public sealed record FollowRequest(System.Text.Json.JsonElement? Target);
-
     public static IEndpointRouteBuilder MapFollowingEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1_0/user/followings", async (FollowRequest? body, HttpContext http, FeedUserResolver users, Followings followings, CancellationToken cancellationToken) =>
+        app.MapPost("/v1_0/user/followings", async (System.Text.Json.JsonElement body, HttpContext http, FeedUserResolver users, Followings followings, CancellationToken cancellationToken) =>
         {
             var userId = await users.RequireSignedInAsync(http);
-            var target = RequestParameters.RequiredInt64(body?.Target is { ValueKind: System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.String } value ? value.ToString() : null,
-                "target", 1, long.MaxValue);
+            var target = RequestParameters.RequiredInt64(body, "target", 1, long.MaxValue);
             await followings.SetAsync(userId, target, follow: true, cancellationToken);
             return TypedResults.Created((string?)null, ApiEnvelope.Ok(new FollowTarget(target)));
         });
