@@ -31,13 +31,22 @@ public static class ArticleEndpoints
         ChannelCatalog channels, ArticleRepository repository, ArticleInfoCache cache, CancellationToken cancellationToken)
     {
         var channelId = await channels.RequireChannelAsync(channel_id, cancellationToken);
-        var pageNumber = (int)RequestParameters.OptionalInt64(page, "page", 1, MaxPage, 1);
-        var perPage = (int)RequestParameters.OptionalInt64(per_page, "per_page", 1, MaxPerPage, 10);
-
+        var (pageNumber, perPage) = Paging(page, per_page);
         var (total, ids) = await repository.ListApprovedAsync(channelId, pageNumber, perPage, cancellationToken);
+        return await ArticleListAsync(total, ids, pageNumber, perPage, cache, cancellationToken);
+    }
+
+    /// <summary>The <c>page</c> (1..<paramref name="maxPage"/>, default 1) and <c>per_page</c> (1..50, default 10) of a list.</summary>
+    public static (int Page, int PerPage) Paging(string? page, string? per_page, int maxPage = MaxPage)
+        => ((int)RequestParameters.OptionalInt64(page, "page", 1, maxPage, 1),
+            (int)RequestParameters.OptionalInt64(per_page, "per_page", 1, MaxPerPage, 10));
+
+    /// <summary>A page of articles (<paramref name="ids"/> in their order) in the list's shape, their cards from the cache.</summary>
+    public static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<ApiEnvelope<ArticleList>>> ArticleListAsync(
+        long total, IReadOnlyList<long> ids, int page, int perPage, ArticleInfoCache cache, CancellationToken cancellationToken)
+    {
         var cards = await cache.GetPageAsync(ids, null, cancellationToken);
-        var results = cards.Articles.Select(card => ArticleItem.From(card)).ToList();
-        return TypedResults.Ok(ApiEnvelope.Ok(new ArticleList(pageNumber, perPage, total, results)));
+        return TypedResults.Ok(ApiEnvelope.Ok(new ArticleList(page, perPage, total, cards.Articles.Select(card => ArticleItem.From(card)).ToList())));
     }
 
     /// <summary>An article with its content; for a signed-in reader also whether they like, collected it and follow its author.</summary>

@@ -4,6 +4,7 @@ using StackExchange.Redis;
 using Toutiao.ServiceDefaults.Articles;
 using Toutiao.ServiceDefaults.Clients;
 using Toutiao.Web.Articles;
+using Toutiao.Web.Database;
 using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Reactions;
@@ -30,27 +31,11 @@ public sealed record ReaderArticleState(int Attitude, bool IsCollected, bool IsF
 /// </summary>
 public sealed class ArticleReactions(MySqlDataSource database, [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer cache)
 {
-    private const int DuplicateKey = 1062;
-    private const int Deadlock = 1213;
-    private const int MaxAttempts = 5;
-
     /// <summary>Sets or clears a reaction. 404 for an unknown or unapproved article.</summary>
     public async Task SetAsync(long userId, long articleId, Reaction reaction, bool on, CancellationToken cancellationToken)
     {
-        long delta;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                delta = await WriteAsync(userId, articleId, reaction, on, cancellationToken);
-                break;
-            }
-            catch (MySqlException ex) when (ex.Number is DuplicateKey or Deadlock && attempt < MaxAttempts)
-            {
-                // The same reader's same request at the same time (a double tap, a retry): InnoDB
-                // picked this one to roll back, or the other one inserted first. Look again.
-            }
-        }
+        // The same reader's same request at the same time (a double tap, a retry) is applied once.
+        var delta = await TransactionRetry.RunAsync(() => WriteAsync(userId, articleId, reaction, on, cancellationToken));
 
         if (delta != 0)
         {

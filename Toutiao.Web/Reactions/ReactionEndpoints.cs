@@ -33,12 +33,9 @@ public static class ReactionEndpoints
         CancellationToken cancellationToken)
     {
         var userId = await users.RequireSignedInAsync(http);
-        var pageNumber = (int)RequestParameters.OptionalInt64(page, "page", 1, ArticleEndpoints.MaxPage, 1);
-        var perPage = (int)RequestParameters.OptionalInt64(per_page, "per_page", 1, ArticleEndpoints.MaxPerPage, 10);
+        var (pageNumber, perPage) = ArticleEndpoints.Paging(page, per_page);
         var (total, ids) = await reactions.CollectedAsync(userId, pageNumber, perPage, cancellationToken);
-        var cards = await cache.GetPageAsync(ids, null, cancellationToken);
-        return TypedResults.Ok(ApiEnvelope.Ok(new ArticleEndpoints.ArticleList(pageNumber, perPage, total,
-            cards.Articles.Select(card => ArticleItem.From(card)).ToList())));
+        return await ArticleEndpoints.ArticleListAsync(total, ids, pageNumber, perPage, cache, cancellationToken);
     }
 
     private static async Task<Created<ApiEnvelope<ReactionTarget>>> AddAsync(

@@ -32,12 +32,10 @@ public static class SearchEndpoints
         string? q, string? page, string? per_page, ArticleSearch search, ArticleInfoCache cache, CancellationToken cancellationToken)
     {
         var query = RequireQuery(q);
-        var pageNumber = (int)RequestParameters.OptionalInt64(page, "page", 1, 1000, 1);
-        var perPage = (int)RequestParameters.OptionalInt64(per_page, "per_page", 1, ArticleEndpoints.MaxPerPage, 10);
+        // Lucene collects every hit up to the page: deep pages are bounded.
+        var (pageNumber, perPage) = ArticleEndpoints.Paging(page, per_page, maxPage: 1000);
         var (total, ids) = search.Search(query, pageNumber, perPage);
-        var cards = await cache.GetPageAsync(ids, null, cancellationToken);
-        return TypedResults.Ok(ApiEnvelope.Ok(new ArticleEndpoints.ArticleList(pageNumber, perPage, total,
-            cards.Articles.Select(card => ArticleItem.From(card)).ToList())));
+        return await ArticleEndpoints.ArticleListAsync(total, ids, pageNumber, perPage, cache, cancellationToken);
     }
 
     private static string RequireQuery(string? q)

@@ -1,5 +1,6 @@
 using MySqlConnector;
 using Toutiao.Web.Auth;
+using Toutiao.Web.Database;
 using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Users;
@@ -11,9 +12,6 @@ namespace Toutiao.Web.Users;
 /// </summary>
 public sealed class Followings(MySqlDataSource database)
 {
-    private const int Deadlock = 1213;
-    private const int MaxAttempts = 5;
-
     /// <summary>Follows or unfollows; 404 for an unknown user, 400 for oneself.</summary>
     public async Task SetAsync(long userId, long targetUserId, bool follow, CancellationToken cancellationToken)
     {
@@ -22,18 +20,8 @@ public sealed class Followings(MySqlDataSource database)
             throw ApiException.BadRequest("target: a reader cannot follow themselves.");
         }
 
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await WriteAsync(userId, targetUserId, follow, cancellationToken);
-                return;
-            }
-            catch (MySqlException ex) when (ex.Number == Deadlock && attempt < MaxAttempts)
-            {
-                // Two readers following each other at the same moment lock their rows in opposite order.
-            }
-        }
+        // Two readers following each other at the same moment lock their rows in opposite order.
+        await TransactionRetry.RunAsync(() => WriteAsync(userId, targetUserId, follow, cancellationToken));
     }
 
     private async Task WriteAsync(long userId, long targetUserId, bool follow, CancellationToken cancellationToken)

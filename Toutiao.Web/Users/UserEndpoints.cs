@@ -46,9 +46,9 @@ public static class UserEndpoints
             ArticleInfoCache cache, CancellationToken ct) =>
         {
             var userId = await users.RequireSignedInAsync(http);
-            var (pageNumber, perPage) = Paging(page, per_page);
+            var (pageNumber, perPage) = ArticleEndpoints.Paging(page, per_page);
             var (total, ids) = await history.PageAsync(userId, pageNumber, perPage);
-            return await ArticleListAsync(total, ids, pageNumber, perPage, cache, ct);
+            return await ArticleEndpoints.ArticleListAsync(total, ids, pageNumber, perPage, cache, ct);
         });
         app.MapGet("/v1_0/user/articles", async (string? page, string? per_page, HttpContext http, FeedUserResolver users, ArticleRepository repository,
             ArticleInfoCache cache, CancellationToken ct)
@@ -71,27 +71,16 @@ public static class UserEndpoints
     private static async Task<Ok<ApiEnvelope<ArticleEndpoints.ArticleList>>> AuthoredAsync(
         long authorId, string? page, string? per_page, ArticleRepository repository, ArticleInfoCache cache, CancellationToken cancellationToken)
     {
-        var (pageNumber, perPage) = Paging(page, per_page);
+        var (pageNumber, perPage) = ArticleEndpoints.Paging(page, per_page);
         var (total, ids) = await repository.ListApprovedAsync(0, pageNumber, perPage, cancellationToken, authorId);
-        return await ArticleListAsync(total, ids, pageNumber, perPage, cache, cancellationToken);
+        return await ArticleEndpoints.ArticleListAsync(total, ids, pageNumber, perPage, cache, cancellationToken);
     }
-
-    private static async Task<Ok<ApiEnvelope<ArticleEndpoints.ArticleList>>> ArticleListAsync(
-        long total, IReadOnlyList<long> ids, int page, int perPage, ArticleInfoCache cache, CancellationToken cancellationToken)
-    {
-        var cards = await cache.GetPageAsync(ids, null, cancellationToken);
-        return TypedResults.Ok(ApiEnvelope.Ok(new ArticleEndpoints.ArticleList(page, perPage, total, cards.Articles.Select(card => ArticleItem.From(card)).ToList())));
-    }
-
-    private static (int Page, int PerPage) Paging(string? page, string? per_page)
-        => ((int)RequestParameters.OptionalInt64(page, "page", 1, ArticleEndpoints.MaxPage, 1),
-            (int)RequestParameters.OptionalInt64(per_page, "per_page", 1, ArticleEndpoints.MaxPerPage, 10));
 
     private static async Task<Ok<ApiEnvelope<RelatedUserPage>>> RelatedAsync(
         bool followers, string? page, string? per_page, HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken cancellationToken)
     {
         var userId = await users.RequireSignedInAsync(http);
-        var (pageNumber, perPage) = Paging(page, per_page);
+        var (pageNumber, perPage) = ArticleEndpoints.Paging(page, per_page);
         return TypedResults.Ok(ApiEnvelope.Ok(await directory.RelatedAsync(userId, followers, pageNumber, perPage, cancellationToken)));
     }
 
