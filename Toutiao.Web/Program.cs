@@ -35,6 +35,8 @@ builder.Services.AddExceptionHandler<ApiExceptionHandler>();
 builder.Services.AddTrustedProxies();
 builder.Services.AddToutiaoRateLimits();
 builder.Services.AddProblemDetails();
+builder.Services.AddSingleton<ApiMetrics>();
+builder.Services.AddSingleton<ApiMetricsFilter>();
 
 builder.Services.AddOptions<ArticleCacheOptions>().BindConfiguration(ArticleCacheOptions.SectionName);
 builder.Services.AddSingleton<ArticleCacheMetrics>();
@@ -76,17 +78,19 @@ app.UseStatusCodePages(async context =>
     await response.WriteAsJsonAsync(new ApiError(response.StatusCode == 404 ? "Not found." : "Request failed."));
 });
 
-app.MapFeedEndpoints();
-app.MapBehaviorEndpoints();
-app.MapReactionEndpoints();
-app.MapFollowingEndpoints();
-app.MapUserEndpoints();
-app.MapImageEndpoints();
-app.MapSearchEndpoints();
-app.MapCommentEndpoints();
-app.MapArticleEndpoints();
-app.MapChannelEndpoints();
-app.MapAuthEndpoints(app.Environment);
+// Every API endpoint is measured by route and outcome (toutiao.api.*).
+var api = app.MapGroup("").AddEndpointFilter<ApiMetricsFilter>();
+api.MapFeedEndpoints();
+api.MapBehaviorEndpoints();
+api.MapReactionEndpoints();
+api.MapFollowingEndpoints();
+api.MapUserEndpoints();
+api.MapImageEndpoints();
+api.MapSearchEndpoints();
+api.MapCommentEndpoints();
+api.MapArticleEndpoints();
+api.MapChannelEndpoints();
+api.MapAuthEndpoints(app.Environment);
 app.MapDefaultEndpoints();
 
 app.Run();

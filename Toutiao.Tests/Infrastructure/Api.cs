@@ -54,4 +54,16 @@ public static class Api
     public static string NewAnonymousReader() => "Anony t" + Guid.NewGuid().ToString("N");
 
     public static string Bearer(string token) => "Bearer " + token;
+
+    /// <summary>
+    /// A JSON value's shape: its fields in order with their kinds, an array by its first element
+    /// (<c>{id:number,tags:[string],photo:null}</c>), so a test can pin a response field by field.
+    /// </summary>
+    public static string Shape(this JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => "{" + string.Join(",", element.EnumerateObject().Select(p => p.Name + ":" + p.Value.Shape())) + "}",
+        JsonValueKind.Array => "[" + (element.GetArrayLength() > 0 ? element[0].Shape() : "") + "]",
+        JsonValueKind.True or JsonValueKind.False => "bool",
+        _ => element.ValueKind.ToString().ToLowerInvariant(),
+    };
 }

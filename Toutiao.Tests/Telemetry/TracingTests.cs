@@ -168,9 +168,9 @@ public sealed class TracingTests(ToutiaoFixture fixture)
     }
 
     [Fact]
-    public async Task Feed_requests_latency_and_reco_candidates_are_measured()
+    public async Task Api_requests_by_route_and_outcome_latency_and_reco_candidates_are_measured()
     {
-        var measurements = new ConcurrentCollection<(string Instrument, double Value, string? Outcome)>();
+        var measurements = new ConcurrentCollection<(string Instrument, double Value, string? Route, string? Outcome)>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
@@ -179,26 +179,33 @@ public sealed class TracingTests(ToutiaoFixture fixture)
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Add((instrument.Name, value, Outcome(tags))));
-        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Add((instrument.Name, value, Outcome(tags))));
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Add((instrument.Name, value, Tag(tags, "route"), Tag(tags, "outcome"))));
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Add((instrument.Name, value, Tag(tags, "route"), Tag(tags, "outcome"))));
         listener.Start();
 
         await fixture.WebClient.FeedAsync(2, Api.Now(), Api.NewAnonymousReader());
         await fixture.WebClient.FeedAsync(2, -1);
+        // Not only the feed: any endpoint, a refusal thrown as an ApiException and one returned as a result.
+        Assert.Equal(HttpStatusCode.BadRequest, (await fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/comments?type=x&source=1")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/user/channels")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/user/profile")).Status);
 
         var seen = measurements.Snapshot();
-        Assert.Contains(seen, m => m is { Instrument: "toutiao.feed.requests", Outcome: "ok" });
-        Assert.Contains(seen, m => m is { Instrument: "toutiao.feed.requests", Outcome: "bad_request" });
-        Assert.Contains(seen, m => m.Instrument == "toutiao.feed.duration" && m.Value > 0);
+        Assert.Contains(seen, m => m is { Instrument: "toutiao.api.requests", Route: "/v1_1/articles", Outcome: "ok" });
+        Assert.Contains(seen, m => m is { Instrument: "toutiao.api.requests", Route: "/v1_1/articles", Outcome: "bad_request" });
+        Assert.Contains(seen, m => m is { Instrument: "toutiao.api.duration", Route: "/v1_1/articles" } && m.Value > 0);
+        Assert.Contains(seen, m => m is { Instrument: "toutiao.api.requests", Route: "/v1_0/comments", Outcome: "bad_request" });
+        Assert.Contains(seen, m => m is { Instrument: "toutiao.api.requests", Route: "/v1_0/user/channels", Outcome: "ok" });
+        Assert.Contains(seen, m => m is { Instrument: "toutiao.api.requests", Route: "/v1_0/user/profile", Outcome: "unauthorized" });
         Assert.Contains(seen, m => m.Instrument == "toutiao.cache.lookups");
         Assert.Contains(seen, m => m.Instrument == "toutiao.reco.candidates.considered" && m.Value >= 10);
         Assert.Contains(seen, m => m.Instrument == "toutiao.reco.candidates.returned" && m.Value == 10);
 
-        static string? Outcome(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        static string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
         {
             foreach (var tag in tags)
             {
-                if (tag.Key == "outcome")
+                if (tag.Key == key)
                 {
                     return tag.Value as string;
                 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Toutiao.Web.Auth;
 using Toutiao.Web.Channels;
 using Toutiao.Web.Reactions;
@@ -14,7 +15,7 @@ public static class ArticleEndpoints
     public sealed record ArticleList(long Page, long PerPage, long TotalCount, IReadOnlyList<ArticleItem> Results);
 
     public sealed record ArticleDetail(
-        long ArtId, string Title, DateTime Pubdate, int ChannelId, long AutId, string AutName, string? AutPhoto,
+        long ArtId, string Title, DateTime Pubdate, int ChannelId, long AutId, string AutName, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? AutPhoto,
         ArticleCover Cover, long CommCount, long LikeCount, long CollectCount, long ReadCount, string Content,
         bool IsFollowed, bool IsCollected, int Attitude);
 

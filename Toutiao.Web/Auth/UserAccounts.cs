@@ -18,6 +18,8 @@ public sealed class UserAccounts(MySqlDataSource database)
                 """
                 INSERT IGNORE INTO user_basic (mobile, user_name, last_login) VALUES (@mobile, @name, UTC_TIMESTAMP());
                 INSERT IGNORE INTO user_profile (user_id) SELECT user_id FROM user_basic WHERE mobile = @mobile;
+                -- The default avatar (a generated placeholder until the user uploads a photo): the app shows photo as is.
+                UPDATE user_basic SET profile_photo = CONCAT('/images/user/', user_id, '.png') WHERE mobile = @mobile AND profile_photo IS NULL;
                 UPDATE user_basic SET last_login = UTC_TIMESTAMP() WHERE mobile = @mobile;
                 """, connection))
             {

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using MySqlConnector;
 using StackExchange.Redis;
 using Toutiao.ServiceDefaults.Articles;
@@ -8,7 +9,7 @@ namespace Toutiao.Web.Comments;
 
 /// <summary>A comment or reply as the app shows it.</summary>
 public sealed record CommentItem(
-    long ComId, long AutId, string AutName, string? AutPhoto, long LikeCount, long ReplyCount,
+    long ComId, long AutId, string AutName, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? AutPhoto, long LikeCount, long ReplyCount,
     DateTime Pubdate, string Content, int IsTop, bool IsLiking);
 
 /// <summary>One page of comments, paged by id as the original: <c>last_id</c> is the next <c>offset</c>, <c>end_id</c> the oldest of all.</summary>

@@ -15,7 +15,7 @@ public static class FeedEndpoints
 
     public static IEndpointRouteBuilder MapFeedEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1_1/articles", GetFeedAsync).AddEndpointFilter<FeedMetricsFilter>();
+        app.MapGet("/v1_1/articles", GetFeedAsync);
         return app;
     }
 

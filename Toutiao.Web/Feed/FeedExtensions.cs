@@ -24,7 +24,6 @@ public static class FeedExtensions
         builder.Services.AddSingleton<PopularArticles>();
         builder.Services.AddSingleton<FeedService>();
         builder.Services.AddSingleton<FeedMetrics>();
-        builder.Services.AddSingleton<FeedMetricsFilter>();
         return builder;
     }
 }
