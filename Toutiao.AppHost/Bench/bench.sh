@@ -84,15 +84,20 @@ dashboard_cpu() {
   pid=$(pgrep -f 'Aspire\.Dashboard' | head -n 1)
   if [ -n "$pid" ]; then awk -v t="$tick_us" '{ print ($14 + $15) * t }' "/proc/$pid/stat"; else echo 0; fi
 }
-# The dashboard ingests the traced pair's spans seconds after they were made: wait until it is
-# idle (under 10 % of a core over half a second) so that no round pays for the one before it.
-wait_for_idle_dashboard() {
-  local before after
-  for _ in $(seq 1 120); do
-    before=$(dashboard_cpu); sleep 0.5; after=$(dashboard_cpu)
-    [ $((after - before)) -lt 50000 ] && return 0
+# Busy and total CPU ticks of the whole machine so far.
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+# Work left over from what came before (the dashboard ingests the traced pair's spans seconds
+# after they were made; Web builds its search index after it starts) would land in the next
+# round: wait until the machine is idle (under 15 % busy over half a second) and the dashboard too.
+wait_for_idle() {
+  local before after busy0 total0 busy1 total1
+  for _ in $(seq 1 240); do
+    before=$(dashboard_cpu); read -r busy0 total0 < <(machine_ticks)
+    sleep 0.5
+    after=$(dashboard_cpu); read -r busy1 total1 < <(machine_ticks)
+    [ $((after - before)) -lt 50000 ] && [ $(( (busy1 - busy0) * 100 )) -lt $(( (total1 - total0) * 15 )) ] && return 0
   done
-  echo "warning: the dashboard was still busy after 60 s" >&2
+  echo "warning: the machine was still busy after 2 minutes" >&2
 }
 
 # The history scenario pages back to one page of one reader.
@@ -133,7 +138,7 @@ for round in $(seq 1 "$rounds"); do
         fresh-recommended) script=(-s "$bench_dir/fresh.lua"); export BENCH_FRESH_CHANNEL=0 ;;
         *) [ -f "$bench_dir/$scenario.lua" ] && script=(-s "$bench_dir/$scenario.lua") ;;
       esac
-      wait_for_idle_dashboard
+      wait_for_idle
       read -r redis_calls0 redis_cpu0 < <(redis_totals)
       read -r web_bytes0 web_cpu0 < <(runtime_totals "$web")
       read -r reco_bytes0 reco_cpu0 < <(runtime_totals "$reco" --http2-prior-knowledge)
@@ -160,7 +165,7 @@ half=$results/half-load.tsv
 printf 'scenario\tpaced_rps\trequests\tseconds\tp50_ms\tp99_ms\terrors\n' >"$half"
 for scenario in fresh history; do
   case " $scenarios " in *" $scenario "*) ;; *) continue ;; esac
-  wait_for_idle_dashboard
+  wait_for_idle
   paced=$(awk -F'\t' -v s="$scenario" '$1 == s && $2 == "untraced" { n += $3; t += $4 } END { if (t > 0) printf "%d", n / t / 2 }' "$raw")
   out=$(BENCH_THREAD_RATE=$(awk -v r="$paced" -v t="$threads" 'BEGIN { printf "%.3f", r / t }') \
     wrk -t "$threads" -c "$connections" -d "${seconds}s" --latency -s "$bench_dir/$scenario.lua" "http://localhost:5081/")

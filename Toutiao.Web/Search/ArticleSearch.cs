@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text.RegularExpressions;
 using Lucene.Net.Analysis;
 using Lucene.Net.Analysis.Cn.Smart;
@@ -34,9 +35,13 @@ public sealed class SearchOptions
 /// <see cref="SearchOptions.RefreshInterval"/>; an article no longer approved leaves the index.
 /// Titles weigh three times as much as content.
 /// </summary>
-public sealed partial class ArticleSearch(MySqlDataSource database, IOptions<SearchOptions> options, ILogger<ArticleSearch> logger)
+public sealed partial class ArticleSearch(MySqlDataSource database, IOptions<SearchOptions> options, ILogger<ArticleSearch> logger, IMeterFactory meterFactory)
     : BackgroundService, IDisposable
 {
+    public const string MeterName = "Toutiao.Web.Search";
+
+    private readonly Histogram<long> _indexed = meterFactory.Create(MeterName)
+        .CreateHistogram<long>("toutiao.search.indexed", "{article}", "Articles indexed or removed per look at MySQL, by look (build, refresh).");
     private const LuceneVersion Version = LuceneVersion.LUCENE_48;
     private readonly Analyzer _analyzer = new SmartChineseAnalyzer(Version);
     private readonly RAMDirectory _directory = new();
@@ -119,6 +124,7 @@ public sealed partial class ArticleSearch(MySqlDataSource database, IOptions<Sea
             {
                 var stopwatch = Stopwatch.StartNew();
                 var indexed = await IndexChangesAsync(stoppingToken);
+                _indexed.Record(indexed, new KeyValuePair<string, object?>("look", _searchers is null ? "build" : "refresh"));
                 if (_searchers is null)
                 {
                     _searchers = new SearcherManager(_writer, applyAllDeletes: true, searcherFactory: null);
@@ -144,18 +150,33 @@ public sealed partial class ArticleSearch(MySqlDataSource database, IOptions<Sea
         }
     }
 
+    /// <summary>
+    /// How far behind the database's clock the look-back starts: a change committed later than this
+    /// after its <c>update_time</c> (a long transaction) could be missed.
+    /// </summary>
+    private static readonly TimeSpan CommitLag = TimeSpan.FromSeconds(30);
+
     /// <summary>Indexes every article changed since the last look (all of them the first time), in one streamed query.</summary>
     private async Task<int> IndexChangesAsync(CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand("""
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        // update_time has whole seconds and a row is visible only once committed: rows stamped just
+        // before the newest seen may still arrive, so the next look starts at the newest seen or at
+        // the database's now minus CommitLag, whichever is earlier. Never at a second already
+        // read in full: the demo data stamps all 50,000 articles with one update_time, and looking
+        // at that second again would re-index all of them every time.
+        await using var clock = new MySqlCommand("SELECT NOW()", connection);
+        var settled = Convert.ToDateTime(await clock.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) - CommitLag;
+
+        await using var command = new MySqlCommand("""
             SELECT a.article_id, a.title, COALESCE(c.content, ''), a.status = 2, a.update_time
             FROM news_article_basic a LEFT JOIN news_article_content c ON c.article_id = a.article_id
-            WHERE a.update_time >= @since
-            """);
+            WHERE a.update_time > @since
+            """, connection);
         command.Parameters.Add(new MySqlParameter("@since", _indexedUpTo));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var count = 0;
-        var upTo = _indexedUpTo;
+        var newest = _indexedUpTo;
         while (await reader.ReadAsync(cancellationToken))
         {
             var id = reader.GetInt64(0).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -174,13 +195,17 @@ public sealed partial class ArticleSearch(MySqlDataSource database, IOptions<Sea
             }
 
             var changed = reader.GetDateTime(4);
-            upTo = changed > upTo ? changed : upTo;
+            newest = changed > newest ? changed : newest;
             count++;
         }
 
-        _writer!.Commit();
-        // Changes in the same second as the newest one are looked at again next time: indexing is idempotent.
-        _indexedUpTo = upTo;
+        if (count > 0)
+        {
+            _writer!.Commit();
+        }
+
+        // Indexing is idempotent: what the look-back reads again is only re-indexed.
+        _indexedUpTo = newest < settled ? newest : (settled > _indexedUpTo ? settled : _indexedUpTo);
         return count;
     }
 
