@@ -21,8 +21,15 @@ var initializer = builder.AddDatabaseInitializer<Projects.Toutiao_Web>("toutiao-
 // one key for both, generated once and kept in the user secrets like the passwords.
 var trackingKey = builder.AddParameter("tracking-signing-key", new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
 
+// Web and Reco listen on their own ports: DCP's proxy in front of them would cost as much CPU as
+// Web spends on a small request and add a hop to every call. The proxy stays where it is needed:
+// replicas (one port for all, spread by DCP) and randomized ports (tests, `aspire run --isolated`:
+// several AppHosts at once).
+var recoReplicas = builder.Configuration.GetValue("Replicas:reco", 1);
+var randomPorts = builder.Configuration.GetValue("DcpPublisher:RandomizePorts", false);
 var reco = builder.AddProject<Projects.Toutiao_Reco>("reco")
-                  .WithReplicas(builder.Configuration.GetValue("Replicas:reco", 1))
+                  .WithReplicas(recoReplicas)
+                  .WithEndpoint("http", endpoint => endpoint.IsProxied = randomPorts || recoReplicas > 1)
                   .WithH2cHealthCheck("/health")
                   .WithEnvironment("Tracking__SigningKey", trackingKey)
                   .WithReference(redis)
@@ -33,6 +40,7 @@ var reco = builder.AddProject<Projects.Toutiao_Reco>("reco")
                   .WaitForCompletion(initializer);
 
 var web = builder.AddProject<Projects.Toutiao_Web>("web")
+       .WithEndpoint("http", endpoint => endpoint.IsProxied = randomPorts)
        .WithHttpHealthCheck("/health")
        // No proxy here sets X-Forwarded-For; Aspire's default would believe it from anyone.
        .DisableForwardedHeaders()

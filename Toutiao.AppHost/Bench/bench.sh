@@ -3,7 +3,7 @@
 # Two pairs of Reco and Web run side by side on the same Redis and MariaDB, one exporting traces
 # to the dashboard and one exporting nothing; every scenario runs on both in alternating rounds.
 # Settings (environment): BENCH_SECONDS per round (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16),
-# BENCH_THREADS (2), BENCH_RECO_REPLICAS (1; with more, Reco's allocation and CPU columns are one replica's), BENCH_SCENARIOS (default: all: channels fresh fresh-recommended fresh-one-reader history detail).
+# BENCH_THREADS (2), BENCH_WARMUP_SECONDS (4, per scenario and pair, unmeasured), BENCH_RECO_REPLICAS (1; with more, Reco's allocation and CPU columns are one replica's), BENCH_SCENARIOS (default: all: channels fresh fresh-recommended fresh-one-reader history detail).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export BENCH_DIR=Toutiao.AppHost/Bench
@@ -79,23 +79,31 @@ runtime_totals() { # port, curl options
 
 # CPU microseconds the Aspire dashboard (the OTLP receiver of the traced pair) has used so far.
 tick_us=$((1000000 / $(getconf CLK_TCK)))
-dashboard_cpu() {
+cpu_of() { # pgrep pattern
   local pid
-  pid=$(pgrep -f 'Aspire\.Dashboard' | head -n 1)
+  pid=$(pgrep -f "$1" | head -n 1)
   if [ -n "$pid" ]; then awk -v t="$tick_us" '{ print ($14 + $15) * t }' "/proc/$pid/stat"; else echo 0; fi
 }
+dashboard_cpu() { cpu_of 'Aspire\.Dashboard'; }
+# ...and DCP's controllers, whose proxies carry the services' Redis and MariaDB connections.
+dcp_cpu() { cpu_of 'dcp run-controllers'; }
 # Busy and total CPU ticks of the whole machine so far.
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
 # Work left over from what came before (the dashboard ingests the traced pair's spans seconds
 # after they were made; Web builds its search index after it starts) would land in the next
-# round: wait until the machine is idle (under 15 % busy over half a second) and the dashboard too.
+# round: wait until the machine is idle (under 15 % busy in each half second for two seconds) and the dashboard too.
 wait_for_idle() {
-  local before after busy0 total0 busy1 total1
+  local before after busy0 total0 busy1 total1 quiet=0
+  # Two seconds in a row: Lucene's merges after the search index's first build come in bursts.
   for _ in $(seq 1 240); do
     before=$(dashboard_cpu); read -r busy0 total0 < <(machine_ticks)
     sleep 0.5
     after=$(dashboard_cpu); read -r busy1 total1 < <(machine_ticks)
-    [ $((after - before)) -lt 50000 ] && [ $(( (busy1 - busy0) * 100 )) -lt $(( (total1 - total0) * 15 )) ] && return 0
+    if [ $((after - before)) -lt 50000 ] && [ $(( (busy1 - busy0) * 100 )) -lt $(( (total1 - total0) * 15 )) ]; then
+      quiet=$((quiet + 1)); [ "$quiet" -ge 4 ] && return 0
+    else
+      quiet=0
+    fi
   done
   echo "warning: the machine was still busy after 2 minutes" >&2
 }
@@ -126,33 +134,48 @@ wrk_summary() {
 }
 
 raw=$results/rounds.tsv
-printf 'scenario\tmode\trequests\tseconds\tp50_ms\tp99_ms\terrors\tredis_commands\tredis_cpu_us\tweb_bytes\tweb_cpu_ms\treco_bytes\treco_cpu_ms\tdashboard_cpu_us\n' >"$raw"
+printf 'scenario\tmode\trequests\tseconds\tp50_ms\tp99_ms\terrors\tredis_commands\tredis_cpu_us\tweb_bytes\tweb_cpu_ms\treco_bytes\treco_cpu_ms\tdashboard_cpu_us\tdcp_cpu_us\n' >"$raw"
+# The wrk script of a scenario (and the channel fresh.lua asks for), in the array script.
+script_of() {
+  script=()
+  unset BENCH_FRESH_CHANNEL
+  case "$1" in
+    fresh-recommended) script=(-s "$bench_dir/fresh.lua"); export BENCH_FRESH_CHANNEL=0 ;;
+    *) [ -f "$bench_dir/$1.lua" ] && script=(-s "$bench_dir/$1.lua") ;;
+  esac
+}
+
+# Unmeasured warm-up: the first seconds of a new process run code the JIT has not optimised yet
+# (tiered compilation, dynamic PGO), which would land in round 1.
+echo "Warming up: ${BENCH_WARMUP_SECONDS:-4} s per scenario and pair ..."
+for scenario in $scenarios; do
+  script_of "$scenario"
+  for web in 5080 5081; do
+    wrk -t "$threads" -c "$connections" -d "${BENCH_WARMUP_SECONDS:-4}s" "${script[@]}" "http://localhost:$web$(path_of "$scenario")" >/dev/null
+  done
+done
+
 echo "Measuring: $rounds rounds of $seconds s per scenario and mode, $connections connections ..."
 for round in $(seq 1 "$rounds"); do
   for scenario in $scenarios; do
     for mode in traced untraced; do
       if [ "$mode" = traced ]; then web=5080 reco=5090; else web=5081 reco=5091; fi
-      script=()
-      unset BENCH_FRESH_CHANNEL
-      case "$scenario" in
-        fresh-recommended) script=(-s "$bench_dir/fresh.lua"); export BENCH_FRESH_CHANNEL=0 ;;
-        *) [ -f "$bench_dir/$scenario.lua" ] && script=(-s "$bench_dir/$scenario.lua") ;;
-      esac
+      script_of "$scenario"
       wait_for_idle
       read -r redis_calls0 redis_cpu0 < <(redis_totals)
       read -r web_bytes0 web_cpu0 < <(runtime_totals "$web")
       read -r reco_bytes0 reco_cpu0 < <(runtime_totals "$reco" --http2-prior-knowledge)
-      dashboard_cpu0=$(dashboard_cpu)
+      dashboard_cpu0=$(dashboard_cpu); dcp_cpu0=$(dcp_cpu)
       out=$(wrk -t "$threads" -c "$connections" -d "${seconds}s" --latency "${script[@]}" "http://localhost:$web$(path_of "$scenario")")
       read -r redis_calls1 redis_cpu1 < <(redis_totals)
       read -r web_bytes1 web_cpu1 < <(runtime_totals "$web")
       read -r reco_bytes1 reco_cpu1 < <(runtime_totals "$reco" --http2-prior-knowledge)
-      dashboard_cpu1=$(dashboard_cpu)
+      dashboard_cpu1=$(dashboard_cpu); dcp_cpu1=$(dcp_cpu)
       echo "$out" >"$results/$scenario-$mode-$round.txt"
       IFS=$'\t' read -r requests p50 p99 errors < <(echo "$out" | wrk_summary)
-      printf '%s\t%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n' "$scenario" "$mode" "$requests" "$seconds" "$p50" "$p99" "$errors" \
+      printf '%s\t%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n' "$scenario" "$mode" "$requests" "$seconds" "$p50" "$p99" "$errors" \
         $((redis_calls1 - redis_calls0)) $((redis_cpu1 - redis_cpu0)) $((web_bytes1 - web_bytes0)) $((web_cpu1 - web_cpu0)) \
-        $((reco_bytes1 - reco_bytes0)) $((reco_cpu1 - reco_cpu0)) $((dashboard_cpu1 - dashboard_cpu0)) >>"$raw"
+        $((reco_bytes1 - reco_bytes0)) $((reco_cpu1 - reco_cpu0)) $((dashboard_cpu1 - dashboard_cpu0)) $((dcp_cpu1 - dcp_cpu0)) >>"$raw"
       tail -n 1 "$raw" | awk -F'\t' '{ printf "  round %s %-8s %-8s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %d\n", "'"$round"'", $1, $2, $3 / $4, $5, $6, $7 }'
     done
   done
@@ -183,18 +206,18 @@ table=$results/bench.md
   awk -F'\t' '
     NR > 1 {
       k = $1 SUBSEP $2; keys[k] = 1; n[k] += $3; t[k] += $4; p50[k] += $5; p99[k] += $6; r[k]++
-      e[k] += $7; rc[k] += $8; ru[k] += $9; wb[k] += $10; wc[k] += $11; cb[k] += $12; cc[k] += $13; dc[k] += $14
+      e[k] += $7; rc[k] += $8; ru[k] += $9; wb[k] += $10; wc[k] += $11; cb[k] += $12; cc[k] += $13; dc[k] += $14; pc[k] += $15
       if (!(($1) in seen)) { seen[$1] = 1; order[++count] = $1 }
     }
     END {
-      print "| request | tracing | req/s | of /v1_0/channels | p50 ms | p99 ms | errors | Redis cmds/req | Redis CPU µs/req | Web KB/req | Web CPU µs/req | Reco KB/req | Reco CPU µs/req | dashboard CPU µs/req |"
-      print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+      print "| request | tracing | req/s | of /v1_0/channels | p50 ms | p99 ms | errors | Redis cmds/req | Redis CPU µs/req | Web KB/req | Web CPU µs/req | Reco KB/req | Reco CPU µs/req | dashboard CPU µs/req | DCP CPU µs/req |"
+      print "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
       for (i = 1; i <= count; i++) for (j = 1; j <= 2; j++) {
         s = order[i]; m = (j == 1 ? "traced" : "untraced"); k = s SUBSEP m; if (!(k in keys)) continue
         rps = n[k] / t[k]; c = "channels" SUBSEP m; ceiling = (c in keys) ? n[c] / t[c] : 0
-        printf "| %s | %s | %.0f | %s | %.2f | %.2f | %d | %.1f | %.0f | %.1f | %.0f | %.1f | %.0f | %.0f |\n", s, (m == "traced" ? "exported" : "off"), rps,
+        printf "| %s | %s | %.0f | %s | %.2f | %.2f | %d | %.1f | %.0f | %.1f | %.0f | %.1f | %.0f | %.0f | %.0f |\n", s, (m == "traced" ? "exported" : "off"), rps,
           (ceiling > 0 ? sprintf("%.1f %%", 100 * rps / ceiling) : "-"), p50[k] / r[k], p99[k] / r[k], e[k],
-          rc[k] / n[k], ru[k] / n[k], wb[k] / n[k] / 1024, 1000 * wc[k] / n[k], cb[k] / n[k] / 1024, 1000 * cc[k] / n[k], dc[k] / n[k]
+          rc[k] / n[k], ru[k] / n[k], wb[k] / n[k] / 1024, 1000 * wc[k] / n[k], cb[k] / n[k] / 1024, 1000 * cc[k] / n[k], dc[k] / n[k], pc[k] / n[k]
       }
     }' "$raw"
   if [ "$(wc -l <"$half")" -gt 1 ]; then

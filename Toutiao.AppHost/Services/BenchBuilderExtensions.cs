@@ -20,11 +20,11 @@ public static class BenchBuilderExtensions
         web.WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", unlimited);
 
         var reco = builder.AddProject<Projects.Toutiao_Reco>("reco-untraced", options => options.ExcludeLaunchProfile = true)
-            .WithHttpEndpoint(port: UntracedRecoPort, name: "http")
+            .WithHttpEndpoint(port: UntracedRecoPort, name: "http", isProxied: false)
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
             .WithEnvironment(WithoutTelemetryExport);
         var copy = builder.AddProject<Projects.Toutiao_Web>("web-untraced", options => options.ExcludeLaunchProfile = true)
-            .WithHttpEndpoint(port: UntracedWebPort, name: "http")
+            .WithHttpEndpoint(port: UntracedWebPort, name: "http", isProxied: false)
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
             .WithEnvironment("Reco__Address", "http://reco-untraced")
             .WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", unlimited)

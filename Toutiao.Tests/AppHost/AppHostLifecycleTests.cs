@@ -120,6 +120,22 @@ public sealed class AppHostLifecycleTests : IDisposable
         Assert.Empty(ProcessesOf(marker));
     }
 
+    [Theory]
+    [InlineData(false, 1, false, false)]
+    [InlineData(false, 2, false, true)]
+    [InlineData(true, 1, true, true)]
+    public async Task Web_and_reco_listen_without_dcps_proxy_unless_replicas_or_random_ports_need_it(
+        bool randomPorts, int recoReplicas, bool webProxied, bool recoProxied)
+    {
+        // The app model only: nothing starts.
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
+            [$"--AppHost:DataDirectory={_directory}", $"--DcpPublisher:RandomizePorts={randomPorts}", $"--Replicas:reco={recoReplicas}"]);
+        bool Proxied(string resource) => builder.Resources.Single(r => r.Name == resource)
+            .Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == "http").IsProxied;
+
+        Assert.Equal((webProxied, recoProxied), (Proxied("web"), Proxied("reco")));
+    }
+
     [Fact]
     public async Task A_failing_database_initializer_is_reported_and_reco_and_web_never_start()
     {
