@@ -57,7 +57,7 @@ var web = builder.AddProject<Projects.Toutiao_Web>("web")
 // ./toutiao bench: the same pair again without telemetry export, for traced vs untraced in one run.
 if (builder.Configuration.GetValue("Bench:Enabled", false))
 {
-    builder.AddUntracedCopies(web, redis, cache, toutiao);
+    builder.AddUntracedCopies(web, initializer, redis, cache, toutiao);
 }
 
 try

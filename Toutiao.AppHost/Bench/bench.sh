@@ -50,6 +50,13 @@ wait_for_feed() {
 }
 wait_for_feed 5080
 wait_for_feed 5081
+# Web builds its search index after it starts (seconds of CPU): until then search is a 503.
+for port in 5080 5081; do
+  for _ in $(seq 1 240); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$port/v1_0/search?q=toutiao")" = 200 ] && break
+    sleep 0.5
+  done
+done
 
 # The redis-servers run in their data directories; their passwords are in their 0600 redis.conf.
 redis_cli() { # resource, command...
@@ -141,7 +148,7 @@ script_of() {
   unset BENCH_FRESH_CHANNEL
   case "$1" in
     fresh-recommended) script=(-s "$bench_dir/fresh.lua"); export BENCH_FRESH_CHANNEL=0 ;;
-    *) [ -f "$bench_dir/$1.lua" ] && script=(-s "$bench_dir/$1.lua") ;;
+    *) if [ -f "$bench_dir/$1.lua" ]; then script=(-s "$bench_dir/$1.lua"); fi ;;
   esac
 }
 

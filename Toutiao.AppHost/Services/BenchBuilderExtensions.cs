@@ -14,7 +14,7 @@ public static class BenchBuilderExtensions
     /// anonymous feed of either Web, since all the load comes from one address.
     /// </summary>
     public static void AddUntracedCopies(this IDistributedApplicationBuilder builder,
-        IResourceBuilder<ProjectResource> web, params IResourceBuilder<IResourceWithConnectionString>[] storage)
+        IResourceBuilder<ProjectResource> web, IResourceBuilder<ProjectResource> initializer, params IResourceBuilder<IResourceWithConnectionString>[] storage)
     {
         const string unlimited = "1000000000";
         web.WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", unlimited);
@@ -37,6 +37,11 @@ public static class BenchBuilderExtensions
             reco.WithReference(server).WaitFor(server);
             copy.WithReference(server).WaitFor(server);
         }
+
+        // Like the traced pair, after the demo data is in: a copy started before it would build its
+        // recall sets and search index from empty tables, and rebuild them during the rounds.
+        reco.WaitForCompletion(initializer);
+        copy.WaitForCompletion(initializer);
     }
 
     // Runs after Aspire's own callback, which points OTEL_EXPORTER_OTLP_ENDPOINT at the dashboard.
