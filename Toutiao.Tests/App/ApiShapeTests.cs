@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Toutiao.Tests.Infrastructure;
-using Toutiao.Web.Search;
 
 namespace Toutiao.Tests.App;
 
@@ -94,13 +93,7 @@ public sealed class ApiShapeTests(ToutiaoFixture fixture)
         Assert.Equal("{id:number,photo:string}", JsonDocument.Parse(await uploaded.Content.ReadAsStringAsync()).RootElement.GetProperty("data").Shape());
 
         // Search, once the index is there.
-        var search = fixture.WebService<ArticleSearch>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (!search.IsReady)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The search index was never built.");
-            await Task.Delay(100);
-        }
+        await fixture.SearchBuiltAsync();
         Assert.Equal("{options:[string]}", await DataShape(HttpMethod.Get, "/v1_0/suggestion?q=python"));
         Assert.Equal(ArticlePage, await DataShape(HttpMethod.Get, "/v1_0/search?q=python&page=1&per_page=10"));
 

@@ -1,6 +1,5 @@
 using System.Net;
 using Toutiao.Tests.Infrastructure;
-using Toutiao.Web.Search;
 
 namespace Toutiao.Tests.App;
 
@@ -62,13 +61,7 @@ public sealed class ReaderSessionTests(ToutiaoFixture fixture)
         Assert.Equal(1, (await Ok(web.SendAsync(HttpMethod.Get, "/v1_0/user/followings", reader))).Data.GetProperty("total_count").GetInt64());
 
         // Search, once the index is there.
-        var search = fixture.WebService<ArticleSearch>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (!search.IsReady)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The search index was never built.");
-            await Task.Delay(100);
-        }
+        await fixture.SearchBuiltAsync();
 
         await Ok(web.SendAsync(HttpMethod.Get, "/v1_0/suggestion?q=python"));
         Assert.NotEmpty((await Ok(web.SendAsync(HttpMethod.Get, "/v1_0/search?q=python&page=1&per_page=10"))).ArticleIds());

@@ -171,6 +171,9 @@ public sealed class ToutiaoFixture : IAsyncLifetime
 
     public T WebService<T>() where T : notnull => Web.Services.GetRequiredService<T>();
 
+    /// <summary>Web builds its search index in the background after it starts: a few seconds' work.</summary>
+    public Task SearchBuiltAsync() => WebService<Toutiao.Web.Search.ArticleSearch>().Built.WaitAsync(TimeSpan.FromSeconds(90));
+
     /// <summary>Loads the article counters and pins into a cache server that came back empty, once Web has reconnected to it.</summary>
     public async Task RefillCacheAsync()
     {

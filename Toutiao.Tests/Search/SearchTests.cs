@@ -97,11 +97,7 @@ public sealed class SearchTests(ToutiaoFixture fixture)
         => (await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/search?q={Uri.EscapeDataString(q)}")).ArticleIds();
 
     /// <summary>Indexing runs in the background: the first build after start, then every second in the tests.</summary>
-    private async Task ReadyAsync()
-    {
-        var search = fixture.WebService<ArticleSearch>();
-        await UntilAsync(() => Task.FromResult(search.IsReady));
-    }
+    private Task ReadyAsync() => fixture.SearchBuiltAsync();
 
     private static async Task UntilAsync(Func<Task<bool>> condition)
     {

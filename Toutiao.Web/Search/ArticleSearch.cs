@@ -49,8 +49,10 @@ public sealed partial class ArticleSearch(MySqlDataSource database, IOptions<Sea
     private SearcherManager? _searchers;
     private DateTime _indexedUpTo = DateTime.MinValue;
 
-    /// <summary>Whether the first build has finished; until then searches are a 503.</summary>
-    public bool IsReady => _searchers is not null;
+    private readonly TaskCompletionSource _built = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the first build has finished (never, with search switched off); until then searches are a 503.</summary>
+    public Task Built => _built.Task;
 
     /// <summary>Approved articles matching <paramref name="query"/>, best first, and how many match.</summary>
     public (int Total, IReadOnlyList<long> Ids) Search(string query, int page, int perPage)
@@ -129,6 +131,7 @@ public sealed partial class ArticleSearch(MySqlDataSource database, IOptions<Sea
                 {
                     _searchers = new SearcherManager(_writer, applyAllDeletes: true, searcherFactory: null);
                     LogBuilt(indexed, stopwatch.ElapsedMilliseconds);
+                    _built.TrySetResult();
                 }
                 else if (indexed > 0)
                 {
