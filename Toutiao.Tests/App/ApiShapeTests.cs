@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Toutiao.Tests.Infrastructure;
 
@@ -82,15 +81,10 @@ public sealed class ApiShapeTests(ToutiaoFixture fixture)
         await Send(HttpMethod.Delete, $"/v1_0/user/followings/{author}", reader, null, HttpStatusCode.NoContent);
         await Send(HttpMethod.Delete, "/v1_0/user/channels/3", reader, null, HttpStatusCode.NoContent);
 
-        using var form = new MultipartFormDataContent();
-        var png = new ByteArrayContent(Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="));
-        png.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-        form.Add(png, "photo", "blob");
-        using var upload = new HttpRequestMessage(HttpMethod.Patch, "/v1_0/user/photo") { Content = form };
-        upload.Headers.TryAddWithoutValidation("Authorization", reader);
-        using var uploaded = await web.SendAsync(upload);
-        Assert.Equal(HttpStatusCode.OK, uploaded.StatusCode);
-        Assert.Equal("{id:number,photo:string}", JsonDocument.Parse(await uploaded.Content.ReadAsStringAsync()).RootElement.GetProperty("data").Shape());
+        var png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==");
+        var uploaded = await web.UploadPhotoAsync(reader, png, "blob");
+        Assert.Equal(HttpStatusCode.OK, uploaded.Status);
+        Assert.Equal("{id:number,photo:string}", uploaded.Data.Shape());
 
         // Search, once the index is there.
         await fixture.SearchBuiltAsync();

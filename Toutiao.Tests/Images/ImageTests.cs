@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using Toutiao.Tests.Infrastructure;
 using Toutiao.Web.Auth;
 
@@ -57,20 +56,6 @@ public sealed class ImageTests(ToutiaoFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, (await fixture.WebClient.SendAsync(HttpMethod.Patch, "/v1_0/user/photo", Api.Bearer(reader), new { photo = "x" })).Status);
     }
 
-    private async Task<ApiResponse> UploadAsync(string? token, byte[] bytes, string fileName)
-    {
-        using var form = new MultipartFormDataContent();
-        var file = new ByteArrayContent(bytes);
-        file.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-        form.Add(file, "photo", fileName);
-        using var request = new HttpRequestMessage(HttpMethod.Patch, "/v1_0/user/photo") { Content = form };
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        using var response = await fixture.WebClient.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        return new ApiResponse(response.StatusCode, System.Text.Json.JsonDocument.Parse(body).RootElement.Clone(), response.Headers);
-    }
+    private Task<ApiResponse> UploadAsync(string? token, byte[] bytes, string fileName)
+        => fixture.WebClient.UploadPhotoAsync(token is null ? null : Api.Bearer(token), bytes, fileName);
 }
