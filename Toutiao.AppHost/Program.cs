@@ -6,8 +6,9 @@ var builder = DistributedApplication.CreateBuilder(args);
 // readers' history, login codes) and the recall sets: never evicted (at its limit writes fail, and
 // the services degrade), kept across restarts. "cache" holds what MySQL can rebuild or what may be
 // forgotten (article cards, counters, pins, anonymous readers' history): least recently used goes first.
-var redis = builder.AddRedisServer("redis", new() { MaxMemory = "512mb", MaxMemoryPolicy = "noeviction", AppendOnly = true });
-var cache = builder.AddRedisServer("cache", new() { MaxMemory = "256mb", MaxMemoryPolicy = "allkeys-lru", AppendOnly = false });
+// --Redis:Topology=cluster makes each a Redis Cluster of three masters and three replicas.
+var redis = builder.AddRedisServer("redis", new() { MaxMemory = "512mb", MaxMemoryPolicy = "noeviction", AppendOnly = true, FirstClusterPort = 7001 });
+var cache = builder.AddRedisServer("cache", new() { MaxMemory = "256mb", MaxMemoryPolicy = "allkeys-lru", AppendOnly = false, FirstClusterPort = 7011 });
 
 var toutiao = builder.AddMySqlServer("mysql")
                      .AddDatabase("toutiao");

@@ -192,7 +192,7 @@ public sealed class BehaviorEffects(
         {
             foreach (var channel in new[] { channels[articleId], RecallKeys.RecommendedChannel })
             {
-                writes.Add(batch.ExecuteAsync("ZADD", RecallKeys.Hot(channel), "XX", "INCR", boost, articleId));
+                writes.Add(batch.ExecuteAsync("ZADD", (RedisKey)RecallKeys.Hot(channel), "XX", "INCR", boost, articleId));
             }
         }
 

@@ -16,10 +16,23 @@ public static class RedisBatchExtensions
             return [batch.KeyDeleteAsync(key)];
         }
 
-        var staging = key.Append(":staging");
+        var staging = SameSlot(key, ":staging");
         var operations = new List<Task> { batch.KeyDeleteAsync(staging) };
         operations.AddRange(entries.Chunk(chunkSize).Select(chunk => batch.SortedSetAddAsync(staging, chunk)));
         operations.Add(batch.KeyRenameAsync(staging, key));
         return operations;
+    }
+
+    /// <summary>
+    /// A key beside <paramref name="key"/> in the same Redis Cluster slot, as RENAME and scripts
+    /// need there. A key with a hash tag keeps it; a key without one hashes whole, so that whole key
+    /// becomes the new key's tag (<c>ch:5:new</c> → <c>{ch:5:new}:staging</c>).
+    /// </summary>
+    public static RedisKey SameSlot(RedisKey key, string suffix)
+    {
+        var name = (string)key!;
+        var open = name.IndexOf('{');
+        var hasTag = open >= 0 && name.IndexOf('}', open + 1) > open + 1;
+        return hasTag ? key.Append(suffix) : (RedisKey)$"{{{name}}}{suffix}";
     }
 }

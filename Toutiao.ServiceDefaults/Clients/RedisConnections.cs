@@ -1,8 +1,13 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
+
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// The two Redis servers, by connection name (the AppHost's resource names). <see cref="State"/> is
-/// the unkeyed <c>IConnectionMultiplexer</c>; <see cref="Cache"/> is keyed by its name.
+/// The two Redis connections, by connection name (the AppHost's resource names). <see cref="State"/> is
+/// the unkeyed <c>IConnectionMultiplexer</c>; <see cref="Cache"/> is keyed by its name. Each may name
+/// one server or the nodes of a Redis Cluster.
 /// </summary>
 public static class RedisConnections
 {
@@ -17,14 +22,47 @@ public static class RedisConnections
     /// for. A command error (a bug of ours) is not among them.
     /// </summary>
     public static bool IsFailure(Exception exception)
-        => exception is StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException
-            or StackExchange.Redis.RedisServerException;
+        => exception is RedisConnectionException or RedisTimeoutException or RedisServerException;
 
-    /// <summary>Both connections, through Aspire's StackExchange.Redis client integration.</summary>
+    /// <summary>
+    /// Both connections, through Aspire's StackExchange.Redis client integration, with our own health
+    /// check: the integration's asks a cluster for <c>CLUSTER INFO</c>, which needs an admin
+    /// connection that the services have no other use for.
+    /// </summary>
     public static IHostApplicationBuilder AddToutiaoRedis(this IHostApplicationBuilder builder)
     {
-        builder.AddRedisClient(State);
-        builder.AddKeyedRedisClient(Cache);
+        builder.AddRedisClient(State, settings => settings.DisableHealthChecks = true);
+        builder.AddKeyedRedisClient(Cache, settings => settings.DisableHealthChecks = true);
+        builder.Services.AddHealthChecks()
+            .Add(new HealthCheckRegistration($"redis-{State}", services => new RedisMastersCheck(services.GetRequiredService<IConnectionMultiplexer>()), null, null))
+            .Add(new HealthCheckRegistration($"redis-{Cache}", services => new RedisMastersCheck(services.GetRequiredKeyedService<IConnectionMultiplexer>(Cache)), null, null));
         return builder;
+    }
+
+    /// <summary>
+    /// Healthy while every connected master answers PING. A cluster master that is gone is left out:
+    /// its replica takes over within the node timeout, and every instance shares that cluster, so
+    /// taking this one out of the load balancer would not help the requests whose keys it held.
+    /// </summary>
+    private sealed class RedisMastersCheck(IConnectionMultiplexer redis) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            var masters = redis.GetServers().Where(server => server is { IsConnected: true, IsReplica: false }).ToList();
+            if (masters.Count == 0)
+            {
+                return HealthCheckResult.Unhealthy("No Redis master is connected.");
+            }
+
+            try
+            {
+                await Task.WhenAll(masters.Select(server => server.PingAsync()));
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception ex) when (IsFailure(ex))
+            {
+                return HealthCheckResult.Unhealthy(ex.Message, ex);
+            }
+        }
     }
 }

@@ -21,8 +21,10 @@ public sealed record CachedPage(IReadOnlyList<ArticleCard> Pinned, IReadOnlyList
 /// Cache-aside for article cards. A page costs one Redis round trip whatever its size: a Lua
 /// script reads the pinned ids, every <c>art:{id}:info</c>, the four <c>count:art:*</c> scores
 /// and the authors' <c>user:{id}:profile</c> at once (authors are only known after the infos
-/// are read, which a plain pipeline cannot do). Misses cost one MySQL round trip and one write-back
-/// pipeline. Ids that do not exist are cached as a not-found marker.
+/// are read, which a plain pipeline cannot do). On a Redis Cluster the keys live on many nodes and
+/// no script may span them: there a page is two or three pipelines, each one round trip per node in
+/// parallel. Misses cost one MySQL round trip and one write-back pipeline. Ids that do not exist are
+/// cached as a not-found marker.
 /// </summary>
 /// <remarks>
 /// With Redis down, pages are read from MySQL whole (<see cref="ArticleRepository.LoadCardsAsync"/>),
@@ -127,54 +129,9 @@ public sealed partial class ArticleInfoCache(
 
     private async Task<CachedPage> ReadPageAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel, Activity? activity, CancellationToken cancellationToken)
     {
-        var arguments = new RedisValue[articleIds.Count + 1];
-        arguments[0] = pinnedOfChannel is { } channel ? ArticleCacheKeys.Top(channel) : "";
-        for (var i = 0; i < articleIds.Count; i++)
-        {
-            arguments[i + 1] = articleIds[i];
-        }
-
-        var reply = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(PageScript.ExecutableScript, [], arguments))!;
-        var pinnedCount = (int)reply[0];
-        var ids = ((RedisValue[])reply[1]!).Select(v => (long)v).ToArray();
-        var infos = (RedisValue[])reply[2]!;
-        var counts = Enumerable.Range(3, 4).Select(i => (RedisValue[])reply[i]!).ToArray();
-        var profileKeys = (RedisValue[])reply[7]!;
-        var profiles = (RedisValue[])reply[8]!;
-
-        var articles = new Dictionary<long, ArticleInfo?>();
-        var articleMisses = new List<long>();
-        for (var i = 0; i < ids.Length; i++)
-        {
-            var value = infos[i];
-            if (articles.ContainsKey(ids[i]) || articleMisses.Contains(ids[i]))
-            {
-                continue;
-            }
-
-            if (value == ArticleCacheKeys.NotFoundMarker)
-            {
-                articles[ids[i]] = null;
-            }
-            else if (!value.IsNull && TryDeserialize<ArticleInfo>(value) is { } info)
-            {
-                articles[ids[i]] = info;
-            }
-            else
-            {
-                articleMisses.Add(ids[i]);
-            }
-        }
-
-        var authors = new Dictionary<long, AuthorProfile?>();
-        for (var i = 0; i < profileKeys.Length; i++)
-        {
-            var authorId = ParseAuthorId(profileKeys[i]);
-            if (!profiles[i].IsNull)
-            {
-                authors[authorId] = profiles[i] == ArticleCacheKeys.NotFoundMarker ? null : TryDeserialize<AuthorProfile>(profiles[i]);
-            }
-        }
+        var (pinnedCount, ids, counts, articles, articleMisses, authors) = IsCluster
+            ? await ReadAcrossClusterAsync(articleIds, pinnedOfChannel)
+            : await ReadByScriptAsync(articleIds, pinnedOfChannel);
 
         var authorMisses = articles.Values.OfType<ArticleInfo>().Select(a => a.AutId).Where(id => !authors.ContainsKey(id)).Distinct().ToList();
         var found = articles.Values.Count(a => a is not null);
@@ -217,13 +174,125 @@ public sealed partial class ArticleInfoCache(
                 return null;
             }
 
-            var articleCounts = new ArticleCounts(Count(counts[0][index]), Count(counts[1][index]), Count(counts[2][index]), Count(counts[3][index]));
+            var articleCounts = new ArticleCounts(counts[0][index], counts[1][index], counts[2][index], counts[3][index]);
             return new ArticleCard(info, authors.GetValueOrDefault(info.AutId), articleCounts);
         }
 
         var pinned = Enumerable.Range(0, pinnedCount).Select(Card).OfType<ArticleCard>().ToList();
         var requested = Enumerable.Range(pinnedCount, ids.Length - pinnedCount).Select(Card).OfType<ArticleCard>().ToList();
         return new CachedPage(pinned, requested, degraded);
+    }
+
+    /// <summary>What Redis held for a page: its ids (pinned first) with their counters, the infos and authors it had, and the misses.</summary>
+    private sealed record CachedEntries(
+        int PinnedCount,
+        long[] Ids,
+        long[][] Counts,
+        Dictionary<long, ArticleInfo?> Articles,
+        List<long> ArticleMisses,
+        Dictionary<long, AuthorProfile?> Authors);
+
+    /// <summary>
+    /// A cluster spreads these keys over its nodes and runs no script across slots. A single server
+    /// does; StackExchange.Redis knows which it is connected to once it has connected.
+    /// </summary>
+    private bool IsCluster => redis.GetServers() is [{ ServerType: ServerType.Cluster }, ..];
+
+    /// <summary>One server: the whole page in one round trip.</summary>
+    private async Task<CachedEntries> ReadByScriptAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel)
+    {
+        var arguments = new RedisValue[articleIds.Count + 1];
+        arguments[0] = pinnedOfChannel is { } channel ? ArticleCacheKeys.Top(channel) : "";
+        for (var i = 0; i < articleIds.Count; i++)
+        {
+            arguments[i + 1] = articleIds[i];
+        }
+
+        var reply = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(PageScript.ExecutableScript, [], arguments))!;
+        var ids = ((RedisValue[])reply[1]!).Select(v => (long)v).ToArray();
+        var counts = Enumerable.Range(3, 4).Select(i => Array.ConvertAll((RedisValue[])reply[i]!, Count)).ToArray();
+        var (articles, misses) = ParseInfos(ids, (RedisValue[])reply[2]!);
+        var authorIds = Array.ConvertAll((RedisValue[])reply[7]!, ParseAuthorId);
+        return new CachedEntries((int)reply[0], ids, counts, articles, misses, ParseProfiles(authorIds, (RedisValue[])reply[8]!));
+    }
+
+    /// <summary>
+    /// A cluster: the same reads as pipelines that StackExchange.Redis sends to every node at once,
+    /// one round trip per node in parallel for each step whatever the page's size. The steps depend
+    /// on each other: the pinned ids (only when asked for), then every info and counter, then the
+    /// authors the infos name.
+    /// </summary>
+    private async Task<CachedEntries> ReadAcrossClusterAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel)
+    {
+        var db = redis.GetDatabase();
+        var pinned = pinnedOfChannel is { } channel
+            ? await db.SortedSetRangeByRankAsync(ArticleCacheKeys.Top(channel), 0, -1, Order.Descending)
+            : [];
+        long[] ids = [.. pinned.Select(id => (long)id), .. articleIds];
+        if (ids.Length == 0)
+        {
+            return new CachedEntries(0, [], [[], [], [], []], [], [], []);
+        }
+
+        var members = Array.ConvertAll(ids, id => (RedisValue)id);
+
+        var batch = db.CreateBatch();
+        var infoReads = Array.ConvertAll(ids, id => batch.StringGetAsync(ArticleCacheKeys.Info(id)));
+        var countReads = Array.ConvertAll(ArticleCacheKeys.AllCounts, key => batch.SortedSetScoresAsync(key, members));
+        batch.Execute();
+        var (articles, misses) = ParseInfos(ids, await Task.WhenAll(infoReads));
+        var counts = Array.ConvertAll(await Task.WhenAll(countReads), scores => Array.ConvertAll(scores, score => (long)(score ?? 0)));
+
+        var authorIds = articles.Values.OfType<ArticleInfo>().Select(info => info.AutId).Distinct().ToArray();
+        batch = db.CreateBatch();
+        var profileReads = Array.ConvertAll(authorIds, id => batch.StringGetAsync(ArticleCacheKeys.Profile(id)));
+        batch.Execute();
+        return new CachedEntries(pinned.Length, ids, counts, articles, misses, ParseProfiles(authorIds, await Task.WhenAll(profileReads)));
+    }
+
+    /// <summary>Cached infos by id: an article, null for one that does not exist, or a miss.</summary>
+    private (Dictionary<long, ArticleInfo?> Articles, List<long> Misses) ParseInfos(long[] ids, RedisValue[] infos)
+    {
+        var articles = new Dictionary<long, ArticleInfo?>();
+        var misses = new List<long>();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var value = infos[i];
+            if (articles.ContainsKey(ids[i]) || misses.Contains(ids[i]))
+            {
+                continue;
+            }
+
+            if (value == ArticleCacheKeys.NotFoundMarker)
+            {
+                articles[ids[i]] = null;
+            }
+            else if (!value.IsNull && TryDeserialize<ArticleInfo>(value) is { } info)
+            {
+                articles[ids[i]] = info;
+            }
+            else
+            {
+                misses.Add(ids[i]);
+            }
+        }
+
+        return (articles, misses);
+    }
+
+    /// <summary>Cached author profiles by id; an author absent here is a miss.</summary>
+    private Dictionary<long, AuthorProfile?> ParseProfiles(long[] authorIds, RedisValue[] profiles)
+    {
+        var authors = new Dictionary<long, AuthorProfile?>();
+        for (var i = 0; i < authorIds.Length; i++)
+        {
+            if (!profiles[i].IsNull)
+            {
+                authors[authorIds[i]] = profiles[i] == ArticleCacheKeys.NotFoundMarker ? null : TryDeserialize<AuthorProfile>(profiles[i]);
+            }
+        }
+
+        return authors;
     }
 
     public async Task<ArticleCard?> GetAsync(long articleId, CancellationToken cancellationToken)
