@@ -10,7 +10,7 @@ using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;
 namespace Toutiao.Tests.Feed;
 
 [Collection(ToutiaoCollection.Name)]
-public sealed class FeedTests(ToutiaoFixture fixture)
+public class FeedTests(ToutiaoFixture fixture)
 {
     private HttpClient Web => fixture.WebClient;
 
@@ -273,3 +273,7 @@ public sealed class FeedTests(ToutiaoFixture fixture)
         return ("Anony " + reader, "Anony " + control);
     }
 }
+
+/// <summary>The same tests with Web and Reco on a Redis Cluster.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class FeedOnClusterTests(ClusterToutiaoFixture fixture) : FeedTests(fixture);

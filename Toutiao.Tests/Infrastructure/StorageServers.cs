@@ -1,6 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Toutiao.Tests.Infrastructure;
 
@@ -27,13 +28,14 @@ public sealed class StorageServers : IAsyncDisposable
 
     public string MySqlConnectionString { get; private set; } = "";
 
-    public static async Task<StorageServers> StartAsync()
+    /// <param name="settings">AppHost settings beyond the data directory, e.g. <c>--Redis:Topology=cluster</c>.</param>
+    public static async Task<StorageServers> StartAsync(params string[] settings)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("toutiao-tests-").FullName;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         // The real app model, less its projects: the tests host Reco and Web themselves.
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
-            [$"--AppHost:DataDirectory={directory}"], timeout.Token);
+            [$"--AppHost:DataDirectory={directory}", .. settings], timeout.Token);
         foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
         {
             builder.Resources.Remove(project);
@@ -57,6 +59,9 @@ public sealed class StorageServers : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>The AppHost's resources, for what the tests do to one server (a cluster node, say) beside the app model.</summary>
+    public DistributedApplicationModel Model => _application.Services.GetRequiredService<DistributedApplicationModel>();
 
     /// <summary>Stops a server (<c>redis</c>, <c>mysql</c>) through the app model, as the dashboard's stop button does.</summary>
     public async Task StopAsync(string resource)

@@ -19,8 +19,15 @@ namespace Toutiao.Tests.Infrastructure;
 /// and mariadbd (seeded by the real initializer), Reco on a real h2c port and Web on a real HTTP
 /// port. Everything is stopped and deleted when the tests end, also when a start fails half way.
 /// </summary>
-public sealed class ToutiaoFixture : IAsyncLifetime
+public class ToutiaoFixture(params string[] storageSettings) : IAsyncLifetime
 {
+    public ToutiaoFixture() : this([])
+    {
+    }
+
+    /// <summary>Whether both Redis connections name the nodes of a Redis Cluster rather than one server.</summary>
+    public bool IsCluster => storageSettings.Contains(ClusterToutiaoFixture.ClusterTopology);
+
     public const string JwtSecret = "integration-tests-secret-0123456789-abcdefghij";
     public const string TrackingKey = "integration-tests-tracking-key-0123456789";
 
@@ -61,12 +68,13 @@ public sealed class ToutiaoFixture : IAsyncLifetime
     {
         try
         {
-            Storage = await StorageServers.StartAsync();
+            Storage = await StorageServers.StartAsync(storageSettings);
             _owned.Add(Storage);
             await ToutiaoDatabaseInitializer.InitializeAsync(Storage.MySqlConnectionString);
 
-            Redis = await ConnectionMultiplexer.ConnectAsync(Storage.RedisConnectionString);
-            Cache = await ConnectionMultiplexer.ConnectAsync(Storage.CacheConnectionString);
+            // Admin commands (INFO, CLUSTER NODES, CONFIG) are for the tests' own connections only.
+            Redis = await ConnectionMultiplexer.ConnectAsync(Storage.RedisConnectionString + ",allowAdmin=true");
+            Cache = await ConnectionMultiplexer.ConnectAsync(Storage.CacheConnectionString + ",allowAdmin=true");
             MySql = new MySqlDataSource(Storage.MySqlConnectionString);
 
             var recoPort = Ports.Free();
@@ -259,4 +267,21 @@ public sealed class ToutiaoFixture : IAsyncLifetime
 public sealed class ToutiaoCollection : ICollectionFixture<ToutiaoFixture>
 {
     public const string Name = "Toutiao system";
+}
+
+/// <summary>
+/// The same system with both Redis connections on a real Redis Cluster: three masters and three
+/// replicas each, started by the AppHost's own cluster resources. A short node timeout keeps a
+/// failover within a test's patience.
+/// </summary>
+public sealed class ClusterToutiaoFixture() : ToutiaoFixture(ClusterTopology,
+    "--Redis:redis:ClusterNodeTimeoutMilliseconds=2000", "--Redis:cache:ClusterNodeTimeoutMilliseconds=2000")
+{
+    public const string ClusterTopology = "--Redis:Topology=cluster";
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterToutiaoFixture>
+{
+    public const string Name = "Toutiao system on a Redis Cluster";
 }

@@ -11,7 +11,7 @@ namespace Toutiao.Tests.Reco;
 
 /// <summary>Recording fresh pages in Redis, which concurrent refreshes of one reader race for.</summary>
 [Collection(ToutiaoCollection.Name)]
-public sealed class UserFeedHistoryTests(ToutiaoFixture fixture)
+public class UserFeedHistoryTests(ToutiaoFixture fixture)
 {
     private UserFeedHistory History => fixture.Reco.Services.GetRequiredService<UserFeedHistory>();
 
@@ -128,3 +128,7 @@ public sealed class UserFeedHistoryTests(ToutiaoFixture fixture)
     private static async Task<reco::Toutiao.Reco.History.ServedPage> ServeAsync(UserFeedHistory history, string reader, int channel, long timestamp, IReadOnlyList<long> candidates)
         => (await history.ServePageAsync(reader, channel, timestamp, candidates.ToArray(), allCandidates: true, 10))!;
 }
+
+/// <summary>The same tests with Web and Reco on a Redis Cluster.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class UserFeedHistoryOnClusterTests(ClusterToutiaoFixture fixture) : UserFeedHistoryTests(fixture);
