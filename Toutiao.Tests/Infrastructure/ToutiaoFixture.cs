@@ -19,11 +19,16 @@ namespace Toutiao.Tests.Infrastructure;
 /// and mariadbd (seeded by the real initializer), Reco on a real h2c port and Web on a real HTTP
 /// port. Everything is stopped and deleted when the tests end, also when a start fails half way.
 /// </summary>
-public class ToutiaoFixture(params string[] storageSettings) : IAsyncLifetime
+public class ToutiaoFixture : IAsyncLifetime
 {
+    private readonly string[] storageSettings;
+
     public ToutiaoFixture() : this([])
     {
     }
+
+    /// <param name="storageSettings">AppHost settings for the servers, e.g. <c>--Redis:Topology=cluster</c>.</param>
+    protected ToutiaoFixture(params string[] storageSettings) => this.storageSettings = storageSettings;
 
     /// <summary>Whether both Redis connections name the nodes of a Redis Cluster rather than one server.</summary>
     public bool IsCluster => storageSettings.Contains(ClusterToutiaoFixture.ClusterTopology);
