@@ -13,11 +13,20 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2));
 
 builder.Services.AddGrpc(options => options.Interceptors.Add<StorageFailureInterceptor>());
+// grpc.health.v1 over the same checks as /health and /alive: an orchestrator's grpc probe speaks
+// h2c, which this port requires (an HTTP/1.1 httpGet probe is refused). "" is readiness (every
+// check), "liveness" only the checks tagged live.
+builder.Services.AddGrpcHealthChecks(options =>
+{
+    options.Services.Map("", _ => true);
+    options.Services.Map("liveness", check => check.Tags.Contains(ServiceDefaultsExtensions.LiveTag));
+});
 builder.AddRecommendation();
 
 var app = builder.Build();
 
 app.MapGrpcService<UserRecommendService>();
+app.MapGrpcHealthChecksService();
 app.MapGet("/", () => "Toutiao.Reco speaks gRPC (service UserRecommend) on this port.");
 app.MapDefaultEndpoints();
 
