@@ -65,6 +65,13 @@ public sealed partial class KubernetesManifestTests : IDisposable
                 }
 
                 problems.AddRange(Compare(model, deploy, name, variable, expression, deployed));
+
+                // A directory the app model gives (the AppHost's data directory) is data to keep:
+                // in a pod it must be a mounted volume, not the read-only image.
+                if (expression.StartsWith('/') && !(container.VolumeMounts ?? []).Any(m => deployed.Value?.StartsWith(m.MountPath, StringComparison.Ordinal) == true))
+                {
+                    problems.Add($"{name}: {variable} is '{deployed.Value}', on no volume mounted in container {name}");
+                }
             }
 
             if (isServer)
