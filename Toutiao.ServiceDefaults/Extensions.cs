@@ -131,18 +131,31 @@ public static class ServiceDefaultsExtensions
 
     public const string RuntimeEndpointPath = "/debug/runtime";
 
-    /// <summary>Maps <c>/health</c> (every check), <c>/alive</c> (liveness only) and <c>/debug/runtime</c> in Development.</summary>
+    /// <summary>
+    /// Setting that maps <c>/health</c> and <c>/alive</c> outside Development, for an orchestrator's
+    /// probes (deploy/kubernetes sets <c>HealthChecks__Expose=true</c> for Web).
+    /// </summary>
+    public const string ExposeHealthChecksKey = "HealthChecks:Expose";
+
+    /// <summary>
+    /// Maps <c>/health</c> (every check) and <c>/alive</c> (liveness only) in Development or when
+    /// <see cref="ExposeHealthChecksKey"/> is true, and <c>/debug/runtime</c> in Development only.
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        // Health endpoints reveal internals; outside Development they are opt-in behind auth.
-        if (app.Environment.IsDevelopment())
+        // Health endpoints reveal internals; outside Development they are opt-in. They answer only
+        // Healthy, Degraded or Unhealthy (no check names), which a kubelet needs and little else.
+        if (app.Environment.IsDevelopment() || app.Configuration.GetValue<bool>(ExposeHealthChecksKey))
         {
             app.MapHealthChecks(HealthEndpointPath);
             app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
             {
                 Predicate = registration => registration.Tags.Contains(LiveTag),
             });
+        }
 
+        if (app.Environment.IsDevelopment())
+        {
             // What ./toutiao bench divides by the requests of a round: bytes allocated and CPU used so far.
             app.MapGet(RuntimeEndpointPath, () => TypedResults.Ok(new
             {
