@@ -19,7 +19,7 @@ namespace Toutiao.Tests.Infrastructure;
 /// and mariadbd (seeded by the real initializer), Reco on a real h2c port and Web on a real HTTP
 /// port. Everything is stopped and deleted when the tests end, also when a start fails half way.
 /// </summary>
-public sealed class ToutiaoFixture : IAsyncLifetime
+public class ToutiaoFixture : IAsyncLifetime
 {
     public const string JwtSecret = "integration-tests-secret-0123456789-abcdefghij";
     public const string TrackingKey = "integration-tests-tracking-key-0123456789";
@@ -61,8 +61,9 @@ public sealed class ToutiaoFixture : IAsyncLifetime
     {
         try
         {
-            Storage = await StorageServers.StartAsync();
+            Storage = await StorageServers.StartAsync(StorageArguments);
             _owned.Add(Storage);
+            await StorageStartedAsync();
             await ToutiaoDatabaseInitializer.InitializeAsync(Storage.MySqlConnectionString);
 
             Redis = await ConnectionMultiplexer.ConnectAsync(Storage.RedisConnectionString);
@@ -90,6 +91,17 @@ public sealed class ToutiaoFixture : IAsyncLifetime
             await DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Further AppHost settings for the servers (a fixture with more of them).</summary>
+    protected virtual string[] StorageArguments => [];
+
+    /// <summary>Runs once the servers are healthy, before the initializer and the hosts.</summary>
+    protected virtual Task StorageStartedAsync() => Task.CompletedTask;
+
+    /// <summary>Settings every Web of this fixture gets last, over the common ones and a test's own.</summary>
+    protected virtual void AddWebSettings(Dictionary<string, string?> settings)
+    {
     }
 
     /// <summary>Settings every host under test shares: long background intervals keep the counts in tests exact.</summary>
@@ -152,6 +164,7 @@ public sealed class ToutiaoFixture : IAsyncLifetime
                     settings[key] = value;
                 }
 
+                AddWebSettings(settings);
                 UseSettings(builder, settings);
             });
         return Own(Started(factory, port));
@@ -200,7 +213,8 @@ public sealed class ToutiaoFixture : IAsyncLifetime
         return factory;
     }
 
-    private T Own<T>(T disposable) where T : IAsyncDisposable
+    /// <summary>Disposed with the fixture, before what was owned earlier.</summary>
+    protected T Own<T>(T disposable) where T : IAsyncDisposable
     {
         _owned.Add(disposable);
         return disposable;
