@@ -125,18 +125,41 @@ public static class MySqlReadReplicaExtensions
 
         private async Task FollowLoggedAsync(ILogger logger, CancellationToken cancellationToken)
         {
-            try
+            const int attempts = 3;
+            for (var attempt = 1; ; attempt++)
             {
-                await FollowAsync(logger, cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // Stopped while starting.
-            }
-            catch (Exception ex)
-            {
-                // The health check then says what is wrong; the dashboard's restart tries again.
-                logger.LogError(ex, "Could not start replicating from {Primary}", primary.Name);
+                try
+                {
+                    await FollowAsync(logger, cancellationToken);
+                    return;
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // Stopped while starting.
+                    return;
+                }
+                catch (Exception ex) when (attempt < attempts)
+                {
+                    // A dump racing the initializer's CREATE TABLEs fails ("table definition has
+                    // changed"); a moment later the schema is there and the clone goes through.
+                    logger.LogWarning(ex, "Could not start replicating from {Primary} (attempt {Attempt} of {Attempts}); trying again",
+                        primary.Name, attempt, attempts);
+                }
+                catch (Exception ex)
+                {
+                    // The health check then says what is wrong; the dashboard's restart tries again.
+                    logger.LogError(ex, "Could not start replicating from {Primary}", primary.Name);
+                    return;
+                }
+
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
         }
 
