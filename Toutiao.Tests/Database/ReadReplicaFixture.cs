@@ -25,7 +25,7 @@ public sealed class ReadReplicaFixture : ToutiaoFixture
     {
         // Healthy: cloned from the primary and both replication threads running.
         await Storage.HealthyConnectionStringAsync(ReplicaServer, TimeSpan.FromSeconds(90));
-        ReplicaConnectionString = await Storage.HealthyConnectionStringAsync($"toutiao-replica", TimeSpan.FromSeconds(30));
+        ReplicaConnectionString = await Storage.HealthyConnectionStringAsync("toutiao-replica", TimeSpan.FromSeconds(30));
         Replica = Own(new MySqlDataSource(ReplicaConnectionString));
     }
 
