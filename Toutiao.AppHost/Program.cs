@@ -10,8 +10,10 @@ var builder = DistributedApplication.CreateBuilder(args);
 var redis = builder.AddRedisServer("redis", new() { MaxMemory = "512mb", MaxMemoryPolicy = "noeviction", AppendOnly = true, FirstClusterPort = 7001 });
 var cache = builder.AddRedisServer("cache", new() { MaxMemory = "256mb", MaxMemoryPolicy = "allkeys-lru", AppendOnly = false, FirstClusterPort = 7011 });
 
-var toutiao = builder.AddMySqlServer("mysql")
-                     .AddDatabase("toutiao");
+var mysql = builder.AddMySqlServer("mysql");
+var toutiao = mysql.AddDatabase("toutiao");
+// --MySql:ReadReplicas=1: a second mariadbd following the first ("toutiao-replica"); Web reads articles from it.
+var toutiaoReplica = mysql.AddReadReplicas(toutiao, builder.Configuration.GetValue("MySql:ReadReplicas", 0));
 
 // Schema and demo data, once per start, before anything reads them.
 var initializer = builder.AddDatabaseInitializer<Projects.Toutiao_Web>("toutiao-init", "initialize-database")
@@ -54,6 +56,11 @@ var web = builder.AddProject<Projects.Toutiao_Web>("web")
        .WithReference(toutiao)
        .WaitFor(reco)
        .WaitForCompletion(initializer);
+
+if (toutiaoReplica is not null)
+{
+    web.WithReference(toutiaoReplica);
+}
 
 // ./toutiao bench: the same pair again without telemetry export, for traced vs untraced in one run.
 if (builder.Configuration.GetValue("Bench:Enabled", false))

@@ -27,6 +27,7 @@ if (initializeDatabase)
 builder.AddServiceDefaults();
 builder.AddToutiaoRedis();
 builder.AddMySqlDataSource("toutiao");
+builder.AddReadReplica();
 builder.AddToutiaoAuth();
 builder.AddCrossOrigin();
 

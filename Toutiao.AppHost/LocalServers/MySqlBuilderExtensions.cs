@@ -39,34 +39,22 @@ public static class MySqlBuilderExtensions
         return builder.AddResource(server)
             .WithEndpoint(name: MySqlServer.PrimaryEndpointName, scheme: "tcp")
             .WithIconName("DatabaseMultiple")
-            .OnBeforeResourceStarted(async (resource, @event, cancellationToken) =>
-            {
-                LocalServer.CreatePrivateDirectory(resource.WorkingDirectory);
-                if (!Directory.Exists(Path.Combine(resource.DataDirectory, "mysql")))
-                {
-                    await InstallAsync(installDb, resource.DataDirectory, @event.Services, resource, cancellationToken);
-                }
-
-                await LocalServer.WriteSecretFileAsync(resource.InitFile,
-                    InitScript(await resource.PasswordParameter.GetValueAsync(cancellationToken) ?? "", resource.Databases), cancellationToken);
-            })
+            .OnBeforeResourceStarted((resource, @event, cancellationToken) => PrepareAsync(resource, installDb, @event.Services, cancellationToken))
             .WithArgs(context =>
             {
-                context.Args.Add("--no-defaults");
-                context.Args.Add($"--datadir={server.DataDirectory}");
-                context.Args.Add($"--socket={server.Socket}");
-                context.Args.Add($"--pid-file={Path.Combine(server.WorkingDirectory, "mariadbd.pid")}");
-                context.Args.Add(ReferenceExpression.Create($"--port={server.PrimaryEndpoint.Property(EndpointProperty.TargetPort)}"));
-                context.Args.Add("--bind-address=127.0.0.1");
-                // The TCP login is then always root@127.0.0.1, the account the init file secures.
-                context.Args.Add("--skip-name-resolve");
-                context.Args.Add("--skip-log-bin");
-                context.Args.Add("--innodb-buffer-pool-size=256M");
-                context.Args.Add("--innodb-flush-log-at-trx-commit=2");
-                context.Args.Add($"--init-file={server.InitFile}");
-                if (Environment.UserName == "root")
+                AddServerArgs(context, server);
+                if (server.ReplicationPassword is null)
                 {
-                    context.Args.Add("--user=root");
+                    context.Args.Add("--skip-log-bin");
+                }
+                else
+                {
+                    // Replicas follow by GTID (MariaDB's default domain 0); row events replay exactly.
+                    context.Args.Add("--log-bin=mariadb-bin");
+                    context.Args.Add("--server-id=1");
+                    context.Args.Add("--binlog-format=ROW");
+                    // A replica away for a week is rebuilt from a dump rather than kept from filling the disk.
+                    context.Args.Add("--binlog-expire-logs-seconds=604800");
                 }
             })
             .WithHealthCheck(healthCheckKey);
@@ -88,6 +76,40 @@ public static class MySqlBuilderExtensions
         }
 
         return resource;
+    }
+
+    /// <summary>Before every start: the data directory on first run, then the owner-only init file.</summary>
+    internal static async Task PrepareAsync(MariaDbServerResource resource, string installDb, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        LocalServer.CreatePrivateDirectory(resource.WorkingDirectory);
+        if (!Directory.Exists(Path.Combine(resource.DataDirectory, "mysql")))
+        {
+            await InstallAsync(installDb, resource.DataDirectory, services, resource, cancellationToken);
+        }
+
+        var replicationPassword = resource.ReplicationPassword is { } parameter ? await parameter.GetValueAsync(cancellationToken) : null;
+        await LocalServer.WriteSecretFileAsync(resource.InitFile,
+            InitScript(await resource.PasswordParameter.GetValueAsync(cancellationToken) ?? "", resource.Databases, replicationPassword), cancellationToken);
+    }
+
+    /// <summary>What every local mariadbd runs with, primary or replica.</summary>
+    internal static void AddServerArgs(CommandLineArgsCallbackContext context, MariaDbServerResource server)
+    {
+        context.Args.Add("--no-defaults");
+        context.Args.Add($"--datadir={server.DataDirectory}");
+        context.Args.Add($"--socket={server.Socket}");
+        context.Args.Add($"--pid-file={Path.Combine(server.WorkingDirectory, "mariadbd.pid")}");
+        context.Args.Add(ReferenceExpression.Create($"--port={server.PrimaryEndpoint.Property(EndpointProperty.TargetPort)}"));
+        context.Args.Add("--bind-address=127.0.0.1");
+        // The TCP login is then always root@127.0.0.1, the account the init file secures.
+        context.Args.Add("--skip-name-resolve");
+        context.Args.Add("--innodb-buffer-pool-size=256M");
+        context.Args.Add("--innodb-flush-log-at-trx-commit=2");
+        context.Args.Add($"--init-file={server.InitFile}");
+        if (Environment.UserName == "root")
+        {
+            context.Args.Add("--user=root");
+        }
     }
 
     /// <summary>
@@ -156,21 +178,33 @@ public static class MySqlBuilderExtensions
     /// root@127.0.0.1 with the parameter's password. root@localhost stays socket-authenticated
     /// (only the operating system's root can use it).
     /// </summary>
-    private static string InitScript(string password, IEnumerable<MySqlDatabaseResource> databases)
+    private static string InitScript(string password, IEnumerable<MySqlDatabaseResource> databases, string? replicationPassword)
     {
-        var quoted = password.Replace("\\", "\\\\").Replace("'", "\\'");
+        var quoted = SqlQuoted(password);
         var lines = new List<string>
         {
+            // Accounts are each server's own: a replica must not replay the primary's.
+            "SET SESSION sql_log_bin = 0;",
             "DROP USER IF EXISTS ''@'localhost';",
             "DROP USER IF EXISTS 'root'@'::1';",
             $"CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '{quoted}';",
             $"ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '{quoted}';",
             "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;",
         };
+        if (replicationPassword is not null)
+        {
+            lines.Add($"CREATE USER IF NOT EXISTS '{MySqlServer.ReplicationUserName}'@'127.0.0.1' IDENTIFIED BY '{SqlQuoted(replicationPassword)}';");
+            lines.Add($"ALTER USER '{MySqlServer.ReplicationUserName}'@'127.0.0.1' IDENTIFIED BY '{SqlQuoted(replicationPassword)}';");
+            lines.Add($"GRANT REPLICATION SLAVE ON *.* TO '{MySqlServer.ReplicationUserName}'@'127.0.0.1';");
+        }
+
         lines.AddRange(databases.Select(database =>
             $"CREATE DATABASE IF NOT EXISTS `{database.DatabaseName.Replace("`", "``")}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"));
         return string.Join('\n', lines) + "\n";
     }
+
+    /// <summary>A value for a single-quoted SQL string literal.</summary>
+    internal static string SqlQuoted(string value) => value.Replace("\\", "\\\\").Replace("'", "\\'");
 
     /// <summary>Healthy when a fresh connection runs <c>SELECT 1</c>.</summary>
     private sealed class MySqlSelectOneCheck(IResourceWithConnectionString resource) : IHealthCheck

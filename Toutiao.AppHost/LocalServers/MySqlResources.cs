@@ -15,6 +15,9 @@ internal static class MySqlServer
     public const string PrimaryEndpointName = "tcp";
     public const string UserName = "root";
 
+    /// <summary>The account read replicas log in to the primary with (REPLICATION SLAVE only).</summary>
+    public const string ReplicationUserName = "replicator";
+
     /// <summary>The shape of Aspire's <c>MySqlServerResource</c> connection string, so clients see no difference.</summary>
     public static ReferenceExpression ConnectionString(IMySqlServerResource server) => ReferenceExpression.Create(
         $"Server={server.PrimaryEndpoint.Property(EndpointProperty.Host)};Port={server.PrimaryEndpoint.Property(EndpointProperty.Port)};User ID={UserName};Password={server.PasswordParameter}");
@@ -49,6 +52,12 @@ public sealed class MariaDbServerResource(string name, string command, string da
     }
 
     public List<MySqlDatabaseResource> Databases { get; } = [];
+
+    /// <summary>
+    /// Set when read replicas follow this server (<see cref="MySqlReadReplicaExtensions"/>): it then
+    /// writes a binary log and has the replication account, whose password this is.
+    /// </summary>
+    public ParameterResource? ReplicationPassword { get; set; }
 
     public ReferenceExpression ConnectionStringExpression => MySqlServer.ConnectionString(this);
 }

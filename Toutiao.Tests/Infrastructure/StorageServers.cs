@@ -28,14 +28,14 @@ public sealed class StorageServers : IAsyncDisposable
 
     public string MySqlConnectionString { get; private set; } = "";
 
-    /// <param name="settings">AppHost settings beyond the data directory, e.g. <c>--Redis:Topology=cluster</c>.</param>
-    public static async Task<StorageServers> StartAsync(params string[] settings)
+    /// <summary>Starts the servers; <paramref name="arguments"/> are further AppHost settings (<c>--MySql:ReadReplicas=1</c>).</summary>
+    public static async Task<StorageServers> StartAsync(params string[] arguments)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("toutiao-tests-").FullName;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         // The real app model, less its projects: the tests host Reco and Web themselves.
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
-            [$"--AppHost:DataDirectory={directory}", .. settings], timeout.Token);
+            [$"--AppHost:DataDirectory={directory}", .. arguments], timeout.Token);
         foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
         {
             builder.Resources.Remove(project);
@@ -62,6 +62,18 @@ public sealed class StorageServers : IAsyncDisposable
 
     /// <summary>The AppHost's resources, for what the tests do to one server (a cluster node, say) beside the app model.</summary>
     public DistributedApplicationModel Model => _application.Services.GetRequiredService<DistributedApplicationModel>();
+
+    /// <summary>The resources' states and health reports, as the dashboard shows them.</summary>
+    public ResourceNotificationService Notifications => _application.ResourceNotifications;
+
+    /// <summary>The connection string of a resource that <c>arguments</c> added, once it is healthy.</summary>
+    public async Task<string> HealthyConnectionStringAsync(string resource, TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        await _application.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellation.Token);
+        return await _application.GetConnectionStringAsync(resource, cancellation.Token)
+               ?? throw new InvalidOperationException($"{resource} has no connection string.");
+    }
 
     /// <summary>Stops a server (<c>redis</c>, <c>mysql</c>) through the app model, as the dashboard's stop button does.</summary>
     public async Task StopAsync(string resource)

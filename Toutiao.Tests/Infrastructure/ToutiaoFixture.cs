@@ -21,17 +21,8 @@ namespace Toutiao.Tests.Infrastructure;
 /// </summary>
 public class ToutiaoFixture : IAsyncLifetime
 {
-    private readonly string[] storageSettings;
-
-    public ToutiaoFixture() : this([])
-    {
-    }
-
-    /// <param name="storageSettings">AppHost settings for the servers, e.g. <c>--Redis:Topology=cluster</c>.</param>
-    protected ToutiaoFixture(params string[] storageSettings) => this.storageSettings = storageSettings;
-
     /// <summary>Whether both Redis connections name the nodes of a Redis Cluster rather than one server.</summary>
-    public bool IsCluster => storageSettings.Contains(ClusterToutiaoFixture.ClusterTopology);
+    public bool IsCluster => StorageArguments.Contains(ClusterToutiaoFixture.ClusterTopology);
 
     public const string JwtSecret = "integration-tests-secret-0123456789-abcdefghij";
     public const string TrackingKey = "integration-tests-tracking-key-0123456789";
@@ -73,8 +64,9 @@ public class ToutiaoFixture : IAsyncLifetime
     {
         try
         {
-            Storage = await StorageServers.StartAsync(storageSettings);
+            Storage = await StorageServers.StartAsync(StorageArguments);
             _owned.Add(Storage);
+            await StorageStartedAsync();
             await ToutiaoDatabaseInitializer.InitializeAsync(Storage.MySqlConnectionString);
 
             // Admin commands (INFO, CLUSTER NODES, CONFIG) are for the tests' own connections only.
@@ -103,6 +95,17 @@ public class ToutiaoFixture : IAsyncLifetime
             await DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Further AppHost settings for the servers (a fixture with more of them).</summary>
+    protected virtual string[] StorageArguments => [];
+
+    /// <summary>Runs once the servers are healthy, before the initializer and the hosts.</summary>
+    protected virtual Task StorageStartedAsync() => Task.CompletedTask;
+
+    /// <summary>Settings every Web of this fixture gets last, over the common ones and a test's own.</summary>
+    protected virtual void AddWebSettings(Dictionary<string, string?> settings)
+    {
     }
 
     /// <summary>Settings every host under test shares: long background intervals keep the counts in tests exact.</summary>
@@ -165,6 +168,7 @@ public class ToutiaoFixture : IAsyncLifetime
                     settings[key] = value;
                 }
 
+                AddWebSettings(settings);
                 UseSettings(builder, settings);
             });
         return Own(Started(factory, port));
@@ -213,7 +217,8 @@ public class ToutiaoFixture : IAsyncLifetime
         return factory;
     }
 
-    private T Own<T>(T disposable) where T : IAsyncDisposable
+    /// <summary>Disposed with the fixture, before what was owned earlier.</summary>
+    protected T Own<T>(T disposable) where T : IAsyncDisposable
     {
         _owned.Add(disposable);
         return disposable;
@@ -279,10 +284,12 @@ public sealed class ToutiaoCollection : ICollectionFixture<ToutiaoFixture>
 /// replicas each, started by the AppHost's own cluster resources. A short node timeout keeps a
 /// failover within a test's patience.
 /// </summary>
-public sealed class ClusterToutiaoFixture() : ToutiaoFixture(ClusterTopology,
-    "--Redis:redis:ClusterNodeTimeoutMilliseconds=2000", "--Redis:cache:ClusterNodeTimeoutMilliseconds=2000")
+public sealed class ClusterToutiaoFixture : ToutiaoFixture
 {
     public const string ClusterTopology = "--Redis:Topology=cluster";
+
+    protected override string[] StorageArguments =>
+        [ClusterTopology, "--Redis:redis:ClusterNodeTimeoutMilliseconds=2000", "--Redis:cache:ClusterNodeTimeoutMilliseconds=2000"];
 }
 
 [CollectionDefinition(Name)]

@@ -1,11 +1,17 @@
 using System.Data.Common;
 using System.Text.Json;
 using MySqlConnector;
+using Toutiao.Web.Database;
 
 namespace Toutiao.Web.Articles;
 
-/// <summary>The articles, authors and counters in MySQL: the source of truth behind the caches.</summary>
-public sealed class ArticleRepository(MySqlDataSource database)
+/// <summary>
+/// The articles, authors and counters in MySQL: the source of truth behind the caches. Articles,
+/// authors, lists and contents are read through <see cref="ReadReplica"/> (the replica when there
+/// is one); counters and pins fill Redis's live copies and are read from the primary, and so are
+/// whole cards with their counts, which stand in for Redis's live counters while it is down.
+/// </summary>
+public sealed class ArticleRepository(MySqlDataSource database, ReadReplica reads)
 {
     public const int ApprovedStatus = 2;
 
@@ -13,8 +19,12 @@ public sealed class ArticleRepository(MySqlDataSource database)
     /// Loads approved articles (with their authors) and further authors in one round trip:
     /// two statements, one command.
     /// </summary>
-    public async Task<(Dictionary<long, ArticleInfo> Articles, Dictionary<long, AuthorProfile> Authors)> LoadAsync(
+    public Task<(Dictionary<long, ArticleInfo> Articles, Dictionary<long, AuthorProfile> Authors)> LoadAsync(
         IReadOnlyCollection<long> articleIds, IReadOnlyCollection<long> authorIds, CancellationToken cancellationToken)
+        => reads.ReadAsync(source => LoadAsync(source, articleIds, authorIds, cancellationToken), cancellationToken);
+
+    private static async Task<(Dictionary<long, ArticleInfo> Articles, Dictionary<long, AuthorProfile> Authors)> LoadAsync(
+        MySqlDataSource database, IReadOnlyCollection<long> articleIds, IReadOnlyCollection<long> authorIds, CancellationToken cancellationToken)
     {
         var articles = new Dictionary<long, ArticleInfo>();
         var authors = new Dictionary<long, AuthorProfile>();
@@ -107,8 +117,12 @@ public sealed class ArticleRepository(MySqlDataSource database)
     }
 
     /// <summary>One page of a channel's approved articles, newest first (channel 0: every channel; an author: theirs only), and their total.</summary>
-    public async Task<(long Total, IReadOnlyList<long> Ids)> ListApprovedAsync(int channelId, int page, int perPage, CancellationToken cancellationToken,
+    public Task<(long Total, IReadOnlyList<long> Ids)> ListApprovedAsync(int channelId, int page, int perPage, CancellationToken cancellationToken,
         long? authorId = null)
+        => reads.ReadAsync(source => ListApprovedAsync(source, channelId, page, perPage, authorId, cancellationToken), cancellationToken);
+
+    private static async Task<(long Total, IReadOnlyList<long> Ids)> ListApprovedAsync(MySqlDataSource database, int channelId, int page, int perPage,
+        long? authorId, CancellationToken cancellationToken)
     {
         var filter = (channelId == 0 ? "" : "AND channel_id = @channel") + (authorId is null ? "" : " AND user_id = @author");
         await using var command = database.CreateCommand($"""
@@ -134,12 +148,13 @@ public sealed class ArticleRepository(MySqlDataSource database)
         return (total, ids);
     }
 
-    public async Task<string?> GetContentAsync(long articleId, CancellationToken cancellationToken)
-    {
-        await using var command = database.CreateCommand("SELECT content FROM news_article_content WHERE article_id = @id");
-        AddParameter(command, "@id", articleId);
-        return await command.ExecuteScalarAsync(cancellationToken) as string;
-    }
+    public Task<string?> GetContentAsync(long articleId, CancellationToken cancellationToken)
+        => reads.ReadAsync(async source =>
+        {
+            await using var command = source.CreateCommand("SELECT content FROM news_article_content WHERE article_id = @id");
+            AddParameter(command, "@id", articleId);
+            return await command.ExecuteScalarAsync(cancellationToken) as string;
+        }, cancellationToken);
 
     /// <summary>Every approved article's counters, for warming the <c>count:art:*</c> sets.</summary>
     public async IAsyncEnumerable<(long ArticleId, ArticleCounts Counts)> ReadStatisticsAsync(

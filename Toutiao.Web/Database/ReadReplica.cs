@@ -1,0 +1,217 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+
+namespace Toutiao.Web.Database;
+
+public sealed class ReadReplicaOptions
+{
+    public const string SectionName = "ReadReplica";
+
+    /// <summary>How often the replica is looked at: in use, for its lag; out of use, to take it back.</summary>
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Further behind the primary than this, reads go to the primary.</summary>
+    public TimeSpan MaxLag { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>
+/// Where reads that may be a moment old go (article misses, lists, details): the MySQL read replica
+/// (<c>ConnectionStrings:toutiao-replica</c>) while it replicates and is at most
+/// <see cref="ReadReplicaOptions.MaxLag"/> behind, else the primary. A read that fails on the
+/// replica is read again from the primary at once and the replica is out of use until a probe
+/// (every <see cref="ReadReplicaOptions.ProbeInterval"/>) finds it well again. Reads of a reader's
+/// own writes (likes, collections, follows, sign-in) never come here: they use the primary.
+/// </summary>
+public sealed partial class ReadReplica(
+    MySqlDataSource primary,
+    MySqlDataSource? replica,
+    IOptions<ReadReplicaOptions> options,
+    TimeProvider clock,
+    ILogger<ReadReplica> logger) : BackgroundService, IHealthCheck
+{
+    public const string ConnectionName = "toutiao-replica";
+
+    private readonly Lock _lock = new();
+    private volatile bool _inUse;
+    private string _state = "not probed yet";
+    private TaskCompletionSource _inUseAgain = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Whether reads go to the replica now.</summary>
+    public bool InUse => _inUse;
+
+    /// <summary>Completes when reads go to the replica: at once while they do, else at the next good probe.</summary>
+    public Task WhenInUse
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _inUseAgain.Task;
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="read"/> on the replica, or on the primary when the replica is out of use or fails.</summary>
+    public async Task<T> ReadAsync<T>(Func<MySqlDataSource, Task<T>> read, CancellationToken cancellationToken)
+    {
+        if (replica is null || !_inUse)
+        {
+            return await read(primary);
+        }
+
+        try
+        {
+            return await read(replica);
+        }
+        catch (MySqlException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The replica only spares the primary: whatever fails there is asked of the primary,
+            // and a fault of the query itself fails there too and is reported from there.
+            SetInUse(false, $"a read failed: {ex.Message}", ex);
+            return await read(primary);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (replica is null)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(options.Value.ProbeInterval, clock);
+        do
+        {
+            await ProbeAsync(replica, stoppingToken);
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task ProbeAsync(MySqlDataSource replica, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await replica.OpenConnectionAsync(cancellationToken);
+            await using var command = new MySqlCommand("SHOW SLAVE STATUS", connection);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                SetInUse(false, "it does not replicate (no SHOW SLAVE STATUS row)", null);
+                return;
+            }
+
+            var sqlThread = reader.GetString("Slave_SQL_Running");
+            var lagOrdinal = reader.GetOrdinal("Seconds_Behind_Master");
+            // NULL while the IO thread is not connected: how far behind it is cannot be known.
+            TimeSpan? lag = reader.IsDBNull(lagOrdinal) ? null : TimeSpan.FromSeconds(reader.GetInt64(lagOrdinal));
+            if (sqlThread != "Yes" || lag is null)
+            {
+                SetInUse(false, $"replication is not running (IO thread: {reader.GetString("Slave_IO_Running")}, SQL thread: {sqlThread})", null);
+            }
+            else if (lag > options.Value.MaxLag)
+            {
+                SetInUse(false, $"it is {lag.Value.TotalSeconds:0} s behind the primary (at most {options.Value.MaxLag.TotalSeconds:0} s)", null);
+            }
+            else
+            {
+                SetInUse(true, $"{lag.Value.TotalSeconds:0} s behind the primary", null);
+            }
+        }
+        catch (MySqlException ex)
+        {
+            SetInUse(false, $"unreachable: {ex.Message}", ex);
+        }
+    }
+
+    private void SetInUse(bool inUse, string state, Exception? exception)
+    {
+        bool changed;
+        lock (_lock)
+        {
+            _state = state;
+            changed = _inUse != inUse;
+            _inUse = inUse;
+            if (inUse)
+            {
+                _inUseAgain.TrySetResult();
+            }
+            else if (_inUseAgain.Task.IsCompleted)
+            {
+                _inUseAgain = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+
+        if (changed && inUse)
+        {
+            LogInUse(state);
+        }
+        else if (changed)
+        {
+            LogOutOfUse(state, exception);
+        }
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        replica?.Dispose();
+    }
+
+    /// <summary>Degraded (still 200 on /health) while the replica is configured but out of use: the primary carries every read.</summary>
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        string state;
+        lock (_lock)
+        {
+            state = _state;
+        }
+
+        return Task.FromResult(_inUse
+            ? HealthCheckResult.Healthy($"Article reads go to the read replica ({state}).")
+            : HealthCheckResult.Degraded($"Article reads go to the primary: the read replica is out of use ({state})."));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Article reads go to the read replica again ({ReplicaState})")]
+    private partial void LogInUse(string replicaState);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Article reads go to the primary: the read replica is out of use ({ReplicaState})")]
+    private partial void LogOutOfUse(string replicaState, Exception? exception);
+}
+
+public static class ReadReplicaExtensions
+{
+    /// <summary>
+    /// Registers <see cref="ReadReplica"/>: with <c>ConnectionStrings:toutiao-replica</c> it probes
+    /// and uses the replica, without it every read goes to the primary as before.
+    /// </summary>
+    public static IHostApplicationBuilder AddReadReplica(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ReadReplicaOptions>().BindConfiguration(ReadReplicaOptions.SectionName)
+            .Validate(o => o.ProbeInterval > TimeSpan.Zero, "ReadReplica:ProbeInterval must be positive.").ValidateOnStart();
+        builder.Services.AddSingleton(services =>
+        {
+            var connectionString = services.GetRequiredService<IConfiguration>().GetConnectionString(ReadReplica.ConnectionName);
+            var replica = string.IsNullOrWhiteSpace(connectionString) ? null : new MySqlDataSource(WithReplicaDefaults(connectionString));
+            return new ReadReplica(services.GetRequiredService<MySqlDataSource>(), replica, services.GetRequiredService<IOptions<ReadReplicaOptions>>(),
+                services.GetService<TimeProvider>() ?? TimeProvider.System, services.GetRequiredService<ILogger<ReadReplica>>());
+        });
+        builder.Services.AddHostedService(services => services.GetRequiredService<ReadReplica>());
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ReadReplica.ConnectionName)))
+        {
+            builder.Services.AddHealthChecks().AddCheck<ReadReplica>(ReadReplica.ConnectionName);
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// A replica that has not answered within a second costs more than the primary would: DCP's
+    /// proxy accepts connections for a stopped server and never answers them, so the connect
+    /// timeout is what a read pays before it turns to the primary. Values in the connection string win.
+    /// </summary>
+    private static string WithReplicaDefaults(string connectionString)
+        => connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase)
+            ? connectionString
+            : new MySqlConnectionStringBuilder(MySqlClientExtensions.WithFailFastDefaults(connectionString)) { ConnectionTimeout = 1 }.ConnectionString;
+}
