@@ -28,7 +28,9 @@ var trackingKey = builder.AddParameter("tracking-signing-key", new GenerateParam
 // Web spends on a small request and add a hop to every call. The proxy stays where it is needed:
 // replicas (one port for all, spread by DCP) and randomized ports (tests, `aspire run --isolated`:
 // several AppHosts at once).
+// --Replicas:web=2 --Replicas:reco=2: several instances of each behind DCP's proxy, which spreads connections over them.
 var recoReplicas = builder.Configuration.GetValue("Replicas:reco", 1);
+var webReplicas = builder.Configuration.GetValue("Replicas:web", 1);
 var randomPorts = builder.Configuration.GetValue("DcpPublisher:RandomizePorts", false);
 var reco = builder.AddProject<Projects.Toutiao_Reco>("reco")
                   .WithReplicas(recoReplicas)
@@ -43,7 +45,8 @@ var reco = builder.AddProject<Projects.Toutiao_Reco>("reco")
                   .WaitForCompletion(initializer);
 
 var web = builder.AddProject<Projects.Toutiao_Web>("web")
-       .WithEndpoint("http", endpoint => endpoint.IsProxied = randomPorts)
+       .WithReplicas(webReplicas)
+       .WithEndpoint("http", endpoint => endpoint.IsProxied = randomPorts || webReplicas > 1)
        .WithHttpHealthCheck("/health")
        // No proxy here sets X-Forwarded-For; Aspire's default would believe it from anyone.
        .DisableForwardedHeaders()
@@ -65,7 +68,7 @@ if (toutiaoReplica is not null)
 // ./toutiao bench: the same pair again without telemetry export, for traced vs untraced in one run.
 if (builder.Configuration.GetValue("Bench:Enabled", false))
 {
-    builder.AddUntracedCopies(web, initializer, redis, cache, toutiao);
+    builder.AddUntracedCopies(web, initializer, new(webReplicas, recoReplicas), [redis, cache, toutiao], toutiaoReplica);
 }
 
 try

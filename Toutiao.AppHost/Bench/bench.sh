@@ -3,7 +3,7 @@
 # Two pairs of Reco and Web run side by side on the same Redis and MariaDB, one exporting traces
 # to the dashboard and one exporting nothing; every scenario runs on both in alternating rounds.
 # Settings (environment): BENCH_SECONDS per round (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16),
-# BENCH_THREADS (2), BENCH_WARMUP_SECONDS (4, per scenario and pair, unmeasured), BENCH_RECO_REPLICAS (1; with more, Reco's allocation and CPU columns are one replica's), BENCH_SCENARIOS (default: all: channels fresh fresh-recommended fresh-one-reader history detail).
+# BENCH_THREADS (2), BENCH_WARMUP_SECONDS (4, per scenario and pair, unmeasured), BENCH_RECO_REPLICAS and BENCH_WEB_REPLICAS (1; with more, the allocation and CPU columns are one replica's), BENCH_APPHOST_ARGS (further AppHost settings, e.g. --Redis:Topology=cluster or --MySql:ReadReplicas=1), BENCH_SCENARIOS (default: all: channels fresh fresh-recommended fresh-one-reader history detail).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export BENCH_DIR=Toutiao.AppHost/Bench
@@ -29,7 +29,8 @@ dotnet build Toutiao.sln -c Release -nologo -v q >/dev/null
 
 echo "Starting the AppHost (data in $data) ..."
 dotnet run --project Toutiao.AppHost -c Release --no-build -- \
-  --Bench:Enabled=true --AppHost:DataDirectory="$data" --Replicas:reco="${BENCH_RECO_REPLICAS:-1}" >"$results/apphost.log" 2>&1 &
+  --Bench:Enabled=true --AppHost:DataDirectory="$data" --Replicas:reco="${BENCH_RECO_REPLICAS:-1}" --Replicas:web="${BENCH_WEB_REPLICAS:-1}" \
+  ${BENCH_APPHOST_ARGS:-} >"$results/apphost.log" 2>&1 &
 apphost=$!
 stop() {
   kill -TERM "$apphost" 2>/dev/null || true
@@ -58,25 +59,31 @@ for port in 5080 5081; do
   done
 done
 
-# The redis-servers run in their data directories; their passwords are in their 0600 redis.conf.
-redis_cli() { # resource, command...
-  local resource=$1; shift
-  local pid port password
-  for pid in $(pgrep -x redis-server); do
-    [ "$(readlink "/proc/$pid/cwd")" = "$data/$resource" ] && break
-  done
-  port=$(tr '\0' ' ' <"/proc/$pid/cmdline" | sed -n 's/.*:\([0-9]*\) *$/\1/p')
-  password=$(sed -n 's/^requirepass "\(.*\)"$/\1/p' "$data/$resource/redis.conf")
+# The redis-servers run in their data directories (a cluster's nodes each in one of its own); their
+# passwords are in their 0600 redis.conf.
+redis_cli() { # pid, command...
+  local pid=$1; shift
+  local dir port password
+  dir=$(readlink "/proc/$pid/cwd")
+  port=$(tr '\0' ' ' <"/proc/$pid/cmdline" | sed -n 's/.*:\([0-9]*\) *\(\[cluster\]\)\? *$/\1/p')
+  password=$(sed -n 's/^requirepass "\(.*\)"$/\1/p' "$dir/redis.conf")
   REDISCLI_AUTH=$password redis-cli -p "$port" "$@"
 }
-# Commands (script inner commands included) and CPU microseconds of both Redis servers so far.
+# Commands (script inner commands included; on masters only, a replica repeats its master's writes)
+# and CPU microseconds (replicas included) of every Redis server of this run so far.
 redis_totals() {
-  for resource in redis cache; do
-    redis_cli "$resource" INFO commandstats | tr -d '\r' |
-      awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" && $1 != "cmdstat_ping" { calls += $3 } END { printf "%d ", calls }'
-    redis_cli "$resource" INFO cpu | tr -d '\r' |
-      awk -F: '/^used_cpu_(sys|user):/ { cpu += $2 } END { printf "%d ", cpu * 1000000 }'
-  done | awk '{ print $1 + $3, $2 + $4 }'
+  local pid
+  for pid in $(pgrep -x redis-server); do
+    case $(readlink "/proc/$pid/cwd") in "$data"/*) ;; *) continue ;; esac
+    if redis_cli "$pid" INFO replication | tr -d '\r' | grep -q '^role:master'; then
+      redis_cli "$pid" INFO commandstats | tr -d '\r' |
+        awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" && $1 != "cmdstat_ping" && $1 != "cmdstat_cluster" { calls += $3 } END { printf "%d ", calls }'
+    else
+      printf "0 "
+    fi
+    redis_cli "$pid" INFO cpu | tr -d '\r' |
+      awk -F: '/^used_cpu_(sys|user):/ { cpu += $2 } END { printf "%d\n", cpu * 1000000 }'
+  done | awk '{ calls += $1; cpu += $2 } END { print calls + 0, cpu + 0 }'
 }
 # Bytes allocated and CPU milliseconds of one service so far (Development endpoint /debug/runtime).
 runtime_totals() { # port, curl options
@@ -208,7 +215,7 @@ done
 table=$results/bench.md
 {
   echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(free -g | awk '/Mem:/ { print $2 }') GiB;"
-  echo "wrk -t$threads -c$connections, $rounds alternating rounds of $seconds s, ${BENCH_RECO_REPLICAS:-1} Reco replica(s) per pair; Release; everything on this machine."
+  echo "wrk -t$threads -c$connections, $rounds alternating rounds of $seconds s, ${BENCH_RECO_REPLICAS:-1} Reco and ${BENCH_WEB_REPLICAS:-1} Web replica(s) per pair${BENCH_APPHOST_ARGS:+, $BENCH_APPHOST_ARGS}; Release; everything on this machine."
   echo
   awk -F'\t' '
     NR > 1 {

@@ -2,6 +2,9 @@ using Aspire.Hosting.ApplicationModel;
 
 namespace Aspire.Hosting;
 
+/// <summary>How many instances of each service a pair runs.</summary>
+public sealed record ServiceReplicas(int Web, int Reco);
+
 public static class BenchBuilderExtensions
 {
     public const int UntracedWebPort = 5081;
@@ -11,20 +14,24 @@ public static class BenchBuilderExtensions
     /// For <c>./toutiao bench</c> (setting <c>Bench:Enabled</c>): a second Reco and Web that export no
     /// telemetry (<c>reco-untraced</c> on 5091, <c>web-untraced</c> on 5081) beside the traced pair,
     /// so one run measures both in alternating rounds on the same servers; and no rate limit on the
-    /// anonymous feed of either Web, since all the load comes from one address.
+    /// anonymous feed of either Web, since all the load comes from one address. The copies have as
+    /// many instances as the traced pair and read from the MySQL read replica when there is one.
     /// </summary>
     public static void AddUntracedCopies(this IDistributedApplicationBuilder builder,
-        IResourceBuilder<ProjectResource> web, IResourceBuilder<ProjectResource> initializer, params IResourceBuilder<IResourceWithConnectionString>[] storage)
+        IResourceBuilder<ProjectResource> web, IResourceBuilder<ProjectResource> initializer, ServiceReplicas replicas,
+        IReadOnlyList<IResourceBuilder<IResourceWithConnectionString>> storage, IResourceBuilder<IResourceWithConnectionString>? readReplica)
     {
         const string unlimited = "1000000000";
         web.WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", unlimited);
 
         var reco = builder.AddProject<Projects.Toutiao_Reco>("reco-untraced", options => options.ExcludeLaunchProfile = true)
-            .WithHttpEndpoint(port: UntracedRecoPort, name: "http", isProxied: false)
+            .WithReplicas(replicas.Reco)
+            .WithHttpEndpoint(port: UntracedRecoPort, name: "http", isProxied: replicas.Reco > 1)
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
             .WithEnvironment(WithoutTelemetryExport);
         var copy = builder.AddProject<Projects.Toutiao_Web>("web-untraced", options => options.ExcludeLaunchProfile = true)
-            .WithHttpEndpoint(port: UntracedWebPort, name: "http", isProxied: false)
+            .WithReplicas(replicas.Web)
+            .WithHttpEndpoint(port: UntracedWebPort, name: "http", isProxied: replicas.Web > 1)
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
             .WithEnvironment("Reco__Address", "http://reco-untraced")
             .WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", unlimited)
@@ -36,6 +43,11 @@ public static class BenchBuilderExtensions
         {
             reco.WithReference(server).WaitFor(server);
             copy.WithReference(server).WaitFor(server);
+        }
+
+        if (readReplica is not null)
+        {
+            copy.WithReference(readReplica).WaitFor(readReplica);
         }
 
         // Like the traced pair, after the demo data is in: a copy started before it would build its
