@@ -15,7 +15,7 @@ namespace Toutiao.Tests.AppHost;
 
 /// <summary>The AppHost's app model, run for real: every resource, the feed through it, replicas, a Redis restart.</summary>
 [Collection(ToutiaoAppCollection.Name)]
-public sealed class AppModelTests(ToutiaoAppFixture fixture)
+public sealed class AppModelTests(ToutiaoAppFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task Every_resource_is_healthy_and_the_feed_answers_a_full_page()
@@ -138,6 +138,47 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture)
         }
 
         Assert.Equal(2, instances.Count);
+    }
+
+    /// <summary>
+    /// Two Web instances behind DCP's proxy share the readers: each new connection lands on the next
+    /// instance. Web's server span in the dashboard says which one answered; the split is printed.
+    /// </summary>
+    [Fact]
+    public async Task Both_web_replicas_share_the_feed_requests()
+    {
+        Assert.Equal(2, fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .Single(r => r.Name == "web").GetReplicaCount());
+
+        var web = fixture.App.GetEndpoint("web", "http");
+        var traces = new List<TestTrace>();
+        for (var i = 0; i < 10; i++)
+        {
+            // A client of its own per request: a new connection each time, as readers' phones make.
+            using var reader = new HttpClient { BaseAddress = web };
+            var trace = TestTrace.New();
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await reader.FeedAsync(1 + i, Api.Now(), Api.NewAnonymousReader(), trace: trace)).Status);
+            traces.Add(trace);
+        }
+
+        var served = new Dictionary<TestTrace, string>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (served.Count < traces.Count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+            foreach (var trace in traces.Where(t => !served.ContainsKey(t)))
+            {
+                if ((await fixture.TraceAsync(trace)).FirstOrDefault(s => s.Service == "web" && s.Kind == 2) is { } span)
+                {
+                    served[trace] = span.InstanceId;
+                }
+            }
+        }
+
+        var split = served.Values.GroupBy(instance => instance).Select(g => g.Count()).Order().ToList();
+        output.WriteLine($"10 readers over two Web instances: {string.Join(" / ", split)}");
+        Assert.Equal(traces.Count, served.Count);
+        Assert.Equal(2, split.Count);
     }
 
     [Fact]

@@ -45,6 +45,7 @@ public sealed class ToutiaoAppFixture : IAsyncLifetime
                 $"--AppHost:DataDirectory={DataDirectory}",
                 $"--AppHost:DashboardApiKey={DashboardApiKey}",
                 "--Replicas:reco=2",
+                "--Replicas:web=2",
             ],
             timeout.Token);
         builder.Services.AddLogging(logging => logging.AddProvider(AppHostLog));

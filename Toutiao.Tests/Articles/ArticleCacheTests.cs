@@ -106,6 +106,29 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         Assert.Single(mysql.Statements);
     }
 
+    /// <summary>
+    /// Instances share no memory, so each loads a missed article at most once: MySQL sees at most
+    /// one load per Web instance, however many readers miss it at once. No cross-instance lease
+    /// (one more Redis round trip on every miss) is needed for a bound that is the instance count.
+    /// </summary>
+    [Fact]
+    public async Task Concurrent_misses_for_the_same_article_across_two_web_instances_load_mysql_at_most_once_each()
+    {
+        var port = Ports.Free();
+        await using var secondWeb = fixture.StartWeb(port, fixture.RecoAddress, "Development");
+        var caches = new[] { fixture.WebService<ArticleInfoCache>(), secondWeb.Services.GetRequiredService<ArticleInfoCache>() };
+        const long id = 17_320;
+        await Redis.KeyDeleteAsync(ArticleCacheKeys.Info(id));
+
+        using var mysql = new MySqlCommandCounter();
+        var pages = await Task.WhenAll(Enumerable.Range(0, 40)
+            .Select(i => Task.Run(() => caches[i % 2].GetPageAsync([id], null, CancellationToken.None))));
+
+        Assert.All(pages, page => Assert.Equal(id, Assert.Single(page.Articles).Info.ArtId));
+        var loads = mysql.Statements.Count(sql => sql.Contains("a.article_id IN", StringComparison.Ordinal));
+        Assert.InRange(loads, 1, caches.Length);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
