@@ -121,19 +121,51 @@ public sealed class AppHostLifecycleTests : IDisposable
     }
 
     [Theory]
-    [InlineData(false, 1, false, false)]
-    [InlineData(false, 2, false, true)]
-    [InlineData(true, 1, true, true)]
+    [InlineData(false, 1, 1, false, false)]
+    [InlineData(false, 2, 1, false, true)]
+    [InlineData(false, 1, 2, true, false)]
+    [InlineData(true, 1, 1, true, true)]
     public async Task Web_and_reco_listen_without_dcps_proxy_unless_replicas_or_random_ports_need_it(
-        bool randomPorts, int recoReplicas, bool webProxied, bool recoProxied)
+        bool randomPorts, int recoReplicas, int webReplicas, bool webProxied, bool recoProxied)
     {
         // The app model only: nothing starts.
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
-            [$"--AppHost:DataDirectory={_directory}", $"--DcpPublisher:RandomizePorts={randomPorts}", $"--Replicas:reco={recoReplicas}"]);
+            [$"--AppHost:DataDirectory={_directory}", $"--DcpPublisher:RandomizePorts={randomPorts}", $"--Replicas:reco={recoReplicas}", $"--Replicas:web={webReplicas}"]);
         bool Proxied(string resource) => builder.Resources.Single(r => r.Name == resource)
             .Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == "http").IsProxied;
 
         Assert.Equal((webProxied, recoProxied), (Proxied("web"), Proxied("reco")));
+    }
+
+    [Fact]
+    public async Task A_cluster_topology_is_six_unproxied_nodes_on_fixed_ports_a_create_step_and_one_connection_string_naming_them()
+    {
+        // The app model only: nothing starts.
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
+            [$"--AppHost:DataDirectory={_directory}", "--DcpPublisher:RandomizePorts=false", "--Redis:Topology=cluster"]);
+        foreach (var (name, firstPort) in new[] { ("redis", 7001), ("cache", 7011) })
+        {
+            var nodes = Enumerable.Range(0, 6).Select(i => builder.Resources.Single(r => r.Name == $"{name}-node-{i}")).ToList();
+            var endpoints = nodes.Select(node => node.Annotations.OfType<EndpointAnnotation>().Single()).ToList();
+            Assert.All(endpoints, endpoint => Assert.False(endpoint.IsProxied));
+            Assert.Equal(Enumerable.Range(firstPort, 6), endpoints.Select(endpoint => endpoint.TargetPort!.Value));
+            Assert.IsAssignableFrom<ExecutableResource>(builder.Resources.Single(r => r.Name == $"{name}-cluster-create"));
+
+            var cluster = (IResourceWithConnectionString)builder.Resources.Single(r => r.Name == name);
+            Assert.StartsWith(string.Join(',', Enumerable.Range(firstPort, 6).Select(port => $"127.0.0.1:{port}")) + ",password=",
+                cluster.ConnectionStringExpression.ValueExpression, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task An_unknown_redis_topology_is_one_clear_error()
+    {
+        var error = await Assert.ThrowsAsync<DistributedApplicationException>(async () =>
+        {
+            await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
+                [$"--AppHost:DataDirectory={_directory}", "--Redis:Topology=sharded"]);
+        });
+        Assert.Equal("Redis:Topology is 'sharded': use single (the default) or cluster.", error.Message);
     }
 
     [Fact]
