@@ -21,10 +21,35 @@ public sealed class RedisClusterFailoverTests(ClusterToutiaoFixture fixture, Xun
     public async Task A_killed_master_is_replaced_by_its_replica_and_the_feed_answers_through_it()
     {
         var admin = fixture.Cache;
-        var victim = admin.GetServers().First(server => server is { IsConnected: true, IsReplica: false });
-        var victimAddress = victim.EndPoint.ToString()!.Replace("Unspecified/", "");
+        // The cluster's own view (CLUSTER NODES: <id> <address@bus> <flags> <master id or -> ...), not
+        // the client's: roles the client saw when it connected may have changed since. A master with
+        // a replica, once the nodes have told each other of every replica.
+        var seed = admin.GetServers().First(server => server.IsConnected);
+        string[] victimFields = [], replicaFields = [];
+        await WaitUntilAsync(async () =>
+        {
+            var nodes = (await ClusterNodesAsync(seed)).Select(line => line.Split(' ')).Where(fields => fields.Length > 3).ToList();
+            foreach (var master in nodes.Where(fields => fields[2].Contains("master") && !fields[2].Contains("fail")))
+            {
+                // A replica takes over only with data fresh enough: one whose first sync is done.
+                if (nodes.FirstOrDefault(fields => fields[3] == master[0] && !fields[2].Contains("fail")) is { } replica
+                    && await ReplicationAsync(admin.GetServer(replica[1].Split('@')[0])) is var replication
+                    && replication.Contains("master_link_status:up"))
+                {
+                    (victimFields, replicaFields) = (master, replica);
+                    return true;
+                }
+            }
+
+            return false;
+        }, TimeSpan.FromSeconds(30), "a master with a replica");
+        var victimAddress = victimFields[1].Split('@')[0];
+        var replicaId = replicaFields[0];
+        var victim = admin.GetServer(victimAddress);
         var pid = int.Parse((await victim.InfoAsync("server")).SelectMany(group => group).Single(entry => entry.Key == "process_id").Value, CultureInfo.InvariantCulture);
-        var survivor = admin.GetServers().First(server => server is { IsConnected: true, IsReplica: false } && !server.EndPoint.Equals(victim.EndPoint));
+        // Asked about the cluster after the kill: neither the victim nor its replica.
+        var survivor = admin.GetServers().First(server => server.IsConnected
+            && !new[] { victimAddress, replicaFields[1].Split('@')[0] }.Contains(server.EndPoint.ToString()!.Replace("Unspecified/", "")));
         var nodeResource = fixture.Storage.Model.Resources.OfType<Aspire.Hosting.ApplicationModel.RedisServerResource>()
             .Single(node => node.Name.StartsWith("cache-node-", StringComparison.Ordinal) && victimAddress.EndsWith(":" + Port(node), StringComparison.Ordinal));
 
@@ -45,20 +70,9 @@ public sealed class RedisClusterFailoverTests(ClusterToutiaoFixture fixture, Xun
         await WaitUntilAsync(() => outcomes.Count >= 50, TimeSpan.FromSeconds(30), "the first pages");
         Assert.All(outcomes, o => Assert.Equal((HttpStatusCode.OK, false), (o.Status, o.Degraded)));
 
-        // CLUSTER NODES: <id> <address> <flags> <master id or -> ... A cluster just created may not have
-        // told every node of every replica yet.
-        string? replicaId = null;
-        await WaitUntilAsync(async () =>
-        {
-            var nodes = (await ClusterNodesAsync(survivor)).Select(line => line.Split(' ')).Where(fields => fields.Length > 3).ToList();
-            var victimId = nodes.Single(fields => fields[1].StartsWith(victimAddress + "@", StringComparison.Ordinal))[0];
-            replicaId = nodes.FirstOrDefault(fields => fields[3] == victimId)?[0];
-            return replicaId is not null;
-        }, TimeSpan.FromSeconds(30), $"a replica of {victimAddress}");
-
         var killedAt = clock.Elapsed;
         Process.GetProcessById(pid).Kill();
-        await WaitUntilAsync(async () => (await ClusterNodesAsync(survivor)).Any(line => line.StartsWith(replicaId!, StringComparison.Ordinal) && line.Contains("master")),
+        await WaitUntilAsync(async () => (await ClusterNodesAsync(survivor)).Any(line => line.StartsWith(replicaId, StringComparison.Ordinal) && line.Contains("master")),
             TimeSpan.FromSeconds(30), "the replica promoted");
         var promotedAt = clock.Elapsed;
         await WaitUntilAsync(async () => (await ClusterInfoAsync(survivor)).Contains("cluster_state:ok"), TimeSpan.FromSeconds(30), "cluster_state:ok");
@@ -128,6 +142,9 @@ public sealed class RedisClusterFailoverTests(ClusterToutiaoFixture fixture, Xun
 
     private static async Task<string[]> ClusterNodesAsync(IServer server)
         => ((string?)await server.ExecuteAsync("CLUSTER", "NODES") ?? "").Split('\n');
+
+    private static async Task<string> ReplicationAsync(IServer server)
+        => string.Join('\n', (await server.InfoAsync("replication")).SelectMany(group => group).Select(entry => $"{entry.Key}:{entry.Value}"));
 
     private static async Task<string> ClusterInfoAsync(IServer server)
         => (string?)await server.ExecuteAsync("CLUSTER", "INFO") ?? "";
