@@ -62,6 +62,30 @@ public sealed class ReadReplicaFixture : ToutiaoFixture
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Waits until the replica itself reports both threads running and a lag, after its replication
+    /// was changed: until then Web's probe may still find it reconnecting and take it out of use.
+    /// </summary>
+    public async Task ReplicatingAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            await using (var status = Replica.CreateCommand("SHOW SLAVE STATUS"))
+            await using (var reader = await status.ExecuteReaderAsync())
+            {
+                if (await reader.ReadAsync() && reader.GetString(reader.GetOrdinal("Slave_IO_Running")) == "Yes" && reader.GetString(reader.GetOrdinal("Slave_SQL_Running")) == "Yes"
+                    && !reader.IsDBNull(reader.GetOrdinal("Seconds_Behind_Master")))
+                {
+                    return;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "The replica did not replicate again within 30 s.");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Waits (no longer than 30 s) until Web reads from the replica.</summary>
     public Task ReadsGoToReplicaAsync() => ReadReplica.WhenInUse.WaitAsync(TimeSpan.FromSeconds(30));
 }

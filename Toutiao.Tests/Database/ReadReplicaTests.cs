@@ -92,6 +92,7 @@ public sealed class ReadReplicaTests(ReadReplicaFixture fixture, Xunit.Abstracti
         await fixture.OnReplicaOnlyAsync("STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 3600; START SLAVE;");
         try
         {
+            await fixture.ReplicatingAsync();
             await fixture.ReadsGoToReplicaAsync();
             var liked = await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/article/likings", reader, new { target = articleId });
             Assert.Equal(HttpStatusCode.Created, liked.Status);
