@@ -23,9 +23,9 @@ public sealed class RedisServerSettings
     public bool AppendOnly { get; set; } = true;
 
     /// <summary>
-    /// With <c>Redis:Topology=cluster</c>: the first of the six nodes' ports (the cluster bus uses
-    /// each port + 10000). Fixed, because the nodes remember each other by address between runs;
-    /// 0, and always when ports are randomized (tests), picks free ones.
+    /// With <c>Redis:Topology=cluster</c>: the first of the six nodes' ports of a new cluster (the
+    /// cluster bus uses each port + 10000); 0, and always when ports are randomized (tests), picks
+    /// free ones. A cluster keeps the ports it was created with (the nodes remember each other by address).
     /// </summary>
     public int FirstClusterPort { get; set; }
 
@@ -101,7 +101,7 @@ public static class RedisServerBuilderExtensions
         var redisServer = LocalServer.RequireBinary(builder, "redis-server", "redis-server");
         var redisCli = LocalServer.RequireBinary(builder, "redis-cli", "redis-tools");
         var directory = LocalServer.DataDirectory(builder, $"{name}-cluster");
-        var ports = ClusterPorts(builder, settings);
+        var ports = ClusterPorts(builder, directory, settings);
 
         var nodes = ports.Select((port, i) =>
         {
@@ -197,16 +197,28 @@ public static class RedisServerBuilderExtensions
         return knownNodes is not null && int.Parse(knownNodes["cluster_known_nodes:".Length..], System.Globalization.CultureInfo.InvariantCulture) >= 2 * ClusterMasters;
     }
 
-    private static IReadOnlyList<int> ClusterPorts(IDistributedApplicationBuilder builder, RedisServerSettings settings)
+    /// <summary>
+    /// The nodes' ports. The nodes remember each other by address, so ports chosen once are kept with
+    /// the data (<c>ports</c> in the cluster's directory) and used again whatever the settings say now;
+    /// a new cluster takes <see cref="RedisServerSettings.FirstClusterPort"/> and the five after it, or
+    /// free ones when that is 0 or ports are randomized.
+    /// </summary>
+    private static IReadOnlyList<int> ClusterPorts(IDistributedApplicationBuilder builder, string directory, RedisServerSettings settings)
     {
+        var saved = Path.Combine(directory, "ports");
+        if (File.Exists(saved))
+        {
+            return File.ReadAllText(saved).Split(',').Select(port => int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        }
+
         var nodeCount = 2 * ClusterMasters;
+        var ports = new List<int>();
         if (settings.FirstClusterPort > 0 && !builder.Configuration.GetValue("DcpPublisher:RandomizePorts", false))
         {
-            return Enumerable.Range(settings.FirstClusterPort, nodeCount).ToList();
+            ports.AddRange(Enumerable.Range(settings.FirstClusterPort, nodeCount));
         }
 
         // Each node also listens on port + 10000 (the cluster bus): both must be free and below 65536.
-        var ports = new List<int>();
         while (ports.Count < nodeCount)
         {
             var port = Random.Shared.Next(20000, 30000);
@@ -216,6 +228,8 @@ public static class RedisServerBuilderExtensions
             }
         }
 
+        LocalServer.CreatePrivateDirectory(directory);
+        File.WriteAllText(saved, string.Join(',', ports));
         return ports;
     }
 

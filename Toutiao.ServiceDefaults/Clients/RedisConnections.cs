@@ -33,9 +33,11 @@ public static class RedisConnections
     {
         builder.AddRedisClient(State, settings => settings.DisableHealthChecks = true);
         builder.AddKeyedRedisClient(Cache, settings => settings.DisableHealthChecks = true);
+        // Degraded, not Unhealthy, when Redis fails: the services answer from memory and MySQL then, and
+        // a readiness probe that took every instance out at once would turn degraded pages into none.
         builder.Services.AddHealthChecks()
-            .Add(new HealthCheckRegistration($"redis-{State}", services => new RedisMastersCheck(services.GetRequiredService<IConnectionMultiplexer>()), null, null))
-            .Add(new HealthCheckRegistration($"redis-{Cache}", services => new RedisMastersCheck(services.GetRequiredKeyedService<IConnectionMultiplexer>(Cache)), null, null));
+            .Add(new HealthCheckRegistration($"redis-{State}", services => new RedisMastersCheck(services.GetRequiredService<IConnectionMultiplexer>()), HealthStatus.Degraded, null))
+            .Add(new HealthCheckRegistration($"redis-{Cache}", services => new RedisMastersCheck(services.GetRequiredKeyedService<IConnectionMultiplexer>(Cache)), HealthStatus.Degraded, null));
         return builder;
     }
 
@@ -51,7 +53,7 @@ public static class RedisConnections
             var masters = redis.GetServers().Where(server => server is { IsConnected: true, IsReplica: false }).ToList();
             if (masters.Count == 0)
             {
-                return HealthCheckResult.Unhealthy("No Redis master is connected.");
+                return new HealthCheckResult(context.Registration.FailureStatus, "No Redis master is connected.");
             }
 
             try
@@ -61,7 +63,7 @@ public static class RedisConnections
             }
             catch (Exception ex) when (IsFailure(ex))
             {
-                return HealthCheckResult.Unhealthy(ex.Message, ex);
+                return new HealthCheckResult(context.Registration.FailureStatus, ex.Message, ex);
             }
         }
     }

@@ -155,6 +155,12 @@ public sealed class AppHostLifecycleTests : IDisposable
             Assert.StartsWith(string.Join(',', Enumerable.Range(firstPort, 6).Select(port => $"127.0.0.1:{port}")) + ",password=",
                 cluster.ConnectionStringExpression.ValueExpression, StringComparison.Ordinal);
         }
+
+        // The nodes remember each other by address: the same data with randomized ports keeps the ports it was created with.
+        await using var again = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
+            [$"--AppHost:DataDirectory={_directory}", "--DcpPublisher:RandomizePorts=true", "--Redis:Topology=cluster"]);
+        Assert.Equal(Enumerable.Range(7001, 6), Enumerable.Range(0, 6).Select(i =>
+            again.Resources.Single(r => r.Name == $"redis-node-{i}").Annotations.OfType<EndpointAnnotation>().Single().TargetPort!.Value));
     }
 
     [Fact]

@@ -50,6 +50,10 @@ public sealed class StorageOutageTests(ToutiaoFixture fixture, Xunit.Abstraction
             var detail = await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{during.ArticleIds()[0]}");
             Assert.Equal(HttpStatusCode.OK, detail.Status);
 
+            // Still ready (a readiness probe must not take every Web out while they serve degraded pages): Degraded.
+            using var health = await fixture.WebClient.GetAsync("/health");
+            Assert.Equal((HttpStatusCode.OK, "Degraded"), (health.StatusCode, await health.Content.ReadAsStringAsync()));
+
             // The bulkhead: with MySQL paused, one read holds the only permit and the next is a fast 503.
             var mariadbd = LocalProcesses.MariaDbOf(fixture.Storage.Directory);
             await LocalProcesses.SignalAsync(mariadbd.Pid, "STOP");
