@@ -73,9 +73,9 @@ public sealed class RedisClusterFailoverTests(ClusterToutiaoFixture fixture, Xun
         var killedAt = clock.Elapsed;
         Process.GetProcessById(pid).Kill();
         await WaitUntilAsync(async () => (await ClusterNodesAsync(survivor)).Any(line => line.StartsWith(replicaId, StringComparison.Ordinal) && line.Contains("master")),
-            TimeSpan.FromSeconds(30), "the replica promoted");
+            TimeSpan.FromSeconds(60), "the replica promoted");
         var promotedAt = clock.Elapsed;
-        await WaitUntilAsync(async () => (await ClusterInfoAsync(survivor)).Contains("cluster_state:ok"), TimeSpan.FromSeconds(30), "cluster_state:ok");
+        await WaitUntilAsync(async () => (await ClusterInfoAsync(survivor)).Contains("cluster_state:ok"), TimeSpan.FromSeconds(60), "cluster_state:ok");
         var healedAt = clock.Elapsed;
 
         // Reconnected without a restart: five seconds of whole pages in a row.
@@ -94,8 +94,8 @@ public sealed class RedisClusterFailoverTests(ClusterToutiaoFixture fixture, Xun
         output.WriteLine($"killed {victimAddress} (pid {pid}); replica promoted after {(promotedAt - killedAt).TotalMilliseconds:F0} ms, " +
             $"cluster_state:ok after {(healedAt - killedAt).TotalMilliseconds:F0} ms; last failed or degraded page {(lastBad - killedAt).TotalMilliseconds:F0} ms after the kill");
         output.WriteLine($"{afterKill.Count} pages after the kill: {failed.Count} failed ({string.Join(", ", failed.GroupBy(o => o.Status).Select(g => $"{(int)g.Key}×{g.Count()}"))}), {degraded.Count} degraded");
-        // Errors only inside the window: the node timeout (2 s here) and the election.
-        Assert.True(lastBad - killedAt < TimeSpan.FromSeconds(15), $"failed or degraded pages until {(lastBad - killedAt).TotalSeconds:F1} s after the kill");
+        // Errors only inside the window: the node timeout (5 s) and the election.
+        Assert.True(lastBad - killedAt < TimeSpan.FromSeconds(30), $"failed or degraded pages until {(lastBad - killedAt).TotalSeconds:F1} s after the kill");
         Assert.DoesNotContain(failed, o => o.Status == HttpStatusCode.InternalServerError);
 
         // The killed node comes back (as the dashboard's start button does) and rejoins as a replica.
