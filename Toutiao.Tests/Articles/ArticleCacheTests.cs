@@ -22,7 +22,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         Assert.Equal(13, first.ArticleIds().Count);
 
         var before = WebRedisOperations;
-        using var mysql = new MySqlCommandCounter();
+        using var mysql = new MySqlCommandCounter(fixture.MySqlPort);
         var again = await fixture.WebClient.FeedAsync(11, time, reader, withTop: true);
 
         Assert.Equal(first.ArticleIds(), again.ArticleIds());
@@ -43,7 +43,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         await Task.Delay(InFlightLoads<long, ArticleInfo>.Linger * 2);
         await Task.WhenAll(ids.Select(id => Redis.KeyDeleteAsync(ArticleCacheKeys.Info(id))));
 
-        using (var mysql = new MySqlCommandCounter())
+        using (var mysql = new MySqlCommandCounter(fixture.MySqlPort))
         {
             var cold = await fixture.WebClient.FeedAsync(12, time, reader);
             Assert.Equal(ids, cold.ArticleIds());
@@ -57,7 +57,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
             Assert.InRange(ttl!.Value.TotalSeconds, 1800 - 5, 2400);
         }
 
-        using (var mysql = new MySqlCommandCounter())
+        using (var mysql = new MySqlCommandCounter(fixture.MySqlPort))
         {
             await fixture.WebClient.FeedAsync(12, time, reader);
             Assert.Empty(mysql.Statements);
@@ -71,7 +71,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         long[] ids = [987_654_321, 50_003];
         await Task.WhenAll(ids.Select(id => Redis.KeyDeleteAsync(ArticleCacheKeys.Info(id))));
 
-        using (var mysql = new MySqlCommandCounter())
+        using (var mysql = new MySqlCommandCounter(fixture.MySqlPort))
         {
             var page = await cache.GetPageAsync(ids, null, CancellationToken.None);
             Assert.Empty(page.Articles);
@@ -84,7 +84,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
             Assert.InRange((await Redis.KeyTimeToLiveAsync(ArticleCacheKeys.Info(id)))!.Value.TotalSeconds, 300 - 5, 360);
         }
 
-        using (var mysql = new MySqlCommandCounter())
+        using (var mysql = new MySqlCommandCounter(fixture.MySqlPort))
         {
             Assert.Empty((await cache.GetPageAsync(ids, null, CancellationToken.None)).Articles);
             Assert.Empty(mysql.Statements);
@@ -98,7 +98,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         const long id = 31_337;
         await Redis.KeyDeleteAsync(ArticleCacheKeys.Info(id));
 
-        using var mysql = new MySqlCommandCounter();
+        using var mysql = new MySqlCommandCounter(fixture.MySqlPort);
         var pages = await Task.WhenAll(Enumerable.Range(0, 20)
             .Select(_ => Task.Run(() => cache.GetPageAsync([id], null, CancellationToken.None))));
 
@@ -120,7 +120,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         const long id = 17_320;
         await Redis.KeyDeleteAsync(ArticleCacheKeys.Info(id));
 
-        using var mysql = new MySqlCommandCounter();
+        using var mysql = new MySqlCommandCounter(fixture.MySqlPort);
         var pages = await Task.WhenAll(Enumerable.Range(0, 40)
             .Select(i => Task.Run(() => caches[i % 2].GetPageAsync([id], null, CancellationToken.None))));
 
@@ -140,7 +140,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         var mariadbd = LocalProcesses.MariaDbOf(fixture.Storage.Directory);
 
         // MySQL frozen: the owner's load hangs in it until the waiter has joined.
-        using var ownerInMySql = new MySqlCommandCounter();
+        using var ownerInMySql = new MySqlCommandCounter(fixture.MySqlPort);
         using var twoMisses = new MeasurementSignal(ArticleCacheMetrics.MeterName, "toutiao.cache.lookups", new("outcome", "miss"), 2);
         await LocalProcesses.SignalAsync(mariadbd.Pid, "STOP");
         try

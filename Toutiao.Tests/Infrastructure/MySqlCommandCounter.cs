@@ -3,22 +3,30 @@ using System.Diagnostics;
 namespace Toutiao.Tests.Infrastructure;
 
 /// <summary>
-/// Counts the SQL commands MySqlConnector executes in this process while it lives, through
-/// MySqlConnector's own activity source: independent of the code under test.
+/// Counts the SQL commands MySqlConnector executes in this process on one server while it lives,
+/// through MySqlConnector's own activity source: independent of the code under test. One server,
+/// because the systems of other test collections run in this process at the same time.
 /// </summary>
 public sealed class MySqlCommandCounter : IDisposable
 {
     private readonly ActivityListener _listener;
     private readonly List<string> _statements = [];
 
-    public MySqlCommandCounter()
+    /// <param name="port">The server's port, as the connection strings name it.</param>
+    public MySqlCommandCounter(int port)
     {
+        var serverPort = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         _listener = new ActivityListener
         {
             ShouldListenTo = source => source.Name == "MySqlConnector",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
             ActivityStopped = activity =>
             {
+                if (Convert.ToString(activity.GetTagItem("server.port") ?? activity.GetTagItem("net.peer.port"), System.Globalization.CultureInfo.InvariantCulture) != serverPort)
+                {
+                    return;
+                }
+
                 if (activity.OperationName.Contains("Execute", StringComparison.OrdinalIgnoreCase) || activity.SqlStatement() is not null)
                 {
                     lock (_statements)

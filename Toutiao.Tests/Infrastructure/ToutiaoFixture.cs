@@ -50,6 +50,9 @@ public class ToutiaoFixture : IAsyncLifetime
 
     public MySqlDataSource MySql { get; private set; } = null!;
 
+    /// <summary>The MySQL server's port: what <see cref="MySqlCommandCounter"/> counts the commands to.</summary>
+    public int MySqlPort => (int)new MySqlConnectionStringBuilder(Storage.MySqlConnectionString).Port;
+
     /// <summary>
     /// Every span finished in this process while the tests run. The exporter sits in Web's tracer
     /// provider, but its listeners are process-wide, so Reco's spans (same process) land here too:
