@@ -5,7 +5,9 @@ namespace Toutiao.Tests.Infrastructure;
 /// <summary>
 /// Counts the SQL commands MySqlConnector executes in this process on one server while it lives,
 /// through MySqlConnector's own activity source: independent of the code under test. One server,
-/// because the systems of other test collections run in this process at the same time.
+/// because the systems of other test collections run in this process at the same time; and only
+/// commands made inside an operation (a request, a cache read), not the root commands of
+/// background work such as the search index's look every second.
 /// </summary>
 public sealed class MySqlCommandCounter : IDisposable
 {
@@ -22,7 +24,8 @@ public sealed class MySqlCommandCounter : IDisposable
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
             ActivityStopped = activity =>
             {
-                if (Convert.ToString(activity.GetTagItem("server.port") ?? activity.GetTagItem("net.peer.port"), System.Globalization.CultureInfo.InvariantCulture) != serverPort)
+                if (Convert.ToString(activity.GetTagItem("server.port") ?? activity.GetTagItem("net.peer.port"), System.Globalization.CultureInfo.InvariantCulture) != serverPort
+                    || activity.ParentSpanId == default)
                 {
                     return;
                 }
