@@ -76,15 +76,25 @@ public static class RedisServerBuilderExtensions
         var redis = new RedisServerResource(name, LocalServer.RequireBinary(builder, "redis-server", "redis-server"),
             LocalServer.DataDirectory(builder, name), password);
 
-        string? connectionString = null;
-        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(redis, async (_, cancellationToken) =>
-            connectionString = await ((IResourceWithConnectionString)redis).GetConnectionStringAsync(cancellationToken));
-        var healthCheckKey = $"{name}_check";
-        builder.Services.AddHealthChecks().AddRedis(_ => connectionString ?? throw new InvalidOperationException("The Redis connection string is not available yet."), healthCheckKey);
-
         return builder.AddRedisProcess(redis, settings, [])
             .WithEndpoint(name: RedisServerResource.PrimaryEndpointName, scheme: "tcp")
-            .WithHealthCheck(healthCheckKey);
+            .WithRedisHealthCheck();
+    }
+
+    /// <summary>
+    /// A health check on the resource's own connection string, once it is known: PING on one server;
+    /// on a cluster every node must answer and report <c>cluster_state:ok</c> (CLUSTER INFO, an admin command).
+    /// </summary>
+    private static IResourceBuilder<T> WithRedisHealthCheck<T>(this IResourceBuilder<T> resource) where T : IResourceWithConnectionString
+    {
+        string? connectionString = null;
+        resource.ApplicationBuilder.Eventing.Subscribe<ConnectionStringAvailableEvent>(resource.Resource, async (_, cancellationToken) =>
+            connectionString = await ((IResourceWithConnectionString)resource.Resource).GetConnectionStringAsync(cancellationToken));
+        var healthCheckKey = $"{resource.Resource.Name}_check";
+        resource.ApplicationBuilder.Services.AddHealthChecks().AddRedis(_ => connectionString is null
+            ? throw new InvalidOperationException("The Redis connection string is not available yet.")
+            : connectionString + ",allowAdmin=true", healthCheckKey);
+        return resource.WithHealthCheck(healthCheckKey);
     }
 
     /// <summary>
@@ -164,22 +174,13 @@ public static class RedisServerBuilderExtensions
             expression.Append($",password={password}");
         });
 
-        string? connectionString = null;
-        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(cluster.Resource, async (_, cancellationToken) =>
-            connectionString = await ((IResourceWithConnectionString)cluster.Resource).GetConnectionStringAsync(cancellationToken));
-        var clusterCheckKey = $"{name}_check";
-        // Healthy while every node answers and reports cluster_state:ok (CLUSTER INFO, an admin command).
-        builder.Services.AddHealthChecks().AddRedis(_ => connectionString is null
-            ? throw new InvalidOperationException("The Redis connection string is not available yet.")
-            : connectionString + ",allowAdmin=true", clusterCheckKey);
-
         create.WithParentRelationship(cluster);
         foreach (var node in nodes)
         {
             node.WithParentRelationship(cluster);
         }
 
-        return cluster.WaitForCompletion(create).WithHealthCheck(clusterCheckKey);
+        return cluster.WaitForCompletion(create).WithRedisHealthCheck();
     }
 
     /// <summary>

@@ -192,11 +192,26 @@ public sealed partial class ArticleInfoCache(
         List<long> ArticleMisses,
         Dictionary<long, AuthorProfile?> Authors);
 
+    private bool? _isCluster;
+
     /// <summary>
     /// A cluster spreads these keys over its nodes and runs no script across slots. A single server
-    /// does; StackExchange.Redis knows which it is connected to once it has connected.
+    /// does; StackExchange.Redis knows which it is once it has connected, and that does not change,
+    /// so the page's hot path asks only until then.
     /// </summary>
-    private bool IsCluster => redis.GetServers() is [{ ServerType: ServerType.Cluster }, ..];
+    private bool IsCluster => _isCluster ?? LearnTopology();
+
+    private bool LearnTopology()
+    {
+        var servers = redis.GetServers();
+        var cluster = servers is [{ ServerType: ServerType.Cluster }, ..];
+        if (servers.Any(server => server.IsConnected))
+        {
+            _isCluster = cluster;
+        }
+
+        return cluster;
+    }
 
     /// <summary>One server: the whole page in one round trip.</summary>
     private async Task<CachedEntries> ReadByScriptAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel)
