@@ -113,7 +113,8 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture, Xunit.Abstractions.
         var instances = new HashSet<string>();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         var traces = new List<TestTrace>();
-        for (var i = 0; i < 6; i++)
+        // Twenty connections: the proxy's choice is not strictly alternating (six all landed on one replica once).
+        for (var i = 0; i < 20; i++)
         {
             var trace = TestTrace.New();
             using var channel = GrpcChannel.ForAddress(reco);
@@ -152,7 +153,7 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture, Xunit.Abstractions.
 
         var web = fixture.App.GetEndpoint("web", "http");
         var traces = new List<TestTrace>();
-        for (var i = 0; i < 10; i++)
+        for (var i = 0; i < 20; i++)
         {
             // A client of its own per request: a new connection each time, as readers' phones make.
             using var reader = new HttpClient { BaseAddress = web };
@@ -176,7 +177,7 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture, Xunit.Abstractions.
         }
 
         var split = served.Values.GroupBy(instance => instance).Select(g => g.Count()).Order().ToList();
-        output.WriteLine($"10 readers over two Web instances: {string.Join(" / ", split)}");
+        output.WriteLine($"20 readers over two Web instances: {string.Join(" / ", split)}");
         Assert.Equal(traces.Count, served.Count);
         Assert.Equal(2, split.Count);
     }
