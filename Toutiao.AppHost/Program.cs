@@ -7,8 +7,8 @@ var builder = DistributedApplication.CreateBuilder(args);
 // the services degrade), kept across restarts. "cache" holds what MySQL can rebuild or what may be
 // forgotten (article cards, counters, pins, anonymous readers' history): least recently used goes first.
 // --Redis:Topology=cluster makes each a Redis Cluster of three masters and three replicas.
-var redis = builder.AddRedisServer("redis", new() { MaxMemory = "512mb", MaxMemoryPolicy = "noeviction", AppendOnly = true, FirstClusterPort = 7001 });
-var cache = builder.AddRedisServer("cache", new() { MaxMemory = "256mb", MaxMemoryPolicy = "allkeys-lru", AppendOnly = false, FirstClusterPort = 7011 });
+var redis = builder.AddRedisServer("redis", new() { MaxMemory = "512mb", MaxMemoryPolicy = "noeviction", AppendOnly = true, Port = 7000, FirstClusterPort = 7001 });
+var cache = builder.AddRedisServer("cache", new() { MaxMemory = "256mb", MaxMemoryPolicy = "allkeys-lru", AppendOnly = false, Port = 7010, FirstClusterPort = 7011 });
 
 var mysql = builder.AddMySqlServer("mysql");
 var toutiao = mysql.AddDatabase("toutiao");
