@@ -42,6 +42,7 @@ builder.Services.AddSingleton<ApiMetricsFilter>();
 builder.Services.AddOptions<ArticleCacheOptions>().BindConfiguration(ArticleCacheOptions.SectionName);
 builder.Services.AddSingleton<ArticleCacheMetrics>();
 builder.Services.AddSingleton<ArticleRepository>();
+builder.Services.AddSingleton<LocalCardCache>();
 builder.Services.AddSingleton<ArticleInfoCache>();
 builder.Services.AddSingleton<ArticleCacheWarmer>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ArticleCacheWarmer>());

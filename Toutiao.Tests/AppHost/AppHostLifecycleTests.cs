@@ -208,7 +208,9 @@ public sealed class AppHostLifecycleTests : IDisposable
         builder.Services.AddLogging(logging => logging.AddProvider(log));
         // Channel lists that are always due for a reload: with MySQL down they must come from memory.
         var projects = builder.Resources.OfType<ProjectResource>().ToDictionary(p => p.Name);
-        builder.CreateResourceBuilder(projects["web"]).WithEnvironment("Channels__CacheDuration", "00:00:00");
+        builder.CreateResourceBuilder(projects["web"]).WithEnvironment("Channels__CacheDuration", "00:00:00")
+            // The page's articles must come from Redis, where one of them is deleted, not from Web's memory.
+            .WithEnvironment("ArticleCache__LocalTtl", "00:00:00");
         builder.CreateResourceBuilder(projects["reco"]).WithEnvironment("Recommendation__ChannelRefreshInterval", "00:00:00");
         await using var app = await builder.BuildAsync(timeout.Token);
         await app.StartAsync(timeout.Token);

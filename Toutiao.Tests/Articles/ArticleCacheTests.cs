@@ -1,8 +1,12 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 using Toutiao.Tests.Infrastructure;
 using Toutiao.Web.Articles;
+using Toutiao.Web.Feed;
 
 namespace Toutiao.Tests.Articles;
 
@@ -196,6 +200,70 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         Assert.Equal("改名的作者", renamed.Author!.Name);
         await Redis.KeyDeleteAsync(profileKey);
     }
+
+    [Fact]
+    public async Task With_the_local_layer_a_page_read_before_costs_redis_its_counters_only_and_they_stay_live()
+    {
+        await using var web = StartWebWithLocalCards(TimeSpan.FromMinutes(1));
+        var cache = web.Services.GetRequiredService<ArticleInfoCache>();
+        long[] ids = [4_301, 4_302, 4_303];
+        var first = await cache.GetPageAsync(ids, 11, CancellationToken.None);
+        Assert.NotEmpty(first.Pinned);
+        Assert.Equal(ids, first.Articles.Select(c => c.Info.ArtId));
+        await Redis.SortedSetIncrementAsync(ArticleCacheKeys.LikeCounts, ids[0], 1);
+
+        var before = Operations(web);
+        using var mysql = new MySqlCommandCounter(fixture.MySqlPort);
+        var again = await cache.GetPageAsync(ids, 11, CancellationToken.None);
+
+        Assert.Empty(mysql.Statements);
+        // One pipeline of the four counters (on a cluster, sent to the nodes holding them at once): no script, infos or profiles.
+        Assert.Equal(4, Operations(web) - before);
+        Assert.Equal(Cards(first.Pinned), Cards(again.Pinned));
+        Assert.Equal(Cards(first.Articles), Cards(again.Articles));
+        Assert.Equal(first.Articles[0].Counts.LikeCount + 1, again.Articles[0].Counts.LikeCount);
+        Assert.Equal(first.Articles[1].Counts, again.Articles[1].Counts);
+    }
+
+    [Fact]
+    public async Task With_the_local_layer_a_renamed_author_shows_once_the_local_copy_expires()
+    {
+        var ttl = TimeSpan.FromSeconds(2);
+        await using var web = StartWebWithLocalCards(ttl);
+        var cache = web.Services.GetRequiredService<ArticleInfoCache>();
+        const long id = 4_243;
+        var read = Stopwatch.StartNew();
+        var card = Assert.Single((await cache.GetPageAsync([id], null, CancellationToken.None)).Articles);
+        var profileKey = ArticleCacheKeys.Profile(card.Info.AutId);
+        await Redis.StringSetAsync(profileKey, $$"""{"user_id":{{card.Info.AutId}},"name":"又改名的作者","photo":null}""", TimeSpan.FromMinutes(5));
+
+        var name = Assert.Single((await cache.GetPageAsync([id], null, CancellationToken.None)).Articles).Author!.Name;
+        if (read.Elapsed < ttl)
+        {
+            // Still the copy in memory.
+            Assert.Equal(card.Author!.Name, name);
+        }
+
+        while (name != "又改名的作者")
+        {
+            Assert.True(read.Elapsed < ttl + TimeSpan.FromSeconds(10), $"still '{name}' after {read.Elapsed}");
+            await Task.Delay(50);
+            name = Assert.Single((await cache.GetPageAsync([id], null, CancellationToken.None)).Articles).Author!.Name;
+        }
+
+        Assert.True(read.Elapsed >= ttl, $"renamed after {read.Elapsed}, before the copy in memory expired");
+        await Redis.KeyDeleteAsync(profileKey);
+    }
+
+    private WebApplicationFactory<FeedService> StartWebWithLocalCards(TimeSpan ttl) => fixture.StartWeb(Ports.Free(), fixture.RecoAddress, "Development",
+        overrides: new Dictionary<string, string?> { ["ArticleCache:LocalTtl"] = ttl.ToString() });
+
+    private static long Operations(WebApplicationFactory<FeedService> web)
+        => web.Services.GetRequiredKeyedService<IConnectionMultiplexer>(RedisConnections.Cache).GetCounters().Interactive.OperationCount;
+
+    /// <summary>What a card says apart from its counters, as JSON (records compare their lists by reference).</summary>
+    private static List<string> Cards(IEnumerable<ArticleCard> cards)
+        => cards.Select(c => JsonSerializer.Serialize(new { c.Info, c.Author }, ToutiaoJson.Options)).ToList();
 }
 
 /// <summary>The same tests with Web and Reco on a Redis Cluster.</summary>

@@ -120,6 +120,9 @@ public class ToutiaoFixture : IAsyncLifetime
         ["Recommendation:RefreshInterval"] = "01:00:00",
         ["Recommendation:ChannelRefreshInterval"] = "01:00:00",
         ["ArticleCache:WarmInterval"] = "01:00:00",
+        // Tests change Redis and MySQL under ids a page just read and look at the next page: Web reads
+        // through to Redis. Its local layer is tested on a Web of its own (ArticleCacheTests).
+        ["ArticleCache:LocalTtl"] = "00:00:00",
         ["Channels:CacheDuration"] = "01:00:00",
         ["Jwt:Secret"] = JwtSecret,
         ["Tracking:SigningKey"] = TrackingKey,

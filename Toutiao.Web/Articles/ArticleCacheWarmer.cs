@@ -14,6 +14,16 @@ public sealed class ArticleCacheOptions
 
     /// <summary>How many page reads may go to MySQL at once while Redis is down; the rest are a fast 503.</summary>
     public int UncachedReadLimit { get; set; } = 16;
+
+    /// <summary>
+    /// How long a Web process keeps the infos, authors and pinned ids it read in its own memory
+    /// (<see cref="LocalCardCache"/>); zero keeps nothing there. It bounds how late an edited pin
+    /// shows. Counters are always read from Redis.
+    /// </summary>
+    public TimeSpan LocalTtl { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many infos, authors and pinned lists a Web process keeps at most (about 1 KB each).</summary>
+    public long LocalEntries { get; set; } = 100_000;
 }
 
 /// <summary>

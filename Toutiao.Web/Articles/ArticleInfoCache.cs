@@ -34,6 +34,7 @@ public sealed record CachedPage(IReadOnlyList<ArticleCard> Pinned, IReadOnlyList
 public sealed partial class ArticleInfoCache(
     [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer redis,
     ArticleRepository repository,
+    LocalCardCache local,
     ArticleCacheMetrics metrics,
     IOptions<ArticleCacheOptions> options,
     ILogger<ArticleInfoCache> logger)
@@ -129,9 +130,11 @@ public sealed partial class ArticleInfoCache(
 
     private async Task<CachedPage> ReadPageAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel, Activity? activity, CancellationToken cancellationToken)
     {
-        var (pinnedCount, ids, counts, articles, articleMisses, authors) = IsCluster
-            ? await ReadAcrossClusterAsync(articleIds, pinnedOfChannel)
-            : await ReadByScriptAsync(articleIds, pinnedOfChannel);
+        var fromMemory = await ReadLocallyAsync(articleIds, pinnedOfChannel);
+        var (pinnedCount, ids, counts, articles, articleMisses, authors) = fromMemory
+            ?? (IsCluster
+                ? await ReadAcrossClusterAsync(articleIds, pinnedOfChannel)
+                : await ReadByScriptAsync(articleIds, pinnedOfChannel));
 
         var authorMisses = articles.Values.OfType<ArticleInfo>().Select(a => a.AutId).Where(id => !authors.ContainsKey(id)).Distinct().ToList();
         var found = articles.Values.Count(a => a is not null);
@@ -148,6 +151,7 @@ public sealed partial class ArticleInfoCache(
             activity.SetTag("toutiao.cache.not_found", articles.Count - found);
             activity.SetTag("toutiao.cache.missed", articleMisses.Count);
             activity.SetTag("toutiao.cache.authors_missed", authorMisses.Count);
+            activity.SetTag("toutiao.cache.local", fromMemory is not null);
         }
 
         string? degraded = null;
@@ -164,6 +168,11 @@ public sealed partial class ArticleInfoCache(
                 activity?.SetTag("toutiao.cache.partial", true);
                 LogPartialPage(articles.Values.Count(info => info is not null), articleMisses.Count, ex);
             }
+        }
+
+        if (fromMemory is null)
+        {
+            RememberLocally(pinnedOfChannel, ids[..pinnedCount], articles, authors);
         }
 
         ArticleCard? Card(int index)
@@ -213,6 +222,78 @@ public sealed partial class ArticleInfoCache(
         return cluster;
     }
 
+    /// <summary>
+    /// The page from this process's memory (<see cref="LocalCardCache"/>) with its counters from Redis
+    /// in one pipeline of plain reads; null when any part of it is not in memory.
+    /// </summary>
+    private async Task<CachedEntries?> ReadLocallyAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel)
+    {
+        long[] pinned = [];
+        if (pinnedOfChannel is { } channel && !local.TryGetPinned(channel, out pinned))
+        {
+            return null;
+        }
+
+        long[] ids = [.. pinned, .. articleIds];
+        var articles = new Dictionary<long, ArticleInfo?>(ids.Length);
+        var authors = new Dictionary<long, AuthorProfile?>(ids.Length);
+        foreach (var id in ids)
+        {
+            if (!local.TryGetArticle(id, out var info))
+            {
+                return null;
+            }
+
+            articles[id] = info;
+            if (info is not null && !authors.ContainsKey(info.AutId))
+            {
+                if (!local.TryGetAuthor(info.AutId, out var author))
+                {
+                    return null;
+                }
+
+                authors[info.AutId] = author;
+            }
+        }
+
+        if (ids.Length == 0)
+        {
+            return new CachedEntries(0, [], [[], [], [], []], [], [], []);
+        }
+
+        var batch = redis.GetDatabase().CreateBatch();
+        var counts = QueueCountReads(batch, ids);
+        batch.Execute();
+        return new CachedEntries(pinned.Length, ids, await counts, articles, [], authors);
+    }
+
+    /// <summary>What a page read from Redis or MySQL found, for the next pages of this process.</summary>
+    private void RememberLocally(int? pinnedOfChannel, long[] pinned, Dictionary<long, ArticleInfo?> articles, Dictionary<long, AuthorProfile?> authors)
+    {
+        if (pinnedOfChannel is { } channel)
+        {
+            local.RememberPinned(channel, pinned);
+        }
+
+        foreach (var (id, info) in articles)
+        {
+            local.RememberArticle(id, info);
+        }
+
+        foreach (var (id, author) in authors)
+        {
+            local.RememberAuthor(id, author);
+        }
+    }
+
+    /// <summary>The four counters of every id, queued on a batch: one round trip (on a cluster, one per node holding them).</summary>
+    private static async Task<long[][]> QueueCountReads(IBatch batch, long[] ids)
+    {
+        var members = Array.ConvertAll(ids, id => (RedisValue)id);
+        var reads = Array.ConvertAll(ArticleCacheKeys.AllCounts, key => batch.SortedSetScoresAsync(key, members));
+        return Array.ConvertAll(await Task.WhenAll(reads), scores => Array.ConvertAll(scores, score => (long)(score ?? 0)));
+    }
+
     /// <summary>One server: the whole page in one round trip.</summary>
     private async Task<CachedEntries> ReadByScriptAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel)
     {
@@ -249,14 +330,12 @@ public sealed partial class ArticleInfoCache(
             return new CachedEntries(0, [], [[], [], [], []], [], [], []);
         }
 
-        var members = Array.ConvertAll(ids, id => (RedisValue)id);
-
         var batch = db.CreateBatch();
         var infoReads = Array.ConvertAll(ids, id => batch.StringGetAsync(ArticleCacheKeys.Info(id)));
-        var countReads = Array.ConvertAll(ArticleCacheKeys.AllCounts, key => batch.SortedSetScoresAsync(key, members));
+        var countReads = QueueCountReads(batch, ids);
         batch.Execute();
         var (articles, misses) = ParseInfos(ids, await Task.WhenAll(infoReads));
-        var counts = Array.ConvertAll(await Task.WhenAll(countReads), scores => Array.ConvertAll(scores, score => (long)(score ?? 0)));
+        var counts = await countReads;
 
         var authorIds = articles.Values.OfType<ArticleInfo>().Select(info => info.AutId).Distinct().ToArray();
         batch = db.CreateBatch();
