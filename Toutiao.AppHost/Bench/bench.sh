@@ -85,9 +85,10 @@ redis_totals() {
       awk -F: '/^used_cpu_(sys|user):/ { cpu += $2 } END { printf "%d\n", cpu * 1000000 }'
   done | awk '{ calls += $1; cpu += $2 } END { print calls + 0, cpu + 0 }'
 }
-# Bytes allocated and CPU milliseconds of one service so far (Development endpoint /debug/runtime).
+# Bytes allocated, CPU milliseconds, garbage collections and their pause microseconds of one
+# service so far (Development endpoint /debug/runtime).
 runtime_totals() { # port, curl options
-  curl -sf "${@:2}" "http://localhost:$1/debug/runtime" | sed 's/[{}"]//g; s/[a-z_]*://g; s/,/ /'
+  curl -sf "${@:2}" "http://localhost:$1/debug/runtime" | sed 's/[{}"]//g; s/[a-z_]*://g; s/,/ /g'
   echo
 }
 
@@ -177,13 +178,13 @@ for round in $(seq 1 "$rounds"); do
       script_of "$scenario"
       wait_for_idle
       read -r redis_calls0 redis_cpu0 < <(redis_totals)
-      read -r web_bytes0 web_cpu0 < <(runtime_totals "$web")
-      read -r reco_bytes0 reco_cpu0 < <(runtime_totals "$reco" --http2-prior-knowledge)
+      read -r web_bytes0 web_cpu0 _ < <(runtime_totals "$web")
+      read -r reco_bytes0 reco_cpu0 _ < <(runtime_totals "$reco" --http2-prior-knowledge)
       dashboard_cpu0=$(dashboard_cpu); dcp_cpu0=$(dcp_cpu)
       out=$(wrk -t "$threads" -c "$connections" -d "${seconds}s" --latency "${script[@]}" "http://localhost:$web$(path_of "$scenario")")
       read -r redis_calls1 redis_cpu1 < <(redis_totals)
-      read -r web_bytes1 web_cpu1 < <(runtime_totals "$web")
-      read -r reco_bytes1 reco_cpu1 < <(runtime_totals "$reco" --http2-prior-knowledge)
+      read -r web_bytes1 web_cpu1 _ < <(runtime_totals "$web")
+      read -r reco_bytes1 reco_cpu1 _ < <(runtime_totals "$reco" --http2-prior-knowledge)
       dashboard_cpu1=$(dashboard_cpu); dcp_cpu1=$(dcp_cpu)
       echo "$out" >"$results/$scenario-$mode-$round.txt"
       IFS=$'\t' read -r requests p50 p99 errors < <(echo "$out" | wrk_summary)
@@ -199,16 +200,21 @@ done
 # fixed schedule (pace.lua) at half the throughput the rounds above measured.
 unset BENCH_FRESH_CHANNEL
 half=$results/half-load.tsv
-printf 'scenario\tpaced_rps\trequests\tseconds\tp50_ms\tp99_ms\terrors\n' >"$half"
+printf 'scenario\tpaced_rps\trequests\tseconds\tp50_ms\tp99_ms\terrors\tweb_gcs\tweb_gc_pause_us\treco_gcs\treco_gc_pause_us\n' >"$half"
 for scenario in fresh history; do
   case " $scenarios " in *" $scenario "*) ;; *) continue ;; esac
   wait_for_idle
   paced=$(awk -F'\t' -v s="$scenario" '$1 == s && $2 == "untraced" { n += $3; t += $4 } END { if (t > 0) printf "%d", n / t / 2 }' "$raw")
+  read -r _ _ web_gcs0 web_pause0 < <(runtime_totals 5081)
+  read -r _ _ reco_gcs0 reco_pause0 < <(runtime_totals 5091 --http2-prior-knowledge)
   out=$(BENCH_THREAD_RATE=$(awk -v r="$paced" -v t="$threads" 'BEGIN { printf "%.3f", r / t }') \
     wrk -t "$threads" -c "$connections" -d "${seconds}s" --latency -s "$bench_dir/$scenario.lua" "http://localhost:5081/")
+  read -r _ _ web_gcs1 web_pause1 < <(runtime_totals 5081)
+  read -r _ _ reco_gcs1 reco_pause1 < <(runtime_totals 5091 --http2-prior-knowledge)
   echo "$out" >"$results/$scenario-half-load.txt"
   IFS=$'\t' read -r requests p50 p99 errors < <(echo "$out" | wrk_summary)
-  printf '%s\t%d\t%d\t%s\t%s\t%s\t%d\n' "$scenario" "$paced" "$requests" "$seconds" "$p50" "$p99" "$errors" >>"$half"
+  printf '%s\t%d\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\n' "$scenario" "$paced" "$requests" "$seconds" "$p50" "$p99" "$errors" \
+    $((web_gcs1 - web_gcs0)) $((web_pause1 - web_pause0)) $((reco_gcs1 - reco_gcs0)) $((reco_pause1 - reco_pause0)) >>"$half"
   echo "  half load $scenario: paced at $paced req/s, $((requests / seconds)) req/s  p50 $p50 ms  p99 $p99 ms  errors $errors"
 done
 
@@ -236,11 +242,13 @@ table=$results/bench.md
     }' "$raw"
   if [ "$(wc -l <"$half")" -gt 1 ]; then
     echo
-    echo "At half load (untraced; wrk threads paced at half the req/s above, one $seconds s round):"
+    echo "At half load (untraced; wrk threads paced at half the req/s above, one $seconds s round; a garbage"
+    echo "collection pauses every request in flight in that process):"
     echo
-    echo "| request | paced at req/s | req/s | p50 ms | p99 ms | p99 / p50 | errors |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-    awk -F'\t' 'NR > 1 { printf "| %s | %d | %.0f | %.2f | %.2f | %.1f | %d |\n", $1, $2, $3 / $4, $5, $6, ($5 > 0 ? $6 / $5 : 0), $7 }' "$half"
+    echo "| request | paced at req/s | req/s | p50 ms | p99 ms | p99 / p50 | errors | Web GCs | Web ms per GC | Reco GCs | Reco ms per GC |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    awk -F'\t' 'NR > 1 { printf "| %s | %d | %.0f | %.2f | %.2f | %.1f | %d | %d | %.1f | %d | %.1f |\n", $1, $2, $3 / $4, $5, $6, ($5 > 0 ? $6 / $5 : 0), $7,
+      $8, ($8 > 0 ? $9 / $8 / 1000 : 0), $10, ($10 > 0 ? $11 / $10 / 1000 : 0) }' "$half"
   fi
 } >"$table"
 echo

@@ -45,6 +45,7 @@ public sealed class ProbeEndpointTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/alive")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/debug/runtime")).StatusCode);
     }
 
     [Fact]

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using Toutiao.Tests.Infrastructure;
+
+namespace Toutiao.Tests.ServiceDefaults;
+
+/// <summary>What <c>./toutiao bench</c> reads from each service between rounds: <c>/debug/runtime</c>, Development only.</summary>
+[Collection(ToutiaoCollection.Name)]
+public sealed class RuntimeEndpointTests(ToutiaoFixture fixture)
+{
+    [Fact]
+    public async Task Web_reports_its_allocation_cpu_and_garbage_collections_so_far_and_they_grow_with_work()
+    {
+        var before = await RuntimeAsync();
+        await fixture.WebClient.FeedAsync(3, Api.Now(), Api.NewAnonymousReader());
+        GC.Collect(); // this process is Web's: its collection count and pause time must move
+        var after = await RuntimeAsync();
+
+        Assert.True(after["allocated_bytes"] > before["allocated_bytes"]);
+        Assert.True(after["cpu_ms"] >= before["cpu_ms"]);
+        Assert.True(after["gc_collections"] > before["gc_collections"]);
+        Assert.True(after["gc_pause_us"] > before["gc_pause_us"]);
+    }
+
+    private async Task<Dictionary<string, long>> RuntimeAsync()
+    {
+        using var response = await fixture.WebClient.GetAsync("/debug/runtime");
+        response.EnsureSuccessStatusCode();
+        return JsonSerializer.Deserialize<Dictionary<string, long>>(await response.Content.ReadAsStringAsync())!;
+    }
+}
