@@ -137,6 +137,23 @@ public sealed class AppHostLifecycleTests : IDisposable
         Assert.Equal((webProxied, recoProxied), (Proxied("web"), Proxied("reco")));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_single_redis_server_listens_on_its_own_fixed_port_unless_ports_are_randomized(bool randomPorts)
+    {
+        // The app model only: nothing starts.
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
+            [$"--AppHost:DataDirectory={_directory}", $"--DcpPublisher:RandomizePorts={randomPorts}"]);
+        foreach (var (name, port) in new[] { ("redis", 7000), ("cache", 7010) })
+        {
+            var endpoint = builder.Resources.Single(r => r.Name == name).Annotations.OfType<EndpointAnnotation>().Single();
+            Assert.Equal(!randomPorts, !endpoint.IsProxied);
+            Assert.Equal(randomPorts ? null : port, endpoint.TargetPort);
+            Assert.Equal(randomPorts ? null : port, endpoint.Port);
+        }
+    }
+
     [Fact]
     public async Task A_cluster_topology_is_six_unproxied_nodes_on_fixed_ports_a_create_step_and_one_connection_string_naming_them()
     {
