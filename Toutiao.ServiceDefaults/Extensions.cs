@@ -38,7 +38,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
-            http.AddStandardResilienceHandler(GrpcUnaryResilience.Configure);
+            http.AddGrpcUnaryResilience();
             http.AddServiceDiscovery();
         });
 
