@@ -97,6 +97,9 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
+    /// <summary>Whether spans are recorded at all (<see cref="ConfiguredSampler"/> is not always off).</summary>
+    public static bool IsTracingOn(IConfiguration configuration) => ConfiguredSampler(configuration) is not AlwaysOffSampler;
+
     /// <summary>
     /// <c>OTEL_TRACES_SAMPLER</c> as the OpenTelemetry specification names it: <c>always_on</c>,
     /// <c>always_off</c>, <c>traceidratio</c> and <c>parentbased_traceidratio</c> with the ratio in

@@ -31,8 +31,12 @@ public static class RedisConnections
     /// </summary>
     public static IHostApplicationBuilder AddToutiaoRedis(this IHostApplicationBuilder builder)
     {
-        builder.AddRedisClient(State, settings => settings.DisableHealthChecks = true);
-        builder.AddKeyedRedisClient(Cache, settings => settings.DisableHealthChecks = true);
+        // Without tracing no span is kept, but the Redis instrumentation would still hold every
+        // request's activity and commands for its flush interval (10 s): most of what survived a
+        // garbage collection, and what made each one long.
+        var tracing = ServiceDefaultsExtensions.IsTracingOn(builder.Configuration);
+        builder.AddRedisClient(State, settings => (settings.DisableHealthChecks, settings.DisableTracing) = (true, !tracing));
+        builder.AddKeyedRedisClient(Cache, settings => (settings.DisableHealthChecks, settings.DisableTracing) = (true, !tracing));
         // Degraded, not Unhealthy, when Redis fails: the services answer from memory and MySQL then, and
         // a readiness probe that took every instance out at once would turn degraded pages into none.
         builder.Services.AddHealthChecks()

@@ -32,4 +32,26 @@ public sealed class TracingDefaultsTests
         using var activity = source.StartActivity("probe");
         Assert.Equal(recorded, activity?.Recorded ?? false);
     }
+
+    [Theory]
+    [InlineData(null, null, false)]
+    [InlineData("http://127.0.0.1:4317", null, true)]
+    [InlineData(null, "always_on", true)]
+    public void Redis_commands_are_instrumented_only_when_spans_are_recorded(string? endpoint, string? sampler, bool instrumented)
+    {
+        // Unrecorded, the instrumentation would still keep every request's activity and commands until its next flush.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint,
+            ["OTEL_TRACES_SAMPLER"] = sampler,
+            ["ConnectionStrings:redis"] = "127.0.0.1:1,abortConnect=false",
+            ["ConnectionStrings:cache"] = "127.0.0.1:1,abortConnect=false",
+        });
+        builder.AddServiceDefaults();
+        builder.AddToutiaoRedis();
+
+        var registered = builder.Services.Select(d => d.ServiceType.FullName ?? "").Where(n => n.Contains("StackExchangeRedisInstrumentation", StringComparison.Ordinal)).ToList();
+        Assert.True(instrumented == (registered.Count > 0), string.Join(", ", builder.Services.Select(d => d.ServiceType.Name).Distinct()));
+    }
 }
