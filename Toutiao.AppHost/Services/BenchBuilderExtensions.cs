@@ -56,7 +56,12 @@ public static class BenchBuilderExtensions
         copy.WaitForCompletion(initializer);
     }
 
-    // Runs after Aspire's own callback, which points OTEL_EXPORTER_OTLP_ENDPOINT at the dashboard.
+    // Runs after Aspire's own callback, which points OTEL_EXPORTER_OTLP_ENDPOINT at the dashboard and
+    // sets OTEL_TRACES_SAMPLER=always_on: without it the services record no spans (the default when
+    // nothing exports them), as a deployment without a collector runs.
     private static void WithoutTelemetryExport(EnvironmentCallbackContext context)
-        => context.EnvironmentVariables["OTEL_EXPORTER_OTLP_ENDPOINT"] = "";
+    {
+        context.EnvironmentVariables["OTEL_EXPORTER_OTLP_ENDPOINT"] = "";
+        context.EnvironmentVariables.Remove("OTEL_TRACES_SAMPLER");
+    }
 }
