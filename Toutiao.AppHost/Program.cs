@@ -10,7 +10,7 @@ var builder = DistributedApplication.CreateBuilder(args);
 var redis = builder.AddRedisServer("redis", new() { MaxMemory = "512mb", MaxMemoryPolicy = "noeviction", AppendOnly = true, Port = 7000, FirstClusterPort = 7001 });
 var cache = builder.AddRedisServer("cache", new() { MaxMemory = "256mb", MaxMemoryPolicy = "allkeys-lru", AppendOnly = false, Port = 7010, FirstClusterPort = 7011 });
 
-var mysql = builder.AddMySqlServer("mysql");
+var mysql = builder.AddMySqlServer("mysql", port: 7020);
 var toutiao = mysql.AddDatabase("toutiao");
 // --MySql:ReadReplicas=1: a second mariadbd following the first ("toutiao-replica"); Web reads articles from it.
 var toutiaoReplica = mysql.AddReadReplicas(toutiao, builder.Configuration.GetValue("MySql:ReadReplicas", 0));

@@ -140,7 +140,7 @@ public sealed class AppHostLifecycleTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task A_single_redis_server_listens_on_its_own_fixed_port_unless_ports_are_randomized(bool randomPorts)
+    public async Task Redis_and_mysql_listen_on_their_own_fixed_ports_unless_ports_are_randomized(bool randomPorts)
     {
         // The app model only: nothing starts.
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
@@ -152,6 +152,9 @@ public sealed class AppHostLifecycleTests : IDisposable
             Assert.Equal(randomPorts ? null : port, endpoint.TargetPort);
             Assert.Equal(randomPorts ? null : port, endpoint.Port);
         }
+
+        var mysql = builder.Resources.Single(r => r.Name == "mysql").Annotations.OfType<EndpointAnnotation>().Single();
+        Assert.Equal((randomPorts, randomPorts ? null : 7020), (mysql.IsProxied, mysql.TargetPort));
     }
 
     [Fact]
