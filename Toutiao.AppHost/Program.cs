@@ -7,10 +7,11 @@ var builder = DistributedApplication.CreateBuilder(args);
 // the services degrade), kept across restarts. "cache" holds what MySQL can rebuild or what may be
 // forgotten (article cards, counters, pins, anonymous readers' history): least recently used goes first.
 // --Redis:Topology=cluster makes each a Redis Cluster of three masters and three replicas.
-var redis = builder.AddRedisServer("redis", new() { MaxMemory = "512mb", MaxMemoryPolicy = "noeviction", AppendOnly = true, Port = 7000, FirstClusterPort = 7001 });
-var cache = builder.AddRedisServer("cache", new() { MaxMemory = "256mb", MaxMemoryPolicy = "allkeys-lru", AppendOnly = false, Port = 7010, FirstClusterPort = 7011 });
+// Fixed ports beside the usual ones (6379, 3306), which a developer's own servers may hold.
+var redis = builder.AddRedisServer("redis", new() { MaxMemory = "512mb", MaxMemoryPolicy = "noeviction", AppendOnly = true, Port = 6380, FirstClusterPort = 7001 });
+var cache = builder.AddRedisServer("cache", new() { MaxMemory = "256mb", MaxMemoryPolicy = "allkeys-lru", AppendOnly = false, Port = 6381, FirstClusterPort = 7011 });
 
-var mysql = builder.AddMySqlServer("mysql", port: 7020);
+var mysql = builder.AddMySqlServer("mysql", port: 3307);
 var toutiao = mysql.AddDatabase("toutiao");
 // --MySql:ReadReplicas=1: a second mariadbd following the first ("toutiao-replica"); Web reads articles from it.
 var toutiaoReplica = mysql.AddReadReplicas(toutiao, builder.Configuration.GetValue("MySql:ReadReplicas", 0));

@@ -145,7 +145,7 @@ public sealed class AppHostLifecycleTests : IDisposable
         // The app model only: nothing starts.
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
             [$"--AppHost:DataDirectory={_directory}", $"--DcpPublisher:RandomizePorts={randomPorts}"]);
-        foreach (var (name, port) in new[] { ("redis", 7000), ("cache", 7010) })
+        foreach (var (name, port) in new[] { ("redis", 6380), ("cache", 6381) })
         {
             var endpoint = builder.Resources.Single(r => r.Name == name).Annotations.OfType<EndpointAnnotation>().Single();
             Assert.Equal(!randomPorts, !endpoint.IsProxied);
@@ -154,7 +154,7 @@ public sealed class AppHostLifecycleTests : IDisposable
         }
 
         var mysql = builder.Resources.Single(r => r.Name == "mysql").Annotations.OfType<EndpointAnnotation>().Single();
-        Assert.Equal((randomPorts, randomPorts ? null : 7020), (mysql.IsProxied, mysql.TargetPort));
+        Assert.Equal((randomPorts, randomPorts ? null : 3307), (mysql.IsProxied, mysql.TargetPort));
     }
 
     [Fact]
