@@ -1,4 +1,5 @@
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
 
 namespace Aspire.Hosting;
 
@@ -82,6 +83,17 @@ internal static class LocalServer
         => value.Any(char.IsControl)
             ? throw new DistributedApplicationException("A Redis setting may not contain control characters (a newline would start a new directive).")
             : "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    /// <summary>
+    /// The server's TCP endpoint on <paramref name="port"/>, listened on by the server itself: DCP's
+    /// proxy in front of it costs CPU on every call. When the port is 0, or ports are randomized
+    /// (the tests: several AppHosts at once), a free port behind the proxy, which keeps it across a
+    /// restart of the server.
+    /// </summary>
+    public static IResourceBuilder<T> WithServerEndpoint<T>(this IResourceBuilder<T> server, string name, int port) where T : IResourceWithEndpoints
+        => port > 0 && !server.ApplicationBuilder.Configuration.GetValue("DcpPublisher:RandomizePorts", false)
+            ? server.WithEndpoint(port: port, targetPort: port, name: name, scheme: "tcp", isProxied: false)
+            : server.WithEndpoint(name: name, scheme: "tcp");
 
     /// <summary>
     /// DCP gives a child resource its parent's state only when the parent is a container; under an

@@ -43,12 +43,8 @@ public static class MySqlBuilderExtensions
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheckKey,
             _ => new MySqlSelectOneCheck(server), failureStatus: null, tags: null));
 
-        port = builder.Configuration.GetValue("MySql:Port", port);
-        var resource = builder.AddResource(server);
-        resource = port > 0 && !builder.Configuration.GetValue("DcpPublisher:RandomizePorts", false)
-            ? resource.WithEndpoint(port: port, targetPort: port, name: MySqlServer.PrimaryEndpointName, scheme: "tcp", isProxied: false)
-            : resource.WithEndpoint(name: MySqlServer.PrimaryEndpointName, scheme: "tcp");
-        return resource
+        return builder.AddResource(server)
+            .WithServerEndpoint(MySqlServer.PrimaryEndpointName, builder.Configuration.GetValue("MySql:Port", port))
             .WithIconName("DatabaseMultiple")
             .OnBeforeResourceStarted((resource, @event, cancellationToken) => PrepareAsync(resource, installDb, @event.Services, cancellationToken))
             .WithArgs(context =>

@@ -84,11 +84,9 @@ public static class RedisServerBuilderExtensions
         var redis = new RedisServerResource(name, LocalServer.RequireBinary(builder, "redis-server", "redis-server"),
             LocalServer.DataDirectory(builder, name), password);
 
-        var server = builder.AddRedisProcess(redis, settings, []);
-        server = settings.Port > 0 && !builder.Configuration.GetValue("DcpPublisher:RandomizePorts", false)
-            ? server.WithEndpoint(port: settings.Port, targetPort: settings.Port, name: RedisServerResource.PrimaryEndpointName, scheme: "tcp", isProxied: false)
-            : server.WithEndpoint(name: RedisServerResource.PrimaryEndpointName, scheme: "tcp");
-        return server.WithRedisHealthCheck();
+        return builder.AddRedisProcess(redis, settings, [])
+            .WithServerEndpoint(RedisServerResource.PrimaryEndpointName, settings.Port)
+            .WithRedisHealthCheck();
     }
 
     /// <summary>
