@@ -12,7 +12,7 @@ namespace Toutiao.Tests.Feed;
 /// promoted, the feed keeps answering (degraded or failing only inside the failover window, which is
 /// measured), and Web and Reco reconnect by themselves.
 /// </summary>
-[Collection(ClusterFailoverCollection.Name)]
+[Collection(ClusterCollection.Name)]
 public sealed class RedisClusterFailoverTests(ClusterToutiaoFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     private sealed record Outcome(TimeSpan At, HttpStatusCode Status, bool Degraded);

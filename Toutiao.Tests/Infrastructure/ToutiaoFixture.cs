@@ -303,15 +303,3 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterToutiaoFixture
 {
     public const string Name = "Toutiao system on a Redis Cluster";
 }
-
-/// <summary>
-/// A cluster of its own for the failover test, which runs alone after the rest of the suite: a
-/// failover needs the nodes' gossip to agree within two node timeouts, and with every other test
-/// collection loading the two cores at once it once did not happen within a minute (the same
-/// test passed alone every time).
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ClusterFailoverCollection : ICollectionFixture<ClusterToutiaoFixture>
-{
-    public const string Name = "Toutiao system on a Redis Cluster, failing over";
-}
