@@ -149,24 +149,28 @@ public sealed class RecoContractTests(ToutiaoFixture fixture)
         var t1 = Api.Now();
         await client.user_recommendAsync(new UserRequest { UserId = "warm-up", ChannelId = 4, ArticleNum = 10, TimeStamp = t1 });
 
-        // A background check of the candidates' marker (every 2 s at most) may land inside one
-        // measurement: the least of three is the page's own count.
-        async Task<long> LeastOperationsAsync(Func<int, UserRequest> request)
+        // Background work on the same connections (the candidates' marker check every 2 s at most,
+        // the behaviour consumer's reads and reclaims) may land inside a measurement, more often
+        // on a loaded machine: the least of five is the page's own count.
+        async Task<(long Least, string All)> LeastOperationsAsync(Func<int, UserRequest> request)
         {
-            var least = long.MaxValue;
-            for (var attempt = 0; attempt < 3; attempt++)
+            var counts = new List<long>();
+            for (var attempt = 0; attempt < 5; attempt++)
             {
                 var before = Operations();
                 Assert.Equal(10, (await client.user_recommendAsync(request(attempt))).Recommends.Count);
-                least = Math.Min(least, Operations() - before);
+                counts.Add(Operations() - before);
             }
 
-            return least;
+            return (counts.Min(), string.Join(", ", counts));
         }
 
-        Assert.Equal(1, await LeastOperationsAsync(i => new UserRequest { UserId = user, ChannelId = 4, ArticleNum = 10, TimeStamp = t1 + i }));
-        Assert.Equal(1, await LeastOperationsAsync(_ => new UserRequest { UserId = user, ChannelId = 4, ArticleNum = 10, TimeStamp = t1 }));
-        Assert.Equal(0, await LeastOperationsAsync(_ => new UserRequest { UserId = "", ChannelId = 4, ArticleNum = 10, TimeStamp = t1 }));
+        var fresh = await LeastOperationsAsync(i => new UserRequest { UserId = user, ChannelId = 4, ArticleNum = 10, TimeStamp = t1 + i });
+        Assert.True(fresh.Least == 1, $"fresh pages: {fresh.All} Redis operations");
+        var history = await LeastOperationsAsync(_ => new UserRequest { UserId = user, ChannelId = 4, ArticleNum = 10, TimeStamp = t1 });
+        Assert.True(history.Least == 1, $"history pages: {history.All} Redis operations");
+        var anonymous = await LeastOperationsAsync(_ => new UserRequest { UserId = "", ChannelId = 4, ArticleNum = 10, TimeStamp = t1 });
+        Assert.True(anonymous.Least == 0, $"pages without a reader: {anonymous.All} Redis operations");
     }
 
     [Fact]
