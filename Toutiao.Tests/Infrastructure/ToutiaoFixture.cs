@@ -296,6 +296,53 @@ public sealed class ClusterToutiaoFixture : ToutiaoFixture
     public const string ClusterTopology = "--Redis:Topology=cluster";
 
     protected override string[] StorageArguments => [ClusterTopology];
+
+    /// <summary>
+    /// A cluster just created is still forming when it reports healthy: the nodes are still meeting
+    /// each other and the replicas are still on their first sync. Until every node knows every other
+    /// one as connected, with its role, and every replica's link is up, a replica acknowledges no
+    /// <c>WAIT</c> and an election may not get its votes: the tests start after that.
+    /// </summary>
+    protected override async Task StorageStartedAsync()
+    {
+        foreach (var connectionString in new[] { Storage.RedisConnectionString, Storage.CacheConnectionString })
+        {
+            await using var admin = await ConnectionMultiplexer.ConnectAsync(connectionString + ",allowAdmin=true");
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (!await IsFormedAsync(admin))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException("The cluster did not finish forming in 60 s: " + string.Join(" | ",
+                        await Task.WhenAll(admin.GetServers().Select(async server => (string?)await server.ExecuteAsync("CLUSTER", "NODES")))));
+                }
+
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    private static async Task<bool> IsFormedAsync(IConnectionMultiplexer admin)
+    {
+        foreach (var server in admin.GetServers())
+        {
+            var nodes = ((string?)await server.ExecuteAsync("CLUSTER", "NODES") ?? "").Split('\n')
+                .Select(line => line.Split(' ')).Where(fields => fields.Length > 7).ToList();
+            if (nodes.Count != 6 || nodes.Count(fields => fields[2].Contains("master")) != 3
+                || nodes.Any(fields => fields[2].Contains("fail") || fields[2].Contains("handshake") || fields[2].Contains("noaddr") || fields[7] != "connected"))
+            {
+                return false;
+            }
+
+            if (server.IsReplica && !(await server.InfoAsync("replication")).SelectMany(group => group)
+                    .Any(entry => entry.Key == "master_link_status" && entry.Value == "up"))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }
 
 [CollectionDefinition(Name)]
