@@ -28,12 +28,12 @@ public sealed class RedisClusterFailoverTests(ClusterToutiaoFixture fixture, Xun
         string[] victimFields = [], replicaFields = [];
         await WaitUntilAsync(async () =>
         {
-            var nodes = (await ClusterNodesAsync(seed)).Select(line => line.Split(' ')).Where(fields => fields.Length > 3).ToList();
+            var nodes = (await RedisClusterViews.NodesAsync(seed)).Select(line => line.Split(' ')).Where(fields => fields.Length > 3).ToList();
             foreach (var master in nodes.Where(fields => fields[2].Contains("master") && !fields[2].Contains("fail")))
             {
                 // A replica takes over only with data fresh enough: one whose first sync is done.
                 if (nodes.FirstOrDefault(fields => fields[3] == master[0] && !fields[2].Contains("fail")) is { } replica
-                    && await ReplicationAsync(admin.GetServer(replica[1].Split('@')[0])) is var replication
+                    && await RedisClusterViews.ReplicationAsync(admin.GetServer(replica[1].Split('@')[0])) is var replication
                     && replication.Contains("master_link_status:up"))
                 {
                     (victimFields, replicaFields) = (master, replica);
@@ -74,15 +74,15 @@ public sealed class RedisClusterFailoverTests(ClusterToutiaoFixture fixture, Xun
         Process.GetProcessById(pid).Kill();
         try
         {
-            await WaitUntilAsync(async () => (await ClusterNodesAsync(survivor)).Any(line => line.StartsWith(replicaId, StringComparison.Ordinal) && line.Contains("master")),
+            await WaitUntilAsync(async () => (await RedisClusterViews.NodesAsync(survivor)).Any(line => line.StartsWith(replicaId, StringComparison.Ordinal) && line.Contains("master")),
                 TimeSpan.FromSeconds(60), "the replica promoted");
         }
         catch (TimeoutException ex)
         {
             var replicaServer = admin.GetServer(replicaFields[1].Split('@')[0]);
             throw new TimeoutException($"{ex.Message} Killed {victimAddress} (pid {pid}, running: {Process.GetProcesses().Any(p => p.Id == pid)}). "
-                + $"Survivor {survivor.EndPoint}:\n{string.Join('\n', await ClusterNodesAsync(survivor))}\nReplica {replicaFields[1]}:\n{await ReplicationAsync(replicaServer)}\n"
-                + string.Join('\n', await ClusterNodesAsync(replicaServer)), ex);
+                + $"Survivor {survivor.EndPoint}:\n{string.Join('\n', await RedisClusterViews.NodesAsync(survivor))}\nReplica {replicaFields[1]}:\n{await RedisClusterViews.ReplicationAsync(replicaServer)}\n"
+                + string.Join('\n', await RedisClusterViews.NodesAsync(replicaServer)), ex);
         }
         var promotedAt = clock.Elapsed;
         await WaitUntilAsync(async () => (await ClusterInfoAsync(survivor)).Contains("cluster_state:ok"), TimeSpan.FromSeconds(60), "cluster_state:ok");
@@ -110,7 +110,7 @@ public sealed class RedisClusterFailoverTests(ClusterToutiaoFixture fixture, Xun
 
         // The killed node comes back (as the dashboard's start button does) and rejoins as a replica.
         await fixture.Storage.StartAsync(nodeResource.Name);
-        await WaitUntilAsync(async () => (await ClusterNodesAsync(survivor)).Any(line => line.Contains(victimAddress) && line.Contains("slave") && !line.Contains("fail")),
+        await WaitUntilAsync(async () => (await RedisClusterViews.NodesAsync(survivor)).Any(line => line.Contains(victimAddress) && line.Contains("slave") && !line.Contains("fail")),
             TimeSpan.FromSeconds(30), "the old master back as a replica");
         Assert.Equal(HttpStatusCode.OK, (await fixture.WebClient.FeedAsync(3, Api.Now(), Api.NewAnonymousReader())).Status);
     }
@@ -149,17 +149,6 @@ public sealed class RedisClusterFailoverTests(ClusterToutiaoFixture fixture, Xun
 
     private static string Port(Aspire.Hosting.ApplicationModel.RedisServerResource node)
         => node.Annotations.OfType<Aspire.Hosting.ApplicationModel.EndpointAnnotation>().Single().TargetPort!.Value.ToString(CultureInfo.InvariantCulture);
-
-    // Over RESP3 CLUSTER NODES is a verbatim string, which reads as "txt:" before its first line: a
-    // node id that happened to come first carried it, and was never found again (one run in six).
-    private static async Task<string[]> ClusterNodesAsync(IServer server)
-    {
-        var text = (string?)await server.ExecuteAsync("CLUSTER", "NODES") ?? "";
-        return (text.StartsWith("txt:", StringComparison.Ordinal) ? text[4..] : text).Split('\n');
-    }
-
-    private static async Task<string> ReplicationAsync(IServer server)
-        => string.Join('\n', (await server.InfoAsync("replication")).SelectMany(group => group).Select(entry => $"{entry.Key}:{entry.Value}"));
 
     private static async Task<string> ClusterInfoAsync(IServer server)
         => (string?)await server.ExecuteAsync("CLUSTER", "INFO") ?? "";

@@ -309,39 +309,17 @@ public sealed class ClusterToutiaoFixture : ToutiaoFixture
         {
             await using var admin = await ConnectionMultiplexer.ConnectAsync(connectionString + ",allowAdmin=true");
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            while (!await IsFormedAsync(admin))
+            while (!await RedisClusterViews.IsFormedAsync(admin))
             {
                 if (DateTime.UtcNow > deadline)
                 {
                     throw new TimeoutException("The cluster did not finish forming in 60 s: " + string.Join(" | ",
-                        await Task.WhenAll(admin.GetServers().Select(async server => (string?)await server.ExecuteAsync("CLUSTER", "NODES")))));
+                        await Task.WhenAll(admin.GetServers().Select(async server => string.Join('\n', await RedisClusterViews.NodesAsync(server))))));
                 }
 
                 await Task.Delay(100);
             }
         }
-    }
-
-    private static async Task<bool> IsFormedAsync(IConnectionMultiplexer admin)
-    {
-        foreach (var server in admin.GetServers())
-        {
-            var nodes = ((string?)await server.ExecuteAsync("CLUSTER", "NODES") ?? "").Split('\n')
-                .Select(line => line.Split(' ')).Where(fields => fields.Length > 7).ToList();
-            if (nodes.Count != 6 || nodes.Count(fields => fields[2].Contains("master")) != 3
-                || nodes.Any(fields => fields[2].Contains("fail") || fields[2].Contains("handshake") || fields[2].Contains("noaddr") || fields[7] != "connected"))
-            {
-                return false;
-            }
-
-            if (server.IsReplica && !(await server.InfoAsync("replication")).SelectMany(group => group)
-                    .Any(entry => entry.Key == "master_link_status" && entry.Value == "up"))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }
 
