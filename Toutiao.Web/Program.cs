@@ -94,6 +94,7 @@ api.MapArticleEndpoints();
 api.MapChannelEndpoints();
 api.MapAuthEndpoints(app.Environment);
 app.MapDefaultEndpoints();
+app.MapRecoCheck();
 
 app.Run();
 return 0;

@@ -3,7 +3,7 @@
 # Two pairs of Reco and Web run side by side on the same Redis and MariaDB, one exporting traces
 # to the dashboard and one exporting nothing; every scenario runs on both in alternating rounds.
 # Settings (environment): BENCH_SECONDS per round (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16),
-# BENCH_THREADS (2), BENCH_WARMUP_SECONDS (4, per scenario and pair, unmeasured), BENCH_RECO_REPLICAS and BENCH_WEB_REPLICAS (1; with more, the allocation and CPU columns are one replica's), BENCH_APPHOST_ARGS (further AppHost settings, e.g. --Redis:Topology=cluster or --MySql:ReadReplicas=1), BENCH_SCENARIOS (default: all: channels fresh fresh-recommended fresh-one-reader history detail).
+# BENCH_THREADS (2), BENCH_WARMUP_SECONDS (4, per scenario and pair, unmeasured), BENCH_RECO_REPLICAS and BENCH_WEB_REPLICAS (1; with more, the allocation and CPU columns are one replica's), BENCH_APPHOST_ARGS (further AppHost settings, e.g. --Redis:Topology=cluster or --MySql:ReadReplicas=1), BENCH_SCENARIOS (default: all: channels reco-check anonymous fresh fresh-recommended fresh-one-reader history detail).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export BENCH_DIR=Toutiao.AppHost/Bench
@@ -12,7 +12,7 @@ seconds=${BENCH_SECONDS:-10}
 rounds=${BENCH_ROUNDS:-3}
 connections=${BENCH_CONNECTIONS:-16}
 threads=${BENCH_THREADS:-2}
-scenarios=${BENCH_SCENARIOS:-channels fresh fresh-recommended fresh-one-reader history detail}
+scenarios=${BENCH_SCENARIOS:-channels reco-check anonymous fresh fresh-recommended fresh-one-reader history detail}
 
 for port in 5080 5081 5090 5091 18888; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -134,6 +134,7 @@ done
 path_of() {
   case "$1" in
     channels) echo "/v1_0/channels" ;;
+    reco-check) echo "/debug/reco-check" ;;
     *) echo "/" ;;
   esac
 }
@@ -197,18 +198,20 @@ for round in $(seq 1 "$rounds"); do
 done
 
 # Latency at half load: the untraced fresh and history pages again, each wrk thread sending on a
-# fixed schedule (pace.lua) at half the throughput the rounds above measured.
-unset BENCH_FRESH_CHANNEL
+# fixed schedule (pace.lua) at half the throughput the rounds above measured; channels and
+# reco-check too, as controls: the HTTP stack alone, and with the hop to Reco.
 half=$results/half-load.tsv
 printf 'scenario\tpaced_rps\trequests\tseconds\tp50_ms\tp99_ms\terrors\tweb_gcs\tweb_gc_pause_us\treco_gcs\treco_gc_pause_us\n' >"$half"
-for scenario in fresh history; do
+for scenario in channels reco-check fresh history; do
   case " $scenarios " in *" $scenario "*) ;; *) continue ;; esac
+  script_of "$scenario"
+  [ ${#script[@]} -gt 0 ] || script=(-s "$bench_dir/pace.lua")
   wait_for_idle
   paced=$(awk -F'\t' -v s="$scenario" '$1 == s && $2 == "untraced" { n += $3; t += $4 } END { if (t > 0) printf "%d", n / t / 2 }' "$raw")
   read -r _ _ web_gcs0 web_pause0 < <(runtime_totals 5081)
   read -r _ _ reco_gcs0 reco_pause0 < <(runtime_totals 5091 --http2-prior-knowledge)
   out=$(BENCH_THREAD_RATE=$(awk -v r="$paced" -v t="$threads" 'BEGIN { printf "%.3f", r / t }') \
-    wrk -t "$threads" -c "$connections" -d "${seconds}s" --latency -s "$bench_dir/$scenario.lua" "http://localhost:5081/")
+    wrk -t "$threads" -c "$connections" -d "${seconds}s" --latency "${script[@]}" "http://localhost:5081$(path_of "$scenario")")
   read -r _ _ web_gcs1 web_pause1 < <(runtime_totals 5081)
   read -r _ _ reco_gcs1 reco_pause1 < <(runtime_totals 5091 --http2-prior-knowledge)
   echo "$out" >"$results/$scenario-half-load.txt"

@@ -46,6 +46,7 @@ public sealed class ProbeEndpointTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/alive")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/health")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/debug/runtime")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/debug/reco-check")).StatusCode);
     }
 
     [Fact]

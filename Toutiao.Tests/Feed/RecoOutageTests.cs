@@ -17,8 +17,8 @@ public sealed class RecoOutageTests(ToutiaoFixture fixture, Xunit.Abstractions.I
     public async Task Reco_down_is_the_channels_popular_page_marked_degraded_within_the_deadline()
     {
         var port = Ports.Free();
-        var deadReco = new Uri($"http://127.0.0.1:{Ports.Free()}");
-        await using var web = fixture.StartWeb(port, deadReco, "Development");
+        using var deadReco = Ports.Refusing();
+        await using var web = fixture.StartWeb(port, new Uri($"http://127.0.0.1:{deadReco.Port}"), "Development");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
@@ -33,16 +33,22 @@ public sealed class RecoOutageTests(ToutiaoFixture fixture, Xunit.Abstractions.I
         Assert.Equal(10, ids.Distinct().Count());
         var hottest = (long)(await fixture.Redis.GetDatabase().SortedSetRangeByRankAsync(Toutiao.Reco.Recall.RecallKeys.Hot(2), 0, 0, StackExchange.Redis.Order.Descending))[0];
         Assert.Equal(hottest, ids[0]);
+
+        // The bench's bare call to Reco says so too, as a 503.
+        var check = await client.SendAsync(HttpMethod.Get, "/debug/reco-check");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, check.Status);
+        Assert.Equal("Reco did not answer: Unavailable.", check.Message);
     }
 
     [Fact]
     public async Task Reco_and_redis_down_is_a_503_with_a_message()
     {
         var port = Ports.Free();
-        var deadReco = new Uri($"http://127.0.0.1:{Ports.Free()}");
-        await using var web = fixture.StartWeb(port, deadReco, "Development", overrides: new Dictionary<string, string?>
+        using var deadReco = Ports.Refusing();
+        using var deadRedis = Ports.Refusing();
+        await using var web = fixture.StartWeb(port, new Uri($"http://127.0.0.1:{deadReco.Port}"), "Development", overrides: new Dictionary<string, string?>
         {
-            ["ConnectionStrings:redis"] = $"127.0.0.1:{Ports.Free()},connectTimeout=300,syncTimeout=300,asyncTimeout=300",
+            ["ConnectionStrings:redis"] = $"127.0.0.1:{deadRedis.Port},connectTimeout=300,syncTimeout=300,asyncTimeout=300",
         });
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 

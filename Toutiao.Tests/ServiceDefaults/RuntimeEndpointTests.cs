@@ -3,7 +3,10 @@ using Toutiao.Tests.Infrastructure;
 
 namespace Toutiao.Tests.ServiceDefaults;
 
-/// <summary>What <c>./toutiao bench</c> reads from each service between rounds: <c>/debug/runtime</c>, Development only.</summary>
+/// <summary>
+/// What <c>./toutiao bench</c> reads from each service between rounds (<c>/debug/runtime</c>) and the
+/// bare call to Reco it measures (<c>/debug/reco-check</c>), both Development only.
+/// </summary>
 [Collection(ToutiaoCollection.Name)]
 public sealed class RuntimeEndpointTests(ToutiaoFixture fixture)
 {
@@ -19,6 +22,16 @@ public sealed class RuntimeEndpointTests(ToutiaoFixture fixture)
         Assert.True(after["cpu_ms"] >= before["cpu_ms"]);
         Assert.True(after["gc_collections"] > before["gc_collections"]);
         Assert.True(after["gc_pause_us"] > before["gc_pause_us"]);
+    }
+
+    [Fact]
+    public async Task Web_calls_reco_for_nothing_but_its_liveness()
+    {
+        var response = await fixture.WebClient.SendAsync(HttpMethod.Get, "/debug/reco-check");
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.Status);
+        Assert.Equal("OK", response.Message);
+        Assert.Equal("Serving", response.Data.GetString());
     }
 
     private async Task<Dictionary<string, long>> RuntimeAsync()

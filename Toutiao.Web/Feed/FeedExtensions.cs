@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Grpc.Health.V1;
 using Polly;
 using Toutiao.Reco.Grpc;
 
@@ -13,11 +14,8 @@ public static class FeedExtensions
             .Validate(o => o.Deadline > TimeSpan.Zero && o.BreakDuration >= TimeSpan.FromMilliseconds(500),
                 "Reco:Deadline must be positive and Reco:BreakDuration at least 00:00:00.5 (Polly's minimum).")
             .ValidateOnStart();
-        builder.Services.AddGrpcClient<UserRecommend.UserRecommendClient>((services, client) =>
-                client.Address = services.GetRequiredService<IOptions<RecoOptions>>().Value.Address)
-            // One HTTP/2 connection allows only so many concurrent streams (100 by Kestrel's default);
-            // past that, calls queue unless another connection may be opened.
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { EnableMultipleHttp2Connections = true });
+        builder.Services.AddRecoGrpcClient<UserRecommend.UserRecommendClient>();
+        builder.Services.AddRecoGrpcClient<Health.HealthClient>();
         builder.Services.AddResiliencePipeline(RecoClient.BreakerName, (pipeline, context) =>
             RecoClient.ConfigureBreaker(pipeline, context.ServiceProvider.GetRequiredService<IOptions<RecoOptions>>().Value.BreakDuration));
         builder.Services.AddSingleton<RecoClient>();
@@ -26,4 +24,12 @@ public static class FeedExtensions
         builder.Services.AddSingleton<FeedMetrics>();
         return builder;
     }
+
+    /// <summary>A client of Reco's gRPC services, at <see cref="RecoOptions.Address"/>.</summary>
+    private static IHttpClientBuilder AddRecoGrpcClient<TClient>(this IServiceCollection services) where TClient : class =>
+        services.AddGrpcClient<TClient>((services, client) =>
+                client.Address = services.GetRequiredService<IOptions<RecoOptions>>().Value.Address)
+            // One HTTP/2 connection allows only so many concurrent streams (100 by Kestrel's default);
+            // past that, calls queue unless another connection may be opened.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { EnableMultipleHttp2Connections = true });
 }
