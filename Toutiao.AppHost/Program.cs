@@ -66,6 +66,11 @@ if (toutiaoReplica is not null)
     web.WithReference(toutiaoReplica);
 }
 
+// --Tracing:SampleRatio=0.1: a tenth of the traces, chosen where they start (Web), whole through Reco.
+var sampleRatio = builder.Configuration.GetValue("Tracing:SampleRatio", 1.0);
+web.WithTraceSampleRatio(sampleRatio);
+reco.WithTraceSampleRatio(sampleRatio);
+
 // ./toutiao bench: the same pair again without telemetry export, for traced vs untraced in one run.
 if (builder.Configuration.GetValue("Bench:Enabled", false))
 {

@@ -19,22 +19,8 @@ public sealed class AppHostLifecycleTests : IDisposable
     public async Task Publish_mode_writes_a_manifest_naming_every_resource_with_its_deployable_type_and_references()
     {
         var manifestPath = Path.Combine(_directory, "aspire-manifest.json");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            ArgumentList =
-            {
-                "run", "--project", Projects.Toutiao_AppHost.ProjectPath, "--no-build", "-c", Configuration, "--no-launch-profile",
-                "--", "--publisher", "manifest", "--output-path", manifestPath,
-            },
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await output}{await errors}");
+        var (exitCode, output) = await RunAppHostAsync("--publisher", "manifest", "--output-path", manifestPath);
+        Assert.True(exitCode == 0, $"exit {exitCode}: {output}");
 
         var resources = JsonDocument.Parse(await File.ReadAllTextAsync(manifestPath)).RootElement.GetProperty("resources");
         string Type(string name) => resources.GetProperty(name).GetProperty("type").GetString()!;
@@ -155,6 +141,62 @@ public sealed class AppHostLifecycleTests : IDisposable
 
         var mysql = builder.Resources.Single(r => r.Name == "mysql").Annotations.OfType<EndpointAnnotation>().Single();
         Assert.Equal((randomPorts, randomPorts ? null : 3307), (mysql.IsProxied, mysql.TargetPort));
+    }
+
+    [Theory]
+    [InlineData(null, "always_on", null)]
+    [InlineData("0.25", "parentbased_traceidratio", "0.25")]
+    public async Task Web_and_reco_record_every_trace_unless_a_sample_ratio_is_set(string? ratio, string sampler, string? argument)
+    {
+        // The app model only: nothing starts.
+        string[] args = [$"--AppHost:DataDirectory={_directory}", .. ratio is null ? Array.Empty<string>() : [$"--Tracing:SampleRatio={ratio}"]];
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(args);
+        foreach (var name in new[] { "web", "reco" })
+        {
+            // Every environment callback in order, Aspire's own included; values left unresolved.
+            var service = builder.Resources.Single(r => r.Name == name);
+            var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), service);
+            foreach (var callback in service.Annotations.OfType<EnvironmentCallbackAnnotation>())
+            {
+                await callback.Callback(context);
+            }
+
+            Assert.Equal(sampler, context.EnvironmentVariables["OTEL_TRACES_SAMPLER"]);
+            Assert.Equal(argument, context.EnvironmentVariables.GetValueOrDefault("OTEL_TRACES_SAMPLER_ARG"));
+        }
+    }
+
+    [Fact]
+    public async Task A_sample_ratio_outside_0_to_1_stops_the_apphost_with_one_sentence()
+    {
+        var manifestPath = Path.Combine(_directory, "aspire-manifest.json");
+        var (exitCode, output) = await RunAppHostAsync("--publisher", "manifest", "--output-path", manifestPath, "--Tracing:SampleRatio=10");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("error: Tracing:SampleRatio is 10: it must be between 0 and 1.", output);
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    /// <summary>The built AppHost as a developer runs it; its exit code and what it wrote (standard output, then error).</summary>
+    private static async Task<(int ExitCode, string Output)> RunAppHostAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            ArgumentList = { "run", "--project", Projects.Toutiao_AppHost.ProjectPath, "--no-build", "-c", Configuration, "--no-launch-profile", "--" },
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await errors);
     }
 
     [Fact]
