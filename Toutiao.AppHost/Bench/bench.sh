@@ -151,12 +151,13 @@ wrk_summary() {
 
 raw=$results/rounds.tsv
 printf 'scenario\tmode\trequests\tseconds\tp50_ms\tp99_ms\terrors\tredis_commands\tredis_cpu_us\tweb_bytes\tweb_cpu_ms\treco_bytes\treco_cpu_ms\tdashboard_cpu_us\tdcp_cpu_us\n' >"$raw"
-# The wrk script of a scenario (and the channel fresh.lua asks for), in the array script.
+# The wrk script of a scenario (and what fresh.lua is to ask for), in the array script.
 script_of() {
   script=()
-  unset BENCH_FRESH_CHANNEL
+  unset BENCH_FRESH_CHANNEL BENCH_FRESH_ANONYMOUS
   case "$1" in
     fresh-recommended) script=(-s "$bench_dir/fresh.lua"); export BENCH_FRESH_CHANNEL=0 ;;
+    anonymous) script=(-s "$bench_dir/fresh.lua"); export BENCH_FRESH_ANONYMOUS=1 ;;
     *) if [ -f "$bench_dir/$1.lua" ]; then script=(-s "$bench_dir/$1.lua"); fi ;;
   esac
 }
