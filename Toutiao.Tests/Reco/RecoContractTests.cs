@@ -203,8 +203,10 @@ public sealed class RecoContractTests(ToutiaoFixture fixture)
     public async Task Storage_down_is_unavailable_quickly()
     {
         var port = Ports.Free();
-        var deadRedis = $"127.0.0.1:{Ports.Free()}";
-        var deadMySql = $"Server=127.0.0.1;Port={Ports.Free()};User ID=root;Password=x;Database=toutiao";
+        using var redisPort = Ports.Refusing();
+        using var mySqlPort = Ports.Refusing();
+        var deadRedis = $"127.0.0.1:{redisPort.Port}";
+        var deadMySql = $"Server=127.0.0.1;Port={mySqlPort.Port};User ID=root;Password=x;Database=toutiao";
         await using var host = fixture.StartReco(port, deadRedis, deadMySql);
         var client = new UserRecommend.UserRecommendClient(GrpcChannel.ForAddress($"http://127.0.0.1:{port}"));
 

@@ -104,8 +104,10 @@ public sealed class TracingTests(ToutiaoFixture fixture)
     {
         var recoPort = Ports.Free();
         var webPort = Ports.Free();
-        var deadRedis = $"127.0.0.1:{Ports.Free()}";
-        var deadMySql = $"Server=127.0.0.1;Port={Ports.Free()};User ID=root;Password=x;Database=toutiao";
+        using var redisPort = Ports.Refusing();
+        using var mySqlPort = Ports.Refusing();
+        var deadRedis = $"127.0.0.1:{redisPort.Port}";
+        var deadMySql = $"Server=127.0.0.1;Port={mySqlPort.Port};User ID=root;Password=x;Database=toutiao";
         var webLogs = new ConcurrentCollection<OpenTelemetry.Logs.LogRecord>();
         await using var reco = fixture.StartReco(recoPort, deadRedis, deadMySql);
         await using var web = fixture.StartWeb(webPort, new Uri($"http://127.0.0.1:{recoPort}"), "Development",

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Options;
 using Grpc.Health.V1;
+using Microsoft.Extensions.Options;
 using Polly;
 using Toutiao.Reco.Grpc;
 

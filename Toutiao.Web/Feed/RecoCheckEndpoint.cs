@@ -8,7 +8,8 @@ namespace Toutiao.Web.Feed;
 
 /// <summary>
 /// <c>/debug/reco-check</c>, Development only: one call to Reco that does no work there (its
-/// <c>grpc.health.v1</c> liveness check), over the same channel and handlers as the feed's calls.
+/// <c>grpc.health.v1</c> liveness check), through a client configured as the feed's (same address,
+/// handlers and resilience; its own HTTP/2 connection).
 /// <c>./toutiao bench</c> measures with it what the hop to Reco costs before a page does anything.
 /// </summary>
 public static class RecoCheckEndpoint
