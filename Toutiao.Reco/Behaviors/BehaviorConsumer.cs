@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Toutiao.ServiceDefaults.Clients;
-using Toutiao.ServiceDefaults.Tracking;
+using Toutiao.Contracts.Behaviors;
 
 namespace Toutiao.Reco.Behaviors;
 

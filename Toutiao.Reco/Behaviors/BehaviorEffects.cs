@@ -7,9 +7,11 @@ using Microsoft.Extensions.Options;
 using Toutiao.Reco.History;
 using Toutiao.Reco.Recall;
 using Toutiao.Reco.Recommend;
-using Toutiao.ServiceDefaults.Articles;
 using Toutiao.ServiceDefaults.Clients;
-using Toutiao.ServiceDefaults.Tracking;
+using Toutiao.Contracts.Articles;
+using Toutiao.Contracts.Behaviors;
+using Toutiao.Contracts.Recall;
+using Toutiao.Contracts.Feed;
 
 namespace Toutiao.Reco.Behaviors;
 
@@ -190,7 +192,7 @@ public sealed class BehaviorEffects(
         var writes = new List<Task>();
         foreach (var (articleId, boost) in boosts)
         {
-            foreach (var channel in new[] { channels[articleId], RecallKeys.RecommendedChannel })
+            foreach (var channel in new[] { channels[articleId], RecommendedChannel.Id })
             {
                 writes.Add(batch.ExecuteAsync("ZADD", (RedisKey)RecallKeys.Hot(channel), "XX", "INCR", boost, articleId));
             }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Toutiao.Reco.Recommend;
+using Toutiao.Contracts.Readers;
 
 namespace Toutiao.Reco.History;
 
@@ -25,17 +26,12 @@ public sealed class UserFeedHistory(
     [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer cache,
     IOptions<RecommendationOptions> options)
 {
-    /// <summary>How Web names anonymous readers to Reco.</summary>
-    public const string AnonymousPrefix = "anony:";
-
     /// <summary>
     /// Where a reader's history lives: an anonymous reader's (any client can invent such ids) in the
     /// cache server, which forgets the least recently active first when full; everyone else's in the
     /// server that never evicts.
     /// </summary>
-    private IDatabase Database(string userId) => (IsAnonymous(userId) ? cache : redis).GetDatabase();
-
-    public static bool IsAnonymous(string userId) => userId.StartsWith(AnonymousPrefix, StringComparison.Ordinal);
+    private IDatabase Database(string userId) => (AnonymousReaders.IsAnonymous(userId) ? cache : redis).GetDatabase();
 
     public static string PagesKey(string userId, int channelId) => $"reco:{{u:{userId}}}:ch:{channelId}:pages";
 
@@ -117,7 +113,7 @@ public sealed class UserFeedHistory(
     {
         var settings = options.Value;
         var writes = new List<Task>();
-        foreach (var server in reads.Where(r => r.UserId.Length > 0).GroupBy(r => IsAnonymous(r.UserId)))
+        foreach (var server in reads.Where(r => r.UserId.Length > 0).GroupBy(r => AnonymousReaders.IsAnonymous(r.UserId)))
         {
             var batch = Database(server.First().UserId).CreateBatch();
             foreach (var reader in server.GroupBy(r => r.UserId))
@@ -125,7 +121,7 @@ public sealed class UserFeedHistory(
                 var key = ServedKey(reader.Key, 0);
                 writes.Add(batch.SortedSetAddAsync(key, reader.Select(r => new SortedSetEntry(r.ArticleId, r.AtMs)).ToArray()));
                 writes.Add(batch.SortedSetRemoveRangeByRankAsync(key, 0, -settings.ServedKept - 1));
-                writes.Add(batch.KeyExpireAsync(key, IsAnonymous(reader.Key) ? settings.AnonymousHistoryRetention : settings.HistoryRetention));
+                writes.Add(batch.KeyExpireAsync(key, AnonymousReaders.IsAnonymous(reader.Key) ? settings.AnonymousHistoryRetention : settings.HistoryRetention));
             }
 
             batch.Execute();
@@ -148,7 +144,7 @@ public sealed class UserFeedHistory(
         using var activity = RecoTelemetry.Source.StartActivity("reco history");
         var settings = options.Value;
         RedisKey[] keys = [PagesKey(userId, channelId), ServedKey(userId, channelId), ServedKey(userId, 0)];
-        var retention = IsAnonymous(userId) ? settings.AnonymousHistoryRetention : settings.HistoryRetention;
+        var retention = AnonymousReaders.IsAnonymous(userId) ? settings.AnonymousHistoryRetention : settings.HistoryRetention;
         var arguments = new RedisValue[7 + rankedCandidates.Length];
         arguments[0] = timestamp;
         arguments[1] = count;

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 using Toutiao.Reco.Recommend;
-using Toutiao.ServiceDefaults.Caching;
+using Toutiao.Contracts.Caching;
+using Toutiao.Contracts.Recall;
+using Toutiao.Contracts.Feed;
 
 namespace Toutiao.Reco.Recall;
 
@@ -36,7 +38,7 @@ public sealed class ChannelDirectory
     }
 
     public async Task<bool> ExistsAsync(int channelId, CancellationToken cancellationToken)
-        => channelId == RecallKeys.RecommendedChannel
+        => channelId == RecommendedChannel.Id
            || (await _ids.GetAsync(_options.Value.ChannelRefreshInterval, cancellationToken)).Contains(channelId)
            || (await _ids.GetAsync(MinReloadGap, cancellationToken, waitForReload: true)).Contains(channelId);
 

@@ -4,7 +4,9 @@ using MySqlConnector;
 using StackExchange.Redis;
 using Toutiao.ServiceDefaults.Clients;
 using Toutiao.Reco.Recommend;
-using Toutiao.ServiceDefaults.Caching;
+using Toutiao.Contracts.Caching;
+using Toutiao.Contracts.Recall;
+using Toutiao.Contracts.Feed;
 
 namespace Toutiao.Reco.Recall;
 
@@ -79,7 +81,7 @@ public sealed partial class RecallCandidateStore
         // The marker and whether the sets are still there, in one round trip.
         var check = db.CreateBatch();
         var markerRead = check.StringGetAsync(RecallKeys.BuiltMarker);
-        var setsRead = check.KeyExistsAsync(RecallKeys.New(RecallKeys.RecommendedChannel));
+        var setsRead = check.KeyExistsAsync(RecallKeys.New(RecommendedChannel.Id));
         var hotRead = check.StringGetAsync(RecallKeys.HotVersion);
         check.Execute();
         var marker = await markerRead;
@@ -106,7 +108,7 @@ public sealed partial class RecallCandidateStore
 
         using var activity = RecoTelemetry.Source.StartActivity("reco recall load");
         var snapshot = await ReadSetsAsync(builtAt, hotVersion, cancellationToken);
-        if (snapshot.Channels.GetValueOrDefault(RecallKeys.RecommendedChannel) is not { Newest.Length: > 0 } && builtAt != 0)
+        if (snapshot.Channels.GetValueOrDefault(RecommendedChannel.Id) is not { Newest.Length: > 0 } && builtAt != 0)
         {
             LogSetsGone();
             await RebuildAsync(cancellationToken);
@@ -119,7 +121,7 @@ public sealed partial class RecallCandidateStore
 
     private async Task<RecallSnapshot> ReadSetsAsync(long builtAt, long hotVersion, CancellationToken cancellationToken)
     {
-        var channelIds = (await channels.GetAllAsync(cancellationToken)).Append(RecallKeys.RecommendedChannel).Distinct().ToList();
+        var channelIds = (await channels.GetAllAsync(cancellationToken)).Append(RecommendedChannel.Id).Distinct().ToList();
         var batch = redis.GetDatabase().CreateBatch();
         var reads = channelIds.Select(id => (Id: id,
             New: batch.SortedSetRangeByRankWithScoresAsync(RecallKeys.New(id), 0, -1, Order.Descending),
@@ -236,7 +238,7 @@ public sealed partial class RecallCandidateStore
                 }
             }
 
-            byChannel[RecallKeys.RecommendedChannel] = all;
+            byChannel[RecommendedChannel.Id] = all;
             var db = redis.GetDatabase();
             var batch = db.CreateBatch();
             var writes = new List<Task>();
@@ -322,5 +324,5 @@ public sealed record ChannelCandidates(long[] Newest, long[] NewestPublishedAt, 
     public long[] RankedFor(string algorithm) => algorithm == AlgorithmBucket.Algo2 ? RankedAlgo2 : RankedAlgo1;
 
     /// <summary>The non-personalised page: hottest and newest in turn.</summary>
-    public IReadOnlyList<long> PopularPage(int count) => Recall.PopularPage.Interleave(Hottest, Newest, count);
+    public IReadOnlyList<long> PopularPage(int count) => Contracts.Recall.PopularPage.Interleave(Hottest, Newest, count);
 }

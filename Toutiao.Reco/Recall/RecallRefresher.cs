@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using Toutiao.Reco.Recommend;
+using Toutiao.Contracts.Recall;
+using Toutiao.Contracts.Feed;
 
 namespace Toutiao.Reco.Recall;
 
@@ -20,7 +22,7 @@ public sealed partial class RecallRefresher(
                 {
                     await store.EnsureBuiltAsync(stoppingToken);
                     // Loads the copy requests serve from, so the first request does not wait for it.
-                    await store.GetAsync(RecallKeys.RecommendedChannel, stoppingToken);
+                    await store.GetAsync(RecommendedChannel.Id, stoppingToken);
                 }
                 else
                 {

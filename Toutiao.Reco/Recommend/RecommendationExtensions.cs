@@ -4,7 +4,7 @@ using Toutiao.Reco.Behaviors;
 using Toutiao.Reco.History;
 using Toutiao.Reco.Recall;
 using Toutiao.Reco.Storage;
-using Toutiao.ServiceDefaults.Tracking;
+using Toutiao.Contracts.Tracking;
 
 namespace Toutiao.Reco.Recommend;
 

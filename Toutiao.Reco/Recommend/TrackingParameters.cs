@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Encodings.Web;
 using Toutiao.Reco.Grpc;
-using Toutiao.ServiceDefaults.Tracking;
+using Toutiao.Contracts.Tracking;
 
 namespace Toutiao.Reco.Recommend;
 

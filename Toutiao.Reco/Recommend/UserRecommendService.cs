@@ -3,6 +3,8 @@ using Microsoft.Extensions.Options;
 using Toutiao.Reco.Grpc;
 using Toutiao.Reco.History;
 using Toutiao.Reco.Recall;
+using Toutiao.Contracts.Recall;
+using Toutiao.Contracts.Feed;
 
 namespace Toutiao.Reco.Recommend;
 
@@ -26,8 +28,6 @@ public sealed partial class UserRecommendService(
     /// <summary>64 characters, plus the <c>anony:</c> prefix Web puts before an anonymous reader's id of up to 64.</summary>
     public const int MaxUserIdLength = 70;
 
-    /// <summary>How far a client clock may run ahead of the server's.</summary>
-    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
 
     public async Task<ArticleResponse> user_recommend(UserRequest request, ServerCallContext context)
     {
@@ -170,10 +170,9 @@ public sealed partial class UserRecommendService(
             throw InvalidArgument("time_stamp must be a positive Unix time in milliseconds.");
         }
 
-        if (request.TimeStamp > DateTimeOffset.UtcNow.Add(MaxClockSkew).ToUnixTimeMilliseconds())
+        if (FeedTimestamps.IsAheadOfClock(request.TimeStamp, DateTimeOffset.UtcNow))
         {
-            // A page recorded in the future would keep this reader's refreshes in history mode.
-            throw InvalidArgument($"time_stamp is more than {MaxClockSkew.TotalMinutes:0} minutes ahead of the server clock.");
+            throw InvalidArgument(FeedTimestamps.AheadOfClockMessage("time_stamp"));
         }
     }
 

@@ -1,8 +1,6 @@
-using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using MySqlConnector;
-using StackExchange.Redis;
+using Toutiao.Contracts.Storage;
 
 namespace Toutiao.Reco.Storage;
 
@@ -19,15 +17,12 @@ public sealed partial class StorageFailureInterceptor(ILogger<StorageFailureInte
         {
             return await continuation(request, context);
         }
-        catch (Exception ex) when (IsStorageFailure(ex))
+        catch (Exception ex) when (StorageFailures.IsStorageFailure(ex))
         {
             LogStorageUnavailable(context.Method, ex);
             throw new RpcException(new Status(StatusCode.Unavailable, "Recommendation storage is unavailable.", ex));
         }
     }
-
-    private static bool IsStorageFailure(Exception ex) => ex is RedisConnectionException or RedisTimeoutException
-        or MySqlException or SocketException or TimeoutException;
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storage unavailable while serving {Method}")]
     private partial void LogStorageUnavailable(string method, Exception exception);

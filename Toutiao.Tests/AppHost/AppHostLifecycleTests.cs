@@ -7,6 +7,7 @@ using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Toutiao.Tests.Infrastructure;
+using Toutiao.Contracts.Recall;
 
 namespace Toutiao.Tests.AppHost;
 
@@ -308,7 +309,7 @@ public sealed class AppHostLifecycleTests : IDisposable
         Assert.Equal("mysql", history.Header("X-Feed-Degraded"));
 
         // The recall sets' freshness marker expired during the outage: Reco keeps recommending from the last build.
-        Assert.True(await redis.GetDatabase().KeyDeleteAsync(Toutiao.Reco.Recall.RecallKeys.BuiltMarker));
+        Assert.True(await redis.GetDatabase().KeyDeleteAsync(RecallKeys.BuiltMarker));
 
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(app.GetEndpoint("reco", "http"));
         var stopwatch = Stopwatch.StartNew();

@@ -6,14 +6,15 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using Toutiao.ServiceDefaults.Tracking;
 using Toutiao.Tests.Infrastructure;
 using BehaviorEffects = reco::Toutiao.Reco.Behaviors.BehaviorEffects;
 using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;
 using ChannelCandidates = reco::Toutiao.Reco.Recall.ChannelCandidates;
 using RecallCandidateStore = reco::Toutiao.Reco.Recall.RecallCandidateStore;
-using RecallKeys = reco::Toutiao.Reco.Recall.RecallKeys;
 using UserFeedHistory = reco::Toutiao.Reco.History.UserFeedHistory;
+using Toutiao.Contracts.Behaviors;
+using Toutiao.Contracts.Recall;
+using Toutiao.Contracts.Tracking;
 
 namespace Toutiao.Tests.Behaviors;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Grpc.Net.Client;
 using Toutiao.Tests.Infrastructure;
+using Toutiao.Contracts.Recall;
 
 namespace Toutiao.Tests.Feed;
 
@@ -31,7 +32,7 @@ public sealed class RecoOutageTests(ToutiaoFixture fixture, Xunit.Abstractions.I
         Assert.Equal(0, response.PreTimestamp());
         var ids = response.ArticleIds();
         Assert.Equal(10, ids.Distinct().Count());
-        var hottest = (long)(await fixture.Redis.GetDatabase().SortedSetRangeByRankAsync(Toutiao.Reco.Recall.RecallKeys.Hot(2), 0, 0, StackExchange.Redis.Order.Descending))[0];
+        var hottest = (long)(await fixture.Redis.GetDatabase().SortedSetRangeByRankAsync(RecallKeys.Hot(2), 0, 0, StackExchange.Redis.Order.Descending))[0];
         Assert.Equal(hottest, ids[0]);
 
         // The bench's bare call to Reco says so too, as a 503.

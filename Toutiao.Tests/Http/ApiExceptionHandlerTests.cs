@@ -38,7 +38,7 @@ public sealed class ApiExceptionHandlerTests
         var context = new DefaultHttpContext { RequestAborted = disconnected.Token };
 
         Assert.True(await new ApiExceptionHandler(logs).TryHandleAsync(context, new OperationCanceledException(disconnected.Token), default));
-        Assert.Equal(ApiExceptionHandler.ClientClosedRequest, context.Response.StatusCode);
+        Assert.Equal(ApiFailure.ClientClosedRequest, context.Response.StatusCode);
         var entry = Assert.Single(logs.Entries);
         Assert.Equal(LogLevel.Information, entry.Level);
         Assert.Contains("client disconnected", entry.Message);

@@ -1,6 +1,5 @@
 using System.Net;
 using StackExchange.Redis;
-using Toutiao.ServiceDefaults.Articles;
 using Toutiao.Tests.Infrastructure;
 using Toutiao.Web.Articles;
 using Toutiao.Web.Auth;

@@ -7,6 +7,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Toutiao.Tests.Infrastructure;
 using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;
+using Toutiao.Contracts.Recall;
 
 namespace Toutiao.Tests.Reco;
 
@@ -118,10 +119,10 @@ public sealed class RecoContractTests(ToutiaoFixture fixture)
     public async Task Recall_sets_gone_under_a_standing_marker_are_rebuilt_not_an_empty_page()
     {
         var redis = fixture.Redis.GetDatabase();
-        Assert.True(await redis.KeyExistsAsync(Toutiao.Reco.Recall.RecallKeys.BuiltMarker));
+        Assert.True(await redis.KeyExistsAsync(RecallKeys.BuiltMarker));
         var sets = Enumerable.Range(0, 30).SelectMany(channel => new StackExchange.Redis.RedisKey[]
         {
-            Toutiao.Reco.Recall.RecallKeys.New(channel), Toutiao.Reco.Recall.RecallKeys.Hot(channel),
+            RecallKeys.New(channel), RecallKeys.Hot(channel),
         }).ToArray();
         Assert.True(await redis.KeyDeleteAsync(sets) > 0);
 
@@ -133,9 +134,9 @@ public sealed class RecoContractTests(ToutiaoFixture fixture)
             Assert.Equal(5, page.Recommends.Count);
             await Task.Delay(100);
         }
-        while (!await redis.KeyExistsAsync(Toutiao.Reco.Recall.RecallKeys.New(0)) && stopwatch.Elapsed < TimeSpan.FromSeconds(15));
+        while (!await redis.KeyExistsAsync(RecallKeys.New(0)) && stopwatch.Elapsed < TimeSpan.FromSeconds(15));
 
-        Assert.True(await redis.KeyExistsAsync(Toutiao.Reco.Recall.RecallKeys.New(8)), $"not rebuilt after {stopwatch.Elapsed}");
+        Assert.True(await redis.KeyExistsAsync(RecallKeys.New(8)), $"not rebuilt after {stopwatch.Elapsed}");
     }
 
     [Fact]

@@ -3,8 +3,8 @@ extern alias reco;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Toutiao.ServiceDefaults.Tracking;
 using TrackingParameters = reco::Toutiao.Reco.Recommend.TrackingParameters;
+using Toutiao.Contracts.Tracking;
 
 namespace Toutiao.Tests.Reco;
 

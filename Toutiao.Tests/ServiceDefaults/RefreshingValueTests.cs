@@ -1,6 +1,6 @@
 using System.Data.Common;
 using Microsoft.Extensions.Logging.Abstractions;
-using Toutiao.ServiceDefaults.Caching;
+using Toutiao.Contracts.Caching;
 
 namespace Toutiao.Tests.ServiceDefaults;
 

@@ -1,4 +1,4 @@
-using Toutiao.ServiceDefaults.Articles;
+using Toutiao.Contracts.Articles;
 
 namespace Toutiao.Web.Articles;
 

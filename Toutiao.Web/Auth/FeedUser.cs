@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Toutiao.Web.Http;
+using Toutiao.Contracts.Readers;
 
 namespace Toutiao.Web.Auth;
 
@@ -64,7 +65,7 @@ public sealed partial class FeedUserResolver
                 throw ApiException.BadRequest("Authorization: the anonymous id must be 1 to 64 letters, digits, '-' or '_'.");
             }
 
-            return new FeedUser("anony:" + credential, null);
+            return new FeedUser(AnonymousReaders.UserId(credential), null);
         }
 
         throw ApiException.BadRequest("Authorization header must be 'Bearer <token>' or 'Anony <id>'.");

@@ -3,7 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Toutiao.ServiceDefaults.Clients;
-using Toutiao.ServiceDefaults.Tracking;
+using Toutiao.Contracts.Behaviors;
 
 namespace Toutiao.Web.Behaviors;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using MySqlConnector;
-using Toutiao.ServiceDefaults.Caching;
+using Toutiao.Contracts.Caching;
+using Toutiao.Contracts.Feed;
 
 namespace Toutiao.Web.Channels;
 
@@ -21,8 +22,7 @@ public sealed class ChannelOptions
 /// </summary>
 public sealed class ChannelCatalog
 {
-    public const int RecommendedChannelId = 0;
-    public static readonly Channel Recommended = new(RecommendedChannelId, "推荐");
+    public static readonly Channel Recommended = new(RecommendedChannel.Id, RecommendedChannel.Name);
 
     private readonly RefreshingValue<Channels> _channels;
     private readonly IOptions<ChannelOptions> _options;
@@ -61,6 +61,6 @@ public sealed class ChannelCatalog
     private sealed record Channels(IReadOnlyList<Channel> Visible, IReadOnlyList<Channel> Defaults);
 
     public async Task<bool> ExistsAsync(int channelId, CancellationToken cancellationToken)
-        => channelId == RecommendedChannelId
+        => channelId == RecommendedChannel.Id
            || (await GetVisibleAsync(cancellationToken)).Any(c => c.Id == channelId);
 }

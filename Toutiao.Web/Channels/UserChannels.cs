@@ -1,5 +1,6 @@
 using MySqlConnector;
 using Toutiao.Web.Http;
+using Toutiao.Contracts.Feed;
 
 namespace Toutiao.Web.Channels;
 
@@ -97,7 +98,7 @@ public sealed class UserChannels(MySqlDataSource database, ChannelCatalog catalo
 
         foreach (var channel in channels)
         {
-            if (channel.Id == ChannelCatalog.RecommendedChannelId)
+            if (channel.Id == RecommendedChannel.Id)
             {
                 throw ApiException.BadRequest("channels: 推荐 (0) is always first and cannot be set.");
             }

@@ -2,14 +2,12 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Toutiao.Web.Auth;
 using Toutiao.Web.Channels;
 using Toutiao.Web.Http;
+using Toutiao.Contracts.Feed;
 
 namespace Toutiao.Web.Feed;
 
 public static class FeedEndpoints
 {
-    /// <summary>How far a client clock may run ahead of the server's.</summary>
-    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
-
     /// <summary>2^53 - 1: larger values do not survive JSON in the app (JavaScript numbers are doubles).</summary>
     public const long MaxExactTimestamp = 9_007_199_254_740_991;
 
@@ -32,10 +30,9 @@ public static class FeedEndpoints
         var user = await users.ResolveAsync(http);
         var channelId = await channels.RequireChannelAsync(channel_id, cancellationToken);
         var time = RequestParameters.RequiredInt64(timestamp, "timestamp", 1, MaxExactTimestamp);
-        if (time > DateTimeOffset.UtcNow.Add(MaxClockSkew).ToUnixTimeMilliseconds())
+        if (FeedTimestamps.IsAheadOfClock(time, DateTimeOffset.UtcNow))
         {
-            // A page recorded in the future would keep this reader's refreshes in history mode.
-            throw ApiException.BadRequest($"timestamp is more than {MaxClockSkew.TotalMinutes:0} minutes ahead of the server clock.");
+            throw ApiException.BadRequest(FeedTimestamps.AheadOfClockMessage("timestamp"));
         }
         var withTop = RequestParameters.OptionalBoolean(with_top, "with_top", false);
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using StackExchange.Redis;
 using Toutiao.Web.Articles;
 using Toutiao.Web.Http;
 using Toutiao.Web.Auth;
 using Toutiao.Web.Behaviors;
+using Toutiao.Contracts.Storage;
 
 namespace Toutiao.Web.Feed;
 
@@ -74,7 +74,7 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
         {
             ids = await popular.ReadAsync(channelId, PageSize);
         }
-        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
         {
             ids = [];
         }

@@ -1,5 +1,5 @@
 using StackExchange.Redis;
-using Toutiao.Reco.Recall;
+using Toutiao.Contracts.Recall;
 
 namespace Toutiao.Web.Feed;
 

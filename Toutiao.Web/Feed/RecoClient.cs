@@ -5,6 +5,7 @@ using Polly.CircuitBreaker;
 using Toutiao.Reco.Grpc;
 using Toutiao.Web.Articles;
 using Toutiao.Web.Http;
+using Toutiao.Contracts.Recall;
 
 namespace Toutiao.Web.Feed;
 
@@ -86,9 +87,9 @@ public sealed partial class RecoClient(
                 response.Exposure,
                 response.Recommends.Select(a => new RecommendedArticle(a.ArticleId,
                     new ArticleTrace(a.Track?.Click ?? "", a.Track?.Collect ?? "", a.Track?.Share ?? "", a.Track?.Read ?? ""))).ToList(),
-                headers.GetValue(Toutiao.Reco.Recall.PopularPage.DegradedHeader))
+                headers.GetValue(PopularPage.DegradedHeader))
             {
-                StartsAtTop = headers.GetValue(Toutiao.Reco.Recall.PopularPage.LaterPageHeader) != "later",
+                StartsAtTop = headers.GetValue(PopularPage.LaterPageHeader) != "later",
             };
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)

@@ -1,7 +1,4 @@
-using System.Data.Common;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Diagnostics;
-using StackExchange.Redis;
 
 namespace Toutiao.Web.Http;
 
@@ -11,29 +8,16 @@ namespace Toutiao.Web.Http;
 /// </summary>
 public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
 {
-    /// <summary>nginx's "client closed request": nobody reads it, but logs and metrics tell it apart from a failure.</summary>
-    public const int ClientClosedRequest = 499;
-
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
+        var (status, message) = ApiFailure.Of(exception, httpContext.RequestAborted);
+        if (status == ApiFailure.ClientClosedRequest)
         {
             // The client went away: a cancellation, not a failure of ours.
             LogClientGone(httpContext.Request.Method, httpContext.Request.Path);
-            httpContext.Response.StatusCode = ClientClosedRequest;
+            httpContext.Response.StatusCode = status;
             return true;
         }
-
-        var (status, message) = exception switch
-        {
-            ApiException api => (api.StatusCode, api.Message),
-            BadHttpRequestException bad => (bad.StatusCode, "The request is malformed."),
-            // Redis refusing (OOM, READONLY) or unreachable, MySQL down or slow, a storage call's own
-            // timeout cancelling it: all the storage's doing, none the client's, and all retryable.
-            RedisException or RedisTimeoutException or DbException or SocketException or TimeoutException or OperationCanceledException
-                => (StatusCodes.Status503ServiceUnavailable, "Storage is temporarily unavailable."),
-            _ => (StatusCodes.Status500InternalServerError, "Internal server error."),
-        };
 
         if (status >= 500)
         {

@@ -36,6 +36,7 @@ public sealed class ApiMetrics
         401 or 403 => "unauthorized",
         404 => "not_found",
         429 => "rate_limited",
+        ApiFailure.ClientClosedRequest => "cancelled",
         < 500 => "client_error",
         503 => "unavailable",
         _ => "error",
@@ -59,10 +60,7 @@ public sealed class ApiMetricsFilter(ApiMetrics metrics) : IEndpointFilter
         }
         catch (Exception ex)
         {
-            var outcome = ex is OperationCanceledException && http.RequestAborted.IsCancellationRequested
-                ? "cancelled"
-                : ApiMetrics.Outcome(ex is ApiException api ? api.StatusCode : 500);
-            metrics.Record(route, http.Request.Method, outcome, Stopwatch.GetElapsedTime(started));
+            metrics.Record(route, http.Request.Method, ApiMetrics.Outcome(ApiFailure.Of(ex, http.RequestAborted).Status), Stopwatch.GetElapsedTime(started));
             throw;
         }
     }

@@ -1,11 +1,8 @@
-namespace Toutiao.Reco.Recall;
+namespace Toutiao.Contracts.Recall;
 
 /// <summary>Redis keys of the recall candidates.</summary>
 public static class RecallKeys
 {
-    /// <summary>Channel 0, "推荐", recalls from every channel.</summary>
-    public const int RecommendedChannel = 0;
-
     /// <summary>Present while the recall sets are built and fresh; its absence triggers a rebuild.</summary>
     public const string BuiltMarker = "ch:recall:built";
 

@@ -1,25 +1,9 @@
 using System.Buffers.Text;
-using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Toutiao.ServiceDefaults.Tracking;
-
-/// <summary>Settings of the tracking strings; section <c>Tracking</c>, the same in Reco (signs) and Web (verifies).</summary>
-public sealed class TrackingOptions
-{
-    public const string SectionName = "Tracking";
-
-    /// <summary>HMAC-SHA256 key, at least 32 characters. No default: Production must set it.</summary>
-    [Required, MinLength(32)]
-    public string SigningKey { get; set; } = "";
-
-    /// <summary>How long a tracking string may be reported after it was issued.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
-    public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(1);
-}
+namespace Toutiao.Contracts.Tracking;
 
 /// <summary>
 /// Signs the tracking strings Reco issues and verifies those the app reports back. The signature is
@@ -82,16 +66,5 @@ public sealed class TrackingSignature
         var hmac = _hmac.Value!;
         hmac.AppendData(bytes[..length]);
         hmac.GetHashAndReset(destination);
-    }
-}
-
-public static class TrackingSignatureExtensions
-{
-    /// <summary>Registers <see cref="TrackingSignature"/> with its options, validated when the host starts.</summary>
-    public static IServiceCollection AddTrackingSignature(this IServiceCollection services)
-    {
-        services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<TrackingSignature>();
-        return services;
     }
 }

@@ -1,4 +1,4 @@
-namespace Toutiao.Reco.Recall;
+namespace Toutiao.Contracts.Recall;
 
 /// <summary>
 /// The non-personalised page: hottest and newest, taken in turn, without repeats. Reco serves it

@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Toutiao.ServiceDefaults.Articles;
+namespace Toutiao.Contracts.Articles;
 
 /// <summary>
 /// The article counters in the <c>cache</c> Redis server, as the original system named them: one

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Toutiao.ServiceDefaults.Caching;
+namespace Toutiao.Contracts.Caching;
 
 /// <summary>
 /// A value loaded from a store and held in memory (the channel list, the recall candidates). Once loaded,

@@ -1,4 +1,4 @@
-namespace Toutiao.ServiceDefaults.Tracking;
+namespace Toutiao.Contracts.Behaviors;
 
 /// <summary>
 /// The behaviour log between Web (producer) and Reco (consumer): Redis Streams on the <c>redis</c>
