@@ -12,9 +12,12 @@ namespace Toutiao.Contracts.Storage;
 /// </summary>
 public static class StorageFailures
 {
-    /// <summary>Redis alone: where a page can still be read from MySQL.</summary>
+    /// <summary>
+    /// Redis unreachable, slow, or refusing (OOM, READONLY): what a degraded answer may stand in for.
+    /// A command error (a bug of ours) is not among them.
+    /// </summary>
     public static bool IsRedisFailure(Exception exception)
-        => exception is RedisException or RedisTimeoutException;
+        => exception is RedisConnectionException or RedisTimeoutException or RedisServerException;
 
     public static bool IsStorageFailure(Exception exception)
         => IsRedisFailure(exception) || exception is DbException or SocketException or TimeoutException;

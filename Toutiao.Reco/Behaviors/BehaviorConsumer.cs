@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Toutiao.ServiceDefaults.Clients;
 using Toutiao.Contracts.Behaviors;
+using Toutiao.Contracts.Storage;
 
 namespace Toutiao.Reco.Behaviors;
 
@@ -67,7 +68,7 @@ public sealed partial class BehaviorConsumer(
         {
             await subscriber.SubscribeAsync(channel, wake);
         }
-        catch (Exception ex) when (RedisConnections.IsFailure(ex))
+        catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
         {
             // Subscribed again below once Redis is back; meanwhile the idle check reads.
             LogSubscribeFailed(ex);

@@ -5,6 +5,7 @@ using Toutiao.Reco.History;
 using Toutiao.Reco.Recall;
 using Toutiao.Contracts.Recall;
 using Toutiao.Contracts.Feed;
+using Toutiao.Contracts.Storage;
 
 namespace Toutiao.Reco.Recommend;
 
@@ -49,7 +50,7 @@ public sealed partial class UserRecommendService(
         {
             return await ReadersPageAsync(request, algorithm, candidates, context.Deadline, cancellationToken);
         }
-        catch (Exception ex) when (RedisConnections.IsFailure(ex) && candidates.Newest.Length > 0)
+        catch (Exception ex) when (StorageFailures.IsRedisFailure(ex) && candidates.Newest.Length > 0)
         {
             // Redis is down or refuses writes: no history to read or record, but the candidates in
             // memory still make a page, which beats an error.

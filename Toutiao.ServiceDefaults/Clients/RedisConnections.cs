@@ -20,13 +20,6 @@ public static class RedisConnections
     public const string Cache = "cache";
 
     /// <summary>
-    /// Redis unreachable, slow, or refusing (OOM, READONLY): what a degraded answer may stand in
-    /// for. A command error (a bug of ours) is not among them.
-    /// </summary>
-    public static bool IsFailure(Exception exception)
-        => exception is RedisConnectionException or RedisTimeoutException or RedisServerException;
-
-    /// <summary>
     /// Both connections, through Aspire's StackExchange.Redis client integration, with our own health
     /// check: the integration's asks a cluster for <c>CLUSTER INFO</c>, which needs an admin
     /// connection that the services have no other use for.
@@ -75,7 +68,7 @@ public static class RedisConnections
                 await Task.WhenAll(masters.Select(server => server.PingAsync()));
                 return HealthCheckResult.Healthy();
             }
-            catch (Exception ex) when (IsFailure(ex))
+            catch (Exception ex)
             {
                 return new HealthCheckResult(context.Registration.FailureStatus, ex.Message, ex);
             }

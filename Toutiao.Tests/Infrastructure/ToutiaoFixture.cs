@@ -208,7 +208,7 @@ public class ToutiaoFixture : IAsyncLifetime
                 await WebService<Toutiao.Web.Articles.ArticleCacheWarmer>().WarmAsync(CancellationToken.None);
                 return;
             }
-            catch (Exception ex) when (Microsoft.Extensions.Hosting.RedisConnections.IsFailure(ex) && DateTime.UtcNow < deadline)
+            catch (Exception ex) when (Toutiao.Contracts.Storage.StorageFailures.IsRedisFailure(ex) && DateTime.UtcNow < deadline)
             {
                 // Not reconnected yet.
                 await Task.Delay(50);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Toutiao.ServiceDefaults.Clients;
 using Toutiao.Contracts.Behaviors;
+using Toutiao.Contracts.Storage;
 
 namespace Toutiao.Web.Behaviors;
 
@@ -68,7 +69,7 @@ public sealed class BehaviorLog(IConnectionMultiplexer redis, IOptions<BehaviorO
                 new(BehaviorStream.Fields.TraceParent, TraceParent()),
             ], maxLength: options.Value.ExposuresMaxLength, useApproximateMaxLength: true, flags: CommandFlags.FireAndForget);
         }
-        catch (Exception ex) when (RedisConnections.IsFailure(ex))
+        catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
         {
             // Redis is down: the page is served all the same (degraded where it had to be); its exposure is lost.
         }

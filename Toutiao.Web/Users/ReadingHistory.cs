@@ -1,5 +1,6 @@
 using System.Globalization;
 using StackExchange.Redis;
+using Toutiao.Contracts.Storage;
 
 namespace Toutiao.Web.Users;
 
@@ -27,7 +28,7 @@ public sealed class ReadingHistory(IConnectionMultiplexer redis, TimeProvider cl
             _ = batch.KeyExpireAsync(key, Retention, CommandFlags.FireAndForget);
             batch.Execute();
         }
-        catch (Exception ex) when (RedisConnections.IsFailure(ex))
+        catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
         {
             // Redis is down: the article is shown all the same, and this visit is not remembered.
         }

@@ -1,0 +1,17 @@
+namespace Toutiao.Web.Articles;
+
+/// <summary>
+/// What the cache held for a page: its ids (pinned first) with their four counters (comments,
+/// likes, collects, reads; by index), the infos (null: known not to exist) and authors it had, and
+/// the article misses.
+/// </summary>
+internal sealed record CachedEntries(
+    int PinnedCount,
+    long[] Ids,
+    long[][] Counts,
+    Dictionary<long, ArticleInfo?> Articles,
+    List<long> ArticleMisses,
+    Dictionary<long, AuthorProfile?> Authors)
+{
+    public static CachedEntries Empty() => new(0, [], [[], [], [], []], [], [], []);
+}

@@ -1,0 +1,71 @@
+using StackExchange.Redis;
+
+namespace Toutiao.Web.Articles;
+
+/// <summary>
+/// A page from this process's memory (<see cref="LocalCardCache"/>) with its live counters from
+/// Redis in one pipeline of plain reads, and what pages read elsewhere found, for the next ones.
+/// </summary>
+internal sealed class LocalPageSource(IConnectionMultiplexer redis, LocalCardCache local)
+{
+    /// <summary>The page, or null when any part of it is not in memory.</summary>
+    public async Task<CachedEntries?> ReadAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel)
+    {
+        long[] pinned = [];
+        if (pinnedOfChannel is { } channel && !local.TryGetPinned(channel, out pinned))
+        {
+            return null;
+        }
+
+        long[] ids = [.. pinned, .. articleIds];
+        var articles = new Dictionary<long, ArticleInfo?>(ids.Length);
+        var authors = new Dictionary<long, AuthorProfile?>(ids.Length);
+        foreach (var id in ids)
+        {
+            if (!local.TryGetArticle(id, out var info))
+            {
+                return null;
+            }
+
+            articles[id] = info;
+            if (info is not null && !authors.ContainsKey(info.AutId))
+            {
+                if (!local.TryGetAuthor(info.AutId, out var author))
+                {
+                    return null;
+                }
+
+                authors[info.AutId] = author;
+            }
+        }
+
+        if (ids.Length == 0)
+        {
+            return CachedEntries.Empty();
+        }
+
+        var batch = redis.GetDatabase().CreateBatch();
+        var counts = RedisPageSource.QueueCountReads(batch, ids);
+        batch.Execute();
+        return new CachedEntries(pinned.Length, ids, await counts, articles, [], authors);
+    }
+
+    /// <summary>What a page read from Redis or MySQL found, for the next pages of this process.</summary>
+    public void Remember(int? pinnedOfChannel, long[] pinned, Dictionary<long, ArticleInfo?> articles, Dictionary<long, AuthorProfile?> authors)
+    {
+        if (pinnedOfChannel is { } channel)
+        {
+            local.RememberPinned(channel, pinned);
+        }
+
+        foreach (var (id, info) in articles)
+        {
+            local.RememberArticle(id, info);
+        }
+
+        foreach (var (id, author) in authors)
+        {
+            local.RememberAuthor(id, author);
+        }
+    }
+}
