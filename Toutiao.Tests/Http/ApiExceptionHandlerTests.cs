@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Toutiao.Web.Http;
+using Toutiao.Tests.Infrastructure;
 
 namespace Toutiao.Tests.Http;
 
+[Trait("Category", TestCategories.Unit)]
 public sealed class ApiExceptionHandlerTests
 {
     [Theory]

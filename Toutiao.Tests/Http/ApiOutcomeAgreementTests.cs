@@ -4,10 +4,12 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Toutiao.Web.Http;
+using Toutiao.Tests.Infrastructure;
 
 namespace Toutiao.Tests.Http;
 
 /// <summary>What ops count (toutiao.api.requests' outcome) and what the client gets (the status) agree.</summary>
+[Trait("Category", TestCategories.Unit)]
 public sealed class ApiOutcomeAgreementTests
 {
     public static TheoryData<string> Failures => ["redis-oom", "redis-timeout", "socket", "timeout", "validation", "unauthorized", "not-found", "bug"];

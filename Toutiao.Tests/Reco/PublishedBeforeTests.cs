@@ -1,10 +1,12 @@
 extern alias reco;
 
 using ChannelCandidates = reco::Toutiao.Reco.Recall.ChannelCandidates;
+using Toutiao.Tests.Infrastructure;
 
 namespace Toutiao.Tests.Reco;
 
 /// <summary>The stateless feed of readers without identity: pages by publish time, none skipped, none twice.</summary>
+[Trait("Category", TestCategories.Unit)]
 public sealed class PublishedBeforeTests
 {
     private static readonly ChannelCandidates Channel = new(

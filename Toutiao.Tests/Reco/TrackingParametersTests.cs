@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using TrackingParameters = reco::Toutiao.Reco.Recommend.TrackingParameters;
 using Toutiao.Contracts.Tracking;
+using Toutiao.Tests.Infrastructure;
 
 namespace Toutiao.Tests.Reco;
 
@@ -12,6 +13,7 @@ namespace Toutiao.Tests.Reco;
 /// The tracking strings are written by hand for speed; they must be what System.Text.Json writes,
 /// closed by a signature that breaks when any character before it changes.
 /// </summary>
+[Trait("Category", TestCategories.Unit)]
 public sealed class TrackingParametersTests
 {
     private const string Key = "tracking-parameters-tests-key-0123456789";

@@ -1,10 +1,12 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Toutiao.Tests.Infrastructure;
 
 namespace Toutiao.Tests.ServiceDefaults;
 
 /// <summary>Our HttpClients' resilience: a request that never reached a server is tried again, one that did never is.</summary>
+[Trait("Category", TestCategories.Unit)]
 public sealed class GrpcUnaryResilienceTests
 {
     [Fact]

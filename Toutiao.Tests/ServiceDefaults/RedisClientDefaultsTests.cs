@@ -3,10 +3,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using Toutiao.Tests.Infrastructure;
 
 namespace Toutiao.Tests.ServiceDefaults;
 
 /// <summary>The options Aspire's AddRedisClient builds, with the service defaults on top.</summary>
+[Trait("Category", TestCategories.Unit)]
 public sealed class RedisClientDefaultsTests
 {
     [Fact]

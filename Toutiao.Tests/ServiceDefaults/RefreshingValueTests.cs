@@ -1,9 +1,11 @@
 using System.Data.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using Toutiao.Contracts.Caching;
+using Toutiao.Tests.Infrastructure;
 
 namespace Toutiao.Tests.ServiceDefaults;
 
+[Trait("Category", TestCategories.Unit)]
 public sealed class RefreshingValueTests
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(1);

@@ -3,10 +3,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Trace;
+using Toutiao.Tests.Infrastructure;
 
 namespace Toutiao.Tests.ServiceDefaults;
 
 /// <summary>What the service defaults record: everything when there is somewhere to export it, nothing when not.</summary>
+[Trait("Category", TestCategories.Unit)]
 public sealed class TracingDefaultsTests
 {
     [Theory]
