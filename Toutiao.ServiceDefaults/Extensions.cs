@@ -85,7 +85,8 @@ public static class ServiceDefaultsExtensions
                     .AddGrpcClientInstrumentation(options => options.SuppressDownstreamInstrumentation = true)
                     .AddHttpClientInstrumentation(options => options.RecordException = true);
 
-                tracing.SetSampler(ConfiguredSampler(builder.Configuration));
+                // Storage commands of background code outside any span of ours are not traces of their own.
+                tracing.SetSampler(UnparentedDatabaseCallSampler.Around(ConfiguredSampler(builder.Configuration)));
             });
 
         // Export only when someone (the AppHost) says where to; protocol per OTEL_EXPORTER_OTLP_PROTOCOL.

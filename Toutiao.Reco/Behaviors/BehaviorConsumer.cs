@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Toutiao.ServiceDefaults.Clients;
@@ -139,7 +140,7 @@ public sealed partial class BehaviorConsumer(
         var entries = await redis.GetDatabase().StreamReadGroupAsync(BehaviorStream.Events, BehaviorStream.ConsumerGroup, Name,
             StreamPosition.NewMessages, settings.BatchSize);
         metrics.Received(entries.Length);
-        await ApplyAndAcknowledgeAsync(entries, cancellationToken);
+        await ApplyAndAcknowledgeAsync(entries, "new", cancellationToken);
         return entries.Length;
     }
 
@@ -154,7 +155,7 @@ public sealed partial class BehaviorConsumer(
         {
             metrics.Reclaimed(entries.Length);
             LogReclaimed(entries.Length);
-            await ApplyAndAcknowledgeAsync(entries, cancellationToken);
+            await ApplyAndAcknowledgeAsync(entries, "reclaimed", cancellationToken);
         }
 
         if (claim.DeletedIds.Length > 0)
@@ -168,13 +169,18 @@ public sealed partial class BehaviorConsumer(
         return entries.Length;
     }
 
-    private async Task ApplyAndAcknowledgeAsync(StreamEntry[] entries, CancellationToken cancellationToken)
+    private async Task ApplyAndAcknowledgeAsync(StreamEntry[] entries, string delivery, CancellationToken cancellationToken)
     {
         if (entries.Length == 0)
         {
             return;
         }
 
+        // A trace only for a batch: the poll that found it, like every idle poll, has no parent and
+        // is not recorded (UnparentedDatabaseCallSampler); what the batch does is this span's children.
+        using var activity = RecoTelemetry.Source.StartActivity("behavior batch", ActivityKind.Internal, parentContext: default);
+        activity?.SetTag("messaging.batch.message_count", entries.Length);
+        activity?.SetTag("toutiao.behaviors.delivery", delivery);
         await effects.ApplyAsync(entries, cancellationToken);
         await redis.GetDatabase().StreamAcknowledgeAsync(BehaviorStream.Events, BehaviorStream.ConsumerGroup, entries.Select(e => e.Id).ToArray());
     }

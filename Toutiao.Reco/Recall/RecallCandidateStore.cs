@@ -202,6 +202,7 @@ public sealed partial class RecallCandidateStore
         if (!await redis.GetDatabase().StringSetAsync(RecallKeys.BuildLock, lockToken, lockTtl, When.NotExists))
         {
             // Another process builds right now; wait for its marker rather than build twice.
+            activity?.SetTag("toutiao.reco.outcome", "built_elsewhere");
             await WaitForMarkerAsync(lockTtl, cancellationToken);
             return;
         }

@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Toutiao.Tests.Infrastructure;
+
+namespace Toutiao.Tests.AppHost;
+
+/// <summary>
+/// The dashboard's trace list is worth reading: an idle app adds nothing to it (no root trace per
+/// idle stream poll, claim or timer query), and a request adds exactly its own trace.
+/// </summary>
+[Collection(ToutiaoAppCollection.Name)]
+public sealed class QuietTracesTests(ToutiaoAppFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
+{
+    /// <summary>
+    /// Long enough for every frequent background loop to run several times: the behaviour
+    /// consumer's idle read (every 5 s) and reclaim (15 s), Web's replica probe and search refresh.
+    /// </summary>
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task An_idle_app_adds_no_trace_and_one_feed_request_adds_exactly_its_own()
+    {
+        // Start-up over: every replica warmed and ready (the fixture waited for one Web only), so a
+        // warm-up retried after a start-up timeout is not taken for idle work.
+        foreach (var service in new[] { "reco", "web" })
+        {
+            await AllReplicasHealthyAsync(service, replicas: 2);
+        }
+
+        var idleFrom = DateTimeOffset.UtcNow;
+        // The idle time is what is tested: nothing happens that could be awaited instead.
+        await Task.Delay(Idle);
+
+        var idle = await TracesStartedSinceAsync(idleFrom);
+        Assert.True(idle.Count == 0, $"Traces of an idle app: {Describe(idle)}");
+
+        var trace = TestTrace.New();
+        var (response, _) = await fixture.FreshPageAsync(channel: 1, trace);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // Whole: the Redis spans of both services arrive last.
+        var spans = await fixture.CompleteFeedTraceAsync(trace, expectMySql: false);
+        Assert.Contains(spans, s => s.Service == "reco" && s.Kind == 2);
+
+        var after = await TracesStartedSinceAsync(idleFrom);
+        output.WriteLine($"Since the idle time began: {Describe(after)}");
+        var only = Assert.Single(after);
+        Assert.Equal(trace.TraceId.ToHexString(), only.Key);
+    }
+
+    [Fact]
+    public void The_apphost_does_not_warn_about_a_development_certificate_no_service_uses()
+    {
+        // No service terminates TLS; this machine trusts no development certificate, so a resource
+        // that still asked for one would make Aspire log this and show it in the dashboard in red.
+        Assert.DoesNotContain(fixture.AppHostLog.Lines, line => line.Contains("development certificate", StringComparison.OrdinalIgnoreCase));
+        // ...and the log is the AppHost's from its start on (the check runs before the resources start).
+        Assert.Contains(fixture.AppHostLog.Lines, line => line.Contains("Distributed application started", StringComparison.Ordinal));
+    }
+
+    private async Task AllReplicasHealthyAsync(string service, int replicas)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var healthy = new HashSet<string>();
+        // Starts with the current state of every resource, then follows changes.
+        await foreach (var change in fixture.App.ResourceNotifications.WatchAsync(timeout.Token))
+        {
+            if (change.Resource.Name == service)
+            {
+                if (change.Snapshot.HealthStatus == HealthStatus.Healthy)
+                {
+                    healthy.Add(change.ResourceId);
+                }
+                else
+                {
+                    healthy.Remove(change.ResourceId);
+                }
+            }
+
+            if (healthy.Count == replicas)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every trace of every resource in the dashboard with a span that started at or after
+    /// <paramref name="since"/>: trace id to its spans' names (service: name).
+    /// </summary>
+    private async Task<Dictionary<string, List<string>>> TracesStartedSinceAsync(DateTimeOffset since)
+    {
+        using var response = await fixture.Dashboard.GetAsync("/api/telemetry/traces?limit=10000");
+        response.EnsureSuccessStatusCode();
+        var envelope = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var sinceNanos = (ulong)since.ToUnixTimeMilliseconds() * 1_000_000UL;
+        var traces = new Dictionary<string, List<string>>();
+        foreach (var resource in envelope.GetProperty("data").GetProperty("resourceSpans").EnumerateArray())
+        {
+            var service = resource.GetProperty("resource").GetProperty("attributes").EnumerateArray()
+                .Where(a => a.GetProperty("key").GetString() == "service.name")
+                .Select(a => a.GetProperty("value").GetProperty("stringValue").GetString())
+                .FirstOrDefault();
+            foreach (var scope in resource.GetProperty("scopeSpans").EnumerateArray())
+            {
+                foreach (var span in scope.GetProperty("spans").EnumerateArray())
+                {
+                    if (Nanos(span.GetProperty("startTimeUnixNano")) >= sinceNanos)
+                    {
+                        var traceId = span.GetProperty("traceId").GetString()!;
+                        traces.TryAdd(traceId, []);
+                        traces[traceId].Add($"{service}: {span.GetProperty("name").GetString()}");
+                    }
+                }
+            }
+        }
+
+        return traces;
+    }
+
+    /// <summary>OTLP JSON writes 64-bit integers as strings; accept a number too.</summary>
+    private static ulong Nanos(JsonElement value)
+        => value.ValueKind == JsonValueKind.String ? ulong.Parse(value.GetString()!, CultureInfo.InvariantCulture) : value.GetUInt64();
+
+    private static string Describe(Dictionary<string, List<string>> traces)
+        => traces.Count == 0 ? "none" : string.Join("; ", traces.Select(t => $"{t.Key} [{string.Join(", ", t.Value)}]"));
+}
