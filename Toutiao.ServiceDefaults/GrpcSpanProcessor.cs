@@ -19,10 +19,23 @@ public sealed class GrpcSpanProcessor : BaseProcessor<Activity>
 
     private static readonly Dictionary<string, int> StatusCodes = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["OK"] = 0, ["CANCELLED"] = 1, ["UNKNOWN"] = 2, ["INVALID_ARGUMENT"] = 3, ["DEADLINE_EXCEEDED"] = 4,
-        ["NOT_FOUND"] = 5, ["ALREADY_EXISTS"] = 6, ["PERMISSION_DENIED"] = 7, ["RESOURCE_EXHAUSTED"] = 8,
-        ["FAILED_PRECONDITION"] = 9, ["ABORTED"] = 10, ["OUT_OF_RANGE"] = 11, ["UNIMPLEMENTED"] = 12,
-        ["INTERNAL"] = 13, ["UNAVAILABLE"] = 14, ["DATA_LOSS"] = 15, ["UNAUTHENTICATED"] = 16,
+        ["OK"] = 0,
+        ["CANCELLED"] = 1,
+        ["UNKNOWN"] = 2,
+        ["INVALID_ARGUMENT"] = 3,
+        ["DEADLINE_EXCEEDED"] = 4,
+        ["NOT_FOUND"] = 5,
+        ["ALREADY_EXISTS"] = 6,
+        ["PERMISSION_DENIED"] = 7,
+        ["RESOURCE_EXHAUSTED"] = 8,
+        ["FAILED_PRECONDITION"] = 9,
+        ["ABORTED"] = 10,
+        ["OUT_OF_RANGE"] = 11,
+        ["UNIMPLEMENTED"] = 12,
+        ["INTERNAL"] = 13,
+        ["UNAVAILABLE"] = 14,
+        ["DATA_LOSS"] = 15,
+        ["UNAUTHENTICATED"] = 16,
     };
 
     public override void OnEnd(Activity activity)

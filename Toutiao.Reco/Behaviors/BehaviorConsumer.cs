@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using Toutiao.ServiceDefaults.Clients;
 using Toutiao.Contracts.Behaviors;
 using Toutiao.Contracts.Storage;
 

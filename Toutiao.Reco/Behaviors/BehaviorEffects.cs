@@ -1,17 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using MySqlConnector;
 using StackExchange.Redis;
-using Microsoft.Extensions.Options;
+using Toutiao.Contracts.Articles;
+using Toutiao.Contracts.Behaviors;
+using Toutiao.Contracts.Feed;
+using Toutiao.Contracts.Recall;
 using Toutiao.Reco.History;
 using Toutiao.Reco.Recall;
 using Toutiao.Reco.Recommend;
-using Toutiao.ServiceDefaults.Clients;
-using Toutiao.Contracts.Articles;
-using Toutiao.Contracts.Behaviors;
-using Toutiao.Contracts.Recall;
-using Toutiao.Contracts.Feed;
 
 namespace Toutiao.Reco.Behaviors;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using Toutiao.Reco.Recommend;
 using Toutiao.Contracts.Readers;
+using Toutiao.Reco.Recommend;
 
 namespace Toutiao.Reco.History;
 

@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Options;
 using MySqlConnector;
-using Toutiao.Reco.Recommend;
 using Toutiao.Contracts.Caching;
-using Toutiao.Contracts.Recall;
 using Toutiao.Contracts.Feed;
+using Toutiao.Reco.Recommend;
 
 namespace Toutiao.Reco.Recall;
 

@@ -2,11 +2,11 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 using StackExchange.Redis;
-using Toutiao.ServiceDefaults.Clients;
-using Toutiao.Reco.Recommend;
 using Toutiao.Contracts.Caching;
-using Toutiao.Contracts.Recall;
 using Toutiao.Contracts.Feed;
+using Toutiao.Contracts.Recall;
+using Toutiao.Reco.Recommend;
+using Toutiao.ServiceDefaults.Clients;
 
 namespace Toutiao.Reco.Recall;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
-using Toutiao.Reco.Recommend;
-using Toutiao.Contracts.Recall;
 using Toutiao.Contracts.Feed;
+using Toutiao.Reco.Recommend;
 
 namespace Toutiao.Reco.Recall;
 

@@ -1,10 +1,9 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using StackExchange.Redis;
+using Toutiao.Contracts.Tracking;
 using Toutiao.Reco.Behaviors;
 using Toutiao.Reco.History;
 using Toutiao.Reco.Recall;
 using Toutiao.Reco.Storage;
-using Toutiao.Contracts.Tracking;
 
 namespace Toutiao.Reco.Recommend;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Encodings.Web;
-using Toutiao.Reco.Grpc;
+using System.Text.Json;
 using Toutiao.Contracts.Tracking;
+using Toutiao.Reco.Grpc;
 
 namespace Toutiao.Reco.Recommend;
 

@@ -1,7 +1,6 @@
 using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
-using Microsoft.AspNetCore.Routing;
 using Toutiao.Reco.Grpc;
 
 namespace Toutiao.Reco.Recommend;

@@ -1,11 +1,11 @@
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using Toutiao.Contracts.Feed;
+using Toutiao.Contracts.Recall;
+using Toutiao.Contracts.Storage;
 using Toutiao.Reco.Grpc;
 using Toutiao.Reco.History;
 using Toutiao.Reco.Recall;
-using Toutiao.Contracts.Recall;
-using Toutiao.Contracts.Feed;
-using Toutiao.Contracts.Storage;
 
 namespace Toutiao.Reco.Recommend;
 

@@ -6,8 +6,8 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Toutiao.Tests.Infrastructure;
 using Toutiao.Contracts.Recall;
+using Toutiao.Tests.Infrastructure;
 
 namespace Toutiao.Tests.AppHost;
 

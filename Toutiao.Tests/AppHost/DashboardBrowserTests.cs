@@ -1,6 +1,5 @@
-using System.Diagnostics;
-using Toutiao.Tests.Infrastructure;
 using System.Net;
+using Toutiao.Tests.Infrastructure;
 
 namespace Toutiao.Tests.AppHost;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Aspire.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Toutiao.Tests.Infrastructure;
 

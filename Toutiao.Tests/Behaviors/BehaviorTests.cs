@@ -1,20 +1,19 @@
 extern alias reco;
-
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using Toutiao.Tests.Infrastructure;
-using BehaviorEffects = reco::Toutiao.Reco.Behaviors.BehaviorEffects;
-using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;
-using ChannelCandidates = reco::Toutiao.Reco.Recall.ChannelCandidates;
-using RecallCandidateStore = reco::Toutiao.Reco.Recall.RecallCandidateStore;
-using UserFeedHistory = reco::Toutiao.Reco.History.UserFeedHistory;
 using Toutiao.Contracts.Behaviors;
 using Toutiao.Contracts.Recall;
 using Toutiao.Contracts.Tracking;
+using Toutiao.Tests.Infrastructure;
+using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;
+using BehaviorEffects = reco::Toutiao.Reco.Behaviors.BehaviorEffects;
+using ChannelCandidates = reco::Toutiao.Reco.Recall.ChannelCandidates;
+using RecallCandidateStore = reco::Toutiao.Reco.Recall.RecallCandidateStore;
+using UserFeedHistory = reco::Toutiao.Reco.History.UserFeedHistory;
 
 namespace Toutiao.Tests.Behaviors;
 

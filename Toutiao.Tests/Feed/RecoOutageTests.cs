@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Grpc.Net.Client;
-using Toutiao.Tests.Infrastructure;
 using Toutiao.Contracts.Recall;
+using Toutiao.Tests.Infrastructure;
 
 namespace Toutiao.Tests.Feed;
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Toutiao.Web.Http;
 using Toutiao.Tests.Infrastructure;
+using Toutiao.Web.Http;
 
 namespace Toutiao.Tests.Http;
 

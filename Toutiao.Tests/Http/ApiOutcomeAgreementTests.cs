@@ -1,10 +1,9 @@
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Toutiao.Web.Http;
 using Toutiao.Tests.Infrastructure;
+using Toutiao.Web.Http;
 
 namespace Toutiao.Tests.Http;
 

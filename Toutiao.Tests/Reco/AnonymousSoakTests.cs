@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 using Toutiao.Tests.Infrastructure;
 using Toutiao.Web.Articles;
@@ -56,7 +55,10 @@ public sealed class AnonymousSoakTests(ToutiaoFixture fixture, ITestOutputHelper
                     {
                         var page = await client.user_recommendAsync(new UserRequest
                         {
-                            UserId = $"anony:soak-{Guid.NewGuid():N}", ChannelId = 1 + requests % 25, ArticleNum = 10, TimeStamp = Api.Now(),
+                            UserId = $"anony:soak-{Guid.NewGuid():N}",
+                            ChannelId = 1 + requests % 25,
+                            ArticleNum = 10,
+                            TimeStamp = Api.Now(),
                         });
                         if (page.Recommends.Count != 10)
                         {

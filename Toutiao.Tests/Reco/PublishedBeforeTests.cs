@@ -1,7 +1,6 @@
 extern alias reco;
-
-using ChannelCandidates = reco::Toutiao.Reco.Recall.ChannelCandidates;
 using Toutiao.Tests.Infrastructure;
+using ChannelCandidates = reco::Toutiao.Reco.Recall.ChannelCandidates;
 
 namespace Toutiao.Tests.Reco;
 

@@ -1,13 +1,12 @@
 extern alias reco;
-
 using System.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Toutiao.Contracts.Recall;
 using Toutiao.Tests.Infrastructure;
 using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;
-using Toutiao.Contracts.Recall;
 
 namespace Toutiao.Tests.Reco;
 

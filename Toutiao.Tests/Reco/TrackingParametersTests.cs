@@ -1,11 +1,10 @@
 extern alias reco;
-
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using TrackingParameters = reco::Toutiao.Reco.Recommend.TrackingParameters;
 using Toutiao.Contracts.Tracking;
 using Toutiao.Tests.Infrastructure;
+using TrackingParameters = reco::Toutiao.Reco.Recommend.TrackingParameters;
 
 namespace Toutiao.Tests.Reco;
 

@@ -1,6 +1,6 @@
-using Toutiao.Contracts.Storage;
 using System.Text.Json;
 using StackExchange.Redis;
+using Toutiao.Contracts.Storage;
 using Toutiao.ServiceDefaults.Clients;
 
 namespace Toutiao.Web.Articles;

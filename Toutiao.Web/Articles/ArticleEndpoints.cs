@@ -1,9 +1,9 @@
 using System.Text.Json.Serialization;
 using Toutiao.Web.Auth;
 using Toutiao.Web.Channels;
+using Toutiao.Web.Http;
 using Toutiao.Web.Reactions;
 using Toutiao.Web.Users;
-using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Articles;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using Toutiao.ServiceDefaults.Clients;
 using Toutiao.Contracts.Storage;
+using Toutiao.ServiceDefaults.Clients;
 
 namespace Toutiao.Web.Articles;
 

@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Toutiao.Web.Http;
 using Toutiao.Contracts.Readers;
+using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Auth;
 

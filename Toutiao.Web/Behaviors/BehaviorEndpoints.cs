@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Toutiao.Contracts.Tracking;
 using Toutiao.Web.Auth;
 using Toutiao.Web.Http;
-using Toutiao.Contracts.Tracking;
 
 namespace Toutiao.Web.Behaviors;
 

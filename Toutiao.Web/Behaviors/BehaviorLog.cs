@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using Toutiao.ServiceDefaults.Clients;
 using Toutiao.Contracts.Behaviors;
 using Toutiao.Contracts.Storage;
 

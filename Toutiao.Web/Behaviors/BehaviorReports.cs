@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Toutiao.Contracts.Tracking;
 using Toutiao.Web.Auth;
 using Toutiao.Web.Http;
-using Toutiao.Contracts.Tracking;
 
 namespace Toutiao.Web.Behaviors;
 

@@ -1,6 +1,6 @@
 using MySqlConnector;
-using Toutiao.Web.Http;
 using Toutiao.Contracts.Feed;
+using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Channels;
 

@@ -1,9 +1,9 @@
 using System.Text.Json.Serialization;
 using MySqlConnector;
 using StackExchange.Redis;
+using Toutiao.Contracts.Articles;
 using Toutiao.Web.Articles;
 using Toutiao.Web.Http;
-using Toutiao.Contracts.Articles;
 
 namespace Toutiao.Web.Comments;
 

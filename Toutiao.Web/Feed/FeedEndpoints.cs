@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Toutiao.Contracts.Feed;
 using Toutiao.Web.Auth;
 using Toutiao.Web.Channels;
 using Toutiao.Web.Http;
-using Toutiao.Contracts.Feed;
 
 namespace Toutiao.Web.Feed;
 

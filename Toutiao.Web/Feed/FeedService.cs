@@ -1,9 +1,9 @@
 using System.Diagnostics;
+using Toutiao.Contracts.Storage;
 using Toutiao.Web.Articles;
-using Toutiao.Web.Http;
 using Toutiao.Web.Auth;
 using Toutiao.Web.Behaviors;
-using Toutiao.Contracts.Storage;
+using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Feed;
 

@@ -2,10 +2,10 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
+using Toutiao.Contracts.Recall;
 using Toutiao.Reco.Grpc;
 using Toutiao.Web.Articles;
 using Toutiao.Web.Http;
-using Toutiao.Contracts.Recall;
 
 namespace Toutiao.Web.Feed;
 

@@ -1,11 +1,9 @@
-using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 using StackExchange.Redis;
-using Toutiao.ServiceDefaults.Clients;
+using Toutiao.Contracts.Articles;
 using Toutiao.Web.Articles;
 using Toutiao.Web.Database;
 using Toutiao.Web.Http;
-using Toutiao.Contracts.Articles;
 
 namespace Toutiao.Web.Reactions;
 

@@ -11,7 +11,6 @@ using Lucene.Net.Store;
 using Lucene.Net.Util;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
-using Toutiao.Web.Articles;
 using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Search;

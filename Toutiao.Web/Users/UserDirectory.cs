@@ -1,5 +1,5 @@
-using System.Text.Json.Serialization;
 using System.Data.Common;
+using System.Text.Json.Serialization;
 using MySqlConnector;
 using Toutiao.Web.Http;
 
