@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Toutiao.Reco.Development;
 using Toutiao.Reco.Recommend;
 using Toutiao.Reco.Storage;
 
@@ -34,5 +35,9 @@ app.MapGrpcService<UserRecommendService>();
 app.MapGrpcHealthChecksService();
 app.MapGet("/", () => "Toutiao.Reco speaks gRPC (service UserRecommend) on this port.");
 app.MapDefaultEndpoints();
+app.MapDevelopmentEndpoints();
 
 app.Run();
+
+// The integration tests start this service with WebApplicationFactory<Program>.
+public partial class Program;

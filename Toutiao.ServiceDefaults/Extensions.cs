@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -78,7 +77,7 @@ public static class ServiceDefaultsExtensions
                         options.Filter = context =>
                             !context.Request.Path.StartsWithSegments(HealthEndpointPath)
                             && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
-                            && !context.Request.Path.StartsWithSegments(RuntimeEndpointPath);
+                            && !context.Request.Path.StartsWithSegments(RuntimeCounters.Path);
                     })
                     // One client span per gRPC call, parent of the server span on the other side;
                     // the HTTP/2 request underneath adds nothing.
@@ -133,8 +132,6 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    public const string RuntimeEndpointPath = "/debug/runtime";
-
     /// <summary>
     /// Setting that maps <c>/health</c> and <c>/alive</c> outside Development, for an orchestrator's
     /// probes (deploy/kubernetes sets <c>HealthChecks__Expose=true</c> for Web).
@@ -143,7 +140,7 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// Maps <c>/health</c> (every check) and <c>/alive</c> (liveness only) in Development or when
-    /// <see cref="ExposeHealthChecksKey"/> is true, and <c>/debug/runtime</c> in Development only.
+    /// <see cref="ExposeHealthChecksKey"/> is true.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
@@ -156,19 +153,6 @@ public static class ServiceDefaultsExtensions
             {
                 Predicate = registration => registration.Tags.Contains(LiveTag),
             });
-        }
-
-        if (app.Environment.IsDevelopment())
-        {
-            // What ./toutiao bench divides by the requests of a round: bytes allocated, CPU used, garbage
-            // collections and the time they paused the process, so far.
-            app.MapGet(RuntimeEndpointPath, () => TypedResults.Ok(new
-            {
-                allocated_bytes = GC.GetTotalAllocatedBytes(),
-                cpu_ms = (long)Environment.CpuUsage.TotalTime.TotalMilliseconds,
-                gc_collections = GC.CollectionCount(0),
-                gc_pause_us = (long)GC.GetTotalPauseDuration().TotalMicroseconds,
-            }));
         }
 
         return app;

@@ -4,6 +4,7 @@ using Toutiao.Web.Behaviors;
 using Toutiao.Web.Channels;
 using Toutiao.Web.Comments;
 using Toutiao.Web.Database;
+using Toutiao.Web.Development;
 using Toutiao.Web.Feed;
 using Toutiao.Web.Http;
 using Toutiao.Web.Images;
@@ -13,88 +14,45 @@ using Toutiao.Web.Search;
 using Toutiao.Web.Users;
 
 // `Toutiao.Web initialize-database [settings]`: create the schema and demo data, then exit.
-var initializeDatabase = args is ["initialize-database", ..];
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-{
-    Args = initializeDatabase ? args[1..] : args,
-    ContentRootPath = AppContentRoot.Resolve(),
-});
-if (initializeDatabase)
-{
-    return await DatabaseCommand.RunAsync(builder.Configuration);
-}
+if (args is [DatabaseCommand.Name, ..]) { return await DatabaseCommand.RunAsync(args[1..]); }
 
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContentRoot.Resolve() });
 builder.AddServiceDefaults();
-builder.AddToutiaoRedis();
-builder.AddMySqlDataSource("toutiao");
-builder.AddReadReplica();
-builder.AddToutiaoAuth();
-builder.AddCrossOrigin();
-
-builder.Services.ConfigureHttpJsonOptions(options => ToutiaoJson.Configure(options.SerializerOptions));
-builder.Services.AddExceptionHandler<ApiExceptionHandler>();
-builder.Services.AddTrustedProxies();
-builder.Services.AddToutiaoRateLimits();
-builder.Services.AddProblemDetails();
-builder.Services.AddSingleton<ApiMetrics>();
-builder.Services.AddSingleton<ApiMetricsFilter>();
-
-builder.Services.AddOptions<ArticleCacheOptions>().BindConfiguration(ArticleCacheOptions.SectionName);
-builder.Services.AddSingleton<ArticleCacheMetrics>();
-builder.Services.AddSingleton<ArticleRepository>();
-builder.Services.AddSingleton<LocalCardCache>();
-builder.Services.AddSingleton<ArticleInfoCache>();
-builder.Services.AddSingleton<ArticleCacheWarmer>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<ArticleCacheWarmer>());
-builder.Services.AddHealthChecks().AddCheck<ArticleCacheWarmer>("article-cache", tags: ["ready"]);
-builder.Services.AddOptions<ChannelOptions>().BindConfiguration(ChannelOptions.SectionName);
-builder.Services.AddSingleton<ChannelCatalog>();
-builder.Services.AddSingleton<UserChannels>();
-
+builder.AddStorage();
+builder.AddHttpApi();
+builder.AddAuth();
+builder.AddArticles();
+builder.AddChannels();
 builder.AddFeed();
 builder.AddBehaviors();
+builder.AddReactions();
+builder.AddComments();
+builder.AddUsers();
+builder.AddImages();
 builder.AddSearch();
-builder.Services.AddSingleton<ArticleReactions>();
-builder.Services.AddSingleton<Followings>();
-builder.Services.AddSingleton<UserDirectory>();
-builder.Services.AddSingleton<ReadingHistory>();
-builder.Services.AddOptions<ImageOptions>().BindConfiguration(ImageOptions.SectionName)
-    .Validate(o => o.MaxUploadBytes > 0, "Images:MaxUploadBytes must be positive.").ValidateOnStart();
-builder.Services.AddSingleton<ImageStore>();
-builder.Services.AddSingleton<ArticleComments>();
+builder.AddDevelopmentEndpoints();
 
 var app = builder.Build();
 
-app.UseTrustedProxies();
-// The course's app calls every path under /app (its server had that prefix): both are served.
-app.UsePathBase("/app");
-app.UseRouting();
-app.UseCors();
+app.UseHttpApi();
 app.UseReaderPage();
-app.UseExceptionHandler();
-app.UseRateLimiter();
-app.UseStatusCodePages(async context =>
-{
-    // Unknown routes and wrong methods still answer in the Toutiao envelope.
-    var response = context.HttpContext.Response;
-    await response.WriteAsJsonAsync(new ApiError(response.StatusCode == 404 ? "Not found." : "Request failed."));
-});
+app.UseApiOutcomes();
 
-// Every API endpoint is measured by route and outcome (toutiao.api.*).
-var api = app.MapGroup("").AddEndpointFilter<ApiMetricsFilter>();
+var api = app.MapApi();
 api.MapFeedEndpoints();
+api.MapArticleEndpoints();
+api.MapChannelEndpoints();
 api.MapBehaviorEndpoints();
 api.MapReactionEndpoints();
-api.MapFollowingEndpoints();
+api.MapCommentEndpoints();
 api.MapUserEndpoints();
 api.MapImageEndpoints();
 api.MapSearchEndpoints();
-api.MapCommentEndpoints();
-api.MapArticleEndpoints();
-api.MapChannelEndpoints();
-api.MapAuthEndpoints(app.Environment);
+api.MapAuthEndpoints();
 app.MapDefaultEndpoints();
-app.MapRecoCheck();
+app.MapDevelopmentEndpoints();
 
 app.Run();
 return 0;
+
+public partial class Program;

@@ -163,4 +163,26 @@ public sealed class AuthTests(ToutiaoFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(HttpMethod.Get, "/health")).Status);
         Assert.Equal(HttpStatusCode.OK, (await client.FeedAsync(1, Api.Now())).Status);
     }
+
+    [Theory]
+    [InlineData("PUT", "/v1_0/user/channels")]
+    [InlineData("PATCH", "/v1_0/user/channels")]
+    [InlineData("PATCH", "/v1_0/user/profile")]
+    [InlineData("POST", "/v1_0/comments")]
+    [InlineData("POST", "/v1_0/comment/likings")]
+    [InlineData("POST", "/v1_0/user/followings")]
+    [InlineData("POST", "/v1_0/article/likings")]
+    [InlineData("POST", "/v1_0/article/collections")]
+    public async Task A_write_without_sign_in_is_401_before_its_body_is_read(string method, string path)
+    {
+        // A body that cannot be parsed: had it been read first, the answer would be a 400.
+        using var request = new HttpRequestMessage(new HttpMethod(method), path)
+        {
+            Content = new StringContent("{ not json", System.Text.Encoding.UTF8, "application/json"),
+        };
+        using var response = await Web.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("Sign in first", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }

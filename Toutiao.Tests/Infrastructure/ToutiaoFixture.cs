@@ -33,7 +33,7 @@ public class ToutiaoFixture : IAsyncLifetime
 
     public StorageServers Storage { get; private set; } = null!;
 
-    public WebApplicationFactory<reco::Toutiao.Reco.Recommend.UserRecommendService> Reco { get; private set; } = null!;
+    public WebApplicationFactory<reco::Program> Reco { get; private set; } = null!;
 
     public WebApplicationFactory<FeedService> Web { get; private set; } = null!;
 
@@ -147,9 +147,9 @@ public class ToutiaoFixture : IAsyncLifetime
         ["OTEL_TRACES_SAMPLER"] = "always_on",
     };
 
-    public WebApplicationFactory<reco::Toutiao.Reco.Recommend.UserRecommendService> StartReco(int port, string redis, string mysql)
+    public WebApplicationFactory<reco::Program> StartReco(int port, string redis, string mysql)
     {
-        var factory = new WebApplicationFactory<reco::Toutiao.Reco.Recommend.UserRecommendService>()
+        var factory = new WebApplicationFactory<reco::Program>()
             .WithWebHostBuilder(builder =>
             {
                 builder.UseEnvironment("Development");

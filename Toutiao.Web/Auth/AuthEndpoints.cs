@@ -12,23 +12,11 @@ public static partial class AuthEndpoints
 
     public sealed record Tokens(string Token, string? RefreshToken);
 
-    public sealed record IssuedCode(string Mobile, string Code);
-
-    public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app, IHostEnvironment environment)
+    public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1_0/authorizations", LoginAsync);
         app.MapPut("/v1_0/authorizations", RefreshAsync);
         app.MapGet("/v1_0/sms/codes/{mobile}", SendCodeAsync).RequireRateLimiting(RateLimits.CodesPerMobilePolicy);
-
-        // No SMS gateway exists here, so in Development the code is handed out by this endpoint.
-        // It is never mapped outside Development.
-        if (environment.IsDevelopment())
-        {
-            app.MapPost("/dev/sms-codes/{mobile}", async (string mobile, SmsCodeStore codes) =>
-                TypedResults.Ok(ApiEnvelope.Ok(new IssuedCode(RequireMobile(mobile), await codes.IssueAsync(RequireMobile(mobile))))))
-                .RequireRateLimiting(RateLimits.CodesPerMobilePolicy);
-        }
-
         return app;
     }
 
@@ -81,7 +69,7 @@ public static partial class AuthEndpoints
         var result = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
         if (!result.Succeeded || TokenService.UserId(result.Principal) is not { } userId)
         {
-            throw new ApiException(StatusCodes.Status401Unauthorized, FeedUserResolver.InvalidTokenMessage);
+            throw new ApiException(StatusCodes.Status401Unauthorized, ReaderResolver.InvalidTokenMessage);
         }
 
         if (!TokenService.IsRefresh(result.Principal))
@@ -98,7 +86,7 @@ public static partial class AuthEndpoints
         return TypedResults.Ok(ApiEnvelope.Ok(new Tokens(tokens.Create(userId, refresh: false), null)));
     }
 
-    private static string RequireMobile(string? mobile)
+    internal static string RequireMobile(string? mobile)
     {
         var value = mobile?.Trim() ?? "";
         return MobileNumber().IsMatch(value) ? value : throw ApiException.BadRequest("mobile must be an 11-digit mobile number.");

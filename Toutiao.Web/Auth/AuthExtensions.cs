@@ -6,7 +6,7 @@ namespace Toutiao.Web.Auth;
 
 public static class AuthExtensions
 {
-    public static IHostApplicationBuilder AddToutiaoAuth(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddAuth(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<JwtOptions>()
             .BindConfiguration(JwtOptions.SectionName)
@@ -31,7 +31,6 @@ public static class AuthExtensions
             });
 
         builder.Services.AddSingleton<TokenService>();
-        builder.Services.AddSingleton<FeedUserResolver>();
         builder.Services.AddSingleton<SmsCodeStore>();
         if (builder.Environment.IsDevelopment())
         {

@@ -3,19 +3,6 @@ using StackExchange.Redis;
 
 namespace Toutiao.Web.Auth;
 
-/// <summary>What checking a login code found.</summary>
-public enum CodeCheck
-{
-    /// <summary>The code was right and is now used up.</summary>
-    Accepted,
-
-    /// <summary>No code is pending, or it is wrong; a pending code stays valid for another try.</summary>
-    Wrong,
-
-    /// <summary>Too many wrong tries: the pending code is gone, a new one must be requested.</summary>
-    Locked,
-}
-
 /// <summary>
 /// Login codes in Redis: <c>sms:{m:mobile}:code</c> (5 minutes) and <c>sms:{m:mobile}:tries</c>,
 /// the wrong tries against it. A wrong try leaves the code pending, so a typo does not cost the

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Toutiao.Contracts.Tracking;
 using Toutiao.Web.Auth;
 using Toutiao.Web.Http;
 
@@ -9,17 +8,6 @@ namespace Toutiao.Web.Behaviors;
 public static class BehaviorEndpoints
 {
     public sealed record ReportAccepted(int Accepted);
-
-    public static IHostApplicationBuilder AddBehaviors(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddTrackingSignature();
-        builder.Services.AddOptions<BehaviorOptions>().BindConfiguration(BehaviorOptions.SectionName)
-            .Validate(o => o.EventsMaxLength > 0 && o.ExposuresMaxLength > 0, "Behaviors:*MaxLength must be positive.")
-            .ValidateOnStart();
-        builder.Services.AddSingleton<BehaviorReports>();
-        builder.Services.AddSingleton<BehaviorLog>();
-        return builder;
-    }
 
     public static IEndpointRouteBuilder MapBehaviorEndpoints(this IEndpointRouteBuilder app)
     {
@@ -32,9 +20,8 @@ public static class BehaviorEndpoints
     /// Answered once the report is in the log (201); its effects (counts, hot lists) follow in Reco.
     /// </summary>
     private static async Task<Created<ApiEnvelope<ReportAccepted>>> ReportAsync(
-        JsonElement body, HttpContext http, FeedUserResolver users, BehaviorReports reports, BehaviorLog log)
+        JsonElement body, Reader reader, BehaviorReports reports, BehaviorLog log)
     {
-        var reader = await users.ResolveAsync(http);
         var behaviors = reports.Read(body, reader);
         // Not cancelled with the request: a report half appended would be appended again on retry.
         await log.AppendAsync(behaviors);

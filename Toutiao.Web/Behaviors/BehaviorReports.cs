@@ -7,9 +7,6 @@ using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Behaviors;
 
-/// <summary>One action a reader reported with a tracking string Reco issued to them.</summary>
-public sealed record ReportedBehavior(string Action, string UserId, long ArticleId, string Algorithm, long IssuedAtMs, int? ReadTimeSeconds);
-
 /// <summary>
 /// Turns what the app posts to <c>/v1_0/behaviors</c> into behaviours worth logging: a
 /// <c>{"param": "&lt;tracking string&gt;", "read_time": seconds}</c> object or a list of them. Only
@@ -27,7 +24,7 @@ public sealed class BehaviorReports(TrackingSignature signature, IOptions<Tracki
 
     private const string BodyShape = "The body must be {\"param\": \"<a tracking string from a feed page>\", \"read_time\": seconds} or a list of them.";
 
-    public IReadOnlyList<ReportedBehavior> Read(JsonElement body, FeedUser reader)
+    public IReadOnlyList<ReportedBehavior> Read(JsonElement body, Reader reader)
     {
         switch (body.ValueKind)
         {
@@ -42,7 +39,7 @@ public sealed class BehaviorReports(TrackingSignature signature, IOptions<Tracki
         }
     }
 
-    private ReportedBehavior ReadOne(JsonElement item, FeedUser reader, string at)
+    private ReportedBehavior ReadOne(JsonElement item, Reader reader, string at)
     {
         if (item.ValueKind != JsonValueKind.Object
             || !item.TryGetProperty("param", out var paramValue) || paramValue.ValueKind != JsonValueKind.String)

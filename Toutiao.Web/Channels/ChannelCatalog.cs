@@ -5,16 +5,6 @@ using Toutiao.Contracts.Feed;
 
 namespace Toutiao.Web.Channels;
 
-public sealed record Channel(int Id, string Name);
-
-public sealed class ChannelOptions
-{
-    public const string SectionName = "Channels";
-
-    /// <summary>How long the channel list is held in memory before one request reloads it.</summary>
-    public TimeSpan CacheDuration { get; set; } = TimeSpan.FromMinutes(1);
-}
-
 /// <summary>
 /// The visible channels, with "推荐" (id 0) first. Held in memory (<see cref="ChannelOptions.CacheDuration"/>):
 /// the list is tiny and every feed request validates its channel against it, which must not cost a

@@ -18,15 +18,15 @@ public static class ChannelEndpoints
             => TypedResults.Ok(ApiEnvelope.Ok(new ChannelList(await catalog.GetVisibleAsync(cancellationToken)))));
 
         // The app's first call: the reader's channels, or the defaults without a token.
-        app.MapGet("/v1_0/user/channels", async (HttpContext http, FeedUserResolver users, UserChannels channels, CancellationToken cancellationToken)
-            => TypedResults.Ok(ApiEnvelope.Ok(new ChannelList(await channels.GetAsync((await users.ResolveAsync(http)).UserId, cancellationToken)))));
-        app.MapPut("/v1_0/user/channels", (UserChannelsRequest? body, HttpContext http, FeedUserResolver users, UserChannels channels, CancellationToken cancellationToken)
-            => SetAsync(body, replace: true, http, users, channels, cancellationToken));
-        app.MapPatch("/v1_0/user/channels", (UserChannelsRequest? body, HttpContext http, FeedUserResolver users, UserChannels channels, CancellationToken cancellationToken)
-            => SetAsync(body, replace: false, http, users, channels, cancellationToken));
-        app.MapDelete("/v1_0/user/channels/{target}", async (string target, HttpContext http, FeedUserResolver users, UserChannels channels, CancellationToken cancellationToken) =>
+        app.MapGet("/v1_0/user/channels", async (Reader reader, UserChannels channels, CancellationToken cancellationToken)
+            => TypedResults.Ok(ApiEnvelope.Ok(new ChannelList(await channels.GetAsync(reader.UserId, cancellationToken)))));
+        app.MapPut("/v1_0/user/channels", (UserChannelsRequest? body, SignedInReader reader, UserChannels channels, CancellationToken cancellationToken)
+            => SetAsync(body, replace: true, reader, channels, cancellationToken));
+        app.MapPatch("/v1_0/user/channels", (UserChannelsRequest? body, SignedInReader reader, UserChannels channels, CancellationToken cancellationToken)
+            => SetAsync(body, replace: false, reader, channels, cancellationToken));
+        app.MapDelete("/v1_0/user/channels/{target}", async (string target, SignedInReader reader, UserChannels channels, CancellationToken cancellationToken) =>
         {
-            var userId = await users.RequireSignedInAsync(http);
+            var userId = reader.UserId;
             await channels.RemoveAsync(userId, (int)RequestParameters.RequiredInt64(target, "target", 1, int.MaxValue), cancellationToken);
             return TypedResults.NoContent();
         });
@@ -35,9 +35,9 @@ public static class ChannelEndpoints
 
     /// <summary>PUT replaces the reader's channels (an empty list: back to the defaults); PATCH adds or moves some.</summary>
     private static async Task<Ok<ApiEnvelope<UserChannelList>>> SetAsync(
-        UserChannelsRequest? body, bool replace, HttpContext http, FeedUserResolver users, UserChannels channels, CancellationToken cancellationToken)
+        UserChannelsRequest? body, bool replace, SignedInReader reader, UserChannels channels, CancellationToken cancellationToken)
     {
-        var userId = await users.RequireSignedInAsync(http);
+        var userId = reader.UserId;
         var valid = await channels.RequireValidAsync(body?.Channels, allowEmpty: replace, cancellationToken);
         await channels.SetAsync(userId, valid, replace, cancellationToken);
         return TypedResults.Ok(ApiEnvelope.Ok(new UserChannelList(valid)));

@@ -4,9 +4,6 @@ using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Channels;
 
-/// <summary>A channel a reader follows, at a position among them.</summary>
-public sealed record UserChannel(int Id, int Seq);
-
 /// <summary>
 /// The channels a signed-in reader follows (<c>news_user_channel</c>, in <c>sequence</c>), 推荐
 /// always first and never stored; a reader who has chosen none follows the defaults.

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using MySqlConnector;
 using StackExchange.Redis;
 using Toutiao.Contracts.Articles;
@@ -6,14 +5,6 @@ using Toutiao.Web.Articles;
 using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Comments;
-
-/// <summary>A comment or reply as the app shows it.</summary>
-public sealed record CommentItem(
-    long ComId, long AutId, string AutName, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? AutPhoto, long LikeCount, long ReplyCount,
-    DateTime Pubdate, string Content, int IsTop, bool IsLiking);
-
-/// <summary>One page of comments, paged by id as the original: <c>last_id</c> is the next <c>offset</c>, <c>end_id</c> the oldest of all.</summary>
-public sealed record CommentPage(long TotalCount, long EndId, long LastId, IReadOnlyList<CommentItem> Results);
 
 /// <summary>
 /// Comments on articles and replies to comments (<c>news_comment</c>), newest first. Posting one

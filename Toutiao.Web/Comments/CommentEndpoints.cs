@@ -15,16 +15,16 @@ public static class CommentEndpoints
     {
         app.MapGet("/v1_0/comments", ListAsync);
         app.MapPost("/v1_0/comments", PostAsync);
-        app.MapPost("/v1_0/comment/likings", async (JsonElement body, HttpContext http, FeedUserResolver users, ArticleComments comments, CancellationToken ct) =>
+        app.MapPost("/v1_0/comment/likings", async (JsonElement body, SignedInReader reader, ArticleComments comments, CancellationToken ct) =>
         {
-            var userId = await users.RequireSignedInAsync(http);
+            var userId = reader.UserId;
             var target = RequestParameters.RequiredInt64(body, "target", 1, long.MaxValue);
             await comments.SetLikingAsync(userId, target, on: true, ct);
             return TypedResults.Created((string?)null, ApiEnvelope.Ok(new CommentTarget(target)));
         });
-        app.MapDelete("/v1_0/comment/likings/{target}", async (string target, HttpContext http, FeedUserResolver users, ArticleComments comments, CancellationToken ct) =>
+        app.MapDelete("/v1_0/comment/likings/{target}", async (string target, SignedInReader reader, ArticleComments comments, CancellationToken ct) =>
         {
-            var userId = await users.RequireSignedInAsync(http);
+            var userId = reader.UserId;
             await comments.SetLikingAsync(userId, RequestParameters.RequiredInt64(target, "target", 1, long.MaxValue), on: false, ct);
             return TypedResults.NoContent();
         });
@@ -33,10 +33,9 @@ public static class CommentEndpoints
 
     /// <summary><c>type=a</c>: comments of article <c>source</c>; <c>type=c</c>: replies to comment <c>source</c>. <c>offset</c>: the last <c>last_id</c>.</summary>
     private static async Task<Ok<ApiEnvelope<CommentPage>>> ListAsync(
-        string? type, string? source, string? offset, string? limit, HttpContext http, FeedUserResolver users, ArticleComments comments,
+        string? type, string? source, string? offset, string? limit, Reader reader, ArticleComments comments,
         CancellationToken cancellationToken)
     {
-        var reader = await users.ResolveAsync(http);
         var ofArticle = type switch
         {
             "a" => true,
@@ -51,9 +50,9 @@ public static class CommentEndpoints
 
     /// <summary><c>{"target": article id, "content"}</c> comments an article; with <c>"art_id"</c>, <c>target</c> is the comment replied to.</summary>
     private static async Task<Created<ApiEnvelope<PostedComment>>> PostAsync(
-        JsonElement body, HttpContext http, FeedUserResolver users, ArticleComments comments, CancellationToken cancellationToken)
+        JsonElement body, SignedInReader reader, ArticleComments comments, CancellationToken cancellationToken)
     {
-        var userId = await users.RequireSignedInAsync(http);
+        var userId = reader.UserId;
         var target = RequestParameters.RequiredInt64(body, "target", 1, long.MaxValue);
         long? articleId = body.TryGetProperty("art_id", out var art) && art.ValueKind is not JsonValueKind.Null ? RequestParameters.RequiredInt64(body, "art_id", 1, long.MaxValue) : null;
         var content = body.TryGetProperty("content", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString()!.Trim() : "";

@@ -6,8 +6,12 @@ namespace Toutiao.Web.Database;
 /// </summary>
 public static class DatabaseCommand
 {
-    public static async Task<int> RunAsync(IConfiguration configuration)
+    public const string Name = "initialize-database";
+
+    /// <summary>Runs the command with the settings that follow its name, read as Web reads its own.</summary>
+    public static async Task<int> RunAsync(string[] settings)
     {
+        var configuration = WebApplication.CreateBuilder(new WebApplicationOptions { Args = settings, ContentRootPath = AppContentRoot.Resolve() }).Configuration;
         using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("Toutiao.Web.Database");
 

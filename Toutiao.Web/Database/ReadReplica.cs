@@ -4,17 +4,6 @@ using MySqlConnector;
 
 namespace Toutiao.Web.Database;
 
-public sealed class ReadReplicaOptions
-{
-    public const string SectionName = "ReadReplica";
-
-    /// <summary>How often the replica is looked at: in use, for its lag; out of use, to take it back.</summary>
-    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Further behind the primary than this, reads go to the primary.</summary>
-    public TimeSpan MaxLag { get; set; } = TimeSpan.FromSeconds(30);
-}
-
 /// <summary>
 /// Where reads that may be a moment old go (article misses, lists, details): the MySQL read replica
 /// (<c>ConnectionStrings:toutiao-replica</c>) while it replicates and is at most
@@ -177,41 +166,4 @@ public sealed partial class ReadReplica(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Article reads go to the primary: the read replica is out of use ({ReplicaState})")]
     private partial void LogOutOfUse(string replicaState, Exception? exception);
-}
-
-public static class ReadReplicaExtensions
-{
-    /// <summary>
-    /// Registers <see cref="ReadReplica"/>: with <c>ConnectionStrings:toutiao-replica</c> it probes
-    /// and uses the replica, without it every read goes to the primary as before.
-    /// </summary>
-    public static IHostApplicationBuilder AddReadReplica(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<ReadReplicaOptions>().BindConfiguration(ReadReplicaOptions.SectionName)
-            .Validate(o => o.ProbeInterval > TimeSpan.Zero, "ReadReplica:ProbeInterval must be positive.").ValidateOnStart();
-        builder.Services.AddSingleton(services =>
-        {
-            var connectionString = services.GetRequiredService<IConfiguration>().GetConnectionString(ReadReplica.ConnectionName);
-            var replica = string.IsNullOrWhiteSpace(connectionString) ? null : new MySqlDataSource(WithReplicaDefaults(connectionString));
-            return new ReadReplica(services.GetRequiredService<MySqlDataSource>(), replica, services.GetRequiredService<IOptions<ReadReplicaOptions>>(),
-                services.GetService<TimeProvider>() ?? TimeProvider.System, services.GetRequiredService<ILogger<ReadReplica>>());
-        });
-        builder.Services.AddHostedService(services => services.GetRequiredService<ReadReplica>());
-        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ReadReplica.ConnectionName)))
-        {
-            builder.Services.AddHealthChecks().AddCheck<ReadReplica>(ReadReplica.ConnectionName);
-        }
-
-        return builder;
-    }
-
-    /// <summary>
-    /// A replica that has not answered within a second costs more than the primary would: DCP's
-    /// proxy accepts connections for a stopped server and never answers them, so the connect
-    /// timeout is what a read pays before it turns to the primary. Values in the connection string win.
-    /// </summary>
-    private static string WithReplicaDefaults(string connectionString)
-        => connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase)
-            ? connectionString
-            : new MySqlConnectionStringBuilder(MySqlClientExtensions.WithFailFastDefaults(connectionString)) { ConnectionTimeout = 1 }.ConnectionString;
 }

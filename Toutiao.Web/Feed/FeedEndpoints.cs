@@ -24,10 +24,8 @@ public static class FeedEndpoints
     /// </summary>
     private static async Task<Ok<ApiEnvelope<FeedPage>>> GetFeedAsync(
         string? channel_id, string? timestamp, string? with_top,
-        HttpContext http, FeedUserResolver users, ChannelCatalog channels, FeedService feed, CancellationToken cancellationToken)
+        HttpContext http, Reader reader, ChannelCatalog channels, FeedService feed, CancellationToken cancellationToken)
     {
-        // Who is asking comes first: a bad token is a 401 whatever the parameters say.
-        var user = await users.ResolveAsync(http);
         var channelId = await channels.RequireChannelAsync(channel_id, cancellationToken);
         var time = RequestParameters.RequiredInt64(timestamp, "timestamp", 1, MaxExactTimestamp);
         if (FeedTimestamps.IsAheadOfClock(time, DateTimeOffset.UtcNow))
@@ -36,7 +34,7 @@ public static class FeedEndpoints
         }
         var withTop = RequestParameters.OptionalBoolean(with_top, "with_top", false);
 
-        var page = await feed.GetPageAsync(user, channelId, time, withTop, cancellationToken);
+        var page = await feed.GetPageAsync(reader, channelId, time, withTop, cancellationToken);
         if (page.DegradedBecause is { } without)
         {
             http.Response.Headers["X-Feed-Degraded"] = without;

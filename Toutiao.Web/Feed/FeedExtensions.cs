@@ -1,4 +1,3 @@
-using Grpc.Health.V1;
 using Microsoft.Extensions.Options;
 using Polly;
 using Toutiao.Reco.Grpc;
@@ -15,7 +14,6 @@ public static class FeedExtensions
                 "Reco:Deadline must be positive and Reco:BreakDuration at least 00:00:00.5 (Polly's minimum).")
             .ValidateOnStart();
         builder.Services.AddRecoGrpcClient<UserRecommend.UserRecommendClient>();
-        builder.Services.AddRecoGrpcClient<Health.HealthClient>();
         builder.Services.AddResiliencePipeline(RecoClient.BreakerName, (pipeline, context) =>
             RecoClient.ConfigureBreaker(pipeline, context.ServiceProvider.GetRequiredService<IOptions<RecoOptions>>().Value.BreakDuration));
         builder.Services.AddSingleton<RecoClient>();
@@ -26,7 +24,7 @@ public static class FeedExtensions
     }
 
     /// <summary>A client of Reco's gRPC services, at <see cref="RecoOptions.Address"/>.</summary>
-    private static IHttpClientBuilder AddRecoGrpcClient<TClient>(this IServiceCollection services) where TClient : class =>
+    internal static IHttpClientBuilder AddRecoGrpcClient<TClient>(this IServiceCollection services) where TClient : class =>
         services.AddGrpcClient<TClient>((services, client) =>
                 client.Address = services.GetRequiredService<IOptions<RecoOptions>>().Value.Address)
             // One HTTP/2 connection allows only so many concurrent streams (100 by Kestrel's default);

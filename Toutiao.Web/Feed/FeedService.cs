@@ -7,13 +7,6 @@ using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Feed;
 
-public sealed record FeedPage(long PreTimestamp, IReadOnlyList<ArticleItem> Results)
-{
-    /// <summary>What the page had to do without (<c>reco</c>, <c>mysql</c>), or null for a whole page; sent as <c>X-Feed-Degraded</c>.</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
-    public string? DegradedBecause { get; init; }
-}
-
 /// <summary>
 /// The home feed: Reco says which articles, the article cache says what they are.
 /// Pinned articles (when asked for) come first, marked <c>is_top</c>, without trace.
@@ -26,7 +19,7 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
 
     private static readonly ArticleTrace NoTrace = new("", "", "", "");
 
-    public async Task<FeedPage> GetPageAsync(FeedUser user, int channelId, long timestamp, bool withTop, CancellationToken cancellationToken)
+    public async Task<FeedPage> GetPageAsync(Reader user, int channelId, long timestamp, bool withTop, CancellationToken cancellationToken)
     {
         Recommendation recommendation;
         try

@@ -9,39 +9,6 @@ using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Feed;
 
-public sealed class RecoOptions
-{
-    public const string SectionName = "Reco";
-
-    /// <summary>Where Reco is; resolved by service discovery (<c>services:reco:http:0</c>).</summary>
-    public Uri Address { get; set; } = new("http://reco");
-
-    /// <summary>The gRPC deadline of one recommendation call.</summary>
-    public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(3);
-
-    /// <summary>
-    /// How long Reco is not called after the circuit breaker opened; then one call tries it again.
-    /// Short, so a reader gets personalised pages again within a second of Reco's return.
-    /// </summary>
-    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromMilliseconds(500);
-}
-
-public sealed record RecommendedArticle(long ArticleId, ArticleTrace Trace);
-
-/// <param name="DegradedBecause">Set when the page is not personalised: Reco had to do without Redis (<c>redis</c>), or Reco itself was unavailable (<c>reco</c>).</param>
-public sealed record Recommendation(long PreviousTimestamp, string Exposure, IReadOnlyList<RecommendedArticle> Articles, string? DegradedBecause = null)
-{
-    /// <summary>False for a later page of a reader without identity: the channel's pinned articles were on its first.</summary>
-    public bool StartsAtTop { get; init; } = true;
-}
-
-/// <summary>Reco did not answer in time or failed: the caller may serve something less personal.</summary>
-public sealed class RecoUnavailableException(StatusCode statusCode, Exception inner)
-    : Exception($"Reco call failed with {statusCode}.", inner)
-{
-    public StatusCode StatusCode { get; } = statusCode;
-}
-
 /// <summary>
 /// Asks Reco which articles a user sees, with a deadline, behind a circuit breaker. A request Reco
 /// calls invalid is a 400; any other failure is a <see cref="RecoUnavailableException"/>, at once

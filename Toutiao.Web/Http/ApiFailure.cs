@@ -4,8 +4,8 @@ namespace Toutiao.Web.Http;
 
 /// <summary>
 /// What a failed request answers: the one mapping from an exception to a status and a message, used
-/// by <see cref="ApiExceptionHandler"/> (what the client gets) and <see cref="ApiMetricsFilter"/>
-/// (what ops count), so the two cannot disagree.
+/// by <see cref="ApiExceptionHandler"/>; <see cref="ApiMetricsMiddleware"/> counts the status it wrote,
+/// so what the client gets and what ops count cannot disagree.
 /// </summary>
 public static class ApiFailure
 {

@@ -42,26 +42,3 @@ public sealed class ApiMetrics
         _ => "error",
     };
 }
-
-/// <summary>Measures every request of the endpoints it is added to, including the ones that end in an <see cref="ApiException"/>.</summary>
-public sealed class ApiMetricsFilter(ApiMetrics metrics) : IEndpointFilter
-{
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var http = context.HttpContext;
-        var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unknown";
-        try
-        {
-            var result = await next(context);
-            var status = result is IStatusCodeHttpResult { StatusCode: int code } ? code : StatusCodes.Status200OK;
-            metrics.Record(route, http.Request.Method, ApiMetrics.Outcome(status), Stopwatch.GetElapsedTime(started));
-            return result;
-        }
-        catch (Exception ex)
-        {
-            metrics.Record(route, http.Request.Method, ApiMetrics.Outcome(ApiFailure.Of(ex, http.RequestAborted).Status), Stopwatch.GetElapsedTime(started));
-            throw;
-        }
-    }
-}

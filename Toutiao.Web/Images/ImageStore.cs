@@ -4,20 +4,6 @@ using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Images;
 
-/// <summary>Settings of images; section <c>Images</c>.</summary>
-public sealed class ImageOptions
-{
-    public const string SectionName = "Images";
-
-    /// <summary>Where uploaded images are kept (the AppHost puts it in its data directory); default: <c>images</c> beside the app.</summary>
-    public string Directory { get; set; } = "";
-
-    /// <summary>The largest upload, in bytes.</summary>
-    public long MaxUploadBytes { get; set; } = 2 * 1024 * 1024;
-
-    public string Root => Directory.Length > 0 ? Directory : Path.Combine(AppContext.BaseDirectory, "images");
-}
-
 /// <summary>
 /// Images under <c>/images/</c>: uploads kept in <see cref="ImageOptions.Directory"/>, and for the
 /// demo data's covers and avatars (<c>/images/article/...</c>, <c>/images/user/...</c>), which have
@@ -77,29 +63,4 @@ public sealed class ImageStore(IOptions<ImageOptions> options)
             </svg>
             """;
     }
-}
-
-public static class ImageEndpoints
-{
-    public static IEndpointRouteBuilder MapImageEndpoints(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/images/uploads/{name}", (string name, ImageStore images) => images.UploadedFile(name) is { } file
-            ? Results.File(file, ContentType(file), enableRangeProcessing: true)
-            : Results.NotFound(new ApiError("Image not found.")));
-        // The demo data's covers and avatars have no files: placeholders, cached for a day.
-        app.MapGet("/images/{kind:regex(^(article|user)$)}/{name}", (string kind, string name, HttpContext http) =>
-        {
-            http.Response.Headers.CacheControl = "public, max-age=86400";
-            return Results.Text(ImageStore.Placeholder(kind, name), "image/svg+xml");
-        });
-        return app;
-    }
-
-    private static string ContentType(string file) => Path.GetExtension(file) switch
-    {
-        ".png" => "image/png",
-        ".jpg" => "image/jpeg",
-        ".gif" => "image/gif",
-        _ => "image/webp",
-    };
 }

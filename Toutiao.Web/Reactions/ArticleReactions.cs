@@ -7,20 +7,6 @@ using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Reactions;
 
-/// <summary>What a signed-in reader can do to an article and take back.</summary>
-public enum Reaction
-{
-    Like,
-    Dislike,
-    Collect,
-}
-
-/// <summary>A signed-in reader's relation to an article, as the detail page shows it.</summary>
-public sealed record ReaderArticleState(int Attitude, bool IsCollected, bool IsFollowed)
-{
-    public static readonly ReaderArticleState None = new(-1, false, false);
-}
-
 /// <summary>
 /// Likes and dislikes (<c>news_attitude</c>, attitude 1 or 0: one or the other) and collections (<c>news_collection</c>) of signed-in
 /// readers. Setting what is already set changes nothing, so every call may be repeated. A change

@@ -17,11 +17,11 @@ public static class ReactionEndpoints
         app.MapGet("/v1_0/article/collections", CollectedAsync);
         foreach (var (path, reaction) in new[] { ("likings", Reaction.Like), ("dislikes", Reaction.Dislike), ("collections", Reaction.Collect) })
         {
-            app.MapPost($"/v1_0/article/{path}", (JsonElement body, HttpContext http, FeedUserResolver users, ArticleReactions reactions, BehaviorLog behaviors,
+            app.MapPost($"/v1_0/article/{path}", (JsonElement body, SignedInReader reader, ArticleReactions reactions, BehaviorLog behaviors,
                     TimeProvider clock, CancellationToken ct)
-                => AddAsync(reaction, body, http, users, reactions, behaviors, clock, ct));
-            app.MapDelete($"/v1_0/article/{path}/{{target}}", (string target, HttpContext http, FeedUserResolver users, ArticleReactions reactions, CancellationToken ct)
-                => RemoveAsync(reaction, target, http, users, reactions, ct));
+                => AddAsync(reaction, body, reader, reactions, behaviors, clock, ct));
+            app.MapDelete($"/v1_0/article/{path}/{{target}}", (string target, SignedInReader reader, ArticleReactions reactions, CancellationToken ct)
+                => RemoveAsync(reaction, target, reader, reactions, ct));
         }
 
         return app;
@@ -29,20 +29,20 @@ public static class ReactionEndpoints
 
     /// <summary>The signed-in reader's collected articles, the latest first, paged like the article list.</summary>
     private static async Task<Ok<ApiEnvelope<ArticleEndpoints.ArticleList>>> CollectedAsync(
-        string? page, string? per_page, HttpContext http, FeedUserResolver users, ArticleReactions reactions, ArticleInfoCache cache,
+        string? page, string? per_page, SignedInReader reader, ArticleReactions reactions, ArticleInfoCache cache,
         CancellationToken cancellationToken)
     {
-        var userId = await users.RequireSignedInAsync(http);
+        var userId = reader.UserId;
         var (pageNumber, perPage) = ArticleEndpoints.Paging(page, per_page);
         var (total, ids) = await reactions.CollectedAsync(userId, pageNumber, perPage, cancellationToken);
         return await ArticleEndpoints.ArticleListAsync(total, ids, pageNumber, perPage, cache, cancellationToken);
     }
 
     private static async Task<Created<ApiEnvelope<ReactionTarget>>> AddAsync(
-        Reaction reaction, JsonElement body, HttpContext http, FeedUserResolver users, ArticleReactions reactions, BehaviorLog behaviors,
+        Reaction reaction, JsonElement body, SignedInReader reader, ArticleReactions reactions, BehaviorLog behaviors,
         TimeProvider clock, CancellationToken cancellationToken)
     {
-        var userId = await users.RequireSignedInAsync(http);
+        var userId = reader.UserId;
         var target = RequestParameters.RequiredInt64(body, "target", 1, long.MaxValue);
         await reactions.SetAsync(userId, target, reaction, on: true, cancellationToken);
         if (reaction == Reaction.Dislike)
@@ -56,9 +56,9 @@ public static class ReactionEndpoints
     }
 
     private static async Task<NoContent> RemoveAsync(
-        Reaction reaction, string target, HttpContext http, FeedUserResolver users, ArticleReactions reactions, CancellationToken cancellationToken)
+        Reaction reaction, string target, SignedInReader reader, ArticleReactions reactions, CancellationToken cancellationToken)
     {
-        var userId = await users.RequireSignedInAsync(http);
+        var userId = reader.UserId;
         await reactions.SetAsync(userId, RequestParameters.RequiredInt64(target, "target", 1, long.MaxValue), reaction, on: false, cancellationToken);
         return TypedResults.NoContent();
     }

@@ -10,15 +10,6 @@ public static class SearchEndpoints
 
     public sealed record Suggestions(IReadOnlyList<string> Options);
 
-    public static IHostApplicationBuilder AddSearch(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.SectionName)
-            .Validate(o => o.RefreshInterval > TimeSpan.Zero, "Search:RefreshInterval must be positive.").ValidateOnStart();
-        builder.Services.AddSingleton<ArticleSearch>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ArticleSearch>());
-        return builder;
-    }
-
     public static IEndpointRouteBuilder MapSearchEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1_0/suggestion", (string? q, ArticleSearch search)

@@ -1,5 +1,4 @@
 using MySqlConnector;
-using Toutiao.Web.Auth;
 using Toutiao.Web.Database;
 using Toutiao.Web.Http;
 
@@ -44,28 +43,5 @@ public sealed class Followings(MySqlDataSource database)
             """;
         await command.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-    }
-}
-
-public static class FollowingEndpoints
-{
-    public sealed record FollowTarget(long Target);
-
-    public static IEndpointRouteBuilder MapFollowingEndpoints(this IEndpointRouteBuilder app)
-    {
-        app.MapPost("/v1_0/user/followings", async (System.Text.Json.JsonElement body, HttpContext http, FeedUserResolver users, Followings followings, CancellationToken cancellationToken) =>
-        {
-            var userId = await users.RequireSignedInAsync(http);
-            var target = RequestParameters.RequiredInt64(body, "target", 1, long.MaxValue);
-            await followings.SetAsync(userId, target, follow: true, cancellationToken);
-            return TypedResults.Created((string?)null, ApiEnvelope.Ok(new FollowTarget(target)));
-        });
-        app.MapDelete("/v1_0/user/followings/{target}", async (string target, HttpContext http, FeedUserResolver users, Followings followings, CancellationToken cancellationToken) =>
-        {
-            var userId = await users.RequireSignedInAsync(http);
-            await followings.SetAsync(userId, RequestParameters.RequiredInt64(target, "target", 1, long.MaxValue), follow: false, cancellationToken);
-            return TypedResults.NoContent();
-        });
-        return app;
     }
 }

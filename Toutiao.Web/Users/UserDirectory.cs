@@ -1,30 +1,8 @@
 using System.Data.Common;
-using System.Text.Json.Serialization;
 using MySqlConnector;
 using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Users;
-
-// The app reads these fields whether or not they have a value (a null shows nothing; an absent
-// birthday breaks its date picker): written as null rather than left out.
-
-/// <summary>A user as others see them (<c>GET /v1_0/users/{id}</c>, and oneself at <c>GET /v1_0/user</c>).</summary>
-public sealed record PublicUser(
-    long Id, string Name, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Photo, bool IsMedia, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Intro, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Certi,
-    long ArtCount, long FollowCount, long FansCount, long LikeCount, bool? IsFollowing);
-
-/// <summary>What a user may see and change of themselves.</summary>
-public sealed record UserProfile(
-    long Id, string Name, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Photo, string Mobile, int Gender,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Birthday, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Intro);
-
-/// <summary>A user in a list of followings or followers.</summary>
-public sealed record RelatedUser(long Id, string Name, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Photo, long FansCount, bool MutualFollow);
-
-public sealed record RelatedUserPage(long TotalCount, int Page, int PerPage, IReadOnlyList<RelatedUser> Results);
-
-/// <summary>The changes a user asks for; absent fields stay as they are.</summary>
-public sealed record ProfileChanges(string? Name, int? Gender, string? Birthday, string? Intro);
 
 /// <summary>Users in <c>user_basic</c> and <c>user_profile</c>, and their relations in <c>user_relation</c>.</summary>
 public sealed class UserDirectory(MySqlDataSource database)

@@ -15,22 +15,24 @@ public static class UserEndpoints
 
     public sealed record UserPhoto(long Id, string Photo);
 
+    public sealed record FollowTarget(long Target);
+
     public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1_0/user", async (HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken ct)
-            => TypedResults.Ok(ApiEnvelope.Ok(await directory.GetAsync(await users.RequireSignedInAsync(http), null, ct))));
-        app.MapGet("/v1_0/users/{id}", async (string id, HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken ct) =>
+        app.MapGet("/v1_0/user", async (SignedInReader reader, UserDirectory directory, CancellationToken ct)
+            => TypedResults.Ok(ApiEnvelope.Ok(await directory.GetAsync(reader.UserId, null, ct))));
+        app.MapGet("/v1_0/users/{id}", async (string id, Reader reader, UserDirectory directory, CancellationToken ct) =>
         {
-            var viewer = (await users.ResolveAsync(http)).UserId;
+            var viewer = reader.UserId;
             return TypedResults.Ok(ApiEnvelope.Ok(await directory.GetAsync(RequestParameters.RequiredInt64(id, "id", 1, long.MaxValue), viewer, ct)));
         });
-        app.MapGet("/v1_0/user/profile", async (HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken ct)
-            => TypedResults.Ok(ApiEnvelope.Ok(await directory.GetProfileAsync(await users.RequireSignedInAsync(http), ct))));
+        app.MapGet("/v1_0/user/profile", async (SignedInReader reader, UserDirectory directory, CancellationToken ct)
+            => TypedResults.Ok(ApiEnvelope.Ok(await directory.GetProfileAsync(reader.UserId, ct))));
         app.MapPatch("/v1_0/user/profile", UpdateProfileAsync);
         // multipart/form-data with the image in "photo", as the app sends it; no antiforgery: the token is a header.
-        app.MapPatch("/v1_0/user/photo", async (HttpContext http, FeedUserResolver users, UserDirectory directory, ImageStore images, CancellationToken ct) =>
+        app.MapPatch("/v1_0/user/photo", async (SignedInReader reader, HttpContext http, UserDirectory directory, ImageStore images, CancellationToken ct) =>
         {
-            var userId = await users.RequireSignedInAsync(http);
+            var userId = reader.UserId;
             if (!http.Request.HasFormContentType)
             {
                 throw ApiException.BadRequest("Send the photo as multipart/form-data in the field 'photo'.");
@@ -42,17 +44,17 @@ public static class UserEndpoints
             await directory.SetPhotoAsync(userId, path, ct);
             return TypedResults.Ok(ApiEnvelope.Ok(new UserPhoto(userId, path)));
         }).DisableAntiforgery();
-        app.MapGet("/v1_0/user/histories", async (string? page, string? per_page, HttpContext http, FeedUserResolver users, ReadingHistory history,
+        app.MapGet("/v1_0/user/histories", async (string? page, string? per_page, SignedInReader reader, ReadingHistory history,
             ArticleInfoCache cache, CancellationToken ct) =>
         {
-            var userId = await users.RequireSignedInAsync(http);
+            var userId = reader.UserId;
             var (pageNumber, perPage) = ArticleEndpoints.Paging(page, per_page);
             var (total, ids) = await history.PageAsync(userId, pageNumber, perPage);
             return await ArticleEndpoints.ArticleListAsync(total, ids, pageNumber, perPage, cache, ct);
         });
-        app.MapGet("/v1_0/user/articles", async (string? page, string? per_page, HttpContext http, FeedUserResolver users, ArticleRepository repository,
+        app.MapGet("/v1_0/user/articles", async (string? page, string? per_page, SignedInReader reader, ArticleRepository repository,
             ArticleInfoCache cache, CancellationToken ct)
-            => await AuthoredAsync(await users.RequireSignedInAsync(http), page, per_page, repository, cache, ct));
+            => await AuthoredAsync(reader.UserId, page, per_page, repository, cache, ct));
         app.MapGet("/v1_0/users/{id}/articles", async (string id, string? page, string? per_page, UserDirectory directory, ArticleRepository repository,
             ArticleInfoCache cache, CancellationToken ct) =>
         {
@@ -60,10 +62,23 @@ public static class UserEndpoints
             await directory.GetAsync(userId, null, ct);
             return await AuthoredAsync(userId, page, per_page, repository, cache, ct);
         });
-        app.MapGet("/v1_0/user/followings", (string? page, string? per_page, HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken ct)
-            => RelatedAsync(followers: false, page, per_page, http, users, directory, ct));
-        app.MapGet("/v1_0/user/followers", (string? page, string? per_page, HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken ct)
-            => RelatedAsync(followers: true, page, per_page, http, users, directory, ct));
+        app.MapGet("/v1_0/user/followings", (string? page, string? per_page, SignedInReader reader, UserDirectory directory, CancellationToken ct)
+            => RelatedAsync(followers: false, page, per_page, reader, directory, ct));
+        app.MapGet("/v1_0/user/followers", (string? page, string? per_page, SignedInReader reader, UserDirectory directory, CancellationToken ct)
+            => RelatedAsync(followers: true, page, per_page, reader, directory, ct));
+        app.MapPost("/v1_0/user/followings", async (JsonElement body, SignedInReader reader, Followings followings, CancellationToken cancellationToken) =>
+        {
+            var userId = reader.UserId;
+            var target = RequestParameters.RequiredInt64(body, "target", 1, long.MaxValue);
+            await followings.SetAsync(userId, target, follow: true, cancellationToken);
+            return TypedResults.Created((string?)null, ApiEnvelope.Ok(new FollowTarget(target)));
+        });
+        app.MapDelete("/v1_0/user/followings/{target}", async (string target, SignedInReader reader, Followings followings, CancellationToken cancellationToken) =>
+        {
+            var userId = reader.UserId;
+            await followings.SetAsync(userId, RequestParameters.RequiredInt64(target, "target", 1, long.MaxValue), follow: false, cancellationToken);
+            return TypedResults.NoContent();
+        });
         return app;
     }
 
@@ -77,18 +92,18 @@ public static class UserEndpoints
     }
 
     private static async Task<Ok<ApiEnvelope<RelatedUserPage>>> RelatedAsync(
-        bool followers, string? page, string? per_page, HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken cancellationToken)
+        bool followers, string? page, string? per_page, SignedInReader reader, UserDirectory directory, CancellationToken cancellationToken)
     {
-        var userId = await users.RequireSignedInAsync(http);
+        var userId = reader.UserId;
         var (pageNumber, perPage) = ArticleEndpoints.Paging(page, per_page);
         return TypedResults.Ok(ApiEnvelope.Ok(await directory.RelatedAsync(userId, followers, pageNumber, perPage, cancellationToken)));
     }
 
     /// <summary><c>{"name","gender","birthday","intro"}</c>, any of them; answers the whole profile.</summary>
     private static async Task<Ok<ApiEnvelope<UserProfile>>> UpdateProfileAsync(
-        JsonElement body, HttpContext http, FeedUserResolver users, UserDirectory directory, CancellationToken cancellationToken)
+        JsonElement body, SignedInReader reader, UserDirectory directory, CancellationToken cancellationToken)
     {
-        var userId = await users.RequireSignedInAsync(http);
+        var userId = reader.UserId;
         if (body.ValueKind != JsonValueKind.Object)
         {
             throw ApiException.BadRequest("The body must be an object of name, gender, birthday and intro.");

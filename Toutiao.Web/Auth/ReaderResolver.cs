@@ -7,29 +7,20 @@ using Toutiao.Web.Http;
 namespace Toutiao.Web.Auth;
 
 /// <summary>
-/// Who reads the feed. <see cref="RecoUserId"/> is what Reco keys history by: the user id, an
-/// "anony:" id for a remembered anonymous reader, or "" for one who is not remembered.
-/// </summary>
-public sealed record FeedUser(string RecoUserId, long? UserId)
-{
-    public static readonly FeedUser Anonymous = new("", null);
-}
-
-/// <summary>
-/// Reads the Authorization header of a feed request: none is anonymous, <c>Bearer &lt;JWT&gt;</c>
+/// Reads the Authorization header of a request: none is anonymous, <c>Bearer &lt;JWT&gt;</c>
 /// a signed-in user (401 when invalid or expired, 403 for a refresh token), <c>Anony &lt;id&gt;</c>
 /// an anonymous reader whose feed is remembered; anything else is a 400.
 /// </summary>
-public sealed partial class FeedUserResolver
+public static partial class ReaderResolver
 {
     public const string InvalidTokenMessage = "Token has some errors.";
 
-    public async Task<FeedUser> ResolveAsync(HttpContext http)
+    public static async Task<Reader> ResolveAsync(HttpContext http)
     {
         var headers = http.Request.Headers.Authorization;
         if (headers.Count == 0 || (headers.Count == 1 && string.IsNullOrWhiteSpace(headers[0])))
         {
-            return FeedUser.Anonymous;
+            return Reader.Anonymous;
         }
 
         if (headers.Count > 1)
@@ -55,7 +46,7 @@ public sealed partial class FeedUserResolver
                 throw new ApiException(StatusCodes.Status403Forbidden, "Do not use refresh token.");
             }
 
-            return new FeedUser(userId.ToString(System.Globalization.CultureInfo.InvariantCulture), userId);
+            return new Reader(userId.ToString(System.Globalization.CultureInfo.InvariantCulture), userId);
         }
 
         if (scheme.Equals("Anony", StringComparison.OrdinalIgnoreCase))
@@ -65,14 +56,14 @@ public sealed partial class FeedUserResolver
                 throw ApiException.BadRequest("Authorization: the anonymous id must be 1 to 64 letters, digits, '-' or '_'.");
             }
 
-            return new FeedUser(AnonymousReaders.UserId(credential), null);
+            return new Reader(AnonymousReaders.UserId(credential), null);
         }
 
         throw ApiException.BadRequest("Authorization header must be 'Bearer <token>' or 'Anony <id>'.");
     }
 
     /// <summary>The signed-in user's id; 401 without a valid access token (anonymous readers included).</summary>
-    public async Task<long> RequireSignedInAsync(HttpContext http)
+    public static async Task<long> RequireSignedInAsync(HttpContext http)
         => (await ResolveAsync(http)).UserId
            ?? throw new ApiException(StatusCodes.Status401Unauthorized, "Sign in first: this needs 'Authorization: Bearer <token>'.");
 

@@ -1,0 +1,18 @@
+using Toutiao.Contracts.Tracking;
+
+namespace Toutiao.Web.Behaviors;
+
+public static class BehaviorExtensions
+{
+    /// <summary>Behaviour reports: tracking strings checked, then appended to the stream Reco applies.</summary>
+    public static IHostApplicationBuilder AddBehaviors(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddTrackingSignature();
+        builder.Services.AddOptions<BehaviorOptions>().BindConfiguration(BehaviorOptions.SectionName)
+            .Validate(o => o.EventsMaxLength > 0 && o.ExposuresMaxLength > 0, "Behaviors:*MaxLength must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<BehaviorReports>();
+        builder.Services.AddSingleton<BehaviorLog>();
+        return builder;
+    }
+}

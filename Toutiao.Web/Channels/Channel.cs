@@ -1,0 +1,3 @@
+namespace Toutiao.Web.Channels;
+
+public sealed record Channel(int Id, string Name);

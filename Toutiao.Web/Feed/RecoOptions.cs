@@ -1,0 +1,18 @@
+namespace Toutiao.Web.Feed;
+
+public sealed class RecoOptions
+{
+    public const string SectionName = "Reco";
+
+    /// <summary>Where Reco is; resolved by service discovery (<c>services:reco:http:0</c>).</summary>
+    public Uri Address { get; set; } = new("http://reco");
+
+    /// <summary>The gRPC deadline of one recommendation call.</summary>
+    public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// How long Reco is not called after the circuit breaker opened; then one call tries it again.
+    /// Short, so a reader gets personalised pages again within a second of Reco's return.
+    /// </summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromMilliseconds(500);
+}

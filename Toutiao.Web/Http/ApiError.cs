@@ -1,0 +1,4 @@
+namespace Toutiao.Web.Http;
+
+/// <summary>The error envelope: <c>{"message":"what is wrong"}</c>.</summary>
+public sealed record ApiError(string Message);
