@@ -8,6 +8,7 @@ using Toutiao.Contracts.Behaviors;
 using Toutiao.Contracts.Feed;
 using Toutiao.Contracts.Recall;
 using Toutiao.Reco.History;
+using Toutiao.Reco.Profiles;
 using Toutiao.Reco.Recall;
 using Toutiao.Reco.Recommend;
 
@@ -27,6 +28,7 @@ public sealed class BehaviorEffects(
     IConnectionMultiplexer redis,
     [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer cache,
     UserFeedHistory history,
+    ReaderProfileStore profiles,
     RecallCandidateStore recall,
     IOptions<RecommendationOptions> options,
     BehaviorMetrics metrics)
@@ -61,7 +63,12 @@ public sealed class BehaviorEffects(
         var reads = fresh.Where(b => b.Action == "read").GroupBy(b => b.ArticleId).ToDictionary(g => g.Key, g => g.Count());
         // Read, opened or disliked: not recommended to that reader again.
         var opened = fresh.Where(b => b.Action is "read" or "click" or "dislike").Select(b => new ArticleRead(b.UserId, b.ArticleId, b.ReportedAtMs)).ToList();
-        await Task.WhenAll(IncrementReadCountersAsync(reads), history.MarkReadAsync(opened), RaiseHotnessAsync(fresh, channels));
+        // What the reader did says what they like: their profile, for their next page of 推荐.
+        var signals = fresh.Where(b => channels.ContainsKey(b.ArticleId))
+            .Select(b => new ProfileSignal(b.UserId, channels[b.ArticleId], ProfileSignals.Weight(b.Action, b.ReadTimeSeconds), b.ReportedAtMs))
+            .ToList();
+        await Task.WhenAll(IncrementReadCountersAsync(reads), history.MarkReadAsync(opened), RaiseHotnessAsync(fresh, channels),
+            profiles.ApplyAsync(signals, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
 
         activity?.SetTag("toutiao.behaviors.applied", fresh.Count);
         activity?.SetTag("toutiao.behaviors.duplicates", behaviors.Count - fresh.Count);
@@ -140,7 +147,7 @@ public sealed class BehaviorEffects(
             await counts.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var articleIds = fresh.Where(b => HotWeight(b.Action) > 0).Select(b => b.ArticleId.ToString(CultureInfo.InvariantCulture)).Distinct().ToList();
+        var articleIds = fresh.Where(b => HotWeight(b.Action) > 0 || ProfileSignals.Weight(b.Action, b.ReadTimeSeconds) != 0).Select(b => b.ArticleId.ToString(CultureInfo.InvariantCulture)).Distinct().ToList();
         if (articleIds.Count > 0)
         {
             await using var select = new MySqlCommand("", connection, transaction);
@@ -206,7 +213,7 @@ public sealed class BehaviorEffects(
 }
 
 /// <summary>One entry of <see cref="BehaviorStream.Events"/>, as Web appended it.</summary>
-public sealed record StreamBehavior(string EventId, string Action, string UserId, long ArticleId, long ReportedAtMs, ActivityContext? Producer)
+public sealed record StreamBehavior(string EventId, string Action, string UserId, long ArticleId, long ReportedAtMs, ActivityContext? Producer, int? ReadTimeSeconds = null)
 {
     public static StreamBehavior? TryRead(StreamEntry entry)
     {
@@ -220,6 +227,7 @@ public sealed record StreamBehavior(string EventId, string Action, string UserId
         }
 
         ActivityContext? producer = ActivityContext.TryParse((string?)entry[BehaviorStream.Fields.TraceParent], null, out var context) ? context : null;
-        return new StreamBehavior(entry.Id!, action, user, articleId, reportedAt, producer);
+        int? readTime = int.TryParse((string?)entry[BehaviorStream.Fields.ReadTime], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? seconds : null;
+        return new StreamBehavior(entry.Id!, action, user, articleId, reportedAt, producer, readTime);
     }
 }

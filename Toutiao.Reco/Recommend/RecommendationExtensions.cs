@@ -2,6 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Toutiao.Contracts.Tracking;
 using Toutiao.Reco.Behaviors;
 using Toutiao.Reco.History;
+using Toutiao.Reco.Profiles;
 using Toutiao.Reco.Recall;
 using Toutiao.Reco.Storage;
 
@@ -17,7 +18,8 @@ public static class RecommendationExtensions
                            && o.HotBoostHalfLifeHours > 0 && o.HotReloadInterval >= TimeSpan.Zero
                            && o.HistoryRetention >= TimeSpan.FromSeconds(1) && o.AnonymousHistoryRetention >= TimeSpan.FromSeconds(1)
                            && o.RefreshInterval > TimeSpan.Zero
-                           && o.HotWeightAlgo1 is >= 0 and <= 1 && o.HotWeightAlgo2 is >= 0 and <= 1,
+                           && o.HotWeightAlgo1 is >= 0 and <= 1 && o.HotWeightAlgo2 is >= 0 and <= 1
+                           && o.ExploreShare is >= 0 and <= 1 && o.ProfileHalfLife > TimeSpan.Zero && o.ProfileChannelsKept > 0,
                 "Recommendation options are out of range.")
             .ValidateOnStart();
 
@@ -28,6 +30,7 @@ public static class RecommendationExtensions
         builder.Services.AddSingleton<RecallCandidateStore>();
         builder.Services.AddSingleton<UserFeedHistory>();
         builder.Services.AddSingleton<ReadingPositions>();
+        builder.Services.AddSingleton<ReaderProfileStore>();
         builder.Services.AddSingleton<FeedRanker>();
         builder.Services.AddTrackingSignature();
         builder.Services.AddSingleton<TrackingParameters>();

@@ -44,6 +44,15 @@ public sealed class RecommendationOptions
     /// </summary>
     public double HotBoostHalfLifeHours { get; set; } = 24;
 
+    /// <summary>Share of a profiled reader's 推荐 page taken from the whole ranking, outside their channels, so the profile cannot close them in.</summary>
+    public double ExploreShare { get; set; } = 0.3;
+
+    /// <summary>Time in which a reader's interest in a channel halves without new signals.</summary>
+    public TimeSpan ProfileHalfLife { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>How many channels a reader's profile keeps (the strongest).</summary>
+    public int ProfileChannelsKept { get; set; } = 10;
+
     /// <summary>How long the candidates in memory may lag the hot lists after readers' actions raised them.</summary>
     public TimeSpan HotReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

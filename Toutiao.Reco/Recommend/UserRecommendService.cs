@@ -5,6 +5,7 @@ using Toutiao.Contracts.Recall;
 using Toutiao.Contracts.Storage;
 using Toutiao.Reco.Grpc;
 using Toutiao.Reco.History;
+using Toutiao.Reco.Profiles;
 using Toutiao.Reco.Recall;
 
 namespace Toutiao.Reco.Recommend;
@@ -18,6 +19,7 @@ public sealed partial class UserRecommendService(
     RecallCandidateStore recall,
     UserFeedHistory history,
     ReadingPositions positions,
+    ReaderProfileStore profiles,
     ChannelDirectory channels,
     RecoTelemetry telemetry,
     TrackingParameters tracking,
@@ -28,7 +30,6 @@ public sealed partial class UserRecommendService(
 
     /// <summary>64 characters, plus the <c>anony:</c> prefix Web puts before an anonymous reader's id of up to 64.</summary>
     public const int MaxUserIdLength = 70;
-
 
     public async Task<ArticleResponse> user_recommend(UserRequest request, ServerCallContext context)
     {
@@ -73,6 +74,12 @@ public sealed partial class UserRecommendService(
         DateTime deadline, CancellationToken cancellationToken)
     {
         var ranked = candidates.RankedFor(algorithm);
+        // 推荐 follows the reader's interests once they showed some; every other channel is one topic.
+        if (request.ChannelId == RecommendedChannel.Id && await profiles.GetAsync(request.UserId, cancellationToken) is { IsEmpty: false } profile)
+        {
+            return await ProfiledPageAsync(request, algorithm, ranked, profile, deadline, cancellationToken);
+        }
+
         var firstWindow = Math.Max(options.Value.RecallWindow, request.ArticleNum * 5);
         // A reader who has read deep starts where the last page stopped (see ReadingPositions).
         var start = positions.Get(request.UserId, request.ChannelId, ranked);
@@ -117,6 +124,50 @@ public sealed partial class UserRecommendService(
 
             // The reader has read most of what was offered: look deeper.
             window = Math.Min(ranked.Length - start, window * 4);
+        }
+    }
+
+    /// <summary>
+    /// A page of 推荐 for a reader with a profile: candidates mixed from the channels they showed
+    /// interest in (by weight) and the whole ranking (the explored share), then the same history
+    /// script as any fresh page. Four times as many while too few are unserved.
+    /// </summary>
+    private async Task<ArticleResponse> ProfiledPageAsync(UserRequest request, string algorithm, long[] ranked, ReaderProfile profile,
+        DateTime deadline, CancellationToken cancellationToken)
+    {
+        var channelSources = new List<(long[] Ranked, double Weight)>();
+        foreach (var (channel, weight) in profile.ChannelWeights)
+        {
+            channelSources.Add(((await recall.GetAsync(channel, cancellationToken)).RankedFor(algorithm), weight));
+        }
+
+        var sources = ProfileRecall.Sources(ranked, channelSources, options.Value.ExploreShare);
+        using (var activity = RecoTelemetry.Source.StartActivity("reco recall"))
+        {
+            activity?.SetTag("toutiao.reco.channel", request.ChannelId);
+            activity?.SetTag("toutiao.reco.algorithm", algorithm);
+            activity?.SetTag("toutiao.reco.considered", ranked.Length);
+            activity?.SetTag("toutiao.reco.profile.channels", string.Join(',', profile.ChannelWeights.OrderByDescending(c => c.Value).Select(c => c.Key)));
+        }
+
+        var length = Math.Min(ranked.Length, Math.Max(options.Value.RecallWindow, request.ArticleNum * 5));
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var mixed = ProfileRecall.Mix(sources, length);
+            var page = await history.ServePageAsync(request.UserId, request.ChannelId, request.TimeStamp, mixed,
+                allCandidates: mixed.Length < length || length >= ranked.Length, request.ArticleNum, deadline);
+            if (page is not null)
+            {
+                if (page.Recorded)
+                {
+                    telemetry.RecordPage("profiled", mixed.Length, page.ArticleIds.Count);
+                }
+
+                return Response(request.UserId, algorithm, page.ArticleIds, page.PreviousTimestamp, withExposure: page.Recorded);
+            }
+
+            length = Math.Min(ranked.Length, length * 4);
         }
     }
 

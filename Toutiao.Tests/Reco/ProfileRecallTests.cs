@@ -1,0 +1,70 @@
+extern alias reco;
+
+using ProfileRecall = reco::Toutiao.Reco.Recall.ProfileRecall;
+using ProfileSignals = reco::Toutiao.Reco.Profiles.ProfileSignals;
+
+namespace Toutiao.Tests.Reco;
+
+/// <summary>Mixing a profiled reader's 推荐 candidates from their channels and the whole ranking; what an action weighs.</summary>
+[Trait("Category", "Unit")]
+public sealed class ProfileRecallTests
+{
+    private static readonly long[] Everything = Enumerable.Range(1, 1000).Select(i => (long)i).ToArray();
+    private static readonly long[] ChannelA = Everything.Where(id => id % 25 == 3).ToArray();
+    private static readonly long[] ChannelB = Everything.Where(id => id % 25 == 7).ToArray();
+
+    [Fact]
+    public void Each_source_fills_its_share_in_its_own_order()
+    {
+        var sources = ProfileRecall.Sources(Everything, [(ChannelA, 3), (ChannelB, 1)], explored: 0.2);
+        var mixed = ProfileRecall.Mix(sources, 20);
+
+        Assert.Equal(20, mixed.Length);
+        Assert.Equal(12, mixed.Count(ChannelA.Contains));
+        Assert.Equal(4, mixed.Count(ChannelB.Contains));
+        Assert.Equal(ChannelA.Take(12), mixed.Where(ChannelA.Contains));
+        Assert.Equal(ChannelB.Take(4), mixed.Where(ChannelB.Contains));
+        // The explored share comes from the top of the whole ranking, in its order.
+        Assert.Equal(Everything.Where(id => id % 25 is not (3 or 7)).Take(4), mixed.Where(id => !ChannelA.Contains(id) && !ChannelB.Contains(id)));
+    }
+
+    [Fact]
+    public void An_article_two_sources_hold_is_taken_once()
+    {
+        // The whole ranking starts with channel A's articles: the explored share skips them.
+        var everything = ChannelA.Concat(Everything.Except(ChannelA)).ToArray();
+        var mixed = ProfileRecall.Mix(ProfileRecall.Sources(everything, [(ChannelA, 1)], explored: 0.5), 100);
+
+        Assert.Equal(mixed.Length, mixed.Distinct().Count());
+        Assert.Equal(ChannelA, mixed.Where(ChannelA.Contains));
+    }
+
+    [Fact]
+    public void An_exhausted_source_leaves_its_share_to_the_others_and_everything_is_offered_in_the_end()
+    {
+        var small = new long[] { 5, 10 };
+        var mixed = ProfileRecall.Mix(ProfileRecall.Sources(Everything, [(small, 1)], explored: 0.1), 5000);
+
+        Assert.Equal([5L, 10], mixed.Take(2));
+        Assert.Equal(Everything.Order(), mixed.Order());
+    }
+
+    [Fact]
+    public void Without_interests_the_mix_is_the_ranking_itself()
+    {
+        Assert.Equal(Everything.Take(50), ProfileRecall.Mix(ProfileRecall.Sources(Everything, [], explored: 0.3), 50));
+        Assert.Equal(Everything.Take(50), ProfileRecall.Mix(ProfileRecall.Sources(Everything, [(ChannelA, 0)], explored: 0.3), 50));
+    }
+
+    [Fact]
+    public void A_long_read_says_more_than_a_short_one_and_an_exposure_nothing()
+    {
+        Assert.True(ProfileSignals.Weight("read", 120) > ProfileSignals.Weight("read", 5));
+        Assert.True(ProfileSignals.Weight("read", 5) > ProfileSignals.Weight("click", null));
+        Assert.Equal(ProfileSignals.Weight("read", ProfileSignals.ReadSecondsCounted), ProfileSignals.Weight("read", 36_000));
+        Assert.Equal(ProfileSignals.Weight("read", 0), ProfileSignals.Weight("read", -5));
+        Assert.True(ProfileSignals.Weight("collect", null) > ProfileSignals.Weight("click", null));
+        Assert.True(ProfileSignals.Weight("dislike", null) < 0);
+        Assert.Equal(0, ProfileSignals.Weight("exposure", null));
+    }
+}

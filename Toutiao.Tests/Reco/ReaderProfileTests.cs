@@ -1,0 +1,144 @@
+extern alias reco;
+
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Toutiao.Contracts.Feed;
+using Toutiao.Tests.Infrastructure;
+using ProfileSignal = reco::Toutiao.Reco.Profiles.ProfileSignal;
+using ReaderProfileStore = reco::Toutiao.Reco.Profiles.ReaderProfileStore;
+using RecommendationOptions = reco::Toutiao.Reco.Recommend.RecommendationOptions;
+
+namespace Toutiao.Tests.Reco;
+
+/// <summary>
+/// Readers' profiles: what they click and read weighs their channels, decayed, bounded and
+/// expiring; their next page of 推荐 follows it within seconds.
+/// </summary>
+[Collection(ToutiaoCollection.Name)]
+public class ReaderProfileTests(ToutiaoFixture fixture)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private ReaderProfileStore Profiles => fixture.Reco.Services.GetRequiredService<ReaderProfileStore>();
+
+    private RecommendationOptions Settings => fixture.Reco.Services.GetRequiredService<IOptions<RecommendationOptions>>().Value;
+
+    [Fact]
+    public async Task Signals_add_up_decay_with_time_and_the_strongest_channels_are_kept_for_a_while()
+    {
+        var reader = $"profile-{Guid.NewGuid():N}";
+        var halfLife = (long)Settings.ProfileHalfLife.TotalMilliseconds;
+        var now = Api.Now();
+
+        await Profiles.ApplyAsync([new ProfileSignal(reader, 3, 4, now - halfLife), new ProfileSignal(reader, 5, 1, now), new ProfileSignal(reader, 5, 1, now)], now);
+        var profile = await Profiles.GetAsync(reader, CancellationToken.None);
+        // A signal one half-life old counts half.
+        Assert.Equal(2, profile.ChannelWeights[3], 3);
+        Assert.Equal(2, profile.ChannelWeights[5], 3);
+
+        // Later, everything stored decays before the new signals are added.
+        await Profiles.ApplyAsync([new ProfileSignal(reader, 5, 1, now + halfLife)], now + halfLife);
+        profile = await Profiles.GetAsync(reader, CancellationToken.None);
+        Assert.Equal(1, profile.ChannelWeights[3], 3);
+        Assert.Equal(2, profile.ChannelWeights[5], 3);
+
+        // A dislike can take a channel out; only the strongest channels are kept.
+        await Profiles.ApplyAsync([new ProfileSignal(reader, 3, -5, now + halfLife), .. Enumerable.Range(100, Settings.ProfileChannelsKept + 2).Select(c => new ProfileSignal(reader, c, c, now + halfLife))], now + halfLife);
+        profile = await Profiles.GetAsync(reader, CancellationToken.None);
+        Assert.Equal(Enumerable.Range(102, Settings.ProfileChannelsKept), profile.ChannelWeights.Keys.Order());
+
+        var ttl = await fixture.Redis.GetDatabase().KeyTimeToLiveAsync(ReaderProfileStore.Key(reader));
+        Assert.InRange(ttl!.Value, Settings.HistoryRetention - TimeSpan.FromMinutes(1), Settings.HistoryRetention);
+        // An anonymous reader's profile lives in the cache server, and shorter.
+        var anonymous = "anony:profile-" + Guid.NewGuid().ToString("N");
+        await Profiles.ApplyAsync([new ProfileSignal(anonymous, 3, 1, now)], now);
+        Assert.InRange((await fixture.Cache.GetDatabase().KeyTimeToLiveAsync(ReaderProfileStore.Key(anonymous)))!.Value,
+            Settings.AnonymousHistoryRetention - TimeSpan.FromMinutes(1), Settings.AnonymousHistoryRetention);
+        Assert.True((await Profiles.GetAsync($"profile-{Guid.NewGuid():N}", CancellationToken.None)).IsEmpty);
+    }
+
+    [Fact]
+    public async Task A_reader_who_clicks_one_channel_gets_mostly_that_channel_in_the_next_page_of_recommended_within_5_s()
+    {
+        const int channel = 6;
+        var reader = Api.NewAnonymousReader();
+        var before = await ChannelsOfAsync(await PageAsync(RecommendedChannel.Id, reader));
+        Assert.True(before.Count(c => c == channel) < before.Count / 2, $"before any click the page was already {channel}'s: {string.Join(',', before)}");
+
+        var page = await PageAsync(channel, reader);
+        var reported = Stopwatch.StartNew();
+        await ReportAsync(reader, page, _ => true);
+        var after = await ChannelsOfAsync(await PageAsync(RecommendedChannel.Id, reader));
+
+        Assert.True(reported.Elapsed < TimeSpan.FromSeconds(5), $"took {reported.Elapsed}");
+        Assert.True(after.Count(c => c == channel) * 2 >= after.Count, $"after clicks in channel {channel} the page of 推荐 had channels {string.Join(',', after)}");
+    }
+
+    [Fact]
+    public async Task A_reader_who_clicks_only_two_channels_in_recommended_gets_them_on_half_of_the_page_after_8_pages()
+    {
+        var reader = Api.NewAnonymousReader();
+        var first = await PageAsync(RecommendedChannel.Id, reader);
+        var firstChannels = await ChannelsOfAsync(first);
+        // The reader's tastes: the first two channels that page showed, whatever they are.
+        var liked = firstChannels.Distinct().Take(2).ToHashSet();
+        var page = first;
+        for (var i = 0; i < 8; i++)
+        {
+            var channels = await ChannelsOfAsync(page);
+            await ReportAsync(reader, page, index => liked.Contains(channels[index]));
+            page = await PageAsync(RecommendedChannel.Id, reader);
+        }
+
+        var last = await ChannelsOfAsync(page);
+        Assert.True(last.Count(liked.Contains) * 2 >= last.Count, $"liked {string.Join(',', liked)}; the 9th page had {string.Join(',', last)}");
+    }
+
+    private async Task<ApiResponse> PageAsync(int channel, string reader)
+    {
+        var page = await fixture.WebClient.FeedAsync(channel, Api.Now(), reader);
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.NotEmpty(page.ArticleIds());
+        return page;
+    }
+
+    /// <summary>Clicks and reads (30 s) the articles of <paramref name="page"/> that <paramref name="chosen"/> picks, and waits until Reco applied them.</summary>
+    private async Task ReportAsync(string reader, ApiResponse page, Func<int, bool> chosen)
+    {
+        var reports = page.Data.GetProperty("results").EnumerateArray()
+            .Select((item, index) => (item.GetProperty("trace"), index))
+            .Where(t => chosen(t.index))
+            .SelectMany(t => new object[] { new { param = t.Item1.GetProperty("click").GetString() }, new { param = t.Item1.GetProperty("read").GetString(), read_time = 30 } })
+            .ToList();
+        if (reports.Count == 0)
+        {
+            return;
+        }
+
+        using var applied = new MeasurementSignal("Toutiao.Reco", "toutiao.behaviors", new("outcome", "applied"), reports.Count);
+        var response = await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/behaviors", reader, reports);
+        Assert.Equal(HttpStatusCode.Created, response.Status);
+        await applied.Reached.WaitAsync(Patience);
+    }
+
+    private async Task<List<int>> ChannelsOfAsync(ApiResponse page)
+    {
+        var ids = page.ArticleIds();
+        await using var command = fixture.MySql.CreateCommand(
+            $"SELECT article_id, channel_id FROM news_article_basic WHERE article_id IN ({string.Join(',', ids)})");
+        var channels = new Dictionary<long, int>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            channels[reader.GetInt64(0)] = reader.GetInt32(1);
+        }
+
+        return ids.Select(id => channels[id]).ToList();
+    }
+}
+
+/// <summary>The same tests with Web and Reco on a Redis Cluster.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ReaderProfileOnClusterTests(ClusterToutiaoFixture fixture) : ReaderProfileTests(fixture);
