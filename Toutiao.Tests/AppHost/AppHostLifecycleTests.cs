@@ -1,3 +1,5 @@
+extern alias apphost;
+
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
@@ -8,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Toutiao.Contracts.Recall;
 using Toutiao.Tests.Infrastructure;
+using Projects = apphost::Projects;
 
 namespace Toutiao.Tests.AppHost;
 

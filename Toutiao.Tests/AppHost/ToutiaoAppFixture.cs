@@ -1,3 +1,5 @@
+extern alias apphost;
+
 using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting;
@@ -6,6 +8,7 @@ using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Toutiao.Tests.Infrastructure;
+using Projects = apphost::Projects;
 
 namespace Toutiao.Tests.AppHost;
 

@@ -6,7 +6,6 @@ using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 using Toutiao.Tests.Infrastructure;
 using Toutiao.Web.Articles;
-using Toutiao.Web.Feed;
 
 namespace Toutiao.Tests.Articles;
 
@@ -255,10 +254,10 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         await Redis.KeyDeleteAsync(profileKey);
     }
 
-    private WebApplicationFactory<FeedService> StartWebWithLocalCards(TimeSpan ttl) => fixture.StartWeb(Ports.Free(), fixture.RecoAddress, "Development",
+    private WebApplicationFactory<Program> StartWebWithLocalCards(TimeSpan ttl) => fixture.StartWeb(Ports.Free(), fixture.RecoAddress, "Development",
         overrides: new Dictionary<string, string?> { ["ArticleCache:LocalTtl"] = ttl.ToString() });
 
-    private static long Operations(WebApplicationFactory<FeedService> web)
+    private static long Operations(WebApplicationFactory<Program> web)
         => web.Services.GetRequiredKeyedService<IConnectionMultiplexer>(RedisConnections.Cache).GetCounters().Interactive.OperationCount;
 
     /// <summary>What a card says apart from its counters, as JSON (records compare their lists by reference).</summary>

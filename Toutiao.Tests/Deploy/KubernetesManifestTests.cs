@@ -1,8 +1,11 @@
+extern alias apphost;
+
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;
+using Projects = apphost::Projects;
 
 namespace Toutiao.Tests.Deploy;
 

@@ -1,7 +1,10 @@
+extern alias apphost;
+
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Projects = apphost::Projects;
 
 namespace Toutiao.Tests.Infrastructure;
 

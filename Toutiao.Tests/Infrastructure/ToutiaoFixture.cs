@@ -9,7 +9,6 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Trace;
 using StackExchange.Redis;
 using Toutiao.Web.Database;
-using Toutiao.Web.Feed;
 
 namespace Toutiao.Tests.Infrastructure;
 
@@ -35,7 +34,7 @@ public class ToutiaoFixture : IAsyncLifetime
 
     public WebApplicationFactory<reco::Program> Reco { get; private set; } = null!;
 
-    public WebApplicationFactory<FeedService> Web { get; private set; } = null!;
+    public WebApplicationFactory<Program> Web { get; private set; } = null!;
 
     public Uri RecoAddress { get; private set; } = null!;
 
@@ -158,10 +157,10 @@ public class ToutiaoFixture : IAsyncLifetime
         return Own(Started(factory, port));
     }
 
-    public WebApplicationFactory<FeedService> StartWeb(int port, Uri recoAddress, string environment, Action<IServiceCollection>? services = null,
+    public WebApplicationFactory<Program> StartWeb(int port, Uri recoAddress, string environment, Action<IServiceCollection>? services = null,
         IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var factory = new WebApplicationFactory<FeedService>()
+        var factory = new WebApplicationFactory<Program>()
             .WithWebHostBuilder(builder =>
             {
                 builder.UseEnvironment(environment);

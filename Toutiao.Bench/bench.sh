@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# ./toutiao bench: the whole system through the AppHost (Release), loaded with wrk.
+# ./toutiao bench: the whole system through the benchmark's AppHost (Toutiao.Bench, Release), loaded with wrk.
 # Two pairs of Reco and Web run side by side on the same Redis and MariaDB, one exporting traces
 # to the dashboard and one exporting nothing; every scenario runs on both in alternating rounds.
 # Settings (environment): BENCH_SECONDS per round (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16),
 # BENCH_THREADS (2), BENCH_WARMUP_SECONDS (4, per scenario and pair, unmeasured), BENCH_RECO_REPLICAS and BENCH_WEB_REPLICAS (1; with more, the allocation and CPU columns are one replica's), BENCH_APPHOST_ARGS (further AppHost settings, e.g. --Redis:Topology=cluster or --MySql:ReadReplicas=1), BENCH_SCENARIOS (default: all: channels reco-check anonymous fresh fresh-recommended fresh-one-reader history detail).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-export BENCH_DIR=Toutiao.AppHost/Bench
+cd "$(dirname "$0")/.."
+export BENCH_DIR=Toutiao.Bench
 bench_dir=$BENCH_DIR
 seconds=${BENCH_SECONDS:-10}
 rounds=${BENCH_ROUNDS:-3}
@@ -25,16 +25,32 @@ data=$(mktemp -d /tmp/toutiao-bench-XXXXXX)
 results=TestResults/bench
 mkdir -p "$results"
 echo "Building Release ..."
-dotnet build Toutiao.sln -c Release -nologo -v q >/dev/null
+dotnet build Toutiao.Bench -c Release -nologo -v q >/dev/null
 
-echo "Starting the AppHost (data in $data) ..."
-dotnet run --project Toutiao.AppHost -c Release --no-build -- \
-  --Bench:Enabled=true --AppHost:DataDirectory="$data" --Replicas:reco="${BENCH_RECO_REPLICAS:-1}" --Replicas:web="${BENCH_WEB_REPLICAS:-1}" \
+echo "Starting the AppHost Toutiao.Bench (data in $data) ..."
+dotnet run --project Toutiao.Bench -c Release --no-build -- \
+  --AppHost:DataDirectory="$data" --Replicas:reco="${BENCH_RECO_REPLICAS:-1}" --Replicas:web="${BENCH_WEB_REPLICAS:-1}" \
   ${BENCH_APPHOST_ARGS:-} >"$results/apphost.log" 2>&1 &
 apphost=$!
+# DCP (started by the AppHost, which dotnet run starts) is re-parented to init and stops the
+# servers, services and dashboard seconds after the AppHost has exited: wait for it too, so that
+# nothing of this run is left running (or writing into $data) when the script ends.
+dcp_processes() {
+  local host server
+  for host in $(pgrep -P "$apphost"); do
+    for server in $(pgrep -f -- "dcp start-apiserver --monitor $host( |$)"); do
+      echo "$server"; pgrep -P "$server"
+    done
+  done
+}
 stop() {
+  local dcp pid
+  dcp=$(dcp_processes || true)
   kill -TERM "$apphost" 2>/dev/null || true
   wait "$apphost" 2>/dev/null || true
+  for pid in $dcp; do
+    timeout 60 tail --pid="$pid" -f /dev/null || echo "warning: DCP (process $pid) was still running 60 s after the AppHost" >&2
+  done
   rm -rf "$data"
 }
 trap stop EXIT

@@ -1,57 +1,56 @@
 namespace Aspire.Hosting;
 
-/// <summary>How many instances of each service a pair runs.</summary>
-public sealed record ServiceReplicas(int Web, int Reco);
-
 public static class BenchBuilderExtensions
 {
     public const int UntracedWebPort = 5081;
     public const int UntracedRecoPort = 5091;
 
     /// <summary>
-    /// For <c>./toutiao bench</c> (setting <c>Bench:Enabled</c>): a second Reco and Web that export no
-    /// telemetry (<c>reco-untraced</c> on 5091, <c>web-untraced</c> on 5081) beside the traced pair,
+    /// For <c>./toutiao bench</c>: a second Reco and Web that export no telemetry
+    /// (<c>reco-untraced</c> on 5091, <c>web-untraced</c> on 5081) beside the traced pair,
     /// so one run measures both in alternating rounds on the same servers; and no rate limit on the
     /// anonymous feed of either Web, since all the load comes from one address. The copies have as
     /// many instances as the traced pair and read from the MySQL read replica when there is one.
     /// </summary>
-    public static void AddUntracedCopies(this IDistributedApplicationBuilder builder,
-        IResourceBuilder<ProjectResource> web, IResourceBuilder<ProjectResource> initializer, ServiceReplicas replicas,
-        IReadOnlyList<IResourceBuilder<IResourceWithConnectionString>> storage, IResourceBuilder<IResourceWithConnectionString>? readReplica)
+    public static void AddUntracedCopies<TWeb, TReco>(this IDistributedApplicationBuilder builder, ToutiaoResources toutiao)
+        where TWeb : IProjectMetadata, new()
+        where TReco : IProjectMetadata, new()
     {
         const string unlimited = "1000000000";
-        web.WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", unlimited);
+        toutiao.Web.WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", unlimited);
 
-        var reco = builder.AddProject<Projects.Toutiao_Reco>("reco-untraced", options => options.ExcludeLaunchProfile = true)
-            .WithReplicas(replicas.Reco)
-            .WithHttpEndpoint(port: UntracedRecoPort, name: "http", isProxied: replicas.Reco > 1)
+        var reco = builder.AddProject<TReco>("reco-untraced", options => options.ExcludeLaunchProfile = true)
+            .WithReplicas(toutiao.Replicas.Reco)
+            .WithHttpEndpoint(port: UntracedRecoPort, name: "http", isProxied: toutiao.Replicas.Reco > 1)
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
-            .WithEnvironment(WithoutTelemetryExport);
-        var copy = builder.AddProject<Projects.Toutiao_Web>("web-untraced", options => options.ExcludeLaunchProfile = true)
-            .WithReplicas(replicas.Web)
-            .WithHttpEndpoint(port: UntracedWebPort, name: "http", isProxied: replicas.Web > 1)
+            .WithEnvironment(WithoutTelemetryExport)
+            .WithoutDevelopmentCertificate();
+        var copy = builder.AddProject<TWeb>("web-untraced", options => options.ExcludeLaunchProfile = true)
+            .WithReplicas(toutiao.Replicas.Web)
+            .WithHttpEndpoint(port: UntracedWebPort, name: "http", isProxied: toutiao.Replicas.Web > 1)
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
             .WithEnvironment("Reco__Address", "http://reco-untraced")
             .WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", unlimited)
             .WithEnvironment(WithoutTelemetryExport)
             .DisableForwardedHeaders()
+            .WithoutDevelopmentCertificate()
             .WithReference(reco)
             .WaitFor(reco);
-        foreach (var server in storage)
+        foreach (var server in new[] { toutiao.Redis, toutiao.Cache, toutiao.Toutiao })
         {
             reco.WithReference(server).WaitFor(server);
             copy.WithReference(server).WaitFor(server);
         }
 
-        if (readReplica is not null)
+        if (toutiao.ToutiaoReplica is { } readReplica)
         {
             copy.WithReference(readReplica).WaitFor(readReplica);
         }
 
         // Like the traced pair, after the demo data is in: a copy started before it would build its
         // recall sets and search index from empty tables, and rebuild them during the rounds.
-        reco.WaitForCompletion(initializer);
-        copy.WaitForCompletion(initializer);
+        reco.WaitForCompletion(toutiao.Initializer);
+        copy.WaitForCompletion(toutiao.Initializer);
     }
 
     // Runs after Aspire's own callback, which points OTEL_EXPORTER_OTLP_ENDPOINT at the dashboard and

@@ -1,0 +1,18 @@
+// ./toutiao bench (bench.sh beside this file): the production app model (Toutiao.Hosting), and the
+// same pair of Reco and Web again without telemetry export, for traced vs untraced in one run.
+var builder = DistributedApplication.CreateBuilder(args);
+
+var toutiao = builder.AddToutiao<Projects.Toutiao_Web, Projects.Toutiao_Reco>();
+builder.AddUntracedCopies<Projects.Toutiao_Web, Projects.Toutiao_Reco>(toutiao);
+
+try
+{
+    builder.Build().Run();
+    return 0;
+}
+catch (Exception ex) when (ex.GetBaseException() is DistributedApplicationException failure)
+{
+    // A missing server package is one sentence, not a stack trace (events wrap it in an AggregateException).
+    Console.Error.WriteLine($"error: {failure.Message}");
+    return 1;
+}

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Aspire.Hosting;
+
+/// <summary>How many instances of each service runs (<c>--Replicas:web</c>, <c>--Replicas:reco</c>).</summary>
+public sealed record ServiceReplicas(int Web, int Reco);
+
+/// <summary>The resources of the Toutiao app model, for what an AppHost adds beside them.</summary>
+public sealed record ToutiaoResources(
+    IResourceBuilder<IResourceWithConnectionString> Redis,
+    IResourceBuilder<IResourceWithConnectionString> Cache,
+    IResourceBuilder<MySqlDatabaseResource> Toutiao,
+    IResourceBuilder<MySqlDatabaseResource>? ToutiaoReplica,
+    IResourceBuilder<ProjectResource> Initializer,
+    IResourceBuilder<ProjectResource> Web,
+    IResourceBuilder<ProjectResource> Reco,
+    ServiceReplicas Replicas);
+
+public static class ToutiaoBuilderExtensions
+{
+    /// <summary>
+    /// The whole system: Redis and MariaDB, the database initializer, Reco and Web. The projects come
+    /// as type parameters because Aspire generates their <c>Projects.*</c> types in AppHost projects
+    /// only (<typeparamref name="TWeb"/> is <c>Projects.Toutiao_Web</c>, <typeparamref name="TReco"/>
+    /// <c>Projects.Toutiao_Reco</c>).
+    /// </summary>
+    public static ToutiaoResources AddToutiao<TWeb, TReco>(this IDistributedApplicationBuilder builder)
+        where TWeb : IProjectMetadata, new()
+        where TReco : IProjectMetadata, new()
+    {
+        // Two Redis servers, split by what may be lost. "redis" holds what exists nowhere else (signed-in
+        // readers' history, login codes) and the recall sets: never evicted (at its limit writes fail, and
+        // the services degrade), kept across restarts. "cache" holds what MySQL can rebuild or what may be
+        // forgotten (article cards, counters, pins, anonymous readers' history): least recently used goes first.
+        // --Redis:Topology=cluster makes each a Redis Cluster of three masters and three replicas.
+        // Fixed ports beside the usual ones (6379, 3306), which a developer's own servers may hold.
+        var redis = builder.AddRedisServer("redis", new() { MaxMemory = "512mb", MaxMemoryPolicy = "noeviction", AppendOnly = true, Port = 6380, FirstClusterPort = 7001 });
+        var cache = builder.AddRedisServer("cache", new() { MaxMemory = "256mb", MaxMemoryPolicy = "allkeys-lru", AppendOnly = false, Port = 6381, FirstClusterPort = 7011 });
+
+        var mysql = builder.AddMySqlServer("mysql", port: 3307);
+        var toutiao = mysql.AddDatabase("toutiao");
+        // --MySql:ReadReplicas=1: a second mariadbd following the first ("toutiao-replica"); Web reads articles from it.
+        var toutiaoReplica = mysql.AddReadReplicas(toutiao, builder.Configuration.GetValue("MySql:ReadReplicas", 0));
+
+        // Schema and demo data, once per start, before anything reads them.
+        var initializer = builder.AddDatabaseInitializer<TWeb>("toutiao-init", "initialize-database")
+                                 .WithReference(toutiao)
+                                 .WaitFor(toutiao);
+
+        // Reco signs the tracking strings it issues and Web checks them when the app reports them back:
+        // one key for both, generated once and kept in the user secrets like the passwords.
+        var trackingKey = builder.AddParameter("tracking-signing-key", new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
+
+        // Web and Reco listen on their own ports: DCP's proxy in front of them would cost as much CPU as
+        // Web spends on a small request and add a hop to every call. The proxy stays where it is needed:
+        // replicas (one port for all, spread by DCP) and randomized ports (tests, `aspire run --isolated`:
+        // several AppHosts at once).
+        // --Replicas:web=2 --Replicas:reco=2: several instances of each behind DCP's proxy, which spreads connections over them.
+        var replicas = new ServiceReplicas(builder.Configuration.GetValue("Replicas:web", 1), builder.Configuration.GetValue("Replicas:reco", 1));
+        var randomPorts = builder.Configuration.GetValue("DcpPublisher:RandomizePorts", false);
+        var reco = builder.AddProject<TReco>("reco")
+                          .WithReplicas(replicas.Reco)
+                          .WithEndpoint("http", endpoint => endpoint.IsProxied = randomPorts || replicas.Reco > 1)
+                          .WithH2cHealthCheck("/health")
+                          .WithEnvironment("Tracking__SigningKey", trackingKey)
+                          .WithReference(redis)
+                          .WithReference(cache)
+                          .WithReference(toutiao)
+                          .WaitFor(redis)
+                          .WaitFor(cache)
+                          .WaitForCompletion(initializer);
+
+        var web = builder.AddProject<TWeb>("web")
+               .WithReplicas(replicas.Web)
+               .WithEndpoint("http", endpoint => endpoint.IsProxied = randomPorts || replicas.Web > 1)
+               .WithHttpHealthCheck("/health")
+               // No proxy here sets X-Forwarded-For; Aspire's default would believe it from anyone.
+               .DisableForwardedHeaders()
+               .WithEnvironment("Tracking__SigningKey", trackingKey)
+               // Uploaded photos are kept with the other data, between runs.
+               .WithEnvironment("Images__Directory", LocalServer.DataDirectory(builder, "images"))
+               .WithReference(reco)
+               .WithReference(redis)
+               .WithReference(cache)
+               .WithReference(toutiao)
+               .WaitFor(reco)
+               .WaitForCompletion(initializer);
+
+        if (toutiaoReplica is not null)
+        {
+            web.WithReference(toutiaoReplica);
+        }
+
+        // --Tracing:SampleRatio=0.1: a tenth of the traces, chosen where they start (Web), whole through Reco.
+        var sampleRatio = builder.Configuration.GetValue("Tracing:SampleRatio", 1.0);
+        web.WithTraceSampleRatio(sampleRatio);
+        reco.WithTraceSampleRatio(sampleRatio);
+
+        initializer.WithoutDevelopmentCertificate();
+        reco.WithoutDevelopmentCertificate();
+        web.WithoutDevelopmentCertificate();
+
+        return new(redis, cache, toutiao, toutiaoReplica, initializer, web, reco, replicas);
+    }
+
+    /// <summary>
+    /// No service terminates TLS: they speak plain HTTP (h2c between Web and Reco). Aspire gives every
+    /// project a hook for the ASP.NET development certificate and, seeing one, shows a red "No trusted
+    /// development certificate" notification on machines that trust none. Saying there is no
+    /// certificate to configure drops the hook and the warning, and changes nothing a service serves.
+    /// Every project an AppHost adds needs it.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithoutDevelopmentCertificate(this IResourceBuilder<ProjectResource> project)
+    {
+        // (Experimental in Aspire 13.6: if it changes, the warning comes back and QuietTracesTests says so.)
+#pragma warning disable ASPIRECERTIFICATES001
+        return project.WithoutHttpsCertificate();
+#pragma warning restore ASPIRECERTIFICATES001
+    }
+}
