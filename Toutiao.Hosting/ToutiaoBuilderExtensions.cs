@@ -117,4 +117,23 @@ public static class ToutiaoBuilderExtensions
         return project.WithoutHttpsCertificate();
 #pragma warning restore ASPIRECERTIFICATES001
     }
+
+    /// <summary>
+    /// Builds and runs the app until it is stopped; a startup failure such as a missing server
+    /// package is one <c>error:</c> line and exit code 1, not a stack trace.
+    /// </summary>
+    public static int BuildAndRun(this IDistributedApplicationBuilder builder)
+    {
+        try
+        {
+            builder.Build().Run();
+            return 0;
+        }
+        catch (Exception ex) when (ex.GetBaseException() is DistributedApplicationException failure)
+        {
+            // Events wrap it in an AggregateException: the base exception says what is missing.
+            Console.Error.WriteLine($"error: {failure.Message}");
+            return 1;
+        }
+    }
 }
