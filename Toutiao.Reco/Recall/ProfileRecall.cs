@@ -1,42 +1,50 @@
 namespace Toutiao.Reco.Recall;
 
-/// <summary>One recall source: ranked article ids and the share of a page it should fill.</summary>
-public readonly record struct RecallSource(long[] Ranked, double Share);
+/// <summary>
+/// One recall source: a ranking, the share of a page it should fill, where in the ranking this
+/// reader's next page starts (what lies before was served), and the channel whose ranking it is.
+/// </summary>
+public readonly record struct RecallSource(long[] Ranked, double Share, int Start, int Channel);
+
+/// <summary>Mixed candidates, and for each where it came from: the source's index and the position in that source's ranking.</summary>
+public sealed record MixedCandidates(long[] Ids, int[] Sources, int[] Positions);
 
 /// <summary>
 /// A reader's candidates in 推荐 (channel 0) mixed from several sources: each channel of the
 /// reader's profile, in proportion to its weight, and the whole channel's ranking for the explored
-/// share, so a profile never closes the reader in. Every source keeps its own order; at each
-/// position the source furthest behind its share goes next (largest deficit first), skipping
-/// articles already taken; an exhausted source leaves its share to the others.
+/// share, so a profile never closes the reader in. Every source keeps its own order from its start;
+/// at each position the source furthest behind its share goes next (largest deficit first),
+/// skipping articles already taken; an exhausted source leaves its share to the others.
 /// </summary>
 public static class ProfileRecall
 {
-    /// <summary>The sources for <paramref name="channelWeights"/>: channels in proportion to weight, the rest of <paramref name="explored"/> from <paramref name="everything"/>.</summary>
-    public static List<RecallSource> Sources(long[] everything, IEnumerable<(long[] Ranked, double Weight)> channelWeights, double explored)
+    /// <summary>The sources: the profile's channels in proportion to weight, <paramref name="explored"/> of the page from <paramref name="everything"/>.</summary>
+    public static List<RecallSource> Sources(RecallSource everything, IEnumerable<(RecallSource Source, double Weight)> channels, double explored)
     {
-        var channels = channelWeights.Where(c => c.Weight > 0 && c.Ranked.Length > 0).ToList();
-        var total = channels.Sum(c => c.Weight);
-        var sources = channels.Select(c => new RecallSource(c.Ranked, (1 - explored) * c.Weight / total)).ToList();
-        sources.Add(new RecallSource(everything, total > 0 ? explored : 1));
+        var weighted = channels.Where(c => c.Weight > 0 && c.Source.Ranked.Length > 0).ToList();
+        var total = weighted.Sum(c => c.Weight);
+        var sources = weighted.Select(c => c.Source with { Share = (1 - explored) * c.Weight / total }).ToList();
+        sources.Add(everything with { Share = total > 0 ? explored : 1 });
         return sources;
     }
 
     /// <summary>Up to <paramref name="count"/> distinct ids from <paramref name="sources"/>, mixed by share.</summary>
-    public static long[] Mix(IReadOnlyList<RecallSource> sources, int count)
+    public static MixedCandidates Mix(IReadOnlyList<RecallSource> sources, int count)
     {
         var taken = new HashSet<long>();
-        var result = new List<long>(count);
-        var next = new int[sources.Count];
+        var ids = new List<long>(count);
+        var from = new List<int>(count);
+        var at = new List<int>(count);
+        var next = sources.Select(s => Math.Min(s.Start, s.Ranked.Length)).ToArray();
         var served = new int[sources.Count];
         var live = sources.Select(s => s.Share > 0 && s.Ranked.Length > 0).ToArray();
-        while (result.Count < count)
+        while (ids.Count < count)
         {
             var pick = -1;
             var largest = double.NegativeInfinity;
             for (var i = 0; i < sources.Count; i++)
             {
-                var deficit = (sources[i].Share * (result.Count + 1)) - served[i];
+                var deficit = (sources[i].Share * (ids.Count + 1)) - served[i];
                 if (live[i] && deficit > largest)
                 {
                     (pick, largest) = (i, deficit);
@@ -60,10 +68,29 @@ public static class ProfileRecall
                 continue;
             }
 
-            result.Add(ranked[next[pick]++]);
+            ids.Add(ranked[next[pick]]);
+            from.Add(pick);
+            at.Add(next[pick]++);
             served[pick]++;
         }
 
-        return [.. result];
+        return new MixedCandidates([.. ids], [.. from], [.. at]);
+    }
+
+    /// <summary>
+    /// Where each source's next page starts once the history script went through the first
+    /// <paramref name="examined"/> of <paramref name="mixed"/>: after the last of them taken from it.
+    /// Every article of a source before that was served now or before: offered earlier by it or by
+    /// another source (then examined too), or before the source's start.
+    /// </summary>
+    public static int[] NextStarts(IReadOnlyList<RecallSource> sources, MixedCandidates mixed, int examined)
+    {
+        var starts = sources.Select(s => s.Start).ToArray();
+        for (var i = 0; i < Math.Min(examined, mixed.Ids.Length); i++)
+        {
+            starts[mixed.Sources[i]] = Math.Max(starts[mixed.Sources[i]], mixed.Positions[i] + 1);
+        }
+
+        return starts;
     }
 }

@@ -129,19 +129,23 @@ public sealed partial class UserRecommendService(
 
     /// <summary>
     /// A page of 推荐 for a reader with a profile: candidates mixed from the channels they showed
-    /// interest in (by weight) and the whole ranking (the explored share), then the same history
-    /// script as any fresh page. Four times as many while too few are unserved.
+    /// interest in (by weight) and the whole ranking (the explored share), each from where this
+    /// reader's last page left it (<see cref="ReadingPositions"/>, so the explored share is not
+    /// spent on what was served before), then the same history script as any fresh page. Four
+    /// times as many while too few are unserved; from the top of every source once at the end.
     /// </summary>
     private async Task<ArticleResponse> ProfiledPageAsync(UserRequest request, string algorithm, long[] ranked, ReaderProfile profile,
         DateTime deadline, CancellationToken cancellationToken)
     {
-        var channelSources = new List<(long[] Ranked, double Weight)>();
+        var channelSources = new List<(RecallSource, double)>();
         foreach (var (channel, weight) in profile.ChannelWeights)
         {
-            channelSources.Add(((await recall.GetAsync(channel, cancellationToken)).RankedFor(algorithm), weight));
+            var channelRanked = (await recall.GetAsync(channel, cancellationToken)).RankedFor(algorithm);
+            channelSources.Add((new RecallSource(channelRanked, 0, positions.Get(request.UserId, channel, channelRanked), channel), weight));
         }
 
-        var sources = ProfileRecall.Sources(ranked, channelSources, options.Value.ExploreShare);
+        var everything = new RecallSource(ranked, 0, positions.Get(request.UserId, RecommendedChannel.Id, ranked), RecommendedChannel.Id);
+        var sources = ProfileRecall.Sources(everything, channelSources, options.Value.ExploreShare);
         using (var activity = RecoTelemetry.Source.StartActivity("reco recall"))
         {
             activity?.SetTag("toutiao.reco.channel", request.ChannelId);
@@ -150,24 +154,41 @@ public sealed partial class UserRecommendService(
             activity?.SetTag("toutiao.reco.profile.channels", string.Join(',', profile.ChannelWeights.OrderByDescending(c => c.Value).Select(c => c.Key)));
         }
 
-        var length = Math.Min(ranked.Length, Math.Max(options.Value.RecallWindow, request.ArticleNum * 5));
+        var length = Math.Max(options.Value.RecallWindow, request.ArticleNum * 5);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var mixed = ProfileRecall.Mix(sources, length);
-            var page = await history.ServePageAsync(request.UserId, request.ChannelId, request.TimeStamp, mixed,
-                allCandidates: mixed.Length < length || length >= ranked.Length, request.ArticleNum, deadline);
+            var fromTop = sources.All(s => s.Start == 0);
+            var everyCandidate = mixed.Ids.Length < length;
+            var page = await history.ServePageAsync(request.UserId, request.ChannelId, request.TimeStamp, mixed.Ids,
+                allCandidates: everyCandidate && fromTop, request.ArticleNum, deadline);
             if (page is not null)
             {
                 if (page.Recorded)
                 {
-                    telemetry.RecordPage("profiled", mixed.Length, page.ArticleIds.Count);
+                    telemetry.RecordPage("profiled", mixed.Ids.Length, page.ArticleIds.Count);
+                    var starts = ProfileRecall.NextStarts(sources, mixed, page.Examined);
+                    for (var i = 0; i < sources.Count; i++)
+                    {
+                        if (starts[i] > sources[i].Start)
+                        {
+                            positions.Set(request.UserId, sources[i].Channel, sources[i].Ranked, starts[i]);
+                        }
+                    }
                 }
 
                 return Response(request.UserId, algorithm, page.ArticleIds, page.PreviousTimestamp, withExposure: page.Recorded);
             }
 
-            length = Math.Min(ranked.Length, length * 4);
+            if (everyCandidate)
+            {
+                // The end of every source from where the reader was: check them all from the top once.
+                sources = sources.Select(s => s with { Start = 0 }).ToList();
+                continue;
+            }
+
+            length *= 4;
         }
     }
 

@@ -2,6 +2,7 @@ extern alias reco;
 
 using ProfileRecall = reco::Toutiao.Reco.Recall.ProfileRecall;
 using ProfileSignals = reco::Toutiao.Reco.Profiles.ProfileSignals;
+using RecallSource = reco::Toutiao.Reco.Recall.RecallSource;
 
 namespace Toutiao.Tests.Reco;
 
@@ -13,11 +14,15 @@ public sealed class ProfileRecallTests
     private static readonly long[] ChannelA = Everything.Where(id => id % 25 == 3).ToArray();
     private static readonly long[] ChannelB = Everything.Where(id => id % 25 == 7).ToArray();
 
+    private static RecallSource Source(long[] ranked, int start = 0, int channel = 0) => new(ranked, 0, start, channel);
+
+    private static long[] Mix(long[] everything, (long[] Ranked, double Weight)[] channels, double explored, int count)
+        => ProfileRecall.Mix(ProfileRecall.Sources(Source(everything), channels.Select(c => (Source(c.Ranked), c.Weight)), explored), count).Ids;
+
     [Fact]
     public void Each_source_fills_its_share_in_its_own_order()
     {
-        var sources = ProfileRecall.Sources(Everything, [(ChannelA, 3), (ChannelB, 1)], explored: 0.2);
-        var mixed = ProfileRecall.Mix(sources, 20);
+        var mixed = Mix(Everything, [(ChannelA, 3), (ChannelB, 1)], explored: 0.2, 20);
 
         Assert.Equal(20, mixed.Length);
         Assert.Equal(12, mixed.Count(ChannelA.Contains));
@@ -33,7 +38,7 @@ public sealed class ProfileRecallTests
     {
         // The whole ranking starts with channel A's articles: the explored share skips them.
         var everything = ChannelA.Concat(Everything.Except(ChannelA)).ToArray();
-        var mixed = ProfileRecall.Mix(ProfileRecall.Sources(everything, [(ChannelA, 1)], explored: 0.5), 100);
+        var mixed = Mix(everything, [(ChannelA, 1)], explored: 0.5, 100);
 
         Assert.Equal(mixed.Length, mixed.Distinct().Count());
         Assert.Equal(ChannelA, mixed.Where(ChannelA.Contains));
@@ -43,7 +48,7 @@ public sealed class ProfileRecallTests
     public void An_exhausted_source_leaves_its_share_to_the_others_and_everything_is_offered_in_the_end()
     {
         var small = new long[] { 5, 10 };
-        var mixed = ProfileRecall.Mix(ProfileRecall.Sources(Everything, [(small, 1)], explored: 0.1), 5000);
+        var mixed = Mix(Everything, [(small, 1)], explored: 0.1, 5000);
 
         Assert.Equal([5L, 10], mixed.Take(2));
         Assert.Equal(Everything.Order(), mixed.Order());
@@ -52,8 +57,24 @@ public sealed class ProfileRecallTests
     [Fact]
     public void Without_interests_the_mix_is_the_ranking_itself()
     {
-        Assert.Equal(Everything.Take(50), ProfileRecall.Mix(ProfileRecall.Sources(Everything, [], explored: 0.3), 50));
-        Assert.Equal(Everything.Take(50), ProfileRecall.Mix(ProfileRecall.Sources(Everything, [(ChannelA, 0)], explored: 0.3), 50));
+        Assert.Equal(Everything.Take(50), Mix(Everything, [], explored: 0.3, 50));
+        Assert.Equal(Everything.Take(50), Mix(Everything, [(ChannelA, 0)], explored: 0.3, 50));
+    }
+
+    [Fact]
+    public void Each_source_starts_where_the_readers_last_page_left_it_and_the_next_start_follows_what_was_examined()
+    {
+        var sources = ProfileRecall.Sources(Source(Everything, start: 100), [(Source(ChannelA, start: 10, channel: 3), 1)], explored: 0.5);
+        var mixed = ProfileRecall.Mix(sources, 6);
+
+        Assert.Equal([ChannelA[10], Everything[100], ChannelA[11], Everything[101], ChannelA[12], Everything[102]], mixed.Ids);
+
+        // The script went through the first four: each source's next page starts after the last of
+        // them it offered.
+        Assert.Equal([12, 102], ProfileRecall.NextStarts(sources, mixed, examined: 4));
+        Assert.Equal([11, 100], ProfileRecall.NextStarts(sources, mixed, examined: 1));
+        // Nothing examined: every source stays where it was.
+        Assert.Equal([10, 100], ProfileRecall.NextStarts(sources, mixed, examined: 0));
     }
 
     [Fact]

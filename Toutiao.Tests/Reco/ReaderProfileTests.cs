@@ -96,6 +96,29 @@ public class ReaderProfileTests(ToutiaoFixture fixture)
         Assert.True(last.Count(liked.Contains) * 2 >= last.Count, $"liked {string.Join(',', liked)}; the 9th page had {string.Join(',', last)}");
     }
 
+    [Fact]
+    public async Task A_profiled_reader_keeps_getting_articles_from_outside_the_profile()
+    {
+        const int channel = 9;
+        var reader = Api.NewAnonymousReader();
+        // A reader who read the top of 推荐 first, then showed one interest.
+        await ReportAsync(reader, await PageAsync(RecommendedChannel.Id, reader), _ => false);
+        await ReportAsync(reader, await PageAsync(channel, reader), _ => true);
+
+        var pages = new List<List<int>>();
+        for (var i = 0; i < 6; i++)
+        {
+            pages.Add(await ChannelsOfAsync(await PageAsync(RecommendedChannel.Id, reader)));
+        }
+
+        var shown = string.Join(" | ", pages.Select(p => string.Join(',', p)));
+        Assert.All(pages, page => Assert.True(page.Count(c => c == channel) * 2 >= page.Count, shown));
+        // The explored share (0.3) is not spent on what the reader was served before the profile.
+        var outside = pages.Sum(page => page.Count(c => c != channel));
+        Assert.True(outside * 5 >= pages.Sum(page => page.Count), $"{outside} articles from outside channel {channel}: {shown}");
+        Assert.All(pages.Skip(1), page => Assert.True(page.Count(c => c != channel) >= 2, shown));
+    }
+
     private async Task<ApiResponse> PageAsync(int channel, string reader)
     {
         var page = await fixture.WebClient.FeedAsync(channel, Api.Now(), reader);
