@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Toutiao.Contracts.Readers;
+using Toutiao.Reco.Profiles;
 using Toutiao.Reco.Recommend;
 
 namespace Toutiao.Reco.History;
@@ -11,7 +12,8 @@ public sealed record FeedPage(long Timestamp, IReadOnlyList<long> ArticleIds);
 
 /// <summary>A page as served: its articles, the timestamp of the page before it (0: none), and whether it was recorded just now (a fresh page) or before (history).</summary>
 /// <param name="Examined">For a fresh page: how many of the offered candidates the script went through (all before them are served now).</param>
-public sealed record ServedPage(IReadOnlyList<long> ArticleIds, long PreviousTimestamp, bool Recorded, int Examined = 0);
+/// <param name="Profile">Instead of a page: the reader has a profile, and the caller asked to be told before a fresh page is picked without it.</param>
+public sealed record ServedPage(IReadOnlyList<long> ArticleIds, long PreviousTimestamp, bool Recorded, int Examined = 0, ReaderProfile? Profile = null);
 
 /// <summary>
 /// A user's feed history per channel in Redis:
@@ -46,10 +48,14 @@ public sealed class UserFeedHistory(
     /// they are not all there are, nothing is written ("more"): the caller asks again with more. A
     /// call whose deadline has passed by Redis' clock when the script runs writes nothing ("expired"):
     /// the reader gets these articles with the next refresh.
-    /// KEYS: pages, served in the channel, served in channel 0. ARGV: timestamp, count, retention
-    /// seconds, pages kept, served ids kept, 1 if the candidates are all there are, the call's
-    /// deadline in Unix ms (0: none), candidate ids... A recorded page also says how many of the
-    /// candidates it went through: the caller may start after them next time.
+    /// With ARGV[8] = 1, a fresh page for a reader with a profile is not picked: the profile comes
+    /// back instead ("profiled"), for the caller to mix candidates by it; a reader without one still
+    /// gets the page in this one round trip.
+    /// KEYS: pages, served in the channel, served in channel 0, the reader's profile. ARGV:
+    /// timestamp, count, retention seconds, pages kept, served ids kept, 1 if the candidates are all
+    /// there are, the call's deadline in Unix ms (0: none), 1 to yield to a profile, candidate
+    /// ids... A recorded page also says how many of the candidates it went through: the caller may
+    /// start after them next time.
     /// </summary>
     private const string ServePageScript = """
         local pages, served, servedAll = KEYS[1], KEYS[2], KEYS[3]
@@ -69,11 +75,14 @@ public sealed class UserFeedHistory(
             return { 'expired' }
           end
         end
+        if ARGV[8] == '1' and redis.call('EXISTS', KEYS[4]) == 1 then
+          return { 'profiled', redis.call('HGETALL', KEYS[4]) }
+        end
         local picked = {}
         local scored = {}
-        local examined = #ARGV - 7
+        local examined = #ARGV - 8
         -- Two calls per 500 candidates, not two per candidate (and unpack has a stack limit).
-        local first = 8
+        local first = 9
         while first <= #ARGV and #picked < count do
           local last = math.min(first + 499, #ARGV)
           local inChannel = redis.call('ZMSCORE', served, unpack(ARGV, first, last))
@@ -84,7 +93,7 @@ public sealed class UserFeedHistory(
               picked[#picked + 1] = id
               scored[#scored + 1] = ARGV[1]
               scored[#scored + 1] = id
-              if #picked == count then examined = first + i - 8; break end
+              if #picked == count then examined = first + i - 9; break end
             end
           end
           first = last + 1
@@ -138,14 +147,16 @@ public sealed class UserFeedHistory(
     /// </summary>
     /// <param name="deadline">The call's deadline: past it when the script runs, nothing is written and
     /// <see cref="OperationCanceledException"/> is thrown.</param>
+    /// <param name="yieldToProfile">Return the reader's profile (<see cref="ServedPage.Profile"/>)
+    /// instead of picking a fresh page, when the reader has one.</param>
     public async Task<ServedPage?> ServePageAsync(string userId, int channelId, long timestamp,
-        ReadOnlyMemory<long> rankedCandidates, bool allCandidates, int count, DateTime? deadline = null)
+        ReadOnlyMemory<long> rankedCandidates, bool allCandidates, int count, DateTime? deadline = null, bool yieldToProfile = false)
     {
         using var activity = RecoTelemetry.Source.StartActivity("reco history");
         var settings = options.Value;
-        RedisKey[] keys = [PagesKey(userId, channelId), ServedKey(userId, channelId), ServedKey(userId, 0)];
+        RedisKey[] keys = [PagesKey(userId, channelId), ServedKey(userId, channelId), ServedKey(userId, 0), ReaderProfileStore.Key(userId)];
         var retention = AnonymousReaders.IsAnonymous(userId) ? settings.AnonymousHistoryRetention : settings.HistoryRetention;
-        var arguments = new RedisValue[7 + rankedCandidates.Length];
+        var arguments = new RedisValue[8 + rankedCandidates.Length];
         arguments[0] = timestamp;
         arguments[1] = count;
         arguments[2] = (long)retention.TotalSeconds;
@@ -153,10 +164,11 @@ public sealed class UserFeedHistory(
         arguments[4] = settings.ServedKept;
         arguments[5] = allCandidates ? 1 : 0;
         arguments[6] = deadline is { } at && at < DateTime.MaxValue ? new DateTimeOffset(at.ToUniversalTime()).ToUnixTimeMilliseconds() : 0;
+        arguments[7] = yieldToProfile ? 1 : 0;
         var candidates = rankedCandidates.Span;
         for (var i = 0; i < candidates.Length; i++)
         {
-            arguments[7 + i] = candidates[i];
+            arguments[8 + i] = candidates[i];
         }
 
         var reply = (RedisResult[])(await Database(userId).ScriptEvaluateAsync(ServePageScript, keys, arguments))!;
@@ -170,6 +182,13 @@ public sealed class UserFeedHistory(
         if (outcome == "more")
         {
             return null;
+        }
+
+        if (outcome == "profiled")
+        {
+            var fields = (RedisResult[])reply[1]!;
+            var profile = ReaderProfileStore.Parse(Enumerable.Range(0, fields.Length / 2).Select(i => ((string?)fields[2 * i], (string?)fields[(2 * i) + 1])));
+            return new ServedPage([], 0, Recorded: false, Profile: profile);
         }
 
         var page = Parse((RedisValue)reply[1]);

@@ -70,11 +70,17 @@ public sealed class ReaderProfileStore(
     {
         cancellationToken.ThrowIfCancellationRequested();
         var fields = await Database(userId).HashGetAllAsync(Key(userId));
+        return Parse(fields.Select(f => ((string?)f.Name, (string?)f.Value)));
+    }
+
+    /// <summary>A profile from its hash's fields; what is not a channel and a positive weight is passed over, so a damaged field costs only itself.</summary>
+    public static ReaderProfile Parse(IEnumerable<(string? Name, string? Value)> fields)
+    {
         var weights = new Dictionary<int, double>();
-        foreach (var field in fields)
+        foreach (var (name, value) in fields)
         {
-            if (field.Name != DecayedAt && int.TryParse((string?)field.Name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var channel)
-                && double.TryParse((string?)field.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var weight) && weight > 0)
+            if (name != DecayedAt && int.TryParse(name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var channel)
+                && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var weight) && weight > 0)
             {
                 weights[channel] = weight;
             }

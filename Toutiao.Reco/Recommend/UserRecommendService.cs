@@ -19,7 +19,6 @@ public sealed partial class UserRecommendService(
     RecallCandidateStore recall,
     UserFeedHistory history,
     ReadingPositions positions,
-    ReaderProfileStore profiles,
     ChannelDirectory channels,
     RecoTelemetry telemetry,
     TrackingParameters tracking,
@@ -74,12 +73,9 @@ public sealed partial class UserRecommendService(
         DateTime deadline, CancellationToken cancellationToken)
     {
         var ranked = candidates.RankedFor(algorithm);
-        // 推荐 follows the reader's interests once they showed some; every other channel is one topic.
-        if (request.ChannelId == RecommendedChannel.Id && await profiles.GetAsync(request.UserId, cancellationToken) is { IsEmpty: false } profile)
-        {
-            return await ProfiledPageAsync(request, algorithm, ranked, profile, deadline, cancellationToken);
-        }
-
+        // 推荐 follows the reader's interests once they showed some (every other channel is one
+        // topic): the script says so instead of picking a page, and only then is a second trip needed.
+        var yieldToProfile = request.ChannelId == RecommendedChannel.Id;
         var firstWindow = Math.Max(options.Value.RecallWindow, request.ArticleNum * 5);
         // A reader who has read deep starts where the last page stopped (see ReadingPositions).
         var start = positions.Get(request.UserId, request.ChannelId, ranked);
@@ -98,7 +94,20 @@ public sealed partial class UserRecommendService(
             // Checked here, and by the script against the deadline when it runs.
             cancellationToken.ThrowIfCancellationRequested();
             var page = await history.ServePageAsync(request.UserId, request.ChannelId, request.TimeStamp,
-                ranked.AsMemory(start, window), allCandidates: start == 0 && window == ranked.Length, request.ArticleNum, deadline);
+                ranked.AsMemory(start, window), allCandidates: start == 0 && window == ranked.Length, request.ArticleNum, deadline, yieldToProfile);
+            if (page?.Profile is { } profile)
+            {
+                if (!profile.IsEmpty)
+                {
+                    return await ProfiledPageAsync(request, algorithm, ranked, profile, deadline, cancellationToken);
+                }
+
+                // Nothing usable in it (damaged fields): the page without a profile, as for a new reader.
+                LogUnusableProfile(request.UserId);
+                yieldToProfile = false;
+                continue;
+            }
+
             if (page is not null)
             {
                 if (page.Recorded)
@@ -253,6 +262,9 @@ public sealed partial class UserRecommendService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis failed: serving channel {ChannelId}'s popular page from the candidates in memory")]
     private partial void LogServingFromMemory(int channelId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The profile of user {UserId} has no usable channel weight; serving the page without it")]
+    private partial void LogUnusableProfile(string userId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Fresh page for user {UserId} in channel {ChannelId}: {Offered} candidates offered, {Picked} picked")]
     private partial void LogFreshPage(string userId, int channelId, int offered, int picked);

@@ -119,6 +119,18 @@ public class ReaderProfileTests(ToutiaoFixture fixture)
         Assert.All(pages.Skip(1), page => Assert.True(page.Count(c => c != channel) >= 2, shown));
     }
 
+    [Fact]
+    public async Task A_damaged_profile_gives_the_page_without_it()
+    {
+        var reader = Api.NewAnonymousReader();
+        var key = ReaderProfileStore.Key("anony:" + reader["Anony ".Length..]);
+        await fixture.Cache.GetDatabase().HashSetAsync(key, [new("at", "yesterday"), new("seven", "1"), new("3", "lots"), new("4", "-2")]);
+
+        var page = await PageAsync(RecommendedChannel.Id, reader);
+
+        Assert.Equal(10, page.ArticleIds().Count);
+    }
+
     private async Task<ApiResponse> PageAsync(int channel, string reader)
     {
         var page = await fixture.WebClient.FeedAsync(channel, Api.Now(), reader);

@@ -7,6 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Toutiao.Contracts.Recall;
 using Toutiao.Tests.Infrastructure;
 using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;
+using ProfileSignal = reco::Toutiao.Reco.Profiles.ProfileSignal;
+using ReaderProfileStore = reco::Toutiao.Reco.Profiles.ReaderProfileStore;
 
 namespace Toutiao.Tests.Reco;
 
@@ -171,6 +173,17 @@ public sealed class RecoContractTests(ToutiaoFixture fixture)
         Assert.True(history.Least == 1, $"history pages: {history.All} Redis operations");
         var anonymous = await LeastOperationsAsync(_ => new UserRequest { UserId = "", ChannelId = 4, ArticleNum = 10, TimeStamp = t1 });
         Assert.True(anonymous.Least == 0, $"pages without a reader: {anonymous.All} Redis operations");
+
+        // 推荐 for a reader without a profile: the same one trip (the script looks for the profile).
+        var recommended = await LeastOperationsAsync(i => new UserRequest { UserId = user, ChannelId = 0, ArticleNum = 10, TimeStamp = t1 + 100 + i });
+        Assert.True(recommended.Least == 1, $"pages of 推荐 without a profile: {recommended.All} Redis operations");
+        // With a profile: a second trip for the page mixed by it; its history is one trip again.
+        var profiled = "p" + Guid.NewGuid().ToString("N");
+        await fixture.Reco.Services.GetRequiredService<ReaderProfileStore>().ApplyAsync([new ProfileSignal(profiled, 5, 3, t1)], t1);
+        var profiledFresh = await LeastOperationsAsync(i => new UserRequest { UserId = profiled, ChannelId = 0, ArticleNum = 10, TimeStamp = t1 + i });
+        Assert.True(profiledFresh.Least == 2, $"pages of 推荐 with a profile: {profiledFresh.All} Redis operations");
+        var profiledHistory = await LeastOperationsAsync(_ => new UserRequest { UserId = profiled, ChannelId = 0, ArticleNum = 10, TimeStamp = t1 });
+        Assert.True(profiledHistory.Least == 1, $"history pages of 推荐 with a profile: {profiledHistory.All} Redis operations");
     }
 
     [Fact]
