@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Toutiao.Reco.Recommend;
 
 namespace Toutiao.Reco;
 
@@ -12,13 +13,42 @@ public sealed class RecoTelemetry
 
     private readonly Histogram<long> _considered;
     private readonly Histogram<long> _returned;
+    private readonly Counter<long> _exposures;
+    private readonly Counter<long> _feedback;
+    private readonly long[] _exposed = new long[Experiments.Arms.Length];
+    private readonly long[] _clicked = new long[Experiments.Arms.Length];
 
     public RecoTelemetry(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(SourceName);
         _considered = meter.CreateHistogram<long>("toutiao.reco.candidates.considered", "{article}", "Candidates recalled for one page.");
         _returned = meter.CreateHistogram<long>("toutiao.reco.candidates.returned", "{article}", "Articles returned for one page.");
+        _exposures = meter.CreateCounter<long>("toutiao.reco.exposures", "{article}", "Articles on fresh pages of readers with an id, by algorithm.");
+        _feedback = meter.CreateCounter<long>("toutiao.reco.feedback", "{action}", "Clicks, reads, collects and shares applied, by algorithm and action.");
+        // Per process: exposures counted where pages are served, clicks where the consumer applies
+        // them; with one Reco the two are the same process.
+        meter.CreateObservableGauge("toutiao.reco.ctr", () => Experiments.Arms.Select((arm, i) =>
+                new Measurement<double>(Volatile.Read(ref _exposed[i]) == 0 ? 0 : (double)Volatile.Read(ref _clicked[i]) / Volatile.Read(ref _exposed[i]),
+                    new KeyValuePair<string, object?>("algorithm", arm))),
+            "1", "Clicks per exposed article since this process started, by algorithm.");
     }
+
+    public void RecordExposures(string arm, int articles)
+    {
+        _exposures.Add(articles, new KeyValuePair<string, object?>("algorithm", arm));
+        Interlocked.Add(ref _exposed[Index(arm)], articles);
+    }
+
+    public void RecordFeedback(string arm, string action)
+    {
+        _feedback.Add(1, new("algorithm", arm), new("action", action));
+        if (action == "click")
+        {
+            Interlocked.Increment(ref _clicked[Index(arm)]);
+        }
+    }
+
+    private static int Index(string arm) => Math.Max(0, Array.IndexOf(Experiments.Arms, arm));
 
     public void RecordPage(string kind, int considered, int returned)
     {

@@ -31,7 +31,9 @@ public sealed class BehaviorEffects(
     ReaderProfileStore profiles,
     RecallCandidateStore recall,
     IOptions<RecommendationOptions> options,
-    BehaviorMetrics metrics)
+    BehaviorMetrics metrics,
+    Experiments experiments,
+    RecoTelemetry telemetry)
 {
     /// <summary>What an action adds to an article's hotness: a read as much as a read in the stored counts, a click half.</summary>
     public static double HotWeight(string action) => action switch { "read" => 1, "click" => 0.5, _ => 0 };
@@ -75,6 +77,10 @@ public sealed class BehaviorEffects(
         foreach (var behavior in fresh)
         {
             metrics.Applied(behavior.Action, behavior.ReportedAtMs);
+            if (behavior.UserId.Length > 0 && behavior.Action is "click" or "read" or "collect" or "share")
+            {
+                telemetry.RecordFeedback(experiments.ArmFor(behavior.UserId), behavior.Action);
+            }
         }
 
         metrics.Duplicates(behaviors.Count - fresh.Count);

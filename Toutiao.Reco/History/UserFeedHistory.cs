@@ -51,11 +51,18 @@ public sealed class UserFeedHistory(
     /// With ARGV[8] = 1, a fresh page for a reader with a profile is not picked: the profile comes
     /// back instead ("profiled"), for the caller to mix candidates by it; a reader without one still
     /// gets the page in this one round trip.
+    /// Candidates mixed from several sources come with each source's number of places on the page
+    /// and each candidate's source: the first unserved of each source fill its places, in the
+    /// candidates' order. Places a source cannot fill ask for more candidates ("more"), unless that
+    /// source has no more or these are all there are: then they go to the other unserved ones. So
+    /// what a reader was served before never takes a source's places.
     /// KEYS: pages, served in the channel, served in channel 0, the reader's profile. ARGV:
     /// timestamp, count, retention seconds, pages kept, served ids kept, 1 if the candidates are all
-    /// there are, the call's deadline in Unix ms (0: none), 1 to yield to a profile, candidate
-    /// ids... A recorded page also says how many of the candidates it went through: the caller may
-    /// start after them next time.
+    /// there are, the call's deadline in Unix ms (0: none), 1 to yield to a profile, places per
+    /// source ("7,3s": "s" when the source has no more candidates; empty: one source), each
+    /// candidate's source ("0,1,0,..."), candidate ids...
+    /// A recorded page also says how many of the candidates it went through (every one before
+    /// them is served now): the caller may start after them next time.
     /// </summary>
     private const string ServePageScript = """
         local pages, served, servedAll = KEYS[1], KEYS[2], KEYS[3]
@@ -78,28 +85,64 @@ public sealed class UserFeedHistory(
         if ARGV[8] == '1' and redis.call('EXISTS', KEYS[4]) == 1 then
           return { 'profiled', redis.call('HGETALL', KEYS[4]) }
         end
-        local picked = {}
-        local scored = {}
-        local examined = #ARGV - 8
+        -- Mixed candidates: each source's places (ARGV[9], "s" after a source with no more
+        -- candidates than these) and each candidate's source (ARGV[10]); an unserved candidate
+        -- whose source has its places filled waits as a spare.
+        local quotas, sources, ended = nil, nil, {}
+        if ARGV[9] ~= '' then
+          quotas, sources = {}, {}
+          for q, s in string.gmatch(ARGV[9], '(%d+)(s?)') do
+            quotas[#quotas + 1] = tonumber(q)
+            ended[#quotas] = s == 's'
+          end
+          for s in string.gmatch(ARGV[10], '%d+') do sources[#sources + 1] = tonumber(s) + 1 end
+        end
+        local chosen, spare = {}, {}
+        local examined = #ARGV - 10
         -- Two calls per 500 candidates, not two per candidate (and unpack has a stack limit).
-        local first = 9
-        while first <= #ARGV and #picked < count do
+        local first = 11
+        while first <= #ARGV and #chosen < count do
           local last = math.min(first + 499, #ARGV)
           local inChannel = redis.call('ZMSCORE', served, unpack(ARGV, first, last))
           local inAll = served == servedAll and inChannel or redis.call('ZMSCORE', servedAll, unpack(ARGV, first, last))
           for i = 1, last - first + 1 do
             if not inChannel[i] and not inAll[i] then
-              local id = ARGV[first + i - 1]
-              picked[#picked + 1] = id
-              scored[#scored + 1] = ARGV[1]
-              scored[#scored + 1] = id
-              if #picked == count then examined = first + i - 9; break end
+              local c = first + i - 11
+              local source = sources and sources[c]
+              if source and quotas[source] <= 0 then
+                spare[#spare + 1] = c
+              else
+                if source then quotas[source] = quotas[source] - 1 end
+                chosen[#chosen + 1] = c
+                if #chosen == count then examined = c; break end
+              end
             end
           end
           first = last + 1
         end
-        if #picked < count and ARGV[6] ~= '1' then
+        -- A source with more candidates than offered gets more offered, so its places go to its own.
+        if ARGV[6] ~= '1' and quotas then
+          for s = 1, #quotas do
+            if quotas[s] > 0 and not ended[s] then return { 'more' } end
+          end
+        end
+        -- Sources that ran out leave their places to the spares, in order.
+        local spared = 0
+        while #chosen < count and spared < #spare do
+          spared = spared + 1
+          chosen[#chosen + 1] = spare[spared]
+        end
+        if spare[spared + 1] then examined = spare[spared + 1] - 1 end
+        if #chosen < count and ARGV[6] ~= '1' then
           return { 'more' }
+        end
+        table.sort(chosen)
+        local picked, scored = {}, {}
+        for _, c in ipairs(chosen) do
+          local id = ARGV[c + 10]
+          picked[#picked + 1] = id
+          scored[#scored + 1] = ARGV[1]
+          scored[#scored + 1] = id
         end
         local member = ARGV[1] .. ':' .. table.concat(picked, ',')
         if #picked > 0 then
@@ -149,14 +192,16 @@ public sealed class UserFeedHistory(
     /// <see cref="OperationCanceledException"/> is thrown.</param>
     /// <param name="yieldToProfile">Return the reader's profile (<see cref="ServedPage.Profile"/>)
     /// instead of picking a fresh page, when the reader has one.</param>
+    /// <param name="mix">For candidates from several sources: each source's places on the page and each candidate's source.</param>
     public async Task<ServedPage?> ServePageAsync(string userId, int channelId, long timestamp,
-        ReadOnlyMemory<long> rankedCandidates, bool allCandidates, int count, DateTime? deadline = null, bool yieldToProfile = false)
+        ReadOnlyMemory<long> rankedCandidates, bool allCandidates, int count, DateTime? deadline = null, bool yieldToProfile = false,
+        (IEnumerable<string> Places, IReadOnlyList<int> Sources)? mix = null)
     {
         using var activity = RecoTelemetry.Source.StartActivity("reco history");
         var settings = options.Value;
         RedisKey[] keys = [PagesKey(userId, channelId), ServedKey(userId, channelId), ServedKey(userId, 0), ReaderProfileStore.Key(userId)];
         var retention = AnonymousReaders.IsAnonymous(userId) ? settings.AnonymousHistoryRetention : settings.HistoryRetention;
-        var arguments = new RedisValue[8 + rankedCandidates.Length];
+        var arguments = new RedisValue[10 + rankedCandidates.Length];
         arguments[0] = timestamp;
         arguments[1] = count;
         arguments[2] = (long)retention.TotalSeconds;
@@ -165,10 +210,12 @@ public sealed class UserFeedHistory(
         arguments[5] = allCandidates ? 1 : 0;
         arguments[6] = deadline is { } at && at < DateTime.MaxValue ? new DateTimeOffset(at.ToUniversalTime()).ToUnixTimeMilliseconds() : 0;
         arguments[7] = yieldToProfile ? 1 : 0;
+        arguments[8] = mix is { } places ? string.Join(',', places.Places) : "";
+        arguments[9] = mix is { } sources ? string.Join(',', sources.Sources) : "";
         var candidates = rankedCandidates.Span;
         for (var i = 0; i < candidates.Length; i++)
         {
-            arguments[8 + i] = candidates[i];
+            arguments[10 + i] = candidates[i];
         }
 
         var reply = (RedisResult[])(await Database(userId).ScriptEvaluateAsync(ServePageScript, keys, arguments))!;

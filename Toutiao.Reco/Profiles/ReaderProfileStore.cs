@@ -36,8 +36,11 @@ public sealed class ReaderProfileStore(
         local now, halfLife, kept = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
         local stored = redis.call('HGETALL', key)
         local weights, at = {}, now
+        -- A damaged field (not a channel id, not a number) is dropped, never fatal.
         for i = 1, #stored, 2 do
-          if stored[i] == 'at' then at = tonumber(stored[i + 1]) else weights[stored[i]] = tonumber(stored[i + 1]) end
+          local value = tonumber(stored[i + 1])
+          if stored[i] == 'at' then at = value or now
+          elseif value and string.match(stored[i], '^%d+$') then weights[stored[i]] = value end
         end
         local to = math.max(now, at)
         local factor = 0.5 ^ ((to - at) / halfLife)

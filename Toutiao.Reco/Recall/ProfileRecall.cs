@@ -6,8 +6,11 @@ namespace Toutiao.Reco.Recall;
 /// </summary>
 public readonly record struct RecallSource(long[] Ranked, double Share, int Start, int Channel);
 
-/// <summary>Mixed candidates, and for each where it came from: the source's index and the position in that source's ranking.</summary>
-public sealed record MixedCandidates(long[] Ids, int[] Sources, int[] Positions);
+/// <summary>
+/// Mixed candidates, and for each where it came from: the source's index and the position in that
+/// source's ranking; and which sources have nothing left after these.
+/// </summary>
+public sealed record MixedCandidates(long[] Ids, int[] Sources, int[] Positions, bool[] Ended);
 
 /// <summary>
 /// A reader's candidates in 推荐 (channel 0) mixed from several sources: each channel of the
@@ -74,7 +77,20 @@ public static class ProfileRecall
             served[pick]++;
         }
 
-        return new MixedCandidates([.. ids], [.. from], [.. at]);
+        return new MixedCandidates([.. ids], [.. from], [.. at], sources.Select((s, i) => next[i] >= s.Ranked.Length).ToArray());
+    }
+
+    /// <summary>Each source's places on a page of <paramref name="count"/>: its share, rounded so that they add up (largest remainders first).</summary>
+    public static int[] Places(IReadOnlyList<RecallSource> sources, int count)
+    {
+        var exact = sources.Select(s => s.Share * count).ToArray();
+        var places = exact.Select(e => (int)Math.Floor(e)).ToArray();
+        foreach (var i in Enumerable.Range(0, sources.Count).OrderByDescending(i => exact[i] - places[i]).Take(count - places.Sum()))
+        {
+            places[i]++;
+        }
+
+        return places;
     }
 
     /// <summary>

@@ -12,10 +12,8 @@ public static class AlgorithmBucket
     public const string Algo1 = "Algo-1";
     public const string Algo2 = "Algo-2";
 
-    public static string For(string userId)
-    {
-        var hash = MD5.HashData(Encoding.UTF8.GetBytes(userId));
-        var firstHexDigit = hash[0] >> 4;
-        return firstHexDigit <= 0xd ? Algo1 : Algo2;
-    }
+    public static string For(string userId) => Digit(userId) <= 0xd ? Algo1 : Algo2;
+
+    /// <summary>The reader's bucket: the first hex digit of md5(user_id), 0..15.</summary>
+    public static int Digit(string userId) => MD5.HashData(Encoding.UTF8.GetBytes(userId))[0] >> 4;
 }

@@ -19,8 +19,10 @@ public static class RecommendationExtensions
                            && o.HistoryRetention >= TimeSpan.FromSeconds(1) && o.AnonymousHistoryRetention >= TimeSpan.FromSeconds(1)
                            && o.RefreshInterval > TimeSpan.Zero
                            && o.HotWeightAlgo1 is >= 0 and <= 1 && o.HotWeightAlgo2 is >= 0 and <= 1
-                           && o.ExploreShare is >= 0 and <= 1 && o.ProfileHalfLife > TimeSpan.Zero && o.ProfileChannelsKept > 0,
+                           && o.ExploreShare is > 0 and <= 1 && o.ProfileHalfLife > TimeSpan.Zero && o.ProfileChannelsKept > 0,
                 "Recommendation options are out of range.")
+            .Validate(o => Experiments.AreValid(o.Buckets),
+                $"Recommendation:Buckets maps a hex digit (0..f) to {string.Join(" or ", Experiments.Arms)}.")
             .ValidateOnStart();
 
         builder.Services.AddSingleton<global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<UserRecommendService>, UserRecommendMethods>();
@@ -32,6 +34,7 @@ public static class RecommendationExtensions
         builder.Services.AddSingleton<ReadingPositions>();
         builder.Services.AddSingleton<ReaderProfileStore>();
         builder.Services.AddSingleton<FeedRanker>();
+        builder.Services.AddSingleton<Experiments>();
         builder.Services.AddTrackingSignature();
         builder.Services.AddSingleton<TrackingParameters>();
         builder.Services.AddSingleton<RecoTelemetry>();

@@ -44,7 +44,13 @@ public sealed class RecommendationOptions
     /// </summary>
     public double HotBoostHalfLifeHours { get; set; } = 24;
 
-    /// <summary>Share of a profiled reader's 推荐 page taken from the whole ranking, outside their channels, so the profile cannot close them in.</summary>
+    /// <summary>
+    /// Algorithm per A/B bucket (the first hex digit of md5(user_id), <c>0</c>..<c>f</c>):
+    /// <c>profile</c> (every bucket not named) or <c>hot-new</c>; see <see cref="Experiments"/>.
+    /// </summary>
+    public Dictionary<string, string> Buckets { get; set; } = [];
+
+    /// <summary>Share of a profiled reader's 推荐 page taken from the whole ranking, outside their channels, so the profile cannot close them in (above 0: the whole ranking is also what fills a page when the profile's channels are read).</summary>
     public double ExploreShare { get; set; } = 0.3;
 
     /// <summary>Time in which a reader's interest in a channel halves without new signals.</summary>

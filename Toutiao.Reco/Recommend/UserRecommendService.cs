@@ -19,6 +19,7 @@ public sealed partial class UserRecommendService(
     RecallCandidateStore recall,
     UserFeedHistory history,
     ReadingPositions positions,
+    Experiments experiments,
     ChannelDirectory channels,
     RecoTelemetry telemetry,
     TrackingParameters tracking,
@@ -74,8 +75,10 @@ public sealed partial class UserRecommendService(
     {
         var ranked = candidates.RankedFor(algorithm);
         // 推荐 follows the reader's interests once they showed some (every other channel is one
-        // topic): the script says so instead of picking a page, and only then is a second trip needed.
-        var yieldToProfile = request.ChannelId == RecommendedChannel.Id;
+        // topic), unless the reader's bucket is a control: the script says so instead of picking a
+        // page, and only then is a second trip needed.
+        var arm = experiments.ArmFor(request.UserId);
+        var yieldToProfile = request.ChannelId == RecommendedChannel.Id && arm == Experiments.Profile;
         var firstWindow = Math.Max(options.Value.RecallWindow, request.ArticleNum * 5);
         // A reader who has read deep starts where the last page stopped (see ReadingPositions).
         var start = positions.Get(request.UserId, request.ChannelId, ranked);
@@ -86,6 +89,7 @@ public sealed partial class UserRecommendService(
             activity?.SetTag("toutiao.reco.algorithm", algorithm);
             activity?.SetTag("toutiao.reco.considered", ranked.Length);
             activity?.SetTag("toutiao.reco.start", start);
+            activity?.SetTag("toutiao.reco.arm", arm);
         }
 
         while (true)
@@ -113,6 +117,7 @@ public sealed partial class UserRecommendService(
                 if (page.Recorded)
                 {
                     telemetry.RecordPage("fresh", window, page.ArticleIds.Count);
+                    telemetry.RecordExposures(arm, page.ArticleIds.Count);
                     LogFreshPage(request.UserId, request.ChannelId, window, page.ArticleIds.Count);
                     if (start + page.Examined > firstWindow)
                     {
@@ -138,10 +143,10 @@ public sealed partial class UserRecommendService(
 
     /// <summary>
     /// A page of 推荐 for a reader with a profile: candidates mixed from the channels they showed
-    /// interest in (by weight) and the whole ranking (the explored share), each from where this
-    /// reader's last page left it (<see cref="ReadingPositions"/>, so the explored share is not
-    /// spent on what was served before), then the same history script as any fresh page. Four
-    /// times as many while too few are unserved; from the top of every source once at the end.
+    /// interest in (by weight) and the whole ranking (the explored share), then the same history
+    /// script as any fresh page, which gives each source its places from its unserved candidates.
+    /// Four times as many while a source has too few unserved; from the top of every source once
+    /// at the end. A deep reader's sources start where the last page left them (<see cref="ReadingPositions"/>).
     /// </summary>
     private async Task<ArticleResponse> ProfiledPageAsync(UserRequest request, string algorithm, long[] ranked, ReaderProfile profile,
         DateTime deadline, CancellationToken cancellationToken)
@@ -160,10 +165,13 @@ public sealed partial class UserRecommendService(
             activity?.SetTag("toutiao.reco.channel", request.ChannelId);
             activity?.SetTag("toutiao.reco.algorithm", algorithm);
             activity?.SetTag("toutiao.reco.considered", ranked.Length);
+            activity?.SetTag("toutiao.reco.arm", Experiments.Profile);
             activity?.SetTag("toutiao.reco.profile.channels", string.Join(',', profile.ChannelWeights.OrderByDescending(c => c.Value).Select(c => c.Key)));
         }
 
-        var length = Math.Max(options.Value.RecallWindow, request.ArticleNum * 5);
+        var places = ProfileRecall.Places(sources, request.ArticleNum);
+        var firstWindow = Math.Max(options.Value.RecallWindow, request.ArticleNum * 5);
+        var length = firstWindow;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -171,16 +179,19 @@ public sealed partial class UserRecommendService(
             var fromTop = sources.All(s => s.Start == 0);
             var everyCandidate = mixed.Ids.Length < length;
             var page = await history.ServePageAsync(request.UserId, request.ChannelId, request.TimeStamp, mixed.Ids,
-                allCandidates: everyCandidate && fromTop, request.ArticleNum, deadline);
+                allCandidates: everyCandidate && fromTop, request.ArticleNum, deadline,
+                mix: (places.Select((n, i) => mixed.Ended[i] ? $"{n}s" : $"{n}"), mixed.Sources));
             if (page is not null)
             {
                 if (page.Recorded)
                 {
                     telemetry.RecordPage("profiled", mixed.Ids.Length, page.ArticleIds.Count);
+                    telemetry.RecordExposures(Experiments.Profile, page.ArticleIds.Count);
                     var starts = ProfileRecall.NextStarts(sources, mixed, page.Examined);
                     for (var i = 0; i < sources.Count; i++)
                     {
-                        if (starts[i] > sources[i].Start)
+                        // Only deep readers are remembered, as on any page: a shallow start is cheap to find again.
+                        if (starts[i] > sources[i].Start && starts[i] > firstWindow)
                         {
                             positions.Set(request.UserId, sources[i].Channel, sources[i].Ranked, starts[i]);
                         }

@@ -152,7 +152,10 @@ public class ToutiaoFixture : IAsyncLifetime
             .WithWebHostBuilder(builder =>
             {
                 builder.UseEnvironment("Development");
-                UseSettings(builder, CommonSettings(redis, mysql));
+                var settings = CommonSettings(redis, mysql);
+                // Bucket f is a control group (the hot/new blend only), as a deployment may set it.
+                settings["Recommendation:Buckets:f"] = "hot-new";
+                UseSettings(builder, settings);
             });
         return Own(Started(factory, port));
     }

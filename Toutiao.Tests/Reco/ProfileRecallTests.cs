@@ -78,6 +78,23 @@ public sealed class ProfileRecallTests
     }
 
     [Fact]
+    public void A_source_is_ended_when_the_mix_took_all_it_had()
+    {
+        var small = new long[] { 5, 10 };
+        var mixed = ProfileRecall.Mix(ProfileRecall.Sources(Source(Everything), [(Source(small), 1)], explored: 0.5), 10);
+
+        Assert.Equal([true, false], mixed.Ended);
+    }
+
+    [Theory]
+    [InlineData(new[] { 0.6, 0.2, 0.2 }, 10, new[] { 6, 2, 2 })]
+    [InlineData(new[] { 0.35, 0.35, 0.3 }, 10, new[] { 4, 3, 3 })]
+    [InlineData(new[] { 0.7, 0.3 }, 3, new[] { 2, 1 })]
+    [InlineData(new[] { 1.0 }, 10, new[] { 10 })]
+    public void Places_follow_the_shares_and_add_up_to_the_page(double[] shares, int count, int[] expected)
+        => Assert.Equal(expected, ProfileRecall.Places(shares.Select(s => new RecallSource([1], s, 0, 0)).ToList(), count));
+
+    [Fact]
     public void A_long_read_says_more_than_a_short_one_and_an_exposure_nothing()
     {
         Assert.True(ProfileSignals.Weight("read", 120) > ProfileSignals.Weight("read", 5));

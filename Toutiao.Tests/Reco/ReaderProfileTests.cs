@@ -1,11 +1,12 @@
 extern alias reco;
-
 using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Toutiao.Contracts.Feed;
 using Toutiao.Tests.Infrastructure;
+using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;
+using Experiments = reco::Toutiao.Reco.Recommend.Experiments;
 using ProfileSignal = reco::Toutiao.Reco.Profiles.ProfileSignal;
 using ReaderProfileStore = reco::Toutiao.Reco.Profiles.ReaderProfileStore;
 using RecommendationOptions = reco::Toutiao.Reco.Recommend.RecommendationOptions;
@@ -63,7 +64,7 @@ public class ReaderProfileTests(ToutiaoFixture fixture)
     public async Task A_reader_who_clicks_one_channel_gets_mostly_that_channel_in_the_next_page_of_recommended_within_5_s()
     {
         const int channel = 6;
-        var reader = Api.NewAnonymousReader();
+        var reader = ReaderIn(Experiments.Profile);
         var before = await ChannelsOfAsync(await PageAsync(RecommendedChannel.Id, reader));
         Assert.True(before.Count(c => c == channel) < before.Count / 2, $"before any click the page was already {channel}'s: {string.Join(',', before)}");
 
@@ -79,7 +80,7 @@ public class ReaderProfileTests(ToutiaoFixture fixture)
     [Fact]
     public async Task A_reader_who_clicks_only_two_channels_in_recommended_gets_them_on_half_of_the_page_after_8_pages()
     {
-        var reader = Api.NewAnonymousReader();
+        var reader = ReaderIn(Experiments.Profile);
         var first = await PageAsync(RecommendedChannel.Id, reader);
         var firstChannels = await ChannelsOfAsync(first);
         // The reader's tastes: the first two channels that page showed, whatever they are.
@@ -100,7 +101,7 @@ public class ReaderProfileTests(ToutiaoFixture fixture)
     public async Task A_profiled_reader_keeps_getting_articles_from_outside_the_profile()
     {
         const int channel = 9;
-        var reader = Api.NewAnonymousReader();
+        var reader = ReaderIn(Experiments.Profile);
         // A reader who read the top of 推荐 first, then showed one interest.
         await ReportAsync(reader, await PageAsync(RecommendedChannel.Id, reader), _ => false);
         await ReportAsync(reader, await PageAsync(channel, reader), _ => true);
@@ -116,19 +117,54 @@ public class ReaderProfileTests(ToutiaoFixture fixture)
         // The explored share (0.3) is not spent on what the reader was served before the profile.
         var outside = pages.Sum(page => page.Count(c => c != channel));
         Assert.True(outside * 5 >= pages.Sum(page => page.Count), $"{outside} articles from outside channel {channel}: {shown}");
-        Assert.All(pages.Skip(1), page => Assert.True(page.Count(c => c != channel) >= 2, shown));
+        Assert.All(pages, page => Assert.True(page.Count(c => c != channel) >= 2, shown));
     }
 
     [Fact]
     public async Task A_damaged_profile_gives_the_page_without_it()
     {
-        var reader = Api.NewAnonymousReader();
+        var reader = ReaderIn(Experiments.Profile);
         var key = ReaderProfileStore.Key("anony:" + reader["Anony ".Length..]);
         await fixture.Cache.GetDatabase().HashSetAsync(key, [new("at", "yesterday"), new("seven", "1"), new("3", "lots"), new("4", "-2")]);
 
         var page = await PageAsync(RecommendedChannel.Id, reader);
 
         Assert.Equal(10, page.ArticleIds().Count);
+        // The next signal keeps what is usable and drops the rest.
+        var id = "anony:" + reader["Anony ".Length..];
+        await Profiles.ApplyAsync([new ProfileSignal(id, 5, 1, Api.Now())], Api.Now());
+        Assert.Equal([5], (await Profiles.GetAsync(id, CancellationToken.None)).ChannelWeights.Keys);
+        Assert.DoesNotContain(await fixture.Cache.GetDatabase().HashKeysAsync(key), k => k == "seven");
+    }
+
+    [Fact]
+    public async Task A_reader_in_a_control_bucket_gets_the_hot_new_blend_whatever_they_click_and_both_arms_are_measured()
+    {
+        const int channel = 6;
+        var reader = ReaderIn(Experiments.HotNew);
+        using var exposed = new MeasurementSignal("Toutiao.Reco", "toutiao.reco.exposures", new("algorithm", Experiments.HotNew), 20);
+        using var clicked = new MeasurementSignal("Toutiao.Reco", "toutiao.reco.feedback", new("algorithm", Experiments.HotNew), 20);
+
+        await ReportAsync(reader, await PageAsync(channel, reader), _ => true);
+        var after = await ChannelsOfAsync(await PageAsync(RecommendedChannel.Id, reader));
+
+        Assert.True(after.Count(c => c == channel) * 2 < after.Count, $"a control reader's page of 推荐 followed the clicks: {string.Join(',', after)}");
+        await exposed.Reached.WaitAsync(Patience);
+        await clicked.Reached.WaitAsync(Patience);
+    }
+
+    /// <summary>An anonymous reader whose bucket (md5 of the id Reco sees) has <paramref name="arm"/>: the fixture makes bucket f a control.</summary>
+    private static string ReaderIn(string arm)
+    {
+        while (true)
+        {
+            var reader = Api.NewAnonymousReader();
+            var inControl = AlgorithmBucket.Digit("anony:" + reader["Anony ".Length..]) == 0xf;
+            if (inControl == (arm == Experiments.HotNew))
+            {
+                return reader;
+            }
+        }
     }
 
     private async Task<ApiResponse> PageAsync(int channel, string reader)

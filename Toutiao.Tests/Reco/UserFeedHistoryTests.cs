@@ -125,6 +125,32 @@ public class UserFeedHistoryTests(ToutiaoFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task Mixed_candidates_give_each_source_its_places_from_what_the_reader_was_not_served()
+    {
+        var reader = $"history-{Guid.NewGuid():N}";
+        var t1 = Api.Now();
+        // Source 0: 1..20, source 1: 101..120, alternating; the reader was served 101..110 before.
+        long[] candidates = [.. Enumerable.Range(0, 20).SelectMany(i => new long[] { 1 + i, 101 + i })];
+        int[] sources = [.. Enumerable.Range(0, 40).Select(i => i % 2)];
+        await ServeAsync(History, reader, 0, t1, Enumerable.Range(101, 10).Select(i => (long)i).ToList());
+
+        var page = await History.ServePageAsync(reader, 0, t1 + 1000, candidates, allCandidates: false, 10, mix: (["7", "3"], sources));
+
+        // Source 1's three places go to its first unserved, though they come after source 0's eighth.
+        Assert.Equal([1L, 2, 3, 4, 5, 6, 7, 111, 112, 113], page!.ArticleIds);
+        Assert.True(page.Recorded);
+        // Everything before the first unserved one left over (8, over source 0's places) is served now or before.
+        Assert.Equal(14, page.Examined);
+
+        // A source with more candidates than offered and too few unserved among them: more, nothing written.
+        var more = await History.ServePageAsync(reader, 0, t1 + 2000, candidates.AsMemory(0, 30), allCandidates: false, 10, mix: (["5", "5"], sources));
+        Assert.Null(more);
+        // The same source with nothing more: its places go to the others' unserved, in the candidates' order.
+        var filled = await History.ServePageAsync(reader, 0, t1 + 2000, candidates.AsMemory(0, 30), allCandidates: false, 10, mix: (["5", "5s"], sources));
+        Assert.Equal([8L, 9, 10, 11, 12, 13, 14, 114, 15, 115], filled!.ArticleIds);
+    }
+
     private static async Task<reco::Toutiao.Reco.History.ServedPage> ServeAsync(UserFeedHistory history, string reader, int channel, long timestamp, IReadOnlyList<long> candidates)
         => (await history.ServePageAsync(reader, channel, timestamp, candidates.ToArray(), allCandidates: true, 10))!;
 }
