@@ -24,6 +24,12 @@ public sealed class ApiMetricsMiddleware(RequestDelegate next, ApiMetrics metric
             await next(context);
             status = context.Response.StatusCode;
         }
+        catch when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away after the answer had started: theirs, not ours.
+            status = ApiFailure.ClientClosedRequest;
+            throw;
+        }
         finally
         {
             // An exception that got past the exception handler ends the request as a 500.
