@@ -12,7 +12,10 @@ public static class AlgorithmBucket
     public const string Algo1 = "Algo-1";
     public const string Algo2 = "Algo-2";
 
-    public static string For(string userId) => Digit(userId) <= 0xd ? Algo1 : Algo2;
+    public static string For(string userId) => For(Digit(userId));
+
+    /// <summary>The ranking variant of bucket <paramref name="digit"/>.</summary>
+    public static string For(int digit) => digit <= 0xd ? Algo1 : Algo2;
 
     /// <summary>The reader's bucket: the first hex digit of md5(user_id), 0..15.</summary>
     public static int Digit(string userId) => MD5.HashData(Encoding.UTF8.GetBytes(userId))[0] >> 4;

@@ -30,7 +30,10 @@ public sealed class Experiments
         }
     }
 
-    public string ArmFor(string userId) => _arms[AlgorithmBucket.Digit(userId)];
+    public string ArmFor(string userId) => ArmFor(AlgorithmBucket.Digit(userId));
+
+    /// <summary>The arm of bucket <paramref name="digit"/> (0..15).</summary>
+    public string ArmFor(int digit) => _arms[digit];
 
     /// <summary>Whether every configured bucket is one hex digit and every arm a known one.</summary>
     public static bool AreValid(IReadOnlyDictionary<string, string> buckets)

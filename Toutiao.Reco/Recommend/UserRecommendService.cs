@@ -40,7 +40,9 @@ public sealed partial class UserRecommendService(
             throw InvalidArgument($"channel_id {request.ChannelId} does not exist.");
         }
 
-        var algorithm = AlgorithmBucket.For(request.UserId);
+        // One md5 per request: the bucket gives both the ranking variant and the experiment's arm.
+        var bucket = AlgorithmBucket.Digit(request.UserId);
+        var algorithm = AlgorithmBucket.For(bucket);
         var candidates = await recall.GetAsync(request.ChannelId, cancellationToken);
         if (request.UserId.Length == 0)
         {
@@ -49,7 +51,7 @@ public sealed partial class UserRecommendService(
 
         try
         {
-            return await ReadersPageAsync(request, algorithm, candidates, context.Deadline, cancellationToken);
+            return await ReadersPageAsync(request, algorithm, experiments.ArmFor(bucket), candidates, context.Deadline, cancellationToken);
         }
         catch (Exception ex) when (StorageFailures.IsRedisFailure(ex) && candidates.Newest.Length > 0)
         {
@@ -70,16 +72,15 @@ public sealed partial class UserRecommendService(
     /// page of its own. The script gets the top of the ranked candidates; only a reader who was
     /// served most of them needs another trip with four times as many.
     /// </summary>
-    private async Task<ArticleResponse> ReadersPageAsync(UserRequest request, string algorithm, ChannelCandidates candidates,
+    private async Task<ArticleResponse> ReadersPageAsync(UserRequest request, string algorithm, string arm, ChannelCandidates candidates,
         DateTime deadline, CancellationToken cancellationToken)
     {
         var ranked = candidates.RankedFor(algorithm);
         // 推荐 follows the reader's interests once they showed some (every other channel is one
         // topic), unless the reader's bucket is a control: the script says so instead of picking a
         // page, and only then is a second trip needed.
-        var arm = experiments.ArmFor(request.UserId);
         var yieldToProfile = request.ChannelId == RecommendedChannel.Id && arm == Experiments.Profile;
-        var firstWindow = Math.Max(options.Value.RecallWindow, request.ArticleNum * 5);
+        var firstWindow = FirstWindow(request);
         // A reader who has read deep starts where the last page stopped (see ReadingPositions).
         var start = positions.Get(request.UserId, request.ChannelId, ranked);
         var window = Math.Min(ranked.Length - start, firstWindow);
@@ -170,7 +171,7 @@ public sealed partial class UserRecommendService(
         }
 
         var places = ProfileRecall.Places(sources, request.ArticleNum);
-        var firstWindow = Math.Max(options.Value.RecallWindow, request.ArticleNum * 5);
+        var firstWindow = FirstWindow(request);
         var length = firstWindow;
         while (true)
         {
@@ -211,6 +212,9 @@ public sealed partial class UserRecommendService(
             length *= 4;
         }
     }
+
+    /// <summary>How many candidates a fresh page offers the script first: the window, and at least five times the page.</summary>
+    private int FirstWindow(UserRequest request) => Math.Max(options.Value.RecallWindow, request.ArticleNum * 5);
 
     /// <summary>
     /// A reader without identity (the app sends no header before sign-in) has no history to keep
