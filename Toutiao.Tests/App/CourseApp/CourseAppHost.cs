@@ -43,8 +43,9 @@ public sealed class CourseAppHost : IAsyncDisposable
 
     /// <summary>
     /// The app's <c>dist/</c>: <see cref="DistVariable"/> when set, else the first
-    /// <c>shared/realclient/toutiao-m/dist</c> found walking up from the repository. Fails, never skips,
-    /// when it is not there: the drive is part of the suite.
+    /// <c>shared/realclient/toutiao-m/dist</c> found walking up from the repository, or from the
+    /// local repository it was cloned from (a CI clone in a temporary directory). Fails, never
+    /// skips, when it is not there: the drive is part of the suite.
     /// </summary>
     public static string FindDist()
     {
@@ -57,20 +58,37 @@ public sealed class CourseAppHost : IAsyncDisposable
         }
 
         var looked = new List<string>();
-        for (var directory = new DirectoryInfo(HeadlessChromium.RepositoryRoot()); directory is not null; directory = directory.Parent)
+        var repository = HeadlessChromium.RepositoryRoot();
+        foreach (var start in new[] { repository, ClonedFrom(repository) }.OfType<string>())
         {
-            var candidate = Path.Combine([directory.FullName, .. DistBelowShared]);
-            if (File.Exists(Path.Combine(candidate, "index.html")))
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
             {
-                return candidate;
-            }
+                var candidate = Path.Combine([directory.FullName, .. DistBelowShared]);
+                if (File.Exists(Path.Combine(candidate, "index.html")))
+                {
+                    return candidate;
+                }
 
-            looked.Add(candidate);
+                looked.Add(candidate);
+            }
         }
 
         throw new Xunit.Sdk.XunitException(
             "The course's app is not there: no built dist/ (with index.html) at " + string.Join(", ", looked) +
             $". It is shared/realclient/toutiao-m/dist beside the repository (its SOURCE.md says how it was built), or set {DistVariable}.");
+    }
+
+    /// <summary>The local directory <paramref name="repository"/> was cloned from (its origin), if it is one.</summary>
+    private static string? ClonedFrom(string repository)
+    {
+        var config = Path.Combine(repository, ".git", "config");
+        if (!File.Exists(config))
+        {
+            return null;
+        }
+
+        var origin = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(config), @"\[remote ""origin""\][^\[]*?url\s*=\s*(\S+)");
+        return origin.Success && Directory.Exists(origin.Groups[1].Value) ? Path.GetFullPath(origin.Groups[1].Value) : null;
     }
 
     public static async Task<CourseAppHost> StartAsync(string dist, Uri web)
