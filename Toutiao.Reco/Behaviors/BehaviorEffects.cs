@@ -29,6 +29,7 @@ public sealed class BehaviorEffects(
     [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer cache,
     UserFeedHistory history,
     ReaderProfileStore profiles,
+    CoReadNeighbours coReads,
     RecallCandidateStore recall,
     IOptions<RecommendationOptions> options,
     BehaviorMetrics metrics,
@@ -69,8 +70,11 @@ public sealed class BehaviorEffects(
         var signals = fresh.Where(b => channels.ContainsKey(b.ArticleId))
             .Select(b => new ProfileSignal(b.UserId, channels[b.ArticleId], ProfileSignals.Weight(b.Action, b.ReadTimeSeconds), b.ReportedAtMs))
             .ToList();
+        // Taken up together by one reader: neighbours for item-to-item recall.
+        var taken = fresh.Where(b => b.Action is "click" or "read" && channels.ContainsKey(b.ArticleId))
+            .Select(b => new ArticleTaken(b.UserId, b.ArticleId, b.ReportedAtMs)).ToList();
         await Task.WhenAll(IncrementReadCountersAsync(reads), history.MarkReadAsync(opened), RaiseHotnessAsync(fresh, channels),
-            profiles.ApplyAsync(signals, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+            profiles.ApplyAsync(signals, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), coReads.RecordAsync(taken));
 
         activity?.SetTag("toutiao.behaviors.applied", fresh.Count);
         activity?.SetTag("toutiao.behaviors.duplicates", behaviors.Count - fresh.Count);

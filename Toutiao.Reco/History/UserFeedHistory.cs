@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Toutiao.Contracts.Readers;
 using Toutiao.Reco.Profiles;
+using Toutiao.Reco.Recall;
 using Toutiao.Reco.Recommend;
 
 namespace Toutiao.Reco.History;
@@ -49,14 +50,14 @@ public sealed class UserFeedHistory(
     /// call whose deadline has passed by Redis' clock when the script runs writes nothing ("expired"):
     /// the reader gets these articles with the next refresh.
     /// With ARGV[8] = 1, a fresh page for a reader with a profile is not picked: the profile comes
-    /// back instead ("profiled"), for the caller to mix candidates by it; a reader without one still
+    /// back instead ("profiled", with the reader's recent reads), for the caller to mix candidates by it; a reader without one still
     /// gets the page in this one round trip.
     /// Candidates mixed from several sources come with each source's number of places on the page
     /// and each candidate's source: the first unserved of each source fill its places, in the
     /// candidates' order. Places a source cannot fill ask for more candidates ("more"), unless that
     /// source has no more or these are all there are: then they go to the other unserved ones. So
     /// what a reader was served before never takes a source's places.
-    /// KEYS: pages, served in the channel, served in channel 0, the reader's profile. ARGV:
+    /// KEYS: pages, served in the channel, served in channel 0, the reader's profile, their recent reads. ARGV:
     /// timestamp, count, retention seconds, pages kept, served ids kept, 1 if the candidates are all
     /// there are, the call's deadline in Unix ms (0: none), 1 to yield to a profile, places per
     /// source ("7,3s": "s" when the source has no more candidates; empty: one source), each
@@ -84,7 +85,7 @@ public sealed class UserFeedHistory(
           end
         end
         if ARGV[8] == '1' and redis.call('EXISTS', KEYS[4]) == 1 then
-          return { 'profiled', redis.call('HGETALL', KEYS[4]) }
+          return { 'profiled', redis.call('HGETALL', KEYS[4]), redis.call('LRANGE', KEYS[5], 0, -1) }
         end
         -- Mixed candidates: each source's places (ARGV[9], "s" after a source with no more
         -- candidates than these) and each candidate's source (ARGV[10]); an unserved candidate
@@ -207,7 +208,7 @@ public sealed class UserFeedHistory(
     {
         using var activity = RecoTelemetry.Source.StartActivity("reco history");
         var settings = options.Value;
-        RedisKey[] keys = [PagesKey(userId, channelId), ServedKey(userId, channelId), ServedKey(userId, 0), ReaderProfileStore.Key(userId)];
+        RedisKey[] keys = [PagesKey(userId, channelId), ServedKey(userId, channelId), ServedKey(userId, 0), ReaderProfileStore.Key(userId), CoReadNeighbours.RecentKey(userId)];
         var retention = AnonymousReaders.IsAnonymous(userId) ? settings.AnonymousHistoryRetention : settings.HistoryRetention;
         var arguments = new RedisValue[11 + rankedCandidates.Length];
         arguments[0] = timestamp;
@@ -244,7 +245,8 @@ public sealed class UserFeedHistory(
         {
             var fields = (RedisResult[])reply[1]!;
             var profile = ReaderProfileStore.Parse(Enumerable.Range(0, fields.Length / 2).Select(i => ((string?)fields[2 * i], (string?)fields[(2 * i) + 1])));
-            return new ServedPage([], 0, Recorded: false, Profile: profile);
+            var recent = ((RedisValue[])reply[2]!).Select(v => long.TryParse((string?)v, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0).Where(id => id > 0).ToList();
+            return new ServedPage([], 0, Recorded: false, Profile: profile with { RecentReads = recent });
         }
 
         var page = Parse((RedisValue)reply[1]);

@@ -9,4 +9,7 @@ public sealed record ReaderProfile(IReadOnlyDictionary<int, double> ChannelWeigh
     public static readonly ReaderProfile Empty = new(new Dictionary<int, double>());
 
     public bool IsEmpty => ChannelWeights.Count == 0;
+
+    /// <summary>The articles the reader clicked or read last, newest first (item-to-item recall).</summary>
+    public IReadOnlyList<long> RecentReads { get; init; } = [];
 }

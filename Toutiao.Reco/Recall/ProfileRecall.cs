@@ -2,9 +2,14 @@ namespace Toutiao.Reco.Recall;
 
 /// <summary>
 /// One recall source: a ranking, the share of a page it should fill, where in the ranking this
-/// reader's next page starts (what lies before was served), and the channel whose ranking it is.
+/// reader's next page starts (what lies before was served), and the channel whose ranking it is
+/// (<see cref="CoRead"/> for the reader's own item-to-item ranking, which has no remembered start).
 /// </summary>
-public readonly record struct RecallSource(long[] Ranked, double Share, int Start, int Channel);
+public readonly record struct RecallSource(long[] Ranked, double Share, int Start, int Channel)
+{
+    /// <summary>The <see cref="Channel"/> of the item-to-item source.</summary>
+    public const int CoRead = -1;
+}
 
 /// <summary>
 /// Mixed candidates, and for each where it came from: the source's index and the position in that
@@ -21,13 +26,24 @@ public sealed record MixedCandidates(long[] Ids, int[] Sources, int[] Positions,
 /// </summary>
 public static class ProfileRecall
 {
-    /// <summary>The sources: the profile's channels in proportion to weight, <paramref name="explored"/> of the page from <paramref name="everything"/>.</summary>
-    public static List<RecallSource> Sources(RecallSource everything, IEnumerable<(RecallSource Source, double Weight)> channels, double explored)
+    /// <summary>
+    /// The sources: <paramref name="explored"/> of the page from <paramref name="everything"/>, the
+    /// share of <paramref name="coRead"/> from it when it has candidates, the rest from the
+    /// profile's channels in proportion to weight (from <paramref name="everything"/> without any).
+    /// </summary>
+    public static List<RecallSource> Sources(RecallSource everything, IEnumerable<(RecallSource Source, double Weight)> channels, double explored,
+        RecallSource? coRead = null)
     {
         var weighted = channels.Where(c => c.Weight > 0 && c.Source.Ranked.Length > 0).ToList();
         var total = weighted.Sum(c => c.Weight);
-        var sources = weighted.Select(c => c.Source with { Share = (1 - explored) * c.Weight / total }).ToList();
-        sources.Add(everything with { Share = total > 0 ? explored : 1 });
+        var coReadShare = coRead is { Ranked.Length: > 0 } withCandidates ? withCandidates.Share : 0;
+        var sources = weighted.Select(c => c.Source with { Share = (1 - explored - coReadShare) * c.Weight / total }).ToList();
+        if (coReadShare > 0)
+        {
+            sources.Add(coRead!.Value);
+        }
+
+        sources.Add(everything with { Share = total > 0 ? explored : 1 - coReadShare });
         return sources;
     }
 

@@ -20,7 +20,9 @@ public static class RecommendationExtensions
                            && o.HistoryRetention >= TimeSpan.FromSeconds(1) && o.AnonymousHistoryRetention >= TimeSpan.FromSeconds(1)
                            && o.RefreshInterval > TimeSpan.Zero
                            && o.HotWeightAlgo1 is >= 0 and <= 1 && o.HotWeightAlgo2 is >= 0 and <= 1
-                           && o.ExploreShare is > 0 and <= 1 && o.ProfileHalfLife > TimeSpan.Zero && o.ProfileChannelsKept > 0,
+                           && o.ExploreShare is > 0 and <= 1 && o.ProfileHalfLife > TimeSpan.Zero && o.ProfileChannelsKept > 0
+                           && o.CoReadShare is >= 0 and < 1 && o.ExploreShare + o.CoReadShare <= 1 && o.RecentReadsKept > 0
+                           && o.NeighboursKept > 0 && o.NeighbourRetention >= TimeSpan.FromSeconds(1),
                 "Recommendation options are out of range.")
             .Validate(o => Experiments.AreValid(o.Buckets),
                 $"Recommendation:Buckets maps a hex digit (0..f) to {string.Join(" or ", Experiments.Arms)}.")
@@ -34,6 +36,7 @@ public static class RecommendationExtensions
         builder.Services.AddSingleton<UserFeedHistory>();
         builder.Services.AddSingleton<ReadingPositions>();
         builder.Services.AddSingleton<ReaderProfileStore>();
+        builder.Services.AddSingleton<CoReadNeighbours>();
         builder.Services.AddSingleton<FeedRanker>();
         builder.Services.AddSingleton<Experiments>();
         builder.Services.AddTrackingSignature();

@@ -59,6 +59,18 @@ public sealed class RecommendationOptions
     /// <summary>How many channels a reader's profile keeps (the strongest).</summary>
     public int ProfileChannelsKept { get; set; } = 10;
 
+    /// <summary>Share of a profiled reader's 推荐 page taken from the articles read together with their recent reads (item-to-item), when there are any.</summary>
+    public double CoReadShare { get; set; } = 0.2;
+
+    /// <summary>How many of a reader's latest clicked or read articles are remembered for item-to-item recall.</summary>
+    public int RecentReadsKept { get; set; } = 10;
+
+    /// <summary>How many co-read neighbours an article keeps (the strongest).</summary>
+    public int NeighboursKept { get; set; } = 50;
+
+    /// <summary>How long an article's neighbours live after it was last read together with another.</summary>
+    public TimeSpan NeighbourRetention { get; set; } = TimeSpan.FromDays(14);
+
     /// <summary>How long the candidates in memory may lag the hot lists after readers' actions raised them.</summary>
     public TimeSpan HotReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

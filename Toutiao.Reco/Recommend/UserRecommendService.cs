@@ -19,6 +19,7 @@ namespace Toutiao.Reco.Recommend;
 public sealed partial class UserRecommendService(
     RecallCandidateStore recall,
     ClickModelStore models,
+    CoReadNeighbours coReads,
     UserFeedHistory history,
     ReadingPositions positions,
     Experiments experiments,
@@ -169,7 +170,15 @@ public sealed partial class UserRecommendService(
         }
 
         var everything = new RecallSource(ranked, 0, positions.Get(request.UserId, RecommendedChannel.Id, ranked), RecommendedChannel.Id);
-        var sources = ProfileRecall.Sources(everything, channelSources, options.Value.ExploreShare);
+        RecallSource? coRead = null;
+        if (profile.RecentReads.Count > 0 && options.Value.CoReadShare > 0)
+        {
+            // Read together with what the reader read last: one more round trip, to the cache server.
+            var neighbours = await coReads.GetAsync(profile.RecentReads, options.Value.NeighboursKept);
+            coRead = new RecallSource(CoReadNeighbours.Rank(profile.RecentReads, neighbours), options.Value.CoReadShare, 0, RecallSource.CoRead);
+        }
+
+        var sources = ProfileRecall.Sources(everything, channelSources, options.Value.ExploreShare, coRead);
         var places = ProfileRecall.Places(sources, request.ArticleNum);
         using (var activity = RecoTelemetry.Source.StartActivity("reco recall"))
         {
@@ -178,8 +187,8 @@ public sealed partial class UserRecommendService(
             activity?.SetTag("toutiao.reco.considered", ranked.Length);
             activity?.SetTag("toutiao.reco.arm", Experiments.Profile);
             activity?.SetTag("toutiao.reco.profile.channels", string.Join(',', profile.ChannelWeights.OrderByDescending(c => c.Value).Select(c => c.Key)));
-            // Each source's places on the page: "channel:places", the explored share as channel 0.
-            activity?.SetTag("toutiao.reco.sources", string.Join(',', sources.Select((source, i) => $"{source.Channel}:{places[i]}")));
+            // Each source's places on the page: "7:5,coread:2,explore:3".
+            activity?.SetTag("toutiao.reco.sources", string.Join(',', sources.Select((source, i) => $"{SourceName(source)}:{places[i]}")));
         }
 
         // The click model orders the page; without one (not trained yet, or unusable) the sources' order stands.
@@ -215,7 +224,7 @@ public sealed partial class UserRecommendService(
                     for (var i = 0; i < sources.Count; i++)
                     {
                         // Only deep readers are remembered, as on any page: a shallow start is cheap to find again.
-                        if (starts[i] > sources[i].Start && starts[i] > firstWindow)
+                        if (starts[i] > sources[i].Start && starts[i] > firstWindow && sources[i].Channel != RecallSource.CoRead)
                         {
                             positions.Set(request.UserId, sources[i].Channel, sources[i].Ranked, starts[i]);
                         }
@@ -235,6 +244,13 @@ public sealed partial class UserRecommendService(
             length *= 4;
         }
     }
+
+    private static string SourceName(RecallSource source) => source.Channel switch
+    {
+        RecallSource.CoRead => "coread",
+        RecommendedChannel.Id => "explore",
+        var channel => channel.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     /// <summary>How many candidates a fresh page offers the script first: the window, and at least five times the page.</summary>
     private int FirstWindow(UserRequest request) => Math.Max(options.Value.RecallWindow, request.ArticleNum * 5);

@@ -1,5 +1,7 @@
 extern alias reco;
 
+using StackExchange.Redis;
+using CoReadNeighbours = reco::Toutiao.Reco.Recall.CoReadNeighbours;
 using ProfileRecall = reco::Toutiao.Reco.Recall.ProfileRecall;
 using ProfileSignals = reco::Toutiao.Reco.Profiles.ProfileSignals;
 using RecallSource = reco::Toutiao.Reco.Recall.RecallSource;
@@ -104,5 +106,34 @@ public sealed class ProfileRecallTests
         Assert.True(ProfileSignals.Weight("collect", null) > ProfileSignals.Weight("click", null));
         Assert.True(ProfileSignals.Weight("dislike", null) < 0);
         Assert.Equal(0, ProfileSignals.Weight("exposure", null));
+    }
+
+    [Fact]
+    public void The_item_to_item_source_takes_its_share_from_the_profiles_channels_when_it_has_candidates()
+    {
+        var coRead = new RecallSource([5, 6], 0.2, 0, RecallSource.CoRead);
+
+        var sources = ProfileRecall.Sources(Source(Everything), [(Source(ChannelA), 3), (Source(ChannelB), 1)], 0.3, coRead);
+        var withoutCandidates = ProfileRecall.Sources(Source(Everything), [(Source(ChannelA), 3), (Source(ChannelB), 1)], 0.3, coRead with { Ranked = [] });
+        var withoutChannels = ProfileRecall.Sources(Source(Everything), [], 0.3, coRead);
+
+        Assert.Equal([0.375, 0.125, 0.2, 0.3], sources.Select(s => Math.Round(s.Share, 6)));
+        Assert.Equal(RecallSource.CoRead, sources[2].Channel);
+        Assert.Equal([0.525, 0.175, 0.3], withoutCandidates.Select(s => Math.Round(s.Share, 6)));
+        Assert.Equal([0.2, 0.8], withoutChannels.Select(s => Math.Round(s.Share, 6)));
+    }
+
+    [Fact]
+    public void Co_read_neighbours_add_up_newer_reads_weigh_more_and_what_was_read_is_left_out()
+    {
+        // The newest read (1) was read with 10 three times and with 2 (itself read) once; the older one (2) with 11 four times.
+        SortedSetEntry[] ofNewest = [new(10, 3), new(2, 1), new(12, 1)];
+        SortedSetEntry[] ofOlder = [new(11, 4), new(12, 1), new("damaged", 9)];
+
+        var ranked = CoReadNeighbours.Rank([1, 2], [ofNewest, ofOlder]);
+
+        // 10: 3; 11: 4 / 2 = 2; 12: 1 + 0.5 = 1.5.
+        Assert.Equal([10L, 11, 12], ranked);
+        Assert.Empty(CoReadNeighbours.Rank([1], [[]]));
     }
 }

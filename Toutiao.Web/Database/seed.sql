@@ -37,7 +37,9 @@ SELECT n, n % 2, DATE('1990-01-01') + INTERVAL (n * 13) % 9000 DAY, CONCAT('作�
 FROM seed_number WHERE n <= 1000;
 
 -- Articles 1..50000 are approved; 50001..50500 cycle through the other statuses.
--- Article n belongs to channel 1 + n % 25; a larger n is newer (13 minutes apart).
+-- Article n belongs to channel 1 + n % 25; a larger n is newer (13 minutes apart), and the newest
+-- approved one is published when the data is first loaded (times in UTC, as the services read them),
+-- so the app shows "刚刚" and "x 分钟前" at the top of a fresh start, not "1 个月前" everywhere.
 INSERT INTO news_article_basic (article_id, user_id, channel_id, title, cover, create_time, status,
                                 review_time, allow_comment, is_top, update_time)
 SELECT n,
@@ -55,12 +57,12 @@ SELECT n,
                                                          CONCAT('/images/article/', n, '-2.jpg'),
                                                          CONCAT('/images/article/', n, '-3.jpg')))
        END,
-       TIMESTAMP('2026-11-01 00:00:00') - INTERVAL (50500 - n) * 13 MINUTE,
+       UTC_TIMESTAMP() - INTERVAL ABS(50000 - n) * 13 MINUTE,
        IF(n <= 50000, 2, ELT(1 + n % 5, 0, 1, 3, 4, 5)),
-       TIMESTAMP('2026-11-01 00:00:00') - INTERVAL (50500 - n) * 13 MINUTE + INTERVAL 1 HOUR,
+       UTC_TIMESTAMP() - INTERVAL ABS(50000 - n) * 13 MINUTE,
        1,
        n <= 75,
-       TIMESTAMP('2026-11-01 00:00:00')
+       NOW()
 FROM seed_number;
 
 INSERT INTO news_article_content (article_id, content)
