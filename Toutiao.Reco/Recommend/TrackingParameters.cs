@@ -21,10 +21,14 @@ public sealed class TrackingParameters(TrackingSignature signature, TimeProvider
 
     /// <summary>The tracks of a page's articles, the user id escaped once.</summary>
     public IEnumerable<Track> Tracks(string userId, IEnumerable<long> articleIds, string algorithm)
+        => Tracks(userId, articleIds, _ => algorithm);
+
+    /// <summary>The tracks of a page's articles, each naming how it was recommended (its recall source, <paramref name="algorithmOf"/>).</summary>
+    public IEnumerable<Track> Tracks(string userId, IEnumerable<long> articleIds, Func<long, string> algorithmOf)
     {
         var escaped = Escape(userId);
         var issuedAt = IssuedAt();
-        return articleIds.Select(id => Track(escaped, id.ToString(CultureInfo.InvariantCulture), algorithm, issuedAt));
+        return articleIds.Select(id => Track(escaped, id.ToString(CultureInfo.InvariantCulture), algorithmOf(id), issuedAt));
     }
 
     private Track Track(string escapedUserId, string articleId, string algorithm, string issuedAt) => new()
@@ -39,7 +43,7 @@ public sealed class TrackingParameters(TrackingSignature signature, TimeProvider
 
     private static string Escape(string value) => JsonEncodedText.Encode(value, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString();
 
-    // The other values are fixed words, digits and the bucket name: nothing to escape.
+    // The other values are fixed words, digits, the bucket's and the sources' names: nothing to escape.
     private string Write(string action, string escapedUserId, string articleId, string algorithm, string issuedAt)
         => signature.Sign($$"""{"action":"{{action}}","userId":"{{escapedUserId}}","articleId":"{{articleId}}","algorithmCombine":"{{algorithm}}","issuedAt":{{issuedAt}}""");
 }

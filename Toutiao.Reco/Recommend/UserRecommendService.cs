@@ -187,7 +187,7 @@ public sealed partial class UserRecommendService(
             activity?.SetTag("toutiao.reco.considered", ranked.Length);
             activity?.SetTag("toutiao.reco.arm", Experiments.Profile);
             activity?.SetTag("toutiao.reco.profile.channels", string.Join(',', profile.ChannelWeights.OrderByDescending(c => c.Value).Select(c => c.Key)));
-            // Each source's places on the page: "7:5,coread:2,explore:3".
+            // Each source's places on the page: "channel-7:5,coread:2,explore:3".
             activity?.SetTag("toutiao.reco.sources", string.Join(',', sources.Select((source, i) => $"{SourceName(source)}:{places[i]}")));
         }
 
@@ -231,7 +231,11 @@ public sealed partial class UserRecommendService(
                     }
                 }
 
-                return Response(request.UserId, algorithm, page.ArticleIds, page.PreviousTimestamp, withExposure: page.Recorded);
+                // A page served before has no record of its sources: only a fresh one names them.
+                var sourceOf = page.Recorded
+                    ? mixed.Ids.Select((id, i) => (id, i)).ToDictionary(c => c.id, c => SourceName(sources[mixed.Sources[c.i]]))
+                    : null;
+                return Response(request.UserId, algorithm, page.ArticleIds, page.PreviousTimestamp, withExposure: page.Recorded, sourceOf);
             }
 
             if (everyCandidate)
@@ -249,7 +253,7 @@ public sealed partial class UserRecommendService(
     {
         RecallSource.CoRead => "coread",
         RecommendedChannel.Id => "explore",
-        var channel => channel.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        var channel => "channel-" + channel.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     /// <summary>How many candidates a fresh page offers the script first: the window, and at least five times the page.</summary>
@@ -272,14 +276,19 @@ public sealed partial class UserRecommendService(
         return Response(request.UserId, algorithm, page, next, withExposure: true);
     }
 
-    private ArticleResponse Response(string userId, string algorithm, IReadOnlyList<long> articleIds, long timestamp, bool withExposure)
+    /// <param name="sourceOf">How each article was recalled, when the page was mixed from several sources: its tracking strings say <c>Algo-1|coread</c>, <c>Algo-1|channel-7</c>, <c>Algo-1|explore</c>.</param>
+    private ArticleResponse Response(string userId, string algorithm, IReadOnlyList<long> articleIds, long timestamp, bool withExposure,
+        IReadOnlyDictionary<long, string>? sourceOf = null)
     {
         var response = new ArticleResponse
         {
             TimeStamp = timestamp,
             Exposure = withExposure && articleIds.Count > 0 ? tracking.Exposure(userId, articleIds, algorithm) : "",
         };
-        response.Recommends.AddRange(articleIds.Zip(tracking.Tracks(userId, articleIds, algorithm),
+        var tracks = sourceOf is null
+            ? tracking.Tracks(userId, articleIds, algorithm)
+            : tracking.Tracks(userId, articleIds, id => sourceOf.TryGetValue(id, out var source) ? $"{algorithm}|{source}" : algorithm);
+        response.Recommends.AddRange(articleIds.Zip(tracks,
             (id, track) => new Article { ArticleId = id, Track = track }));
         return response;
     }

@@ -75,7 +75,7 @@ public class ClickModelTests(ToutiaoFixture fixture) : IAsyncLifetime
         Assert.Equal(model.Version, rank.GetTagItem("toutiao.reco.model.version"));
         // The profiled page's recall (after the one that found the profile) says each source's places.
         var recall = await SpanAsync(trace, "reco recall", s => s.GetTagItem("toutiao.reco.sources") is not null);
-        Assert.Contains($"{channel}:", (string)recall.GetTagItem("toutiao.reco.sources")!, StringComparison.Ordinal);
+        Assert.Contains($"channel-{channel}:", (string)recall.GetTagItem("toutiao.reco.sources")!, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 extern alias reco;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Toutiao.Contracts.Feed;
@@ -19,7 +20,7 @@ public class CoReadRecallTests(ToutiaoFixture fixture)
     private RecommendationOptions Settings => fixture.Reco.Services.GetRequiredService<IOptions<RecommendationOptions>>().Value;
 
     [Fact]
-    public async Task An_article_read_together_with_the_readers_last_read_comes_into_their_next_page_of_recommended()
+    public async Task Articles_read_together_with_the_readers_last_read_come_into_their_next_page_of_recommended_named_by_source()
     {
         const int channel = 11;
         // Two readers of one ranking variant see the same first page of the channel.
@@ -37,9 +38,18 @@ public class CoReadRecallTests(ToutiaoFixture fixture)
         var trace = TestTrace.New();
         var recommended = await fixture.WebClient.FeedAsync(RecommendedChannel.Id, Api.Now(), second, trace: trace);
 
-        Assert.Contains(readWithIt, recommended.ArticleIds());
+        // Its tracking strings say where each article came from: the item-to-item ones are read-together
+        // articles of the reader's last read (other tests' readers may have read it too, with other articles).
         var neighbours = await fixture.Cache.GetDatabase().SortedSetRangeByRankWithScoresAsync(CoReadNeighbours.NeighboursKey(read));
         Assert.Contains(neighbours, n => (long)n.Element == readWithIt && n.Score >= 1);
+        var sources = recommended.Data.GetProperty("results").EnumerateArray().ToDictionary(
+            item => item.GetProperty("art_id").GetInt64(),
+            item => JsonDocument.Parse(item.GetProperty("trace").GetProperty("click").GetString()!).RootElement.GetProperty("algorithmCombine").GetString()!);
+        var coRead = sources.Where(s => s.Value.EndsWith("|coread", StringComparison.Ordinal)).Select(s => s.Key).ToList();
+        Assert.NotEmpty(coRead);
+        Assert.All(coRead, id => Assert.Contains(neighbours, n => (long)n.Element == id));
+        Assert.Contains(sources.Values, source => source.EndsWith($"|channel-{channel}", StringComparison.Ordinal));
+        Assert.Contains(sources.Values, source => source.EndsWith("|explore", StringComparison.Ordinal));
         var ttl = await fixture.Cache.GetDatabase().KeyTimeToLiveAsync(CoReadNeighbours.NeighboursKey(read));
         Assert.InRange(ttl!.Value, Settings.NeighbourRetention - TimeSpan.FromMinutes(1), Settings.NeighbourRetention);
         Assert.Equal([read], (await fixture.Cache.GetDatabase().ListRangeAsync(CoReadNeighbours.RecentKey(AnonymousId(second)))).Select(v => (long)v));
