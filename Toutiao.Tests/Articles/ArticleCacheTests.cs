@@ -263,6 +263,34 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
     /// <summary>What a card says apart from its counters, as JSON (records compare their lists by reference).</summary>
     private static List<string> Cards(IEnumerable<ArticleCard> cards)
         => cards.Select(c => JsonSerializer.Serialize(new { c.Info, c.Author }, ToutiaoJson.Options)).ToList();
+
+    [Fact]
+    public async Task A_warm_up_that_finds_everything_in_place_writes_nothing_and_is_no_trace_and_a_changed_pin_is_put_back()
+    {
+        var warmer = fixture.WebService<ArticleCacheWarmer>();
+        var db = fixture.Cache.GetDatabase();
+        await warmer.WarmAsync(CancellationToken.None);
+        var pins = await db.SortedSetRangeByRankWithScoresAsync(ArticleCacheKeys.Top(2));
+        Assert.NotEmpty(pins);
+
+        var quiet = TestTrace.New();
+        using (quiet.Begin())
+        {
+            await warmer.WarmAsync(CancellationToken.None);
+        }
+
+        await db.SortedSetAddAsync(ArticleCacheKeys.Top(2), 999_999_999, 1);
+        var changed = TestTrace.New();
+        using (changed.Begin())
+        {
+            await warmer.WarmAsync(CancellationToken.None);
+        }
+
+        Assert.DoesNotContain(quiet.SpansIn(fixture.Spans), s => s.DisplayName == "article_cache warm");
+        var warm = Assert.Single(changed.SpansIn(fixture.Spans), s => s.DisplayName == "article_cache warm");
+        Assert.Equal(1, warm.GetTagItem("toutiao.cache.pinned_channels_changed"));
+        Assert.Equal(pins, await db.SortedSetRangeByRankWithScoresAsync(ArticleCacheKeys.Top(2)));
+    }
 }
 
 /// <summary>The same tests with Web and Reco on a Redis Cluster.</summary>
