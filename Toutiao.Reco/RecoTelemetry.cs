@@ -15,6 +15,8 @@ public sealed class RecoTelemetry
     private readonly Histogram<long> _returned;
     private readonly Counter<long> _exposures;
     private readonly Counter<long> _feedback;
+    private readonly Counter<long> _trainings;
+    private readonly Counter<long> _unusableModels;
     private readonly long[] _exposed = new long[Experiments.Arms.Length];
     private readonly long[] _clicked = new long[Experiments.Arms.Length];
 
@@ -25,6 +27,8 @@ public sealed class RecoTelemetry
         _returned = meter.CreateHistogram<long>("toutiao.reco.candidates.returned", "{article}", "Articles returned for one page.");
         _exposures = meter.CreateCounter<long>("toutiao.reco.exposures", "{article}", "Articles on fresh pages of readers with an id, by algorithm.");
         _feedback = meter.CreateCounter<long>("toutiao.reco.feedback", "{action}", "Clicks, reads, collects and shares applied, by algorithm and action.");
+        _trainings = meter.CreateCounter<long>("toutiao.reco.model.trainings", "{training}", "Click model trainings, by outcome: trained, too_few (examples), elsewhere (another replica holds the lock), failed.");
+        _unusableModels = meter.CreateCounter<long>("toutiao.reco.model.unusable", "{model}", "Stored click models that could not be served (damaged, or for other features).");
         // Per process: exposures counted where pages are served, clicks where the consumer applies
         // them; with one Reco the two are the same process.
         meter.CreateObservableGauge("toutiao.reco.ctr", () => Experiments.Arms.Select((arm, i) =>
@@ -47,6 +51,10 @@ public sealed class RecoTelemetry
             Interlocked.Increment(ref _clicked[Index(arm)]);
         }
     }
+
+    public void RecordTraining(string outcome) => _trainings.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void RecordUnusableModel() => _unusableModels.Add(1, new KeyValuePair<string, object?>("reason", "unreadable"));
 
     private static int Index(string arm) => Math.Max(0, Array.IndexOf(Experiments.Arms, arm));
 

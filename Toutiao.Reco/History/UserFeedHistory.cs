@@ -60,7 +60,8 @@ public sealed class UserFeedHistory(
     /// timestamp, count, retention seconds, pages kept, served ids kept, 1 if the candidates are all
     /// there are, the call's deadline in Unix ms (0: none), 1 to yield to a profile, places per
     /// source ("7,3s": "s" when the source has no more candidates; empty: one source), each
-    /// candidate's source ("0,1,0,..."), candidate ids...
+    /// candidate's source ("0,1,0,..."), each candidate's place in the click model's order
+    /// ("2,0,1,...": the page is recorded in that order; empty: in the candidates' order), candidate ids...
     /// A recorded page also says how many of the candidates it went through (every one before
     /// them is served now): the caller may start after them next time.
     /// </summary>
@@ -98,16 +99,16 @@ public sealed class UserFeedHistory(
           for s in string.gmatch(ARGV[10], '%d+') do sources[#sources + 1] = tonumber(s) + 1 end
         end
         local chosen, spare = {}, {}
-        local examined = #ARGV - 10
+        local examined = #ARGV - 11
         -- Two calls per 500 candidates, not two per candidate (and unpack has a stack limit).
-        local first = 11
+        local first = 12
         while first <= #ARGV and #chosen < count do
           local last = math.min(first + 499, #ARGV)
           local inChannel = redis.call('ZMSCORE', served, unpack(ARGV, first, last))
           local inAll = served == servedAll and inChannel or redis.call('ZMSCORE', servedAll, unpack(ARGV, first, last))
           for i = 1, last - first + 1 do
             if not inChannel[i] and not inAll[i] then
-              local c = first + i - 11
+              local c = first + i - 12
               local source = sources and sources[c]
               if source and quotas[source] <= 0 then
                 spare[#spare + 1] = c
@@ -136,10 +137,16 @@ public sealed class UserFeedHistory(
         if #chosen < count and ARGV[6] ~= '1' then
           return { 'more' }
         end
-        table.sort(chosen)
+        if ARGV[11] ~= '' then
+          local places = {}
+          for p in string.gmatch(ARGV[11], '%d+') do places[#places + 1] = tonumber(p) end
+          table.sort(chosen, function(a, b) return places[a] < places[b] end)
+        else
+          table.sort(chosen)
+        end
         local picked, scored = {}, {}
         for _, c in ipairs(chosen) do
-          local id = ARGV[c + 10]
+          local id = ARGV[c + 11]
           picked[#picked + 1] = id
           scored[#scored + 1] = ARGV[1]
           scored[#scored + 1] = id
@@ -193,15 +200,16 @@ public sealed class UserFeedHistory(
     /// <param name="yieldToProfile">Return the reader's profile (<see cref="ServedPage.Profile"/>)
     /// instead of picking a fresh page, when the reader has one.</param>
     /// <param name="mix">For candidates from several sources: each source's places on the page and each candidate's source.</param>
+    /// <param name="modelPlaces">Each candidate's place in the click model's order, which the page keeps; null: the candidates' order.</param>
     public async Task<ServedPage?> ServePageAsync(string userId, int channelId, long timestamp,
         ReadOnlyMemory<long> rankedCandidates, bool allCandidates, int count, DateTime? deadline = null, bool yieldToProfile = false,
-        (IEnumerable<string> Places, IReadOnlyList<int> Sources)? mix = null)
+        (IEnumerable<string> Places, IReadOnlyList<int> Sources)? mix = null, IReadOnlyList<int>? modelPlaces = null)
     {
         using var activity = RecoTelemetry.Source.StartActivity("reco history");
         var settings = options.Value;
         RedisKey[] keys = [PagesKey(userId, channelId), ServedKey(userId, channelId), ServedKey(userId, 0), ReaderProfileStore.Key(userId)];
         var retention = AnonymousReaders.IsAnonymous(userId) ? settings.AnonymousHistoryRetention : settings.HistoryRetention;
-        var arguments = new RedisValue[10 + rankedCandidates.Length];
+        var arguments = new RedisValue[11 + rankedCandidates.Length];
         arguments[0] = timestamp;
         arguments[1] = count;
         arguments[2] = (long)retention.TotalSeconds;
@@ -212,10 +220,11 @@ public sealed class UserFeedHistory(
         arguments[7] = yieldToProfile ? 1 : 0;
         arguments[8] = mix is { } places ? string.Join(',', places.Places) : "";
         arguments[9] = mix is { } sources ? string.Join(',', sources.Sources) : "";
+        arguments[10] = modelPlaces is null ? "" : string.Join(',', modelPlaces);
         var candidates = rankedCandidates.Span;
         for (var i = 0; i < candidates.Length; i++)
         {
-            arguments[10 + i] = candidates[i];
+            arguments[11 + i] = candidates[i];
         }
 
         var reply = (RedisResult[])(await Database(userId).ScriptEvaluateAsync(ServePageScript, keys, arguments))!;

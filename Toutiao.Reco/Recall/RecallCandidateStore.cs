@@ -5,6 +5,7 @@ using StackExchange.Redis;
 using Toutiao.Contracts.Caching;
 using Toutiao.Contracts.Feed;
 using Toutiao.Contracts.Recall;
+using Toutiao.Reco.Ranking;
 using Toutiao.Reco.Recommend;
 using Toutiao.ServiceDefaults.Clients;
 
@@ -140,11 +141,48 @@ public sealed partial class RecallCandidateStore
                 [.. newest.Select(e => (long)e.Score)],
                 [.. hottest.Select(e => (long)e.Element)],
                 [.. ranker.Rank(candidates, AlgorithmBucket.Algo1, candidates.Count)],
-                [.. ranker.Rank(candidates, AlgorithmBucket.Algo2, candidates.Count)]);
+                [.. ranker.Rank(candidates, AlgorithmBucket.Algo2, candidates.Count)])
+            {
+                Hotness = hotness,
+            };
         }
 
-        return new RecallSnapshot(builtAt, hotVersion, clock.GetUtcNow(), loaded);
+        return new RecallSnapshot(builtAt, hotVersion, clock.GetUtcNow(), loaded, Catalog(loaded));
     }
+
+    /// <summary>Each article's channel (the channel whose set holds it), publish time and hotness (channel 0's, raised with the channel's).</summary>
+    private static ArticleCatalog Catalog(Dictionary<int, ChannelCandidates> channels)
+    {
+        var channelOf = new Dictionary<long, int>();
+        foreach (var (channelId, candidates) in channels)
+        {
+            if (channelId != RecommendedChannel.Id)
+            {
+                foreach (var id in candidates.Newest)
+                {
+                    channelOf[id] = channelId;
+                }
+            }
+        }
+
+        var facts = new Dictionary<long, ArticleFacts>(channelOf.Count);
+        if (channels.GetValueOrDefault(RecommendedChannel.Id) is { } all)
+        {
+            for (var i = 0; i < all.Newest.Length; i++)
+            {
+                if (channelOf.TryGetValue(all.Newest[i], out var channelId))
+                {
+                    facts[all.Newest[i]] = new ArticleFacts(channelId, all.NewestPublishedAt[i], all.Hotness.GetValueOrDefault(all.Newest[i]));
+                }
+            }
+        }
+
+        return new ArticleCatalog(facts);
+    }
+
+    /// <summary>The articles of the recall sets in memory, for the click model (empty before the first load).</summary>
+    public async Task<ArticleCatalog> GetCatalogAsync(CancellationToken cancellationToken)
+        => (await _snapshot.GetAsync(SnapshotCheckInterval, cancellationToken)).Catalog;
 
     private void StartBackgroundRebuild()
     {
@@ -287,7 +325,7 @@ public sealed partial class RecallCandidateStore
 
 /// <summary>The recall candidates of every channel as one build left them, in memory.</summary>
 /// <param name="BuiltAt">The build's marker value (Unix ms).</param>
-public sealed record RecallSnapshot(long BuiltAt, long HotVersion, DateTimeOffset LoadedAt, IReadOnlyDictionary<int, ChannelCandidates> Channels);
+public sealed record RecallSnapshot(long BuiltAt, long HotVersion, DateTimeOffset LoadedAt, IReadOnlyDictionary<int, ChannelCandidates> Channels, ArticleCatalog Catalog);
 
 /// <summary>
 /// A channel's candidates: newest first (with their publish times, Unix ms), hottest first, and
@@ -296,6 +334,9 @@ public sealed record RecallSnapshot(long BuiltAt, long HotVersion, DateTimeOffse
 public sealed record ChannelCandidates(long[] Newest, long[] NewestPublishedAt, long[] Hottest, long[] RankedAlgo1, long[] RankedAlgo2)
 {
     public static readonly ChannelCandidates None = new([], [], [], [], []);
+
+    /// <summary>Each article's hot score.</summary>
+    public IReadOnlyDictionary<long, double> Hotness { get; init; } = new Dictionary<long, double>();
 
     /// <summary>
     /// The newest <paramref name="count"/> articles published before <paramref name="timestamp"/>,

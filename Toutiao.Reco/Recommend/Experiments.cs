@@ -6,7 +6,7 @@ namespace Toutiao.Reco.Recommend;
 /// <summary>
 /// Which algorithm each A/B bucket gets (<see cref="RecommendationOptions.Buckets"/>): by default
 /// every bucket the personalised one (<see cref="Profile"/>); any bucket may be set to
-/// <see cref="HotNew"/>, the hot/new blend alone, as a control. A reader's arm decides their pages
+/// <see cref="HotNew"/>, the hot/new blend alone, or <see cref="Random"/>, as a control. A reader's arm decides their pages
 /// and is the <c>algorithm</c> tag of the exposure and feedback metrics.
 /// </summary>
 public sealed class Experiments
@@ -17,7 +17,10 @@ public sealed class Experiments
     /// <summary>The hot/new blend only, whatever the reader did.</summary>
     public const string HotNew = "hot-new";
 
-    public static readonly string[] Arms = [Profile, HotNew];
+    /// <summary>The channel's articles in a random order: the floor any ranking must beat (evaluation only: each page shuffles the channel).</summary>
+    public const string Random = "random";
+
+    public static readonly string[] Arms = [Profile, HotNew, Random];
 
     private readonly string[] _arms;
 

@@ -3,6 +3,7 @@ using Toutiao.Contracts.Tracking;
 using Toutiao.Reco.Behaviors;
 using Toutiao.Reco.History;
 using Toutiao.Reco.Profiles;
+using Toutiao.Reco.Ranking;
 using Toutiao.Reco.Recall;
 using Toutiao.Reco.Storage;
 
@@ -47,6 +48,15 @@ public static class RecommendationExtensions
         builder.Services.AddSingleton<BehaviorMetrics>();
         builder.Services.AddSingleton<BehaviorEffects>();
         builder.Services.AddHostedService<BehaviorConsumer>();
+
+        builder.Services.AddOptions<RankingOptions>().BindConfiguration(RankingOptions.SectionName)
+            .Validate(o => o.TrainInterval > TimeSpan.Zero && o.ModelCheckInterval > TimeSpan.Zero && o.LabelWindow > TimeSpan.Zero
+                           && o.TrainingEvents > 0 && o.MinExamples > 0,
+                "Ranking options are out of range.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ClickModelStore>();
+        builder.Services.AddSingleton<ClickModelTraining>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ClickModelTraining>());
 
         builder.Services.AddHealthChecks().AddCheck<RecallReadyCheck>("recall", tags: ["ready"]);
         return builder;

@@ -46,7 +46,7 @@ public sealed class RecommendationOptions
 
     /// <summary>
     /// Algorithm per A/B bucket (the first hex digit of md5(user_id), <c>0</c>..<c>f</c>):
-    /// <c>profile</c> (every bucket not named) or <c>hot-new</c>; see <see cref="Experiments"/>.
+    /// <c>profile</c> (every bucket not named), <c>hot-new</c> or <c>random</c>; see <see cref="Experiments"/>.
     /// </summary>
     public Dictionary<string, string> Buckets { get; set; } = [];
 

@@ -6,6 +6,7 @@ using Toutiao.Contracts.Storage;
 using Toutiao.Reco.Grpc;
 using Toutiao.Reco.History;
 using Toutiao.Reco.Profiles;
+using Toutiao.Reco.Ranking;
 using Toutiao.Reco.Recall;
 
 namespace Toutiao.Reco.Recommend;
@@ -17,6 +18,7 @@ namespace Toutiao.Reco.Recommend;
 /// </summary>
 public sealed partial class UserRecommendService(
     RecallCandidateStore recall,
+    ClickModelStore models,
     UserFeedHistory history,
     ReadingPositions positions,
     Experiments experiments,
@@ -76,13 +78,20 @@ public sealed partial class UserRecommendService(
         DateTime deadline, CancellationToken cancellationToken)
     {
         var ranked = candidates.RankedFor(algorithm);
+        var shuffled = arm == Experiments.Random;
+        if (shuffled)
+        {
+            ranked = [.. ranked];
+            System.Random.Shared.Shuffle(ranked);
+        }
+
         // 推荐 follows the reader's interests once they showed some (every other channel is one
         // topic), unless the reader's bucket is a control: the script says so instead of picking a
         // page, and only then is a second trip needed.
         var yieldToProfile = request.ChannelId == RecommendedChannel.Id && arm == Experiments.Profile;
         var firstWindow = FirstWindow(request);
         // A reader who has read deep starts where the last page stopped (see ReadingPositions).
-        var start = positions.Get(request.UserId, request.ChannelId, ranked);
+        var start = shuffled ? 0 : positions.Get(request.UserId, request.ChannelId, ranked);
         var window = Math.Min(ranked.Length - start, firstWindow);
         using (var activity = RecoTelemetry.Source.StartActivity("reco recall"))
         {
@@ -120,7 +129,7 @@ public sealed partial class UserRecommendService(
                     telemetry.RecordPage("fresh", window, page.ArticleIds.Count);
                     telemetry.RecordExposures(arm, page.ArticleIds.Count);
                     LogFreshPage(request.UserId, request.ChannelId, window, page.ArticleIds.Count);
-                    if (start + page.Examined > firstWindow)
+                    if (start + page.Examined > firstWindow && !shuffled)
                     {
                         positions.Set(request.UserId, request.ChannelId, ranked, start + page.Examined);
                     }
@@ -161,6 +170,7 @@ public sealed partial class UserRecommendService(
 
         var everything = new RecallSource(ranked, 0, positions.Get(request.UserId, RecommendedChannel.Id, ranked), RecommendedChannel.Id);
         var sources = ProfileRecall.Sources(everything, channelSources, options.Value.ExploreShare);
+        var places = ProfileRecall.Places(sources, request.ArticleNum);
         using (var activity = RecoTelemetry.Source.StartActivity("reco recall"))
         {
             activity?.SetTag("toutiao.reco.channel", request.ChannelId);
@@ -168,20 +178,33 @@ public sealed partial class UserRecommendService(
             activity?.SetTag("toutiao.reco.considered", ranked.Length);
             activity?.SetTag("toutiao.reco.arm", Experiments.Profile);
             activity?.SetTag("toutiao.reco.profile.channels", string.Join(',', profile.ChannelWeights.OrderByDescending(c => c.Value).Select(c => c.Key)));
+            // Each source's places on the page: "channel:places", the explored share as channel 0.
+            activity?.SetTag("toutiao.reco.sources", string.Join(',', sources.Select((source, i) => $"{source.Channel}:{places[i]}")));
         }
 
-        var places = ProfileRecall.Places(sources, request.ArticleNum);
+        // The click model orders the page; without one (not trained yet, or unusable) the sources' order stands.
+        var model = models.Current;
+        var catalog = model is null ? null : await recall.GetCatalogAsync(cancellationToken);
         var firstWindow = FirstWindow(request);
         var length = firstWindow;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var mixed = ProfileRecall.Mix(sources, length);
+            int[]? modelPlaces = null;
+            if (model is not null)
+            {
+                using var rank = RecoTelemetry.Source.StartActivity("reco rank");
+                rank?.SetTag("toutiao.reco.model.version", model.Version);
+                rank?.SetTag("toutiao.reco.scored", mixed.Ids.Length);
+                modelPlaces = ClickRanking.Places(model, catalog!, profile, mixed.Ids);
+            }
+
             var fromTop = sources.All(s => s.Start == 0);
             var everyCandidate = mixed.Ids.Length < length;
             var page = await history.ServePageAsync(request.UserId, request.ChannelId, request.TimeStamp, mixed.Ids,
                 allCandidates: everyCandidate && fromTop, request.ArticleNum, deadline,
-                mix: (places.Select((n, i) => mixed.Ended[i] ? $"{n}s" : $"{n}"), mixed.Sources));
+                mix: (places.Select((n, i) => mixed.Ended[i] ? $"{n}s" : $"{n}"), mixed.Sources), modelPlaces: modelPlaces);
             if (page is not null)
             {
                 if (page.Recorded)

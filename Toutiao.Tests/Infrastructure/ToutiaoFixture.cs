@@ -129,6 +129,9 @@ public class ToutiaoFixture : IAsyncLifetime
         ["Behaviors:ReclaimInterval"] = "00:00:00.5",
         // Raised hot scores reach the candidates in memory at the next check (every 2 s).
         ["Recommendation:HotReloadInterval"] = "00:00:00",
+        // The click model is trained when a test says so (ClickModelTests), from the few examples tests make.
+        ["Ranking:TrainInterval"] = "01:00:00",
+        ["Ranking:MinExamples"] = "20",
         // Every test reads from 127.0.0.1: the limits are tested on a Web of their own.
         ["RateLimits:SignInPerClientPerMinute"] = "100000",
         ["RateLimits:CodesPerMobile"] = "100000",

@@ -33,11 +33,11 @@ public sealed class ExperimentsTests
     [InlineData("g", "hot-new")]
     [InlineData("10", "hot-new")]
     [InlineData("", "hot-new")]
-    [InlineData("a", "random")]
+    [InlineData("a", "shuffled")]
     public void A_bucket_that_is_not_one_hex_digit_or_an_unknown_algorithm_is_refused(string bucket, string arm)
         => Assert.False(Experiments.AreValid(new Dictionary<string, string> { [bucket] = arm }));
 
     [Fact]
     public void Known_buckets_and_algorithms_are_accepted()
-        => Assert.True(Experiments.AreValid(new Dictionary<string, string> { ["0"] = "hot-new", ["a"] = "Profile", ["F"] = "hot-new" }));
+        => Assert.True(Experiments.AreValid(new Dictionary<string, string> { ["0"] = "hot-new", ["a"] = "Profile", ["F"] = "hot-new", ["d"] = "random" }));
 }

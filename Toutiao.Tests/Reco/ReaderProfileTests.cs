@@ -1,11 +1,9 @@
 extern alias reco;
 using System.Diagnostics;
-using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Toutiao.Contracts.Feed;
 using Toutiao.Tests.Infrastructure;
-using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;
 using Experiments = reco::Toutiao.Reco.Recommend.Experiments;
 using ProfileSignal = reco::Toutiao.Reco.Profiles.ProfileSignal;
 using ReaderProfileStore = reco::Toutiao.Reco.Profiles.ReaderProfileStore;
@@ -20,6 +18,8 @@ namespace Toutiao.Tests.Reco;
 [Collection(ToutiaoCollection.Name)]
 public class ReaderProfileTests(ToutiaoFixture fixture)
 {
+    private readonly ReaderActions actions = new(fixture);
+
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     private ReaderProfileStore Profiles => fixture.Reco.Services.GetRequiredService<ReaderProfileStore>();
@@ -64,14 +64,14 @@ public class ReaderProfileTests(ToutiaoFixture fixture)
     public async Task A_reader_who_clicks_one_channel_gets_mostly_that_channel_in_the_next_page_of_recommended_within_5_s()
     {
         const int channel = 6;
-        var reader = ReaderIn(Experiments.Profile);
-        var before = await ChannelsOfAsync(await PageAsync(RecommendedChannel.Id, reader));
+        var reader = ReaderActions.ReaderIn(Experiments.Profile);
+        var before = await actions.ChannelsOfAsync(await actions.PageAsync(RecommendedChannel.Id, reader));
         Assert.True(before.Count(c => c == channel) < before.Count / 2, $"before any click the page was already {channel}'s: {string.Join(',', before)}");
 
-        var page = await PageAsync(channel, reader);
+        var page = await actions.PageAsync(channel, reader);
         var reported = Stopwatch.StartNew();
-        await ReportAsync(reader, page, _ => true);
-        var after = await ChannelsOfAsync(await PageAsync(RecommendedChannel.Id, reader));
+        await actions.ReportAsync(reader, page, _ => true);
+        var after = await actions.ChannelsOfAsync(await actions.PageAsync(RecommendedChannel.Id, reader));
 
         Assert.True(reported.Elapsed < TimeSpan.FromSeconds(5), $"took {reported.Elapsed}");
         Assert.True(after.Count(c => c == channel) * 2 >= after.Count, $"after clicks in channel {channel} the page of 推荐 had channels {string.Join(',', after)}");
@@ -80,20 +80,20 @@ public class ReaderProfileTests(ToutiaoFixture fixture)
     [Fact]
     public async Task A_reader_who_clicks_only_two_channels_in_recommended_gets_them_on_half_of_the_page_after_8_pages()
     {
-        var reader = ReaderIn(Experiments.Profile);
-        var first = await PageAsync(RecommendedChannel.Id, reader);
-        var firstChannels = await ChannelsOfAsync(first);
+        var reader = ReaderActions.ReaderIn(Experiments.Profile);
+        var first = await actions.PageAsync(RecommendedChannel.Id, reader);
+        var firstChannels = await actions.ChannelsOfAsync(first);
         // The reader's tastes: the first two channels that page showed, whatever they are.
         var liked = firstChannels.Distinct().Take(2).ToHashSet();
         var page = first;
         for (var i = 0; i < 8; i++)
         {
-            var channels = await ChannelsOfAsync(page);
-            await ReportAsync(reader, page, index => liked.Contains(channels[index]));
-            page = await PageAsync(RecommendedChannel.Id, reader);
+            var channels = await actions.ChannelsOfAsync(page);
+            await actions.ReportAsync(reader, page, index => liked.Contains(channels[index]));
+            page = await actions.PageAsync(RecommendedChannel.Id, reader);
         }
 
-        var last = await ChannelsOfAsync(page);
+        var last = await actions.ChannelsOfAsync(page);
         Assert.True(last.Count(liked.Contains) * 2 >= last.Count, $"liked {string.Join(',', liked)}; the 9th page had {string.Join(',', last)}");
     }
 
@@ -101,15 +101,15 @@ public class ReaderProfileTests(ToutiaoFixture fixture)
     public async Task A_profiled_reader_keeps_getting_articles_from_outside_the_profile()
     {
         const int channel = 9;
-        var reader = ReaderIn(Experiments.Profile);
+        var reader = ReaderActions.ReaderIn(Experiments.Profile);
         // A reader who read the top of 推荐 first, then showed one interest.
-        await ReportAsync(reader, await PageAsync(RecommendedChannel.Id, reader), _ => false);
-        await ReportAsync(reader, await PageAsync(channel, reader), _ => true);
+        await actions.ReportAsync(reader, await actions.PageAsync(RecommendedChannel.Id, reader), _ => false);
+        await actions.ReportAsync(reader, await actions.PageAsync(channel, reader), _ => true);
 
         var pages = new List<List<int>>();
         for (var i = 0; i < 6; i++)
         {
-            pages.Add(await ChannelsOfAsync(await PageAsync(RecommendedChannel.Id, reader)));
+            pages.Add(await actions.ChannelsOfAsync(await actions.PageAsync(RecommendedChannel.Id, reader)));
         }
 
         var shown = string.Join(" | ", pages.Select(p => string.Join(',', p)));
@@ -123,11 +123,11 @@ public class ReaderProfileTests(ToutiaoFixture fixture)
     [Fact]
     public async Task A_damaged_profile_gives_the_page_without_it()
     {
-        var reader = ReaderIn(Experiments.Profile);
+        var reader = ReaderActions.ReaderIn(Experiments.Profile);
         var key = ReaderProfileStore.Key("anony:" + reader["Anony ".Length..]);
         await fixture.Cache.GetDatabase().HashSetAsync(key, [new("at", "yesterday"), new("seven", "1"), new("3", "lots"), new("4", "-2")]);
 
-        var page = await PageAsync(RecommendedChannel.Id, reader);
+        var page = await actions.PageAsync(RecommendedChannel.Id, reader);
 
         Assert.Equal(10, page.ArticleIds().Count);
         // The next signal keeps what is usable and drops the rest.
@@ -141,72 +141,16 @@ public class ReaderProfileTests(ToutiaoFixture fixture)
     public async Task A_reader_in_a_control_bucket_gets_the_hot_new_blend_whatever_they_click_and_both_arms_are_measured()
     {
         const int channel = 6;
-        var reader = ReaderIn(Experiments.HotNew);
+        var reader = ReaderActions.ReaderIn(Experiments.HotNew);
         using var exposed = new MeasurementSignal("Toutiao.Reco", "toutiao.reco.exposures", new("algorithm", Experiments.HotNew), 20);
         using var clicked = new MeasurementSignal("Toutiao.Reco", "toutiao.reco.feedback", new("algorithm", Experiments.HotNew), 20);
 
-        await ReportAsync(reader, await PageAsync(channel, reader), _ => true);
-        var after = await ChannelsOfAsync(await PageAsync(RecommendedChannel.Id, reader));
+        await actions.ReportAsync(reader, await actions.PageAsync(channel, reader), _ => true);
+        var after = await actions.ChannelsOfAsync(await actions.PageAsync(RecommendedChannel.Id, reader));
 
         Assert.True(after.Count(c => c == channel) * 2 < after.Count, $"a control reader's page of 推荐 followed the clicks: {string.Join(',', after)}");
         await exposed.Reached.WaitAsync(Patience);
         await clicked.Reached.WaitAsync(Patience);
-    }
-
-    /// <summary>An anonymous reader whose bucket (md5 of the id Reco sees) has <paramref name="arm"/>: the fixture makes bucket f a control.</summary>
-    private static string ReaderIn(string arm)
-    {
-        while (true)
-        {
-            var reader = Api.NewAnonymousReader();
-            var inControl = AlgorithmBucket.Digit("anony:" + reader["Anony ".Length..]) == 0xf;
-            if (inControl == (arm == Experiments.HotNew))
-            {
-                return reader;
-            }
-        }
-    }
-
-    private async Task<ApiResponse> PageAsync(int channel, string reader)
-    {
-        var page = await fixture.WebClient.FeedAsync(channel, Api.Now(), reader);
-        Assert.Equal(HttpStatusCode.OK, page.Status);
-        Assert.NotEmpty(page.ArticleIds());
-        return page;
-    }
-
-    /// <summary>Clicks and reads (30 s) the articles of <paramref name="page"/> that <paramref name="chosen"/> picks, and waits until Reco applied them.</summary>
-    private async Task ReportAsync(string reader, ApiResponse page, Func<int, bool> chosen)
-    {
-        var reports = page.Data.GetProperty("results").EnumerateArray()
-            .Select((item, index) => (item.GetProperty("trace"), index))
-            .Where(t => chosen(t.index))
-            .SelectMany(t => new object[] { new { param = t.Item1.GetProperty("click").GetString() }, new { param = t.Item1.GetProperty("read").GetString(), read_time = 30 } })
-            .ToList();
-        if (reports.Count == 0)
-        {
-            return;
-        }
-
-        using var applied = new MeasurementSignal("Toutiao.Reco", "toutiao.behaviors", new("outcome", "applied"), reports.Count);
-        var response = await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/behaviors", reader, reports);
-        Assert.Equal(HttpStatusCode.Created, response.Status);
-        await applied.Reached.WaitAsync(Patience);
-    }
-
-    private async Task<List<int>> ChannelsOfAsync(ApiResponse page)
-    {
-        var ids = page.ArticleIds();
-        await using var command = fixture.MySql.CreateCommand(
-            $"SELECT article_id, channel_id FROM news_article_basic WHERE article_id IN ({string.Join(',', ids)})");
-        var channels = new Dictionary<long, int>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            channels[reader.GetInt64(0)] = reader.GetInt32(1);
-        }
-
-        return ids.Select(id => channels[id]).ToList();
     }
 }
 
