@@ -7,10 +7,10 @@ namespace Toutiao.Simulator.Runs;
 public sealed record SimulationOptions
 {
     /// <summary>Readers in all, split evenly over the arms.</summary>
-    public int Readers { get; init; } = 60;
+    public int Readers { get; init; } = 120;
 
     /// <summary>Training rounds ("compressed days"): every reader has one session a round.</summary>
-    public int Rounds { get; init; } = 8;
+    public int Rounds { get; init; } = 12;
 
     /// <summary>Seeds the readers' tastes and every draw they make.</summary>
     public int Seed { get; init; } = 42;
