@@ -56,7 +56,12 @@ finish() {
   for pid in $dcp; do
     timeout 60 tail --pid="$pid" -f /dev/null || echo "warning: DCP (process $pid) was still running 60 s after the AppHost" >&2
   done
-  rm -rf "$data"
+  # A server may still be closing its files for a moment after DCP has gone.
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    rm -rf "$data" 2>/dev/null && return 0
+    sleep 1
+  done
+  echo "warning: could not remove $data" >&2
 }
 trap finish EXIT
 trap 'exit 130' INT TERM

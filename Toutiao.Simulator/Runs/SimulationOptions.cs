@@ -7,10 +7,10 @@ namespace Toutiao.Simulator.Runs;
 public sealed record SimulationOptions
 {
     /// <summary>Readers in all, split evenly over the arms.</summary>
-    public int Readers { get; init; } = 120;
+    public int Readers { get; init; } = 240;
 
     /// <summary>Training rounds ("compressed days"): every reader has one session a round.</summary>
-    public int Rounds { get; init; } = 12;
+    public int Rounds { get; init; } = 16;
 
     /// <summary>Seeds the readers' tastes and every draw they make.</summary>
     public int Seed { get; init; } = 42;
