@@ -1,0 +1,35 @@
+// ./toutiao eval: the production app model (Toutiao.Hosting) with Reco's A/B buckets mapped to the
+// evaluation's arms, and the reader simulator (Toutiao.Simulator) as a resource against Web. The
+// AppHost stops itself when the simulator has finished and exits with its exit code.
+var builder = DistributedApplication.CreateBuilder(args);
+
+var toutiao = builder.AddToutiao<Projects.Toutiao_Web, Projects.Toutiao_Reco>();
+
+// One map for both sides: Reco ranks by it, the simulator draws readers for each arm from it.
+var buckets = EvaluationArms.Parse(builder.Configuration["Simulation:Buckets"] ?? EvaluationArms.Default);
+foreach (var (digit, arm) in buckets)
+{
+    toutiao.Reco.WithEnvironment($"Recommendation__Buckets__{digit:x}", arm);
+}
+
+// Every simulated reader calls from 127.0.0.1, which the anonymous feed's limit counts as one client.
+toutiao.Web.WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", "1000000");
+
+var simulator = builder.AddProject<Projects.Toutiao_Simulator>("simulator")
+    .WithReference(toutiao.Web)
+    .WaitFor(toutiao.Web)
+    .WithEnvironment("Simulation__Buckets", EvaluationArms.Format(buckets))
+    .WithEnvironment("Simulation__Output", builder.Configuration["Simulation:Output"]
+                                           ?? Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "docs", "evaluation")))
+    .WithoutDevelopmentCertificate();
+
+// The rest of the simulator's settings (--Simulation:Readers=90, --Simulation:Seed=7, ...) as given.
+foreach (var setting in builder.Configuration.GetSection("Simulation").GetChildren())
+{
+    if (setting.Key is not ("Buckets" or "Output") && setting.Value is { } value)
+    {
+        simulator.WithEnvironment($"Simulation__{setting.Key}", value);
+    }
+}
+
+return await builder.RunUntilFinishedAsync(simulator, toutiao);

@@ -1,0 +1,26 @@
+namespace Toutiao.Simulator.Catalogue;
+
+/// <summary>Every article the simulator learned, by id, and the channels they are in.</summary>
+public sealed class ArticleCatalogue
+{
+    private readonly Dictionary<long, CatalogueArticle> _articles;
+
+    public ArticleCatalogue(IReadOnlyList<int> channels, IEnumerable<CatalogueArticle> articles)
+    {
+        Channels = channels;
+        // An article listed in two channels' pages (it moved while they were read) keeps the first.
+        _articles = articles.DistinctBy(a => a.Id).ToDictionary(a => a.Id);
+        Authors = _articles.Values.Select(a => a.AuthorId).Distinct().Order().ToList();
+    }
+
+    /// <summary>The visible channels but 推荐 (channel 0), in the order Web lists them.</summary>
+    public IReadOnlyList<int> Channels { get; }
+
+    public IReadOnlyList<long> Authors { get; }
+
+    public int Count => _articles.Count;
+
+    public CatalogueArticle? Find(long id) => _articles.GetValueOrDefault(id);
+
+    public IEnumerable<CatalogueArticle> Articles => _articles.Values;
+}
