@@ -56,6 +56,9 @@ public class ClickModelTests(ToutiaoFixture fixture) : IAsyncLifetime
         Assert.True(model.Clicks > 0 && model.Clicks < model.Examples);
         Assert.Equal(model.Version, ClickModel.Parse((await fixture.Redis.GetDatabase().StringGetAsync(ClickModelStore.Key))!)!.Version);
         Assert.Equal(model.Version, Models.Current?.Version);
+        // What the evaluation reports: the served model, from Reco's development endpoint.
+        using var reco = GrpcReady.CreateHttp2Client(fixture.RecoAddress);
+        Assert.Equal(model.Version, ClickModel.Parse(await reco.GetStringAsync("/dev/click-model"))!.Version);
 
         var trace = TestTrace.New();
         var ranked = await fixture.WebClient.FeedAsync(RecommendedChannel.Id, Api.Now(), readers[0], trace: trace);
@@ -89,6 +92,8 @@ public class ClickModelTests(ToutiaoFixture fixture) : IAsyncLifetime
 
         Assert.Null(Models.Current);
         await unusable.Reached.WaitAsync(Patience);
+        using var reco = GrpcReady.CreateHttp2Client(fixture.RecoAddress);
+        Assert.Equal(HttpStatusCode.NotFound, (await reco.GetAsync("/dev/click-model")).StatusCode);
         var reader = ReaderActions.ReaderIn(Experiments.Profile);
         await actions.ReportAsync(reader, await actions.PageAsync(5, reader), _ => true);
         var trace = TestTrace.New();
