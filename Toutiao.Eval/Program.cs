@@ -15,9 +15,16 @@ foreach (var (digit, arm) in buckets)
 // Every simulated reader calls from 127.0.0.1, which the anonymous feed's limit counts as one client.
 toutiao.Web.WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", "1000000");
 
+// The click model is trained while the readers read (every 10 minutes in a deployment), so the
+// profile arm is ranked by a model fitted on this run's own exposures: --Eval:TrainInterval=00:00:30.
+toutiao.Reco.WithEnvironment("Ranking__TrainInterval", builder.Configuration["Eval:TrainInterval"] ?? "00:00:15")
+             .WithEnvironment("Ranking__ModelCheckInterval", "00:00:02");
+
 var simulator = builder.AddProject<Projects.Toutiao_Simulator>("simulator")
     .WithReference(toutiao.Web)
     .WaitFor(toutiao.Web)
+    // Only for the report's card of the served click model (/dev/click-model): the readers use Web alone.
+    .WithReference(toutiao.Reco)
     .WithEnvironment("Simulation__Buckets", EvaluationArms.Format(buckets))
     .WithEnvironment("Simulation__Output", builder.Configuration["Simulation:Output"]
                                            ?? Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "docs", "evaluation")))

@@ -38,6 +38,18 @@ internal static class Program
         using var web = new HttpClient { BaseAddress = settings.Web, Timeout = TimeSpan.FromSeconds(30) };
         var report = await Simulation.RunAsync(web, options, Console.WriteLine, stop.Token);
 
+        if (settings.Reco is { } reco)
+        {
+            try
+            {
+                report = report with { ClickModel = await ClickModelCard.FetchAsync(reco, stop.Token) };
+            }
+            catch (HttpRequestException ex)
+            {
+                Console.Error.WriteLine($"warning: Reco's click model could not be read ({ex.Message}); the report goes without it.");
+            }
+        }
+
         var written = EvaluationReport.Write(report, settings.Output);
         Console.WriteLine(MarkdownReport.Table(report));
         Console.WriteLine($"Report: {written.Markdown}; plot: {written.Plot}");

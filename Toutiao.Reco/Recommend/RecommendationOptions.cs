@@ -51,7 +51,7 @@ public sealed class RecommendationOptions
     public Dictionary<string, string> Buckets { get; set; } = [];
 
     /// <summary>Share of a profiled reader's 推荐 page taken from the whole ranking, outside their channels, so the profile cannot close them in (above 0: the whole ranking is also what fills a page when the profile's channels are read).</summary>
-    public double ExploreShare { get; set; } = 0.3;
+    public double ExploreShare { get; set; } = 0.2;
 
     /// <summary>Time in which a reader's interest in a channel halves without new signals.</summary>
     public TimeSpan ProfileHalfLife { get; set; } = TimeSpan.FromDays(3);

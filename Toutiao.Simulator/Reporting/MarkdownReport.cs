@@ -35,6 +35,26 @@ public static class MarkdownReport
         }
 
         Line(text, "");
+        Line(text, "## The click model");
+        Line(text, "");
+        if (report.ClickModel is { } model)
+        {
+            Line(text, $"Served at the end of the run: version {model.Version} ({DateTimeOffset.FromUnixTimeMilliseconds(model.Version):HH:mm:ss} UTC), fitted on {model.Examples} exposed articles of this run " +
+                       $"({model.Clicks} taken up). **AUC {(double.IsNaN(model.Auc) ? "not measured" : F(model.Auc, "0.000"))}** on the newest fifth of them, held out of the fit it was measured on (a time split; Reco measures it when it trains).");
+            Line(text, "");
+            Line(text, "| feature | weight |");
+            Line(text, "| --- | ---: |");
+            foreach (var (feature, weight) in model.Weights)
+            {
+                Line(text, $"| {feature} | {F(weight, "0.000")} |");
+            }
+        }
+        else
+        {
+            Line(text, "None was served at the end of the run (too few examples yet, or Reco's address was not given): the profile arm's pages were in the sources' order.");
+        }
+
+        Line(text, "");
         Line(text, "## The run");
         Line(text, "");
         Line(text, "| setting | value |");

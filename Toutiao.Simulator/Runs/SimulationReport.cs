@@ -27,5 +27,8 @@ public sealed record SimulationReport
     /// <summary>Articles on pages that the catalogue did not list (counted as no liked channel).</summary>
     public required int UnknownArticles { get; init; }
 
+    /// <summary>The click model Reco served at the end (null: none served, or Reco's address not given).</summary>
+    public Reporting.ClickModelCard? ClickModel { get; init; }
+
     public ArmResult Arm(string arm) => Arms.Single(a => a.Arm == arm);
 }

@@ -7,9 +7,10 @@ namespace Toutiao.Simulator.Runs;
 /// The simulator's command line and environment: any <see cref="SimulationOptions"/> property as
 /// <c>--Readers 60</c> (or <c>--readers=60</c>) or <c>Simulation__Readers=60</c>, the command line
 /// winning; <c>--Buckets 0-9=profile,a-c=hot-new</c>; <c>--Output</c> the report's directory; Web's
-/// address from <c>--Web</c> or Aspire's service discovery (<c>services__web__http__0</c>).
+/// address from <c>--Web</c> or Aspire's service discovery (<c>services__web__http__0</c>); Reco's,
+/// for the click model's card in the report only, from <c>--Reco</c> or <c>services__reco__http__0</c>.
 /// </summary>
-public sealed record SimulatorSettings(SimulationOptions Options, Uri Web, string Output)
+public sealed record SimulatorSettings(SimulationOptions Options, Uri Web, string Output, Uri? Reco = null)
 {
     public const string EnvironmentPrefix = "Simulation__";
 
@@ -50,7 +51,8 @@ public sealed record SimulatorSettings(SimulationOptions Options, Uri Web, strin
         var web = values.Remove("Web", out var address) ? address
             : environment.GetValueOrDefault("services__web__http__0") ?? "http://localhost:5080";
         var output = values.Remove("Output", out var directory) ? directory : "docs/evaluation";
-        return new SimulatorSettings(Bind(values), new Uri(web), output);
+        var reco = values.Remove("Reco", out var recoAddress) ? recoAddress : environment.GetValueOrDefault("services__reco__http__0");
+        return new SimulatorSettings(Bind(values), new Uri(web), output, reco is { Length: > 0 } ? new Uri(reco) : null);
     }
 
     private static SimulationOptions Bind(Dictionary<string, string> values)
