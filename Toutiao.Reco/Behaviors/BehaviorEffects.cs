@@ -62,13 +62,14 @@ public sealed class BehaviorEffects(
         activity?.SetTag("messaging.destination.name", BehaviorStream.Events);
         activity?.SetTag("messaging.batch.message_count", entries.Count);
 
-        var (fresh, channels) = await RecordAsync(behaviors, cancellationToken);
+        var (fresh, articles) = await RecordAsync(behaviors, cancellationToken);
+        var channels = articles.ToDictionary(a => a.Key, a => a.Value.Channel);
         var reads = fresh.Where(b => b.Action == "read").GroupBy(b => b.ArticleId).ToDictionary(g => g.Key, g => g.Count());
         // Read, opened or disliked: not recommended to that reader again.
         var opened = fresh.Where(b => b.Action is "read" or "click" or "dislike").Select(b => new ArticleRead(b.UserId, b.ArticleId, b.ReportedAtMs)).ToList();
         // What the reader did says what they like: their profile, for their next page of 推荐.
         var signals = fresh.Where(b => channels.ContainsKey(b.ArticleId))
-            .Select(b => new ProfileSignal(b.UserId, channels[b.ArticleId], ProfileSignals.Weight(b.Action, b.ReadTimeSeconds), b.ReportedAtMs))
+            .Select(b => new ProfileSignal(b.UserId, channels[b.ArticleId], ProfileSignals.Weight(b.Action, b.ReadTimeSeconds), b.ReportedAtMs, articles[b.ArticleId].Author))
             .ToList();
         // Taken up together by one reader: neighbours for item-to-item recall.
         var taken = fresh.Where(b => b.Action is "click" or "read" && channels.ContainsKey(b.ArticleId))
@@ -102,11 +103,11 @@ public sealed class BehaviorEffects(
 
     /// <summary>
     /// The guard and the truth in one transaction; returns the behaviours not applied before, and
-    /// the channels of their articles.
+    /// the channel and author of each of their articles.
     /// </summary>
-    private async Task<(List<StreamBehavior> Fresh, Dictionary<long, int> Channels)> RecordAsync(List<StreamBehavior> behaviors, CancellationToken cancellationToken)
+    private async Task<(List<StreamBehavior> Fresh, Dictionary<long, (int Channel, long Author)> Articles)> RecordAsync(List<StreamBehavior> behaviors, CancellationToken cancellationToken)
     {
-        var channels = new Dictionary<long, int>();
+        var channels = new Dictionary<long, (int Channel, long Author)>();
         if (behaviors.Count == 0)
         {
             return ([], channels);
@@ -161,11 +162,11 @@ public sealed class BehaviorEffects(
         if (articleIds.Count > 0)
         {
             await using var select = new MySqlCommand("", connection, transaction);
-            select.CommandText = $"SELECT article_id, channel_id FROM news_article_basic WHERE status = 2 AND article_id IN ({Parameters(select, "a", articleIds)})";
+            select.CommandText = $"SELECT article_id, channel_id, user_id FROM news_article_basic WHERE status = 2 AND article_id IN ({Parameters(select, "a", articleIds)})";
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                channels[reader.GetInt64(0)] = reader.GetInt32(1);
+                channels[reader.GetInt64(0)] = (reader.GetInt32(1), reader.GetInt64(2));
             }
         }
 

@@ -6,14 +6,16 @@ using Toutiao.Reco.Recommend;
 
 namespace Toutiao.Reco.Profiles;
 
-/// <summary>One signal for a reader's profile: an action on an article of a channel at a time (Unix ms).</summary>
-public readonly record struct ProfileSignal(string UserId, int ChannelId, double Weight, long AtMs);
+/// <summary>One signal for a reader's profile: an action on an article of a channel (and an author: 0 when unknown) at a time (Unix ms).</summary>
+public readonly record struct ProfileSignal(string UserId, int ChannelId, double Weight, long AtMs, long AuthorId = 0);
 
 /// <summary>
-/// Readers' profiles in Redis: <c>reco:{u:user}:profile</c>, a hash of channel id → weight plus
-/// <c>at</c>, the time the weights were last decayed to. Beside the reader's history (same hash
+/// Readers' profiles in Redis: <c>reco:{u:user}:profile</c>, a hash of channel id → weight, author
+/// (<c>a:&lt;user id&gt;</c>) → weight, and <c>at</c>, the time the weights were last decayed to. An
+/// action weighs its article's channel and author alike. Beside the reader's history (same hash
 /// tag, same server: the cache for anonymous readers, the server that never evicts for the
-/// others), kept as long as it and trimmed to the strongest <see cref="RecommendationOptions.ProfileChannelsKept"/>.
+/// others), kept as long as it and trimmed to the strongest <see cref="RecommendationOptions.ProfileChannelsKept"/>
+/// channels and <see cref="RecommendationOptions.ProfileAuthorsKept"/> authors.
 /// </summary>
 public sealed class ReaderProfileStore(
     IConnectionMultiplexer redis,
@@ -21,46 +23,57 @@ public sealed class ReaderProfileStore(
     IOptions<RecommendationOptions> options)
 {
     private const string DecayedAt = "at";
+    private const string AuthorPrefix = "a:";
 
     public static string Key(string userId) => $"reco:{{u:{userId}}}:profile";
 
     /// <summary>
     /// Decays the weights to the newest of the stored and the given times (half-life ARGV[2]),
     /// adds the signals (a late one decayed to that time as well), drops weights at or below
-    /// zero, keeps the strongest ARGV[4] and renews the expiry: one reader, one atomic step.
-    /// KEYS: profile. ARGV: now ms, half-life ms, retention s, channels kept, then channel, weight,
-    /// at ms for each signal.
+    /// zero, keeps the strongest ARGV[4] channels and ARGV[5] authors and renews the expiry: one
+    /// reader, one atomic step. KEYS: profile. ARGV: now ms, half-life ms, retention s, channels
+    /// kept, authors kept, then channel, author (0: none), weight, at ms for each signal.
     /// </summary>
     private const string ApplyScript = """
         local key = KEYS[1]
-        local now, halfLife, kept = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
+        local now, halfLife = tonumber(ARGV[1]), tonumber(ARGV[2])
         local stored = redis.call('HGETALL', key)
-        local weights, at = {}, now
-        -- A damaged field (not a channel id, not a number) is dropped, never fatal.
+        local channels, authors, at = {}, {}, now
+        -- A damaged field (not a channel id or an author, not a number) is dropped, never fatal.
         for i = 1, #stored, 2 do
           local value = tonumber(stored[i + 1])
           if stored[i] == 'at' then at = value or now
-          elseif value and string.match(stored[i], '^%d+$') then weights[stored[i]] = value end
+          elseif value and string.match(stored[i], '^%d+$') then channels[stored[i]] = value
+          elseif value and string.match(stored[i], '^a:%d+$') then authors[stored[i]] = value end
         end
         local to = math.max(now, at)
         local factor = 0.5 ^ ((to - at) / halfLife)
-        for channel, weight in pairs(weights) do weights[channel] = weight * factor end
-        for i = 5, #ARGV, 3 do
-          local channel = ARGV[i]
-          weights[channel] = (weights[channel] or 0) + tonumber(ARGV[i + 1]) * 0.5 ^ ((to - tonumber(ARGV[i + 2])) / halfLife)
+        for field, weight in pairs(channels) do channels[field] = weight * factor end
+        for field, weight in pairs(authors) do authors[field] = weight * factor end
+        for i = 6, #ARGV, 4 do
+          local weight = tonumber(ARGV[i + 2]) * 0.5 ^ ((to - tonumber(ARGV[i + 3])) / halfLife)
+          channels[ARGV[i]] = (channels[ARGV[i]] or 0) + weight
+          if ARGV[i + 1] ~= '0' then
+            local author = 'a:' .. ARGV[i + 1]
+            authors[author] = (authors[author] or 0) + weight
+          end
         end
-        local strongest = {}
-        for channel, weight in pairs(weights) do
-          if weight > 0.001 then strongest[#strongest + 1] = { channel, weight } end
-        end
-        table.sort(strongest, function(a, b) return a[2] > b[2] end)
-        redis.call('DEL', key)
-        if #strongest == 0 then return 0 end
         local fields = { 'at', to }
-        for i = 1, math.min(#strongest, kept) do
-          fields[#fields + 1] = strongest[i][1]
-          fields[#fields + 1] = string.format('%.6f', strongest[i][2])
+        local function keep(weights, kept)
+          local strongest = {}
+          for field, weight in pairs(weights) do
+            if weight > 0.001 then strongest[#strongest + 1] = { field, weight } end
+          end
+          table.sort(strongest, function(a, b) return a[2] > b[2] end)
+          for i = 1, math.min(#strongest, kept) do
+            fields[#fields + 1] = strongest[i][1]
+            fields[#fields + 1] = string.format('%.6f', strongest[i][2])
+          end
         end
+        keep(channels, tonumber(ARGV[4]))
+        keep(authors, tonumber(ARGV[5]))
+        redis.call('DEL', key)
+        if #fields == 2 then return 0 end
         redis.call('HSET', key, unpack(fields))
         redis.call('EXPIRE', key, ARGV[3])
         return #fields / 2 - 1
@@ -80,16 +93,27 @@ public sealed class ReaderProfileStore(
     public static ReaderProfile Parse(IEnumerable<(string? Name, string? Value)> fields)
     {
         var weights = new Dictionary<int, double>();
+        var authors = new Dictionary<long, double>();
         foreach (var (name, value) in fields)
         {
-            if (name != DecayedAt && int.TryParse(name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var channel)
-                && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var weight) && weight > 0)
+            if (name is null || name == DecayedAt
+                || !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var weight) || weight <= 0)
+            {
+                continue;
+            }
+
+            if (int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var channel))
             {
                 weights[channel] = weight;
             }
+            else if (name.StartsWith(AuthorPrefix, StringComparison.Ordinal)
+                     && long.TryParse(name.AsSpan(AuthorPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var author))
+            {
+                authors[author] = weight;
+            }
         }
 
-        return weights.Count == 0 ? ReaderProfile.Empty : new ReaderProfile(weights);
+        return weights.Count == 0 ? ReaderProfile.Empty : new ReaderProfile(weights) { AuthorWeights = authors };
     }
 
     /// <summary>Adds <paramref name="signals"/> to their readers' profiles: one script per reader, one round trip per Redis server.</summary>
@@ -104,10 +128,11 @@ public sealed class ReaderProfileStore(
             var batch = Database(server.First().UserId).CreateBatch();
             foreach (var reader in server.GroupBy(s => s.UserId))
             {
-                var arguments = new List<RedisValue> { nowMs, halfLifeMs, (long)retention.TotalSeconds, settings.ProfileChannelsKept };
+                var arguments = new List<RedisValue> { nowMs, halfLifeMs, (long)retention.TotalSeconds, settings.ProfileChannelsKept, settings.ProfileAuthorsKept };
                 foreach (var signal in reader)
                 {
                     arguments.Add(signal.ChannelId);
+                    arguments.Add(signal.AuthorId);
                     arguments.Add(signal.Weight);
                     arguments.Add(signal.AtMs);
                 }

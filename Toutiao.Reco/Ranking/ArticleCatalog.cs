@@ -1,7 +1,7 @@
 namespace Toutiao.Reco.Ranking;
 
-/// <summary>What the click model knows of an article: its channel, when it was published (Unix ms) and its hotness.</summary>
-public readonly record struct ArticleFacts(int ChannelId, long PublishedAtMs, double Hotness);
+/// <summary>What the click model knows of an article: its channel, when it was published (Unix ms), its hotness and its author (0: unknown).</summary>
+public readonly record struct ArticleFacts(int ChannelId, long PublishedAtMs, double Hotness, long AuthorId = 0);
 
 /// <summary>
 /// Every recalled article's facts as one build of the recall sets left them, with the catalogue's

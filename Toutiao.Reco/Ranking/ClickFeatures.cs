@@ -6,6 +6,7 @@ namespace Toutiao.Reco.Ranking;
 /// <list type="bullet">
 /// <item><c>affinity</c>: the share of the reader's profile weight on the article's channel;</item>
 /// <item><c>in_profile</c>: 1 when the channel is in the profile at all;</item>
+/// <item><c>author_affinity</c>: the share of the reader's author weight on the article's author;</item>
 /// <item><c>hotness</c>: log(1 + hotness) / log(1 + the catalogue's largest);</item>
 /// <item><c>recency</c>: 0.5^(age / 24 h), the age counted from the catalogue's newest article;</item>
 /// <item><c>position</c>: the place on the page / 10 at training; 0 at serving, so the model's
@@ -14,29 +15,31 @@ namespace Toutiao.Reco.Ranking;
 /// </summary>
 public static class ClickFeatures
 {
-    public static readonly string[] Names = ["affinity", "in_profile", "hotness", "recency", "position"];
+    public static readonly string[] Names = ["affinity", "in_profile", "author_affinity", "hotness", "recency", "position"];
 
-    public const int Count = 5;
+    public const int Count = 6;
 
     private const double RecencyHalfLifeMs = 24 * 3_600_000d;
 
-    public static float[] For(double affinity, ArticleFacts article, ArticleCatalog catalog, int position)
+    public static float[] For(double affinity, double authorAffinity, ArticleFacts article, ArticleCatalog catalog, int position)
     {
         var features = new float[Count];
-        Write(features, affinity, article, catalog, position);
+        Write(features, affinity, authorAffinity, article, catalog, position);
         return features;
     }
 
-    public static void Write(Span<float> features, double affinity, ArticleFacts article, ArticleCatalog catalog, int position)
+    public static void Write(Span<float> features, double affinity, double authorAffinity, ArticleFacts article, ArticleCatalog catalog, int position)
     {
         features[0] = (float)Math.Clamp(affinity, 0, 1);
         features[1] = affinity > 0 ? 1 : 0;
-        features[2] = catalog.MaxHotness > 0 ? (float)(Math.Log(1 + Math.Max(0, article.Hotness)) / Math.Log(1 + catalog.MaxHotness)) : 0;
-        features[3] = (float)Math.Pow(0.5, Math.Max(0, catalog.NewestPublishedAtMs - article.PublishedAtMs) / RecencyHalfLifeMs);
-        features[4] = Math.Min(position, 50) / 10f;
+        features[2] = (float)Math.Clamp(authorAffinity, 0, 1);
+        features[3] = catalog.MaxHotness > 0 ? (float)(Math.Log(1 + Math.Max(0, article.Hotness)) / Math.Log(1 + catalog.MaxHotness)) : 0;
+        features[4] = (float)Math.Pow(0.5, Math.Max(0, catalog.NewestPublishedAtMs - article.PublishedAtMs) / RecencyHalfLifeMs);
+        features[5] = Math.Min(position, 50) / 10f;
     }
 
-    /// <summary>The share of <paramref name="weights"/> on <paramref name="channelId"/> (0 without a profile).</summary>
-    public static double Affinity(IReadOnlyDictionary<int, double> weights, double total, int channelId)
-        => total > 0 && weights.TryGetValue(channelId, out var weight) && weight > 0 ? weight / total : 0;
+    /// <summary>The share of <paramref name="weights"/> on <paramref name="key"/> (0 without a profile).</summary>
+    public static double Affinity<TKey>(IReadOnlyDictionary<TKey, double> weights, double total, TKey key)
+        where TKey : notnull
+        => total > 0 && weights.TryGetValue(key, out var weight) && weight > 0 ? weight / total : 0;
 }

@@ -12,12 +12,14 @@ public static class ClickRanking
     public static int[] Places(ClickModel model, ArticleCatalog catalog, ReaderProfile profile, IReadOnlyList<long> candidates)
     {
         var total = profile.ChannelWeights.Values.Sum();
+        var authorTotal = profile.AuthorWeights.Values.Sum();
         Span<float> features = stackalloc float[ClickFeatures.Count];
         var scores = new double[candidates.Count];
         for (var i = 0; i < candidates.Count; i++)
         {
             catalog.TryGet(candidates[i], out var article);
-            ClickFeatures.Write(features, ClickFeatures.Affinity(profile.ChannelWeights, total, article.ChannelId), article, catalog, position: 0);
+            ClickFeatures.Write(features, ClickFeatures.Affinity(profile.ChannelWeights, total, article.ChannelId),
+                ClickFeatures.Affinity(profile.AuthorWeights, authorTotal, article.AuthorId), article, catalog, position: 0);
             scores[i] = model.Score(features);
         }
 

@@ -29,7 +29,7 @@ public sealed record TrainingExample(float[] Features, bool Clicked, long AtMs);
 public static class ExposureJoin
 {
     public static List<TrainingExample> Join(IEnumerable<ExposureRecord> exposures, IEnumerable<FeedbackRecord> feedback,
-        ArticleCatalog catalog, TimeSpan labelWindow, TimeSpan profileHalfLife, int channelsKept)
+        ArticleCatalog catalog, TimeSpan labelWindow, TimeSpan profileHalfLife, int channelsKept, int authorsKept)
     {
         // Exposures before feedback at the same millisecond: a page is shown before it is clicked.
         var timeline = exposures.Where(e => e.UserId.Length > 0).Select(e => (e.AtMs, Order: 0, Exposure: e, Feedback: default(FeedbackRecord)))
@@ -45,7 +45,8 @@ public static class ExposureJoin
             if (exposure.ArticleIds is { } articleIds)
             {
                 var profile = profiles.GetValueOrDefault(exposure.UserId);
-                var total = profile?.Weights.Values.Sum() ?? 0;
+                var total = profile?.Channels.Values.Sum() ?? 0;
+                var authorTotal = profile?.Authors.Values.Sum() ?? 0;
                 for (var position = 0; position < articleIds.Length; position++)
                 {
                     if (!catalog.TryGet(articleIds[position], out var article) || shown.ContainsKey((exposure.UserId, articleIds[position])))
@@ -53,9 +54,10 @@ public static class ExposureJoin
                         continue;
                     }
 
-                    var affinity = profile is null ? 0 : ClickFeatures.Affinity(profile.Weights, total, article.ChannelId);
+                    var affinity = profile is null ? 0 : ClickFeatures.Affinity(profile.Channels, total, article.ChannelId);
+                    var authorAffinity = profile is null ? 0 : ClickFeatures.Affinity(profile.Authors, authorTotal, article.AuthorId);
                     shown[(exposure.UserId, articleIds[position])] = (examples.Count, atMs + windowMs);
-                    examples.Add(new TrainingExample(ClickFeatures.For(affinity, article, catalog, position), Clicked: false, atMs));
+                    examples.Add(new TrainingExample(ClickFeatures.For(affinity, authorAffinity, article, catalog, position), Clicked: false, atMs));
                 }
 
                 continue;
@@ -75,43 +77,64 @@ public static class ExposureJoin
                     profiles[signal.UserId] = replayed = new ReplayedProfile();
                 }
 
-                replayed.Add(facts.ChannelId, weight, atMs, profileHalfLife, channelsKept);
+                replayed.Add(facts.ChannelId, facts.AuthorId, weight, atMs, profileHalfLife, channelsKept, authorsKept);
             }
         }
 
         return examples;
     }
 
-    /// <summary>A reader's channel weights as the live profile keeps them: decayed, at most the strongest few, nothing at or below zero.</summary>
+    /// <summary>A reader's channel and author weights as the live profile keeps them: decayed, at most the strongest few, nothing at or below zero.</summary>
     private sealed class ReplayedProfile
     {
-        public Dictionary<int, double> Weights { get; } = [];
+        public Dictionary<int, double> Channels { get; } = [];
+
+        public Dictionary<long, double> Authors { get; } = [];
 
         private long _at;
 
-        public void Add(int channelId, double weight, long atMs, TimeSpan halfLife, int kept)
+        public void Add(int channelId, long authorId, double weight, long atMs, TimeSpan halfLife, int channelsKept, int authorsKept)
         {
             if (_at > 0 && atMs > _at)
             {
                 var factor = Math.Pow(0.5, (atMs - _at) / halfLife.TotalMilliseconds);
-                foreach (var channel in Weights.Keys.ToList())
-                {
-                    Weights[channel] *= factor;
-                }
+                Scale(Channels, factor);
+                Scale(Authors, factor);
             }
 
             _at = Math.Max(_at, atMs);
-            Weights[channelId] = Weights.GetValueOrDefault(channelId) + weight;
-            foreach (var gone in Weights.Where(w => w.Value <= 0.001).Select(w => w.Key).ToList())
+            Channels[channelId] = Channels.GetValueOrDefault(channelId) + weight;
+            if (authorId > 0)
             {
-                Weights.Remove(gone);
+                Authors[authorId] = Authors.GetValueOrDefault(authorId) + weight;
             }
 
-            if (Weights.Count > kept)
+            Keep(Channels, channelsKept);
+            Keep(Authors, authorsKept);
+        }
+
+        private static void Scale<TKey>(Dictionary<TKey, double> weights, double factor)
+            where TKey : notnull
+        {
+            foreach (var key in weights.Keys.ToList())
             {
-                foreach (var weakest in Weights.OrderByDescending(w => w.Value).Skip(kept).Select(w => w.Key).ToList())
+                weights[key] *= factor;
+            }
+        }
+
+        private static void Keep<TKey>(Dictionary<TKey, double> weights, int kept)
+            where TKey : notnull
+        {
+            foreach (var gone in weights.Where(w => w.Value <= 0.001).Select(w => w.Key).ToList())
+            {
+                weights.Remove(gone);
+            }
+
+            if (weights.Count > kept)
+            {
+                foreach (var weakest in weights.OrderByDescending(w => w.Value).Skip(kept).Select(w => w.Key).ToList())
                 {
-                    Weights.Remove(weakest);
+                    weights.Remove(weakest);
                 }
             }
         }

@@ -20,7 +20,7 @@ public static class RecommendationExtensions
                            && o.HistoryRetention >= TimeSpan.FromSeconds(1) && o.AnonymousHistoryRetention >= TimeSpan.FromSeconds(1)
                            && o.RefreshInterval > TimeSpan.Zero
                            && o.HotWeightAlgo1 is >= 0 and <= 1 && o.HotWeightAlgo2 is >= 0 and <= 1
-                           && o.ExploreShare is > 0 and <= 1 && o.ProfileHalfLife > TimeSpan.Zero && o.ProfileChannelsKept > 0
+                           && o.ExploreShare is > 0 and <= 1 && o.ProfileHalfLife > TimeSpan.Zero && o.ProfileChannelsKept > 0 && o.ProfileAuthorsKept > 0
                            && o.CoReadShare is >= 0 and < 1 && o.ExploreShare + o.CoReadShare <= 1 && o.RecentReadsKept > 0
                            && o.NeighboursKept > 0 && o.NeighbourRetention >= TimeSpan.FromSeconds(1),
                 "Recommendation options are out of range.")

@@ -59,6 +59,9 @@ public sealed class RecommendationOptions
     /// <summary>How many channels a reader's profile keeps (the strongest).</summary>
     public int ProfileChannelsKept { get; set; } = 10;
 
+    /// <summary>How many authors a reader's profile keeps (the strongest).</summary>
+    public int ProfileAuthorsKept { get; set; } = 20;
+
     /// <summary>Share of a profiled reader's 推荐 page taken from the articles read together with their recent reads (item-to-item), when there are any.</summary>
     public double CoReadShare { get; set; } = 0.2;
 

@@ -27,7 +27,7 @@ public sealed class ClickModelTrainingBench(ITestOutputHelper output)
         const int Readers = 20_000;
         const int Pages = 100_000;
         var random = new Random(11);
-        var catalog = new ArticleCatalog(Enumerable.Range(1, Articles).ToDictionary(n => (long)n, n => new ArticleFacts(1 + (n % 25), n * 60_000L, random.Next(1000))));
+        var catalog = new ArticleCatalog(Enumerable.Range(1, Articles).ToDictionary(n => (long)n, n => new ArticleFacts(1 + (n % 25), n * 60_000L, random.Next(1000), 1 + (n % 1000))));
         var tastes = Enumerable.Range(0, Readers).Select(_ => (random.Next(1, 26), random.Next(1, 26))).ToArray();
         var exposures = new List<ExposureRecord>(Pages);
         var feedback = new List<FeedbackRecord>(1_000_000);
@@ -55,7 +55,7 @@ public sealed class ClickModelTrainingBench(ITestOutputHelper output)
         }
 
         var stopwatch = Stopwatch.StartNew();
-        var examples = ExposureJoin.Join(exposures, feedback, catalog, TimeSpan.FromHours(1), TimeSpan.FromDays(3), 10);
+        var examples = ExposureJoin.Join(exposures, feedback, catalog, TimeSpan.FromHours(1), TimeSpan.FromDays(3), 10, 20);
         var joined = stopwatch.Elapsed;
         var model = ClickModelTrainer.Train(examples, version: 1);
         var total = stopwatch.Elapsed;

@@ -68,10 +68,12 @@ public class ClickModelTests(ToutiaoFixture fixture) : IAsyncLifetime
         var profile = await fixture.Reco.Services.GetRequiredService<ReaderProfileStore>().GetAsync("anony:" + readers[0]["Anony ".Length..], CancellationToken.None);
         var catalog = await fixture.Reco.Services.GetRequiredService<RecallCandidateStore>().GetCatalogAsync(CancellationToken.None);
         var total = profile.ChannelWeights.Values.Sum();
+        var authorTotal = profile.AuthorWeights.Values.Sum();
         var scores = ranked.ArticleIds().Select(id =>
         {
             catalog.TryGet(id, out var article);
-            return model.Score(ClickFeatures.For(ClickFeatures.Affinity(profile.ChannelWeights, total, article.ChannelId), article, catalog, position: 0));
+            return model.Score(ClickFeatures.For(ClickFeatures.Affinity(profile.ChannelWeights, total, article.ChannelId),
+                ClickFeatures.Affinity(profile.AuthorWeights, authorTotal, article.AuthorId), article, catalog, position: 0));
         }).ToList();
         Assert.All(scores.Zip(scores.Skip(1)), pair => Assert.True(pair.First >= pair.Second - 0.01, string.Join(", ", scores.Select(s => s.ToString("F3")))));
         var rank = await SpanAsync(trace, "reco rank");
@@ -85,7 +87,7 @@ public class ClickModelTests(ToutiaoFixture fixture) : IAsyncLifetime
     public async Task A_damaged_stored_model_is_logged_counted_and_pages_go_on_without_it()
     {
         using var unusable = new MeasurementSignal("Toutiao.Reco", "toutiao.reco.model.unusable", new("reason", "unreadable"), 1);
-        await Models.SaveAsync(new ClickModel(1, ClickFeatures.Names, [1, 1, 1, 1, 1], 0, 0.5, 100, 10));
+        await Models.SaveAsync(new ClickModel(1, ClickFeatures.Names, [1, 1, 1, 1, 1, 1], 0, 0.5, 100, 10));
         await fixture.Redis.GetDatabase().StringSetAsync(ClickModelStore.Key, """{"version":2,"weights":"lots"}""");
 
         await Models.RefreshAsync();

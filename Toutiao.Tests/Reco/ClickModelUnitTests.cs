@@ -24,11 +24,11 @@ public sealed class ClickModelUnitTests
     private static readonly TimeSpan Window = TimeSpan.FromHours(1);
     private static readonly TimeSpan HalfLife = TimeSpan.FromDays(3);
 
-    /// <summary>Articles 1..100: article n in channel 1 + n % 5, the larger the newer, hotness n.</summary>
-    private static readonly ArticleCatalog Catalog = new(Enumerable.Range(1, 100).ToDictionary(n => (long)n, n => new ArticleFacts(1 + (n % 5), n * Hour, n)));
+    /// <summary>Articles 1..100: article n in channel 1 + n % 5 by author 1 + n % 7, the larger the newer, hotness n.</summary>
+    private static readonly ArticleCatalog Catalog = new(Enumerable.Range(1, 100).ToDictionary(n => (long)n, n => new ArticleFacts(1 + (n % 5), n * Hour, n, 1 + (n % 7))));
 
     private static List<TrainingExample> Join(IEnumerable<ExposureRecord> exposures, IEnumerable<FeedbackRecord> feedback)
-        => ExposureJoin.Join(exposures, feedback, Catalog, Window, HalfLife, channelsKept: 10);
+        => ExposureJoin.Join(exposures, feedback, Catalog, Window, HalfLife, channelsKept: 10, authorsKept: 20);
 
     [Fact]
     public void Every_exposed_article_is_an_example_and_a_click_in_the_window_makes_it_positive()
@@ -37,7 +37,7 @@ public sealed class ClickModelUnitTests
 
         Assert.Equal([false, true, false], examples.Select(e => e.Clicked));
         // The place on the page is a feature (position bias), 0.1 per place.
-        Assert.Equal([0f, 0.1f, 0.2f], examples.Select(e => e.Features[4]));
+        Assert.Equal([0f, 0.1f, 0.2f], examples.Select(e => e.Features[5]));
     }
 
     [Fact]
@@ -65,26 +65,32 @@ public sealed class ClickModelUnitTests
     [Fact]
     public void The_affinity_of_an_example_is_what_the_reader_did_before_the_page_never_after()
     {
-        // Article 12 is in channel 3; the reader clicked channel 3 (article 17) before the second page only.
+        // Article 12 is in channel 3 by author 6; the reader clicked channel 3 (article 17, author 4) before
+        // the second page only, then article 12; article 22 is in channel 3 by author 2, article 26 in channel 2 by author 6.
         var examples = Join(
-            [new("u", [12], 1000), new("v", [12], 1000), new("u", [22], 5000)],
+            [new("u", [12], 1000), new("v", [12], 1000), new("u", [22, 26], 5000)],
             [new("u", 17, "click", null, 2000), new("u", 12, "click", null, 3000)]);
 
-        var (first, other, second) = (examples[0], examples[1], examples[2]);
+        var (first, other, second, byAuthor) = (examples[0], examples[1], examples[2], examples[3]);
         Assert.Equal(0f, first.Features[0]);
         Assert.Equal(0f, first.Features[1]);
         Assert.True(first.Clicked);
         Assert.Equal(0f, other.Features[0]);
         Assert.Equal(1f, second.Features[0]);
         Assert.Equal(1f, second.Features[1]);
+        Assert.Equal(0f, second.Features[2]);
+        Assert.Equal(0f, first.Features[2]);
+        // Article 26 (channel 2, author 6): half the reader's author weight, none of their channel weight.
+        Assert.Equal(0f, byAuthor.Features[0]);
+        Assert.Equal(0.5f, byAuthor.Features[2], 0.01f);
     }
 
     [Fact]
     public void Features_scale_hotness_and_age_by_the_catalogue()
     {
-        var features = ClickFeatures.For(0.25, new ArticleFacts(3, 100 * Hour - (24 * Hour), 100), Catalog, position: 0);
+        var features = ClickFeatures.For(0.25, 0.5, new ArticleFacts(3, 100 * Hour - (24 * Hour), 100), Catalog, position: 0);
 
-        Assert.Equal([0.25f, 1f, 1f, 0.5f, 0f], features);
+        Assert.Equal([0.25f, 1f, 0.5f, 1f, 0.5f, 0f], features);
     }
 
     [Fact]
@@ -96,8 +102,9 @@ public sealed class ClickModelUnitTests
             var affinity = random.NextDouble() < 0.3 ? random.NextDouble() : 0;
             var position = random.Next(10);
             var article = Catalog.Articles[1 + random.Next(100)];
-            var features = ClickFeatures.For(affinity, article, Catalog, position);
-            var p = 0.02 + (0.5 * affinity) + (0.05 * features[2]) - (0.01 * position);
+            var authorAffinity = random.NextDouble() < 0.2 ? random.NextDouble() : 0;
+            var features = ClickFeatures.For(affinity, authorAffinity, article, Catalog, position);
+            var p = 0.02 + (0.4 * affinity) + (0.3 * authorAffinity) + (0.05 * features[3]) - (0.01 * position);
             return new TrainingExample(features, random.NextDouble() < p, i);
         }).ToList();
 
@@ -106,14 +113,15 @@ public sealed class ClickModelUnitTests
         Assert.Equal(42, model.Version);
         Assert.InRange(model.Auc, 0.75, 1);
         Assert.True(model.Weights[0] > 0, $"affinity weight {model.Weights[0]}");
-        Assert.True(model.Weights[4] < 0, $"position weight {model.Weights[4]}");
+        Assert.True(model.Weights[2] > 0, $"author weight {model.Weights[2]}");
+        Assert.True(model.Weights[5] < 0, $"position weight {model.Weights[5]}");
         Assert.Equal(examples.Count(e => e.Clicked), model.Clicks);
     }
 
     [Fact]
     public void A_stored_model_reads_back_and_a_damaged_or_foreign_one_is_refused()
     {
-        var model = new ClickModel(7, ClickFeatures.Names, [2, 1, 0.5f, 0.5f, -0.3f], -3, 0.8, 100, 10);
+        var model = new ClickModel(7, ClickFeatures.Names, [2, 1, 1, 0.5f, 0.5f, -0.3f], -3, 0.8, 100, 10);
 
         var back = ClickModel.Parse(model.ToJson());
 
@@ -131,7 +139,7 @@ public sealed class ClickModelUnitTests
     public void The_ranking_puts_what_the_model_scores_highest_first_and_keeps_the_order_of_ties()
     {
         // Affinity only: the reader's channel 3 (articles 2, 7, 12...) first, the rest in their order.
-        var model = new ClickModel(1, ClickFeatures.Names, [4, 0, 0, 0, 0], -2, 0.9, 100, 10);
+        var model = new ClickModel(1, ClickFeatures.Names, [4, 0, 0, 0, 0, 0], -2, 0.9, 100, 10);
         var profile = new ReaderProfile(new Dictionary<int, double> { [3] = 2 });
 
         var places = ClickRanking.Places(model, Catalog, profile, [1, 2, 3, 7, 4, 999]);

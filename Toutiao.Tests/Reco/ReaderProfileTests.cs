@@ -61,6 +61,23 @@ public class ReaderProfileTests(ToutiaoFixture fixture)
     }
 
     [Fact]
+    public async Task Authors_are_weighed_like_channels_and_only_the_strongest_are_kept()
+    {
+        var reader = $"profile-{Guid.NewGuid():N}";
+        var now = Api.Now();
+
+        await Profiles.ApplyAsync([new ProfileSignal(reader, 3, 2, now, AuthorId: 77), new ProfileSignal(reader, 4, 1, now, AuthorId: 77), new ProfileSignal(reader, 4, 1, now)], now);
+        var profile = await Profiles.GetAsync(reader, CancellationToken.None);
+        Assert.Equal(3, profile.AuthorWeights[77], 3);
+        Assert.Single(profile.AuthorWeights);
+        Assert.Equal(2, profile.ChannelWeights[4], 3);
+
+        await Profiles.ApplyAsync([.. Enumerable.Range(1000, Settings.ProfileAuthorsKept + 3).Select(a => new ProfileSignal(reader, 5, a, now, AuthorId: a))], now);
+        profile = await Profiles.GetAsync(reader, CancellationToken.None);
+        Assert.Equal(Enumerable.Range(1003, Settings.ProfileAuthorsKept).Select(a => (long)a), profile.AuthorWeights.Keys.Order());
+    }
+
+    [Fact]
     public async Task A_reader_who_clicks_one_channel_gets_mostly_that_channel_in_the_next_page_of_recommended_within_5_s()
     {
         const int channel = 6;
