@@ -28,32 +28,12 @@ echo "Building Release ..."
 dotnet build Toutiao.Bench -c Release -nologo -v q >/dev/null
 
 echo "Starting the AppHost Toutiao.Bench (data in $data) ..."
-dotnet run --project Toutiao.Bench -c Release --no-build -- \
+source Toutiao.Hosting/apphost.sh
+trap 'apphost_stop "$data"' EXIT
+# shellcheck disable=SC2086 # BENCH_APPHOST_ARGS is a list of settings.
+apphost_start Toutiao.Bench "$results/apphost.log" \
   --AppHost:DataDirectory="$data" --Replicas:reco="${BENCH_RECO_REPLICAS:-1}" --Replicas:web="${BENCH_WEB_REPLICAS:-1}" \
-  ${BENCH_APPHOST_ARGS:-} >"$results/apphost.log" 2>&1 &
-apphost=$!
-# DCP (started by the AppHost, which dotnet run starts) is re-parented to init and stops the
-# servers, services and dashboard seconds after the AppHost has exited: wait for it too, so that
-# nothing of this run is left running (or writing into $data) when the script ends.
-dcp_processes() {
-  local host server
-  for host in $(pgrep -P "$apphost"); do
-    for server in $(pgrep -f -- "dcp start-apiserver --monitor $host( |$)"); do
-      echo "$server"; pgrep -P "$server"
-    done
-  done
-}
-stop() {
-  local dcp pid
-  dcp=$(dcp_processes || true)
-  kill -TERM "$apphost" 2>/dev/null || true
-  wait "$apphost" 2>/dev/null || true
-  for pid in $dcp; do
-    timeout 60 tail --pid="$pid" -f /dev/null || echo "warning: DCP (process $pid) was still running 60 s after the AppHost" >&2
-  done
-  rm -rf "$data"
-}
-trap stop EXIT
+  ${BENCH_APPHOST_ARGS:-}
 
 now_ms() { date +%s%3N; }
 wait_for_feed() {

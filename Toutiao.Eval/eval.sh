@@ -36,40 +36,10 @@ echo "Building Release ..."
 dotnet build Toutiao.Eval -c Release -nologo -v q >/dev/null
 
 echo "Starting the AppHost Toutiao.Eval (data in $data) ..."
-dotnet run --project Toutiao.Eval -c Release --no-build -- --AppHost:DataDirectory="$data" "${settings[@]}" &
-apphost=$!
-# DCP (started by the AppHost) is re-parented to init and stops the servers and services seconds
-# after the AppHost has exited: wait for it too before the data directory goes.
-dcp_processes() {
-  local host server
-  for host in $(pgrep -P "$apphost"); do
-    for server in $(pgrep -f -- "dcp start-apiserver --monitor $host( |$)"); do
-      echo "$server"; pgrep -P "$server"
-    done
-  done
-}
-dcp=""
-finish() {
-  local pid
-  kill -TERM "$apphost" 2>/dev/null || true
-  wait "$apphost" 2>/dev/null || true
-  for pid in $dcp; do
-    timeout 60 tail --pid="$pid" -f /dev/null || echo "warning: DCP (process $pid) was still running 60 s after the AppHost" >&2
-  done
-  # A server may still be closing its files for a moment after DCP has gone.
-  for _ in 1 2 3 4 5 6 7 8 9 10; do
-    rm -rf "$data" 2>/dev/null && return 0
-    sleep 1
-  done
-  echo "warning: could not remove $data" >&2
-}
-trap finish EXIT
+source Toutiao.Hosting/apphost.sh
+trap 'apphost_stop "$data"' EXIT
 trap 'exit 130' INT TERM
-# DCP is found while the AppHost runs, so that it can be waited for once the AppHost has gone.
-while kill -0 "$apphost" 2>/dev/null && [ -z "$dcp" ]; do
-  dcp=$(dcp_processes || true)
-  [ -n "$dcp" ] || sleep 1
-done
+apphost_start Toutiao.Eval - --AppHost:DataDirectory="$data" "${settings[@]}"
 set +e
 wait "$apphost"
 status=$?
