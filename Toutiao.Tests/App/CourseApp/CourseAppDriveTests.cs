@@ -175,7 +175,10 @@ public sealed class CourseAppDriveTests(ToutiaoFixture fixture, ITestOutputHelpe
         var name = "读者" + Random.Shared.Next(1000, 10_000);
         await drive.StepAsync("16-profile-name", async () =>
         {
-            await drive.GoAsync("/#/user/profile");
+            // The name editor reads the loaded profile: opened before it arrives, the app fails
+            // (seen once under a full suite's load), so the cell must show the current name first.
+            await drive.CallAsync("GET", "/v1_0/user/profile", () => drive.GoAsync("/#/user/profile"), "loading the profile");
+            await Assertions.Expect(drive.ByText(".van-cell", "昵称")).ToContainTextAsync(mobile);
             await drive.ByText(".van-cell", "昵称").ClickAsync();
             await page.Locator(".van-popup .van-field textarea").FillAsync(name);
             await drive.CallAsync("PATCH", "/v1_0/user/profile", () => drive.ByText(".van-nav-bar__right", "完成").ClickAsync(), "saving the name");
