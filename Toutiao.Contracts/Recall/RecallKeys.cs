@@ -9,6 +9,9 @@ public static class RecallKeys
     /// <summary>A counter raised whenever readers' actions raised hot scores: the copies in memory reload.</summary>
     public const string HotVersion = "ch:recall:hot-version";
 
+    /// <summary>A counter raised whenever articles published since the last build were added to the sets: the copies in memory reload.</summary>
+    public const string NewVersion = "ch:recall:new-version";
+
     /// <summary>Held by the one process that rebuilds, so replicas do not rebuild together.</summary>
     public const string BuildLock = "ch:recall:lock";
 

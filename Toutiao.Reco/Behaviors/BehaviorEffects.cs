@@ -67,9 +67,14 @@ public sealed class BehaviorEffects(
         var reads = fresh.Where(b => b.Action == "read").GroupBy(b => b.ArticleId).ToDictionary(g => g.Key, g => g.Count());
         // Read, opened or disliked: not recommended to that reader again.
         var opened = fresh.Where(b => b.Action is "read" or "click" or "dislike").Select(b => new ArticleRead(b.UserId, b.ArticleId, b.ReportedAtMs)).ToList();
-        // What the reader did says what they like: their profile, for their next page of 推荐.
+        // What the reader did says what they like: their profile, for their next page of 推荐. The
+        // articles' keywords come from the catalogue in memory (no round trip); a follow names an author only.
+        var catalog = recall.IsLoaded ? await recall.GetCatalogAsync(cancellationToken) : Ranking.ArticleCatalog.Empty;
         var signals = fresh.Where(b => channels.ContainsKey(b.ArticleId))
-            .Select(b => new ProfileSignal(b.UserId, channels[b.ArticleId], ProfileSignals.Weight(b.Action, b.ReadTimeSeconds), b.ReportedAtMs, articles[b.ArticleId].Author))
+            .Select(b => new ProfileSignal(b.UserId, channels[b.ArticleId], ProfileSignals.Weight(b.Action, b.ReadTimeSeconds), b.ReportedAtMs,
+                articles[b.ArticleId].Author, catalog.TryGet(b.ArticleId, out var facts) ? facts.KeywordList : null))
+            .Concat(fresh.Where(b => ProfileSignals.IsAboutAuthor(b.Action) && b.AuthorId > 0)
+                .Select(b => new ProfileSignal(b.UserId, 0, ProfileSignals.Weight(b.Action, null), b.ReportedAtMs, b.AuthorId)))
             .ToList();
         // Taken up together by one reader: neighbours for item-to-item recall.
         var taken = fresh.Where(b => b.Action is "click" or "read" && channels.ContainsKey(b.ArticleId))
@@ -158,7 +163,7 @@ public sealed class BehaviorEffects(
             await counts.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var articleIds = fresh.Where(b => HotWeight(b.Action) > 0 || ProfileSignals.Weight(b.Action, b.ReadTimeSeconds) != 0).Select(b => b.ArticleId.ToString(CultureInfo.InvariantCulture)).Distinct().ToList();
+        var articleIds = fresh.Where(b => HotWeight(b.Action) > 0 || (ProfileSignals.Weight(b.Action, b.ReadTimeSeconds) != 0 && !ProfileSignals.IsAboutAuthor(b.Action))).Select(b => b.ArticleId.ToString(CultureInfo.InvariantCulture)).Distinct().ToList();
         if (articleIds.Count > 0)
         {
             await using var select = new MySqlCommand("", connection, transaction);
@@ -224,7 +229,7 @@ public sealed class BehaviorEffects(
 }
 
 /// <summary>One entry of <see cref="BehaviorStream.Events"/>, as Web appended it.</summary>
-public sealed record StreamBehavior(string EventId, string Action, string UserId, long ArticleId, long ReportedAtMs, ActivityContext? Producer, int? ReadTimeSeconds = null)
+public sealed record StreamBehavior(string EventId, string Action, string UserId, long ArticleId, long ReportedAtMs, ActivityContext? Producer, int? ReadTimeSeconds = null, long AuthorId = 0)
 {
     public static StreamBehavior? TryRead(StreamEntry entry)
     {

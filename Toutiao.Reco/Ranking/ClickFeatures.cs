@@ -7,6 +7,7 @@ namespace Toutiao.Reco.Ranking;
 /// <item><c>affinity</c>: the share of the reader's profile weight on the article's channel;</item>
 /// <item><c>in_profile</c>: 1 when the channel is in the profile at all;</item>
 /// <item><c>author_affinity</c>: the share of the reader's author weight on the article's author;</item>
+/// <item><c>keyword_similarity</c>: the cosine between the reader's keyword weights and the article's;</item>
 /// <item><c>hotness</c>: log(1 + hotness) / log(1 + the catalogue's largest);</item>
 /// <item><c>recency</c>: 0.5^(age / 24 h), the age counted from the catalogue's newest article;</item>
 /// <item><c>position</c>: the place on the page / 10 at training; 0 at serving, so the model's
@@ -15,27 +16,49 @@ namespace Toutiao.Reco.Ranking;
 /// </summary>
 public static class ClickFeatures
 {
-    public static readonly string[] Names = ["affinity", "in_profile", "author_affinity", "hotness", "recency", "position"];
+    public static readonly string[] Names = ["affinity", "in_profile", "author_affinity", "keyword_similarity", "hotness", "recency", "position"];
 
-    public const int Count = 6;
+    public const int Count = 7;
 
     private const double RecencyHalfLifeMs = 24 * 3_600_000d;
 
-    public static float[] For(double affinity, double authorAffinity, ArticleFacts article, ArticleCatalog catalog, int position)
+    public static float[] For(double affinity, double authorAffinity, double keywordSimilarity, ArticleFacts article, ArticleCatalog catalog, int position)
     {
         var features = new float[Count];
-        Write(features, affinity, authorAffinity, article, catalog, position);
+        Write(features, affinity, authorAffinity, keywordSimilarity, article, catalog, position);
         return features;
     }
 
-    public static void Write(Span<float> features, double affinity, double authorAffinity, ArticleFacts article, ArticleCatalog catalog, int position)
+    public static void Write(Span<float> features, double affinity, double authorAffinity, double keywordSimilarity, ArticleFacts article, ArticleCatalog catalog, int position)
     {
         features[0] = (float)Math.Clamp(affinity, 0, 1);
         features[1] = affinity > 0 ? 1 : 0;
         features[2] = (float)Math.Clamp(authorAffinity, 0, 1);
-        features[3] = catalog.MaxHotness > 0 ? (float)(Math.Log(1 + Math.Max(0, article.Hotness)) / Math.Log(1 + catalog.MaxHotness)) : 0;
-        features[4] = (float)Math.Pow(0.5, Math.Max(0, catalog.NewestPublishedAtMs - article.PublishedAtMs) / RecencyHalfLifeMs);
-        features[5] = Math.Min(position, 50) / 10f;
+        features[3] = (float)Math.Clamp(keywordSimilarity, 0, 1);
+        features[4] = catalog.MaxHotness > 0 ? (float)(Math.Log(1 + Math.Max(0, article.Hotness)) / Math.Log(1 + catalog.MaxHotness)) : 0;
+        features[5] = (float)Math.Pow(0.5, Math.Max(0, catalog.NewestPublishedAtMs - article.PublishedAtMs) / RecencyHalfLifeMs);
+        features[6] = Math.Min(position, 50) / 10f;
+    }
+
+    /// <summary>The length of a weight vector, for <see cref="KeywordSimilarity"/>.</summary>
+    public static double Norm(IEnumerable<double> weights) => Math.Sqrt(weights.Sum(w => w * w));
+
+    /// <summary>The cosine between the reader's keyword weights (of length <paramref name="norm"/>) and the article's keywords (0 when either has none).</summary>
+    public static double KeywordSimilarity(IReadOnlyDictionary<string, double> weights, double norm, IReadOnlyList<ArticleKeyword> keywords)
+    {
+        if (norm <= 0 || keywords.Count == 0)
+        {
+            return 0;
+        }
+
+        double dot = 0, length = 0;
+        foreach (var keyword in keywords)
+        {
+            dot += weights.GetValueOrDefault(keyword.Keyword) * keyword.Weight;
+            length += keyword.Weight * keyword.Weight;
+        }
+
+        return length > 0 ? dot / (norm * Math.Sqrt(length)) : 0;
     }
 
     /// <summary>The share of <paramref name="weights"/> on <paramref name="key"/> (0 without a profile).</summary>

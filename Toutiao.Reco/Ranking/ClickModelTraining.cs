@@ -95,7 +95,7 @@ public sealed partial class ClickModelTraining(
         // The join and the fit are CPU work of seconds: off the timer's thread, one core (the trainer's setting).
         var (examples, model) = await Task.Run(() =>
         {
-            var joined = ExposureJoin.Join(exposures, feedback, catalog, settings.LabelWindow, profile.ProfileHalfLife, profile.ProfileChannelsKept, profile.ProfileAuthorsKept);
+            var joined = ExposureJoin.Join(exposures, feedback, catalog, settings.LabelWindow, profile.ProfileHalfLife, profile.ProfileChannelsKept, profile.ProfileAuthorsKept, profile.ProfileKeywordsKept);
             return (joined, joined.Count >= settings.MinExamples && ClickModelTrainer.HasBothLabels(joined)
                 ? ClickModelTrainer.Train(joined, clock.GetUtcNow().ToUnixTimeMilliseconds())
                 : null);

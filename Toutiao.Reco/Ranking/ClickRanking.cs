@@ -13,13 +13,15 @@ public static class ClickRanking
     {
         var total = profile.ChannelWeights.Values.Sum();
         var authorTotal = profile.AuthorWeights.Values.Sum();
+        var keywordNorm = ClickFeatures.Norm(profile.KeywordWeights.Values);
         Span<float> features = stackalloc float[ClickFeatures.Count];
         var scores = new double[candidates.Count];
         for (var i = 0; i < candidates.Count; i++)
         {
             catalog.TryGet(candidates[i], out var article);
             ClickFeatures.Write(features, ClickFeatures.Affinity(profile.ChannelWeights, total, article.ChannelId),
-                ClickFeatures.Affinity(profile.AuthorWeights, authorTotal, article.AuthorId), article, catalog, position: 0);
+                ClickFeatures.Affinity(profile.AuthorWeights, authorTotal, article.AuthorId),
+                ClickFeatures.KeywordSimilarity(profile.KeywordWeights, keywordNorm, article.KeywordList), article, catalog, position: 0);
             scores[i] = model.Score(features);
         }
 

@@ -29,7 +29,7 @@ public sealed record TrainingExample(float[] Features, bool Clicked, long AtMs);
 public static class ExposureJoin
 {
     public static List<TrainingExample> Join(IEnumerable<ExposureRecord> exposures, IEnumerable<FeedbackRecord> feedback,
-        ArticleCatalog catalog, TimeSpan labelWindow, TimeSpan profileHalfLife, int channelsKept, int authorsKept)
+        ArticleCatalog catalog, TimeSpan labelWindow, TimeSpan profileHalfLife, int channelsKept, int authorsKept, int keywordsKept = 30)
     {
         // Exposures before feedback at the same millisecond: a page is shown before it is clicked.
         var timeline = exposures.Where(e => e.UserId.Length > 0).Select(e => (e.AtMs, Order: 0, Exposure: e, Feedback: default(FeedbackRecord)))
@@ -47,6 +47,7 @@ public static class ExposureJoin
                 var profile = profiles.GetValueOrDefault(exposure.UserId);
                 var total = profile?.Channels.Values.Sum() ?? 0;
                 var authorTotal = profile?.Authors.Values.Sum() ?? 0;
+                var keywordNorm = profile is null ? 0 : ClickFeatures.Norm(profile.Keywords.Values);
                 for (var position = 0; position < articleIds.Length; position++)
                 {
                     if (!catalog.TryGet(articleIds[position], out var article) || shown.ContainsKey((exposure.UserId, articleIds[position])))
@@ -56,8 +57,9 @@ public static class ExposureJoin
 
                     var affinity = profile is null ? 0 : ClickFeatures.Affinity(profile.Channels, total, article.ChannelId);
                     var authorAffinity = profile is null ? 0 : ClickFeatures.Affinity(profile.Authors, authorTotal, article.AuthorId);
+                    var keywordSimilarity = profile is null ? 0 : ClickFeatures.KeywordSimilarity(profile.Keywords, keywordNorm, article.KeywordList);
                     shown[(exposure.UserId, articleIds[position])] = (examples.Count, atMs + windowMs);
-                    examples.Add(new TrainingExample(ClickFeatures.For(affinity, authorAffinity, article, catalog, position), Clicked: false, atMs));
+                    examples.Add(new TrainingExample(ClickFeatures.For(affinity, authorAffinity, keywordSimilarity, article, catalog, position), Clicked: false, atMs));
                 }
 
                 continue;
@@ -77,40 +79,49 @@ public static class ExposureJoin
                     profiles[signal.UserId] = replayed = new ReplayedProfile();
                 }
 
-                replayed.Add(facts.ChannelId, facts.AuthorId, weight, atMs, profileHalfLife, channelsKept, authorsKept);
+                replayed.Add(facts, weight, atMs, profileHalfLife, channelsKept, authorsKept, keywordsKept);
             }
         }
 
         return examples;
     }
 
-    /// <summary>A reader's channel and author weights as the live profile keeps them: decayed, at most the strongest few, nothing at or below zero.</summary>
+    /// <summary>A reader's channel, author and keyword weights as the live profile keeps them: decayed, at most the strongest few, nothing at or below zero.</summary>
     private sealed class ReplayedProfile
     {
         public Dictionary<int, double> Channels { get; } = [];
 
         public Dictionary<long, double> Authors { get; } = [];
 
+        public Dictionary<string, double> Keywords { get; } = new(StringComparer.Ordinal);
+
         private long _at;
 
-        public void Add(int channelId, long authorId, double weight, long atMs, TimeSpan halfLife, int channelsKept, int authorsKept)
+        public void Add(ArticleFacts article, double weight, long atMs, TimeSpan halfLife, int channelsKept, int authorsKept, int keywordsKept)
         {
             if (_at > 0 && atMs > _at)
             {
                 var factor = Math.Pow(0.5, (atMs - _at) / halfLife.TotalMilliseconds);
                 Scale(Channels, factor);
                 Scale(Authors, factor);
+                Scale(Keywords, factor);
             }
 
             _at = Math.Max(_at, atMs);
-            Channels[channelId] = Channels.GetValueOrDefault(channelId) + weight;
-            if (authorId > 0)
+            Channels[article.ChannelId] = Channels.GetValueOrDefault(article.ChannelId) + weight;
+            if (article.AuthorId > 0)
             {
-                Authors[authorId] = Authors.GetValueOrDefault(authorId) + weight;
+                Authors[article.AuthorId] = Authors.GetValueOrDefault(article.AuthorId) + weight;
+            }
+
+            foreach (var keyword in article.KeywordList)
+            {
+                Keywords[keyword.Keyword] = Keywords.GetValueOrDefault(keyword.Keyword) + (weight * keyword.Weight);
             }
 
             Keep(Channels, channelsKept);
             Keep(Authors, authorsKept);
+            Keep(Keywords, keywordsKept);
         }
 
         private static void Scale<TKey>(Dictionary<TKey, double> weights, double factor)

@@ -2,13 +2,23 @@ namespace Toutiao.Reco.Recall;
 
 /// <summary>
 /// One recall source: a ranking, the share of a page it should fill, where in the ranking this
-/// reader's next page starts (what lies before was served), and the channel whose ranking it is
-/// (<see cref="CoRead"/> for the reader's own item-to-item ranking, which has no remembered start).
+/// reader's next page starts (what lies before was served), and the channel whose ranking it is,
+/// or, below zero, which of the reader's own rankings (<see cref="CoRead"/>, <see cref="Content"/>,
+/// <see cref="Author"/>), made for this page and without a remembered start.
 /// </summary>
 public readonly record struct RecallSource(long[] Ranked, double Share, int Start, int Channel)
 {
-    /// <summary>The <see cref="Channel"/> of the item-to-item source.</summary>
+    /// <summary>The <see cref="Channel"/> of the item-to-item source (read together with the reader's recent reads).</summary>
     public const int CoRead = -1;
+
+    /// <summary>The <see cref="Channel"/> of the content source (keywords matching the profile's).</summary>
+    public const int Content = -2;
+
+    /// <summary>The <see cref="Channel"/> of the author source (the authors the reader follows or reads).</summary>
+    public const int Author = -3;
+
+    /// <summary>Whether the ranking is a channel's, the same for every reader, whose reader's position is worth remembering.</summary>
+    public bool IsChannel => Channel >= 0;
 }
 
 /// <summary>
@@ -27,23 +37,21 @@ public sealed record MixedCandidates(long[] Ids, int[] Sources, int[] Positions,
 public static class ProfileRecall
 {
     /// <summary>
-    /// The sources: <paramref name="explored"/> of the page from <paramref name="everything"/>, the
-    /// share of <paramref name="coRead"/> from it when it has candidates, the rest from the
-    /// profile's channels in proportion to weight (from <paramref name="everything"/> without any).
+    /// The sources: <paramref name="explored"/> of the page from <paramref name="everything"/>,
+    /// each of the reader's own <paramref name="personal"/> sources its share when it has
+    /// candidates, the rest from the profile's channels in proportion to weight (from
+    /// <paramref name="everything"/> without any).
     /// </summary>
     public static List<RecallSource> Sources(RecallSource everything, IEnumerable<(RecallSource Source, double Weight)> channels, double explored,
-        RecallSource? coRead = null)
+        params IEnumerable<RecallSource> personal)
     {
         var weighted = channels.Where(c => c.Weight > 0 && c.Source.Ranked.Length > 0).ToList();
         var total = weighted.Sum(c => c.Weight);
-        var coReadShare = coRead is { Ranked.Length: > 0 } withCandidates ? withCandidates.Share : 0;
-        var sources = weighted.Select(c => c.Source with { Share = (1 - explored - coReadShare) * c.Weight / total }).ToList();
-        if (coReadShare > 0)
-        {
-            sources.Add(coRead!.Value);
-        }
-
-        sources.Add(everything with { Share = total > 0 ? explored : 1 - coReadShare });
+        var own = personal.Where(p => p.Ranked.Length > 0 && p.Share > 0).ToList();
+        var ownShare = own.Sum(p => p.Share);
+        var sources = weighted.Select(c => c.Source with { Share = (1 - explored - ownShare) * c.Weight / total }).ToList();
+        sources.AddRange(own);
+        sources.Add(everything with { Share = total > 0 ? explored : 1 - ownShare });
         return sources;
     }
 

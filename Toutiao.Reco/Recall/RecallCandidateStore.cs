@@ -84,10 +84,12 @@ public sealed partial class RecallCandidateStore
         var markerRead = check.StringGetAsync(RecallKeys.BuiltMarker);
         var setsRead = check.KeyExistsAsync(RecallKeys.New(RecommendedChannel.Id));
         var hotRead = check.StringGetAsync(RecallKeys.HotVersion);
+        var newRead = check.StringGetAsync(RecallKeys.NewVersion);
         check.Execute();
         var marker = await markerRead;
         var setsThere = await setsRead;
         var hotVersion = (long)await hotRead;
+        var newVersion = (long)await newRead;
         if (marker.IsNull)
         {
             if (_lastLoaded is { } stale)
@@ -101,26 +103,27 @@ public sealed partial class RecallCandidateStore
         }
 
         var builtAt = marker.IsNull ? 0 : (long)marker;
-        if (_lastLoaded is { } current && current.BuiltAt == builtAt && builtAt != 0 && setsThere
+        // Newly published articles are worth a reload at once; raised hot scores only every HotReloadInterval.
+        if (_lastLoaded is { } current && current.BuiltAt == builtAt && builtAt != 0 && setsThere && current.NewVersion == newVersion
             && (current.HotVersion == hotVersion || clock.GetUtcNow() - current.LoadedAt < options.Value.HotReloadInterval))
         {
             return current;
         }
 
         using var activity = RecoTelemetry.Source.StartActivity("reco recall load");
-        var snapshot = await ReadSetsAsync(builtAt, hotVersion, cancellationToken);
+        var snapshot = await ReadSetsAsync(builtAt, hotVersion, newVersion, cancellationToken);
         if (snapshot.Channels.GetValueOrDefault(RecommendedChannel.Id) is not { Newest.Length: > 0 } && builtAt != 0)
         {
             LogSetsGone();
             await RebuildAsync(cancellationToken);
-            snapshot = await ReadSetsAsync((long)await db.StringGetAsync(RecallKeys.BuiltMarker), hotVersion, cancellationToken);
+            snapshot = await ReadSetsAsync((long)await db.StringGetAsync(RecallKeys.BuiltMarker), hotVersion, newVersion, cancellationToken);
         }
 
         activity?.SetTag("toutiao.reco.channels", snapshot.Channels.Count);
         return _lastLoaded = snapshot;
     }
 
-    private async Task<RecallSnapshot> ReadSetsAsync(long builtAt, long hotVersion, CancellationToken cancellationToken)
+    private async Task<RecallSnapshot> ReadSetsAsync(long builtAt, long hotVersion, long newVersion, CancellationToken cancellationToken)
     {
         var channelIds = (await channels.GetAllAsync(cancellationToken)).Append(RecommendedChannel.Id).Distinct().ToList();
         var batch = redis.GetDatabase().CreateBatch();
@@ -147,44 +150,75 @@ public sealed partial class RecallCandidateStore
             };
         }
 
-        return new RecallSnapshot(builtAt, hotVersion, clock.GetUtcNow(), loaded, Catalog(loaded, await AuthorsAsync(builtAt, cancellationToken)));
+        return new RecallSnapshot(builtAt, hotVersion, clock.GetUtcNow(), loaded, Catalog(loaded, await DetailsAsync(builtAt, cancellationToken)))
+        {
+            NewVersion = newVersion,
+        };
     }
 
     /// <summary>
-    /// Each approved article's author, read from MySQL once per build of the sets (authors do not
-    /// change; new articles come with a build). MySQL away: the last ones read, so a page never waits.
+    /// Each approved article's author and keywords, read from MySQL in full once per build of the
+    /// sets, and in between only for articles newer than any read (published since): neither
+    /// changes once an article is out. MySQL away: the last ones read, so a page never waits.
     /// </summary>
-    private async Task<IReadOnlyDictionary<long, long>> AuthorsAsync(long builtAt, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<long, ArticleDetails>> DetailsAsync(long builtAt, CancellationToken cancellationToken)
     {
-        if (_authors is { } known && known.BuiltAt == builtAt)
-        {
-            return known.Authors;
-        }
-
+        var known = _details;
+        var full = known is null || known.Value.BuiltAt != builtAt;
+        var after = full ? 0 : known!.Value.NewestId;
         try
         {
-            var authors = new Dictionary<long, long>();
-            await using var command = database.CreateCommand("SELECT article_id, user_id FROM news_article_basic WHERE status = 2");
+            var details = full ? new Dictionary<long, ArticleDetails>() : new Dictionary<long, ArticleDetails>(known!.Value.Details);
+            var keywords = new Dictionary<long, List<ArticleKeyword>>();
+            await using var command = database.CreateCommand("""
+                SELECT article_id, user_id FROM news_article_basic WHERE status = 2 AND article_id > @after;
+                SELECT article_id, keyword, weight FROM news_article_keyword WHERE article_id > @after ORDER BY article_id, weight DESC;
+                """);
+            command.Parameters.Add(new MySqlParameter("@after", after));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                authors[reader.GetInt64(0)] = reader.GetInt64(1);
+                details[reader.GetInt64(0)] = new ArticleDetails(reader.GetInt64(1), []);
             }
 
-            _authors = (builtAt, authors);
-            return authors;
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var id = reader.GetInt64(0);
+                if (!keywords.TryGetValue(id, out var list))
+                {
+                    keywords[id] = list = [];
+                }
+
+                list.Add(new ArticleKeyword(reader.GetString(1), reader.GetDouble(2)));
+            }
+
+            foreach (var (id, list) in keywords)
+            {
+                if (details.TryGetValue(id, out var article))
+                {
+                    details[id] = article with { Keywords = [.. list] };
+                }
+            }
+
+            var newest = details.Count == 0 ? after : Math.Max(after, details.Keys.Max());
+            _details = (builtAt, newest, details);
+            return details;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogAuthorsUnread(ex);
-            return _authors?.Authors ?? new Dictionary<long, long>();
+            LogDetailsUnread(ex);
+            return known?.Details ?? new Dictionary<long, ArticleDetails>();
         }
     }
 
-    private (long BuiltAt, IReadOnlyDictionary<long, long> Authors)? _authors;
+    private (long BuiltAt, long NewestId, IReadOnlyDictionary<long, ArticleDetails> Details)? _details;
+
+    /// <summary>An article's author and keywords, as MySQL holds them.</summary>
+    private readonly record struct ArticleDetails(long Author, ArticleKeyword[] Keywords);
 
     /// <summary>Each article's channel (the channel whose set holds it), author, publish time and hotness (channel 0's, raised with the channel's).</summary>
-    private static ArticleCatalog Catalog(Dictionary<int, ChannelCandidates> channels, IReadOnlyDictionary<long, long> authors)
+    private static ArticleCatalog Catalog(Dictionary<int, ChannelCandidates> channels, IReadOnlyDictionary<long, ArticleDetails> details)
     {
         var channelOf = new Dictionary<long, int>();
         foreach (var (channelId, candidates) in channels)
@@ -205,7 +239,8 @@ public sealed partial class RecallCandidateStore
             {
                 if (channelOf.TryGetValue(all.Newest[i], out var channelId))
                 {
-                    facts[all.Newest[i]] = new ArticleFacts(channelId, all.NewestPublishedAt[i], all.Hotness.GetValueOrDefault(all.Newest[i]), authors.GetValueOrDefault(all.Newest[i]));
+                    var known = details.GetValueOrDefault(all.Newest[i]);
+                    facts[all.Newest[i]] = new ArticleFacts(channelId, all.NewestPublishedAt[i], all.Hotness.GetValueOrDefault(all.Newest[i]), known.Author, known.Keywords);
                 }
             }
         }
@@ -337,6 +372,69 @@ public sealed partial class RecallCandidateStore
         }
     }
 
+    /// <summary>
+    /// Adds the articles approved since the sets were built (newer than any in memory: the
+    /// newsroom's) to their channel's and channel 0's sets and raises <see cref="RecallKeys.NewVersion"/>,
+    /// so every replica's copy has them within <see cref="SnapshotCheckInterval"/>: the <c>new</c>
+    /// source sees an article seconds after it is published, not at the next build. Idempotent
+    /// (<c>ZADD NX</c>), so replicas doing it at once do no harm. Returns how many were added.
+    /// </summary>
+    public async Task<int> AddPublishedAsync(CancellationToken cancellationToken)
+    {
+        if (_lastLoaded is not { } loaded || loaded.Catalog.Articles.Count == 0)
+        {
+            return 0;
+        }
+
+        var published = new List<(long Id, int Channel, double Time, double Hot)>();
+        await using (var command = database.CreateCommand("""
+            SELECT a.article_id, a.channel_id, a.create_time,
+                   COALESCE(s.read_count, 0), COALESCE(s.like_count, 0), COALESCE(s.collect_count, 0), COALESCE(s.comment_count, 0)
+            FROM news_article_basic a LEFT JOIN news_article_statistic s ON s.article_id = a.article_id
+            WHERE a.status = 2 AND a.article_id > @after
+            """))
+        {
+            command.Parameters.Add(new MySqlParameter("@after", loaded.Catalog.NewestArticleId));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                published.Add((reader.GetInt64(0), reader.GetInt32(1),
+                    new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc)).ToUnixTimeMilliseconds(),
+                    Hotness(reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6))));
+            }
+        }
+
+        if (published.Count == 0)
+        {
+            return 0;
+        }
+
+        var db = redis.GetDatabase();
+        var batch = db.CreateBatch();
+        var writes = new List<Task<bool>>();
+        var added = new List<Task<bool>>();
+        foreach (var article in published)
+        {
+            added.Add(batch.SortedSetAddAsync(RecallKeys.New(RecommendedChannel.Id), article.Id, article.Time, SortedSetWhen.NotExists));
+            writes.Add(batch.SortedSetAddAsync(RecallKeys.Hot(RecommendedChannel.Id), article.Id, article.Hot, SortedSetWhen.NotExists));
+            writes.Add(batch.SortedSetAddAsync(RecallKeys.New(article.Channel), article.Id, article.Time, SortedSetWhen.NotExists));
+            writes.Add(batch.SortedSetAddAsync(RecallKeys.Hot(article.Channel), article.Id, article.Hot, SortedSetWhen.NotExists));
+        }
+
+        batch.Execute();
+        await Task.WhenAll(writes.Concat(added));
+        var count = added.Count(a => a.Result);
+        if (count == 0)
+        {
+            // Another replica added them first and raised the version: nothing more to say.
+            return 0;
+        }
+
+        await db.StringIncrementAsync(RecallKeys.NewVersion);
+        LogPublishedAdded(count);
+        return count;
+    }
+
     private async Task WaitForMarkerAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -346,8 +444,11 @@ public sealed partial class RecallCandidateStore
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the articles' authors failed; the click model sees the last ones read")]
-    private partial void LogAuthorsUnread(Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the articles' authors and keywords failed; recall and the click model see the last ones read")]
+    private partial void LogDetailsUnread(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Added {ArticleCount} newly published articles to the recall sets")]
+    private partial void LogPublishedAdded(int articleCount);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The recall sets are gone although their marker is there; rebuilding them")]
     private partial void LogSetsGone();
@@ -361,7 +462,11 @@ public sealed partial class RecallCandidateStore
 
 /// <summary>The recall candidates of every channel as one build left them, in memory.</summary>
 /// <param name="BuiltAt">The build's marker value (Unix ms).</param>
-public sealed record RecallSnapshot(long BuiltAt, long HotVersion, DateTimeOffset LoadedAt, IReadOnlyDictionary<int, ChannelCandidates> Channels, ArticleCatalog Catalog);
+public sealed record RecallSnapshot(long BuiltAt, long HotVersion, DateTimeOffset LoadedAt, IReadOnlyDictionary<int, ChannelCandidates> Channels, ArticleCatalog Catalog)
+{
+    /// <summary>The <see cref="RecallKeys.NewVersion"/> the sets had when read.</summary>
+    public long NewVersion { get; init; }
+}
 
 /// <summary>
 /// A channel's candidates: newest first (with their publish times, Unix ms), hottest first, and

@@ -4,7 +4,7 @@ using Toutiao.Reco.Recommend;
 
 namespace Toutiao.Reco.Recall;
 
-/// <summary>Keeps the recall sets fresh: builds and loads them at start, then rebuilds every <see cref="RecommendationOptions.RefreshInterval"/>.</summary>
+/// <summary>Keeps the recall sets fresh: builds and loads them at start, then rebuilds every <see cref="RecommendationOptions.RefreshInterval"/> and, in between, adds what was published every <see cref="RecommendationOptions.PublishedCheckInterval"/>.</summary>
 public sealed partial class RecallRefresher(
     RecallCandidateStore store,
     IOptions<RecommendationOptions> options,
@@ -13,6 +13,7 @@ public sealed partial class RecallRefresher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var first = true;
+        var builtAt = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -22,14 +23,22 @@ public sealed partial class RecallRefresher(
                     await store.EnsureBuiltAsync(stoppingToken);
                     // Loads the copy requests serve from, so the first request does not wait for it.
                     await store.GetAsync(RecommendedChannel.Id, stoppingToken);
+                    builtAt = DateTimeOffset.UtcNow;
+                }
+                else if (DateTimeOffset.UtcNow - builtAt >= options.Value.RefreshInterval)
+                {
+                    await store.RebuildAsync(stoppingToken);
+                    builtAt = DateTimeOffset.UtcNow;
                 }
                 else
                 {
-                    await store.RebuildAsync(stoppingToken);
+                    // Between builds, only what was published since: seconds, not minutes, to the new source.
+                    await store.AddPublishedAsync(stoppingToken);
                 }
 
                 first = false;
-                await Task.Delay(options.Value.RefreshInterval, stoppingToken);
+                var untilBuild = builtAt + options.Value.RefreshInterval - DateTimeOffset.UtcNow;
+                await Task.Delay(untilBuild < options.Value.PublishedCheckInterval ? (untilBuild > TimeSpan.Zero ? untilBuild : TimeSpan.Zero) : options.Value.PublishedCheckInterval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -11,6 +11,9 @@ public sealed class RecommendationOptions
     /// <summary>How often the recall sets are rebuilt from MySQL.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How often, between two builds, the articles published since are added to the recall sets (the newsroom's reach the new source this soon).</summary>
+    public TimeSpan PublishedCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long the known channel ids are trusted before a request reloads them.</summary>
     public TimeSpan ChannelRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -61,6 +64,18 @@ public sealed class RecommendationOptions
 
     /// <summary>How many authors a reader's profile keeps (the strongest).</summary>
     public int ProfileAuthorsKept { get; set; } = 20;
+
+    /// <summary>How many keywords a reader's profile keeps (the strongest).</summary>
+    public int ProfileKeywordsKept { get; set; } = 30;
+
+    /// <summary>Share of a profiled reader's 推荐 page taken from the articles whose keywords match the profile's (content recall), when there are any.</summary>
+    public double ContentShare { get; set; } = 0.15;
+
+    /// <summary>How many of the profile's strongest keywords content recall looks up.</summary>
+    public int ContentKeywordsLookedUp { get; set; } = 10;
+
+    /// <summary>Share of a profiled reader's 推荐 page taken from the authors they follow or read most, when there are any.</summary>
+    public double AuthorShare { get; set; } = 0.1;
 
     /// <summary>Share of a profiled reader's 推荐 page taken from the articles read together with their recent reads (item-to-item), when there are any.</summary>
     public double CoReadShare { get; set; } = 0.2;

@@ -117,8 +117,12 @@ public sealed partial class UserRecommendService(
                     return await ProfiledPageAsync(request, algorithm, ranked, profile, deadline, cancellationToken);
                 }
 
-                // Nothing usable in it (damaged fields): the page without a profile, as for a new reader.
-                LogUnusableProfile(request.UserId);
+                // No channel in it (damaged fields, or only follows so far): the page without a profile, as for a new reader.
+                if (profile.AuthorWeights.Count == 0 && profile.KeywordWeights.Count == 0)
+                {
+                    LogUnusableProfile(request.UserId);
+                }
+
                 yieldToProfile = false;
                 continue;
             }
@@ -170,15 +174,28 @@ public sealed partial class UserRecommendService(
         }
 
         var everything = new RecallSource(ranked, 0, positions.Get(request.UserId, RecommendedChannel.Id, ranked), RecommendedChannel.Id);
-        RecallSource? coRead = null;
-        if (profile.RecentReads.Count > 0 && options.Value.CoReadShare > 0)
+        var settings = options.Value;
+        var personal = new List<RecallSource>(3);
+        if (profile.RecentReads.Count > 0 && settings.CoReadShare > 0)
         {
             // Read together with what the reader read last: one more round trip, to the cache server.
-            var neighbours = await coReads.GetAsync(profile.RecentReads, options.Value.NeighboursKept);
-            coRead = new RecallSource(CoReadNeighbours.Rank(profile.RecentReads, neighbours), options.Value.CoReadShare, 0, RecallSource.CoRead);
+            var neighbours = await coReads.GetAsync(profile.RecentReads, settings.NeighboursKept);
+            personal.Add(new RecallSource(CoReadNeighbours.Rank(profile.RecentReads, neighbours), settings.CoReadShare, 0, RecallSource.CoRead));
         }
 
-        var sources = ProfileRecall.Sources(everything, channelSources, options.Value.ExploreShare, coRead);
+        // Content and author recall read the catalogue in memory: no round trip.
+        var catalog = await recall.GetCatalogAsync(cancellationToken);
+        if (settings.ContentShare > 0)
+        {
+            personal.Add(new RecallSource(ContentRecall.Rank(profile.KeywordWeights, catalog, settings.ContentKeywordsLookedUp), settings.ContentShare, 0, RecallSource.Content));
+        }
+
+        if (settings.AuthorShare > 0)
+        {
+            personal.Add(new RecallSource(AuthorRecall.Rank(profile.AuthorWeights, catalog), settings.AuthorShare, 0, RecallSource.Author));
+        }
+
+        var sources = ProfileRecall.Sources(everything, channelSources, settings.ExploreShare, personal);
         var places = ProfileRecall.Places(sources, request.ArticleNum);
         using (var activity = RecoTelemetry.Source.StartActivity("reco recall"))
         {
@@ -193,7 +210,6 @@ public sealed partial class UserRecommendService(
 
         // The click model orders the page; without one (not trained yet, or unusable) the sources' order stands.
         var model = models.Current;
-        var catalog = model is null ? null : await recall.GetCatalogAsync(cancellationToken);
         var firstWindow = FirstWindow(request);
         var length = firstWindow;
         while (true)
@@ -206,7 +222,7 @@ public sealed partial class UserRecommendService(
                 using var rank = RecoTelemetry.Source.StartActivity("reco rank");
                 rank?.SetTag("toutiao.reco.model.version", model.Version);
                 rank?.SetTag("toutiao.reco.scored", mixed.Ids.Length);
-                modelPlaces = ClickRanking.Places(model, catalog!, profile, mixed.Ids);
+                modelPlaces = ClickRanking.Places(model, catalog, profile, mixed.Ids);
             }
 
             var fromTop = sources.All(s => s.Start == 0);
@@ -224,7 +240,7 @@ public sealed partial class UserRecommendService(
                     for (var i = 0; i < sources.Count; i++)
                     {
                         // Only deep readers are remembered, as on any page: a shallow start is cheap to find again.
-                        if (starts[i] > sources[i].Start && starts[i] > firstWindow && sources[i].Channel != RecallSource.CoRead)
+                        if (starts[i] > sources[i].Start && starts[i] > firstWindow && sources[i].IsChannel)
                         {
                             positions.Set(request.UserId, sources[i].Channel, sources[i].Ranked, starts[i]);
                         }
@@ -252,6 +268,8 @@ public sealed partial class UserRecommendService(
     private static string SourceName(RecallSource source) => source.Channel switch
     {
         RecallSource.CoRead => "coread",
+        RecallSource.Content => "content",
+        RecallSource.Author => "author",
         RecommendedChannel.Id => "explore",
         var channel => "channel-" + channel.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };

@@ -69,11 +69,13 @@ public class ClickModelTests(ToutiaoFixture fixture) : IAsyncLifetime
         var catalog = await fixture.Reco.Services.GetRequiredService<RecallCandidateStore>().GetCatalogAsync(CancellationToken.None);
         var total = profile.ChannelWeights.Values.Sum();
         var authorTotal = profile.AuthorWeights.Values.Sum();
+        var keywordNorm = ClickFeatures.Norm(profile.KeywordWeights.Values);
         var scores = ranked.ArticleIds().Select(id =>
         {
             catalog.TryGet(id, out var article);
             return model.Score(ClickFeatures.For(ClickFeatures.Affinity(profile.ChannelWeights, total, article.ChannelId),
-                ClickFeatures.Affinity(profile.AuthorWeights, authorTotal, article.AuthorId), article, catalog, position: 0));
+                ClickFeatures.Affinity(profile.AuthorWeights, authorTotal, article.AuthorId),
+                ClickFeatures.KeywordSimilarity(profile.KeywordWeights, keywordNorm, article.KeywordList), article, catalog, position: 0));
         }).ToList();
         Assert.All(scores.Zip(scores.Skip(1)), pair => Assert.True(pair.First >= pair.Second - 0.01, string.Join(", ", scores.Select(s => s.ToString("F3")))));
         var rank = await SpanAsync(trace, "reco rank");

@@ -37,7 +37,7 @@ public sealed class ClickModelUnitTests
 
         Assert.Equal([false, true, false], examples.Select(e => e.Clicked));
         // The place on the page is a feature (position bias), 0.1 per place.
-        Assert.Equal([0f, 0.1f, 0.2f], examples.Select(e => e.Features[5]));
+        Assert.Equal([0f, 0.1f, 0.2f], examples.Select(e => e.Features[6]));
     }
 
     [Fact]
@@ -88,9 +88,9 @@ public sealed class ClickModelUnitTests
     [Fact]
     public void Features_scale_hotness_and_age_by_the_catalogue()
     {
-        var features = ClickFeatures.For(0.25, 0.5, new ArticleFacts(3, 100 * Hour - (24 * Hour), 100), Catalog, position: 0);
+        var features = ClickFeatures.For(0.25, 0.5, 0.75, new ArticleFacts(3, 100 * Hour - (24 * Hour), 100), Catalog, position: 0);
 
-        Assert.Equal([0.25f, 1f, 0.5f, 1f, 0.5f, 0f], features);
+        Assert.Equal([0.25f, 1f, 0.5f, 0.75f, 1f, 0.5f, 0f], features);
     }
 
     [Fact]
@@ -103,8 +103,8 @@ public sealed class ClickModelUnitTests
             var position = random.Next(10);
             var article = Catalog.Articles[1 + random.Next(100)];
             var authorAffinity = random.NextDouble() < 0.2 ? random.NextDouble() : 0;
-            var features = ClickFeatures.For(affinity, authorAffinity, article, Catalog, position);
-            var p = 0.02 + (0.4 * affinity) + (0.3 * authorAffinity) + (0.05 * features[3]) - (0.01 * position);
+            var features = ClickFeatures.For(affinity, authorAffinity, 0, article, Catalog, position);
+            var p = 0.02 + (0.4 * affinity) + (0.3 * authorAffinity) + (0.05 * features[4]) - (0.01 * position);
             return new TrainingExample(features, random.NextDouble() < p, i);
         }).ToList();
 
@@ -114,14 +114,14 @@ public sealed class ClickModelUnitTests
         Assert.InRange(model.Auc, 0.75, 1);
         Assert.True(model.Weights[0] > 0, $"affinity weight {model.Weights[0]}");
         Assert.True(model.Weights[2] > 0, $"author weight {model.Weights[2]}");
-        Assert.True(model.Weights[5] < 0, $"position weight {model.Weights[5]}");
+        Assert.True(model.Weights[6] < 0, $"position weight {model.Weights[6]}");
         Assert.Equal(examples.Count(e => e.Clicked), model.Clicks);
     }
 
     [Fact]
     public void A_stored_model_reads_back_and_a_damaged_or_foreign_one_is_refused()
     {
-        var model = new ClickModel(7, ClickFeatures.Names, [2, 1, 1, 0.5f, 0.5f, -0.3f], -3, 0.8, 100, 10);
+        var model = new ClickModel(7, ClickFeatures.Names, [2, 1, 1, 1, 0.5f, 0.5f, -0.3f], -3, 0.8, 100, 10);
 
         var back = ClickModel.Parse(model.ToJson());
 

@@ -114,7 +114,7 @@ public sealed class ProfileRecallTests
         var coRead = new RecallSource([5, 6], 0.2, 0, RecallSource.CoRead);
 
         var sources = ProfileRecall.Sources(Source(Everything), [(Source(ChannelA), 3), (Source(ChannelB), 1)], 0.3, coRead);
-        var withoutCandidates = ProfileRecall.Sources(Source(Everything), [(Source(ChannelA), 3), (Source(ChannelB), 1)], 0.3, coRead with { Ranked = [] });
+        var withoutCandidates = ProfileRecall.Sources(Source(Everything), [(Source(ChannelA), 3), (Source(ChannelB), 1)], 0.3, [coRead with { Ranked = [] }]);
         var withoutChannels = ProfileRecall.Sources(Source(Everything), [], 0.3, coRead);
 
         Assert.Equal([0.375, 0.125, 0.2, 0.3], sources.Select(s => Math.Round(s.Share, 6)));

@@ -4,8 +4,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Toutiao.Contracts.Feed;
 using Toutiao.Tests.Infrastructure;
+using ArticleKeyword = reco::Toutiao.Reco.Ranking.ArticleKeyword;
 using Experiments = reco::Toutiao.Reco.Recommend.Experiments;
 using ProfileSignal = reco::Toutiao.Reco.Profiles.ProfileSignal;
+using ProfileSignals = reco::Toutiao.Reco.Profiles.ProfileSignals;
 using ReaderProfileStore = reco::Toutiao.Reco.Profiles.ReaderProfileStore;
 using RecommendationOptions = reco::Toutiao.Reco.Recommend.RecommendationOptions;
 
@@ -58,6 +60,28 @@ public class ReaderProfileTests(ToutiaoFixture fixture)
         Assert.InRange((await fixture.Cache.GetDatabase().KeyTimeToLiveAsync(ReaderProfileStore.Key(anonymous)))!.Value,
             Settings.AnonymousHistoryRetention - TimeSpan.FromMinutes(1), Settings.AnonymousHistoryRetention);
         Assert.True((await Profiles.GetAsync($"profile-{Guid.NewGuid():N}", CancellationToken.None)).IsEmpty);
+    }
+
+    [Fact]
+    public async Task Keywords_are_weighed_by_their_share_of_the_article_a_follow_weighs_only_its_author_and_an_unfollow_drops_them()
+    {
+        var reader = $"profile-{Guid.NewGuid():N}";
+        var now = Api.Now();
+        ArticleKeyword[] keywords = [new("索引", 0.75), new("事务", 0.25)];
+
+        await Profiles.ApplyAsync([new ProfileSignal(reader, 7, 2, now, AuthorId: 5, Keywords: keywords), new ProfileSignal(reader, 0, ProfileSignals.Follow, now, AuthorId: 9)], now);
+        var profile = await Profiles.GetAsync(reader, CancellationToken.None);
+        Assert.Equal(1.5, profile.KeywordWeights["索引"], 3);
+        Assert.Equal(0.5, profile.KeywordWeights["事务"], 3);
+        Assert.Equal(ProfileSignals.Follow, profile.AuthorWeights[9], 3);
+        Assert.Equal([7], profile.ChannelWeights.Keys);
+
+        await Profiles.ApplyAsync([new ProfileSignal(reader, 0, ProfileSignals.Unfollow, now, AuthorId: 9),
+            .. Enumerable.Range(0, Settings.ProfileKeywordsKept + 5).Select(i => new ProfileSignal(reader, 7, 1, now, Keywords: [new($"词{i}", 1)]))], now);
+        profile = await Profiles.GetAsync(reader, CancellationToken.None);
+        Assert.False(profile.AuthorWeights.ContainsKey(9));
+        Assert.Equal(Settings.ProfileKeywordsKept, profile.KeywordWeights.Count);
+        Assert.Contains("索引", profile.KeywordWeights.Keys);
     }
 
     [Fact]
