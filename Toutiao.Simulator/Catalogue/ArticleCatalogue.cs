@@ -11,7 +11,14 @@ public sealed class ArticleCatalogue
         // An article listed in two channels' pages (it moved while they were read) keeps the first.
         _articles = articles.DistinctBy(a => a.Id).ToDictionary(a => a.Id);
         Authors = _articles.Values.Select(a => a.AuthorId).Distinct().Order().ToList();
+        // Words a taste can be made of: in a few titles at least, in no more than a tenth of them
+        // (a template's "深入理解" is no topic).
+        var titles = _articles.Values.Select(a => a.TitleWords.Distinct()).SelectMany(w => w).CountBy(w => w).ToList();
+        TopicWords = titles.Where(w => w.Value >= 5 && w.Value <= Math.Max(5, _articles.Count / 10)).Select(w => w.Key).Order(StringComparer.Ordinal).ToList();
     }
+
+    /// <summary>The words of titles that say what an article is about, for readers' tastes.</summary>
+    public IReadOnlyList<string> TopicWords { get; }
 
     /// <summary>The visible channels but 推荐 (channel 0), in the order Web lists them.</summary>
     public IReadOnlyList<int> Channels { get; }

@@ -67,7 +67,7 @@ public static class MarkdownReport
         Line(text, $"| catalogue | {report.CatalogueSize} articles in {report.Channels} channels" +
                    (o.CataloguePagesPerChannel > 0 ? $" (first {o.CataloguePagesPerChannel} pages of {o.CataloguePerPage} per channel)" : "") +
                    $"; {report.UnknownArticles} articles shown were not in it |");
-        Line(text, $"| reader model | click {F(o.LikedClick)} (liked channel) / {F(o.OtherClick)} (other) / at least {F(o.LikedAuthorClick)} (liked author, up to {o.MaxLikedAuthors}); " +
+        Line(text, $"| reader model | click {F(o.LikedClick)} (liked channel) / {F(o.OtherClick)} (other) / at least {F(o.LikedAuthorClick)} (liked author, up to {o.MaxLikedAuthors}) / at least {F(o.LikedWordClick)} (liked title word, up to {o.MaxLikedWords}); " +
                    $"examine position p with {F(o.ExamineDecay)}^p; fatigue ×{F(o.ChannelFatigue)} per earlier article of the channel in the session; " +
                    $"session ends after page n with {F(o.SessionEnd)} + {F(o.SessionEndGrowth)}·(n−1), at most {o.MaxPagesPerSession} pages; " +
                    $"history paging {F(o.HistoryPaging)}; collect {F(o.Collect)} of clicks |");

@@ -122,7 +122,7 @@ public static class Simulation
 
             wanted[arm]--;
             var random = new Random(seeds.Next());
-            readers.Add(new SimulatedReader(id, arm, ReaderTastes.Draw(random, catalogue.Channels, catalogue.Authors, options), random, options));
+            readers.Add(new SimulatedReader(id, arm, ReaderTastes.Draw(random, catalogue.Channels, catalogue.Authors, options, catalogue.TopicWords), random, options));
         }
 
         return readers;

@@ -34,6 +34,12 @@ public sealed record SimulationOptions
     /// <summary>A reader likes 0 to this many authors, drawn from the whole catalogue.</summary>
     public int MaxLikedAuthors { get; init; } = 3;
 
+    /// <summary>A reader likes 0 to this many topic words of titles, drawn from the whole catalogue.</summary>
+    public int MaxLikedWords { get; init; } = 3;
+
+    /// <summary>Chance to click an examined article whose title has a liked word (at least this, whatever its channel).</summary>
+    public double LikedWordClick { get; init; } = 0.3;
+
     /// <summary>Chance to click an examined article of a liked channel.</summary>
     public double LikedClick { get; init; } = 0.35;
 

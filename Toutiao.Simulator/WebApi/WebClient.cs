@@ -42,7 +42,8 @@ public sealed class WebClient(HttpClient http)
     {
         var list = await GetAsync($"/v1_0/articles?channel_id={channel}&page={page}&per_page={perPage}", null, data => new ChannelPage(
             data.GetProperty("results").EnumerateArray()
-                .Select(a => new CatalogueArticle(a.GetProperty("art_id").GetInt64(), channel, a.GetProperty("aut_id").GetInt64()))
+                .Select(a => new CatalogueArticle(a.GetProperty("art_id").GetInt64(), channel, a.GetProperty("aut_id").GetInt64(),
+                    a.TryGetProperty("title", out var title) ? title.GetString() ?? "" : ""))
                 .ToList(),
             data.GetProperty("total_count").GetInt32()), cancellationToken);
         return list is null ? null : (list.Articles, list.Total);

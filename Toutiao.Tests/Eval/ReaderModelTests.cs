@@ -174,6 +174,23 @@ public sealed class ReaderModelTests
         Assert.Equal(0.35, tastes.ClickProbability(Catalogue.Find(tastes.LikedChannels.Min() * 100 - 50), Options));
     }
 
+    [Fact]
+    public void A_liked_title_word_raises_the_click_chance_in_any_channel_and_only_topic_words_are_drawn()
+    {
+        // Twenty topics in five titles each; two templates in half of them; a number in all.
+        var topics = Enumerable.Range(0, 20).Select(i => "topic" + (char)('a' + i)).ToArray();
+        var catalogue = new ArticleCatalogue([1, 2], Enumerable.Range(0, 100).Select(n => new CatalogueArticle(n, 1 + (n % 2), 1,
+            $"{(n % 2 == 0 ? "深入理解" : "一文读懂")} {topics[n % 20]} 第{n}篇")));
+        var tastes = new ReaderTastes(new HashSet<int> { 3 }, new HashSet<long>()) { LikedWords = new HashSet<string> { "topicb" } };
+
+        Assert.Equal(topics.Order(StringComparer.Ordinal), catalogue.TopicWords);
+        Assert.Equal(Options.LikedWordClick, tastes.ClickProbability(catalogue.Find(21), Options));
+        Assert.Equal(Options.OtherClick, tastes.ClickProbability(catalogue.Find(22), Options));
+        var drawn = ReaderTastes.Draw(new Random(3), catalogue.Channels, catalogue.Authors, Options with { MaxLikedWords = 2 }, catalogue.TopicWords);
+        Assert.InRange(drawn.LikedWords.Count, 0, 2);
+        Assert.Subset(catalogue.TopicWords.ToHashSet(), drawn.LikedWords.ToHashSet());
+    }
+
     [Theory]
     [InlineData("x")]
     [InlineData("sim-run-17")]
