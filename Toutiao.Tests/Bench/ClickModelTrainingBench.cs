@@ -2,12 +2,9 @@ extern alias reco;
 
 using System.Diagnostics;
 using Xunit.Abstractions;
-using ArticleCatalog = reco::Toutiao.Reco.Ranking.ArticleCatalog;
-using ArticleFacts = reco::Toutiao.Reco.Ranking.ArticleFacts;
 using ClickModelTrainer = reco::Toutiao.Reco.Ranking.ClickModelTrainer;
 using ExposureJoin = reco::Toutiao.Reco.Ranking.ExposureJoin;
-using ExposureRecord = reco::Toutiao.Reco.Ranking.ExposureRecord;
-using FeedbackRecord = reco::Toutiao.Reco.Ranking.FeedbackRecord;
+using SyntheticBehaviour = reco::Toutiao.Reco.Ranking.SyntheticBehaviour;
 
 namespace Toutiao.Tests.Bench;
 
@@ -23,36 +20,7 @@ public sealed class ClickModelTrainingBench(ITestOutputHelper output)
     [Fact]
     public void Training_on_a_million_events()
     {
-        const int Articles = 50_000;
-        const int Readers = 20_000;
-        const int Pages = 100_000;
-        var random = new Random(11);
-        var catalog = new ArticleCatalog(Enumerable.Range(1, Articles).ToDictionary(n => (long)n, n => new ArticleFacts(1 + (n % 25), n * 60_000L, random.Next(1000), 1 + (n % 1000))));
-        var tastes = Enumerable.Range(0, Readers).Select(_ => (random.Next(1, 26), random.Next(1, 26))).ToArray();
-        var exposures = new List<ExposureRecord>(Pages);
-        var feedback = new List<FeedbackRecord>(1_000_000);
-        for (var page = 0; page < Pages && feedback.Count < 1_000_000; page++)
-        {
-            var reader = random.Next(Readers);
-            var at = page * 1_000L;
-            var ids = Enumerable.Range(0, 10).Select(_ => (long)random.Next(1, Articles + 1)).ToArray();
-            exposures.Add(new ExposureRecord($"r{reader}", ids, at));
-            foreach (var id in ids)
-            {
-                var channel = (int)(1 + (id % 25));
-                if (random.NextDouble() < (channel == tastes[reader].Item1 || channel == tastes[reader].Item2 ? 0.6 : 0.05))
-                {
-                    feedback.Add(new FeedbackRecord($"r{reader}", id, "click", null, at + 500));
-                    feedback.Add(new FeedbackRecord($"r{reader}", id, "read", random.Next(10, 300), at + 900));
-                }
-            }
-        }
-
-        // Pad to a million events with reports of articles never shown (they shape profiles only).
-        while (feedback.Count < 1_000_000)
-        {
-            feedback.Add(new FeedbackRecord($"r{random.Next(Readers)}", random.Next(1, Articles + 1), "click", null, random.Next(Pages) * 1_000L));
-        }
+        var (catalog, exposures, feedback) = SyntheticBehaviour.Generate(1_000_000);
 
         var stopwatch = Stopwatch.StartNew();
         var examples = ExposureJoin.Join(exposures, feedback, catalog, TimeSpan.FromHours(1), TimeSpan.FromDays(3), 10, 20);
