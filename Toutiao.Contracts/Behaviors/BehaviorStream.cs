@@ -5,6 +5,15 @@ namespace Toutiao.Contracts.Behaviors;
 /// server (never evicted, append-only). Reported actions go to <see cref="Events"/>, which Reco's
 /// consumer group applies; each fresh page's exposure goes to <see cref="Exposures"/>, kept (bounded)
 /// for the offline side. Every entry carries the W3C <c>traceparent</c> of the request that made it.
+/// <para>
+/// The actions on <see cref="Events"/>: <c>click</c>, <c>read</c>, <c>collect</c>, <c>share</c>
+/// reported with a page's tracking strings (<c>POST /v1_0/behaviors</c>, with the page's algorithm);
+/// and what a signed-in reader did in the app, appended by Web once it is done, with no algorithm:
+/// <c>like</c>, <c>dislike</c>, <c>collect</c> (the collections endpoint), <c>comment</c> (a reply
+/// too, on the replied article), and <c>follow</c> / <c>unfollow</c>, which are of an
+/// <see cref="Fields.Author"/> and have article <c>0</c>. A like, collect, follow or unfollow
+/// repeated without changing anything is not appended again.
+/// </para>
 /// </summary>
 public static class BehaviorStream
 {
@@ -28,5 +37,8 @@ public static class BehaviorStream
         public const string ReadTime = "read_time";
         public const string ReportedAt = "reported_at";
         public const string TraceParent = "traceparent";
+
+        /// <summary>The user followed or unfollowed (<c>follow</c>, <c>unfollow</c>); empty for the other actions.</summary>
+        public const string Author = "author";
     }
 }

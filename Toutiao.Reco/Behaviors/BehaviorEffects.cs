@@ -228,8 +228,9 @@ public sealed class BehaviorEffects(
         => cache.GetDatabase().AddIfLoadedAsync(ArticleCounters.Reads, reads.Select(r => KeyValuePair.Create(r.Key, (long)r.Value)).ToList());
 }
 
-/// <summary>One entry of <see cref="BehaviorStream.Events"/>, as Web appended it.</summary>
-public sealed record StreamBehavior(string EventId, string Action, string UserId, long ArticleId, long ReportedAtMs, ActivityContext? Producer, int? ReadTimeSeconds = null, long AuthorId = 0)
+/// <summary>One entry of <see cref="BehaviorStream.Events"/>, as Web appended it; <paramref name="AuthorId"/>: the user followed or unfollowed, else 0.</summary>
+public sealed record StreamBehavior(string EventId, string Action, string UserId, long ArticleId, long ReportedAtMs, ActivityContext? Producer, int? ReadTimeSeconds = null,
+    long AuthorId = 0)
 {
     public static StreamBehavior? TryRead(StreamEntry entry)
     {
@@ -244,6 +245,8 @@ public sealed record StreamBehavior(string EventId, string Action, string UserId
 
         ActivityContext? producer = ActivityContext.TryParse((string?)entry[BehaviorStream.Fields.TraceParent], null, out var context) ? context : null;
         int? readTime = int.TryParse((string?)entry[BehaviorStream.Fields.ReadTime], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? seconds : null;
-        return new StreamBehavior(entry.Id!, action, user, articleId, reportedAt, producer, readTime);
+        // Only follow and unfollow have one; entries appended before the field existed have none.
+        var author = long.TryParse((string?)entry[BehaviorStream.Fields.Author], NumberStyles.None, CultureInfo.InvariantCulture, out var authorId) ? authorId : 0;
+        return new StreamBehavior(entry.Id!, action, user, articleId, reportedAt, producer, readTime, author);
     }
 }

@@ -66,6 +66,29 @@ public sealed class CommentTests(ToutiaoFixture fixture)
     }
 
     [Fact]
+    public async Task A_comment_and_a_reply_go_into_the_behaviour_stream_as_comments_on_the_article()
+    {
+        var userId = Random.Shared.NextInt64(2_000_000, 9_000_000);
+        var reader = Api.Bearer(fixture.WebService<TokenService>().Create(userId, refresh: false));
+        var article = (await fixture.WebClient.FeedAsync(8, Api.Now(), reader)).ArticleIds()[0];
+        var end = await BehaviorEvents.EndAsync(fixture.Redis);
+        var (trace, start) = (TestTrace.New(), Api.Now());
+
+        var comment = await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/comments", reader, new { target = article, content = "评论" }, trace);
+        Assert.Equal(HttpStatusCode.Created, comment.Status);
+        var reply = await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/comments", reader,
+            new { target = comment.Data.GetProperty("com_id").GetInt64(), art_id = article, content = "回复" }, trace);
+        Assert.Equal(HttpStatusCode.Created, reply.Status);
+        // Refused: nothing.
+        Refused(HttpStatusCode.NotFound, "Article not found", await PostAsync(reader, new { target = 99_999_999, content = "x" }));
+        Refused(HttpStatusCode.BadRequest, "content", await PostAsync(reader, new { target = article, content = " " }));
+
+        var entries = await BehaviorEvents.OfAsync(fixture.Redis, end, userId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(2, entries.Count);
+        Assert.All(entries, e => BehaviorEvents.AssertAction(e, "comment", userId, article, 0, trace, start));
+    }
+
+    [Fact]
     public async Task Bad_comment_requests_are_refused_with_a_message()
     {
         var reader = Api.Bearer(fixture.WebService<TokenService>().Create(Commenter, refresh: false));

@@ -1,5 +1,6 @@
 using System.Net;
 using StackExchange.Redis;
+using Toutiao.Contracts.Behaviors;
 using Toutiao.Tests.Infrastructure;
 using Toutiao.Web.Articles;
 using Toutiao.Web.Auth;
@@ -43,6 +44,35 @@ public sealed class ReactionTests(ToutiaoFixture fixture)
 
         Assert.Equal(before, await StoredAsync(id, counter));
         Assert.Equal(before, await ShownAsync(id, counter, time, reader));
+    }
+
+    [Theory]
+    [InlineData("likings", "like")]
+    [InlineData("collections", "collect")]
+    public async Task A_new_like_or_collect_goes_into_the_behaviour_stream_once(string path, string action)
+    {
+        var userId = Random.Shared.NextInt64(2_000_000, 9_000_000);
+        var reader = Api.Bearer(fixture.WebService<TokenService>().Create(userId, refresh: false));
+        var article = (await fixture.WebClient.FeedAsync(4, Api.Now(), reader)).ArticleIds()[0];
+        var end = await BehaviorEvents.EndAsync(fixture.Redis);
+        var (trace, start) = (TestTrace.New(), Api.Now());
+
+        // Sent three times at once, then again: the reader did it once.
+        var added = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
+            fixture.WebClient.SendAsync(HttpMethod.Post, $"/v1_0/article/{path}", reader, new { target = article }, trace)));
+        Assert.All(added, r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        Assert.Equal(HttpStatusCode.Created, (await fixture.WebClient.SendAsync(HttpMethod.Post, $"/v1_0/article/{path}", reader, new { target = article })).Status);
+        BehaviorEvents.AssertAction(Assert.Single(await BehaviorEvents.OfAsync(fixture.Redis, end, userId.ToString(System.Globalization.CultureInfo.InvariantCulture))), action, userId, article, 0, trace, start);
+
+        // Taking it back is not a signal; doing it again is.
+        Assert.Equal(HttpStatusCode.NoContent, (await fixture.WebClient.SendAsync(HttpMethod.Delete, $"/v1_0/article/{path}/{article}", reader)).Status);
+        Assert.Single(await BehaviorEvents.OfAsync(fixture.Redis, end, userId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(HttpStatusCode.Created, (await fixture.WebClient.SendAsync(HttpMethod.Post, $"/v1_0/article/{path}", reader, new { target = article })).Status);
+        Assert.Equal([action, action], (await BehaviorEvents.OfAsync(fixture.Redis, end, userId.ToString(System.Globalization.CultureInfo.InvariantCulture))).Select(e => (string?)e[BehaviorStream.Fields.Action]));
+
+        // Refused: nothing.
+        Assert.Equal(HttpStatusCode.NotFound, (await fixture.WebClient.SendAsync(HttpMethod.Post, $"/v1_0/article/{path}", reader, new { target = 99_999_999 })).Status);
+        Assert.Equal(2, (await BehaviorEvents.OfAsync(fixture.Redis, end, userId.ToString(System.Globalization.CultureInfo.InvariantCulture))).Count);
     }
 
     [Fact]

@@ -80,6 +80,36 @@ public sealed class UserTests(ToutiaoFixture fixture)
     }
 
     [Fact]
+    public async Task Following_and_unfollowing_go_into_the_behaviour_stream_once_each_with_the_author()
+    {
+        var userId = Random.Shared.NextInt64(2_000_000, 9_000_000);
+        var reader = Api.Bearer(fixture.WebService<TokenService>().Create(userId, refresh: false));
+        var author = Random.Shared.NextInt64(100, 1000);
+        var end = await BehaviorEvents.EndAsync(fixture.Redis);
+        var (trace, start) = (TestTrace.New(), Api.Now());
+
+        // Each twice: the second changes nothing, and says nothing.
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/user/followings", reader, new { target = author }, trace)).Status);
+        }
+
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await fixture.WebClient.SendAsync(HttpMethod.Delete, $"/v1_0/user/followings/{author}", reader, trace: trace)).Status);
+        }
+
+        // Refused: nothing.
+        Assert.Equal(HttpStatusCode.NotFound, (await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/user/followings", reader, new { target = 99_999_999 })).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/user/followings", reader, new { target = userId })).Status);
+
+        var entries = await BehaviorEvents.OfAsync(fixture.Redis, end, userId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(2, entries.Count);
+        BehaviorEvents.AssertAction(entries[0], "follow", userId, 0, author, trace, start);
+        BehaviorEvents.AssertAction(entries[1], "unfollow", userId, 0, author, trace, start);
+    }
+
+    [Fact]
     public async Task Opened_articles_make_the_reading_history_and_authors_list_their_articles()
     {
         var (reader, _) = await SignUpAsync();

@@ -35,12 +35,23 @@ public sealed class BehaviorLog(IConnectionMultiplexer redis, IOptions<BehaviorO
             new(BehaviorStream.Fields.ReadTime, b.ReadTimeSeconds is { } seconds ? seconds : RedisValue.EmptyString),
             new(BehaviorStream.Fields.ReportedAt, now),
             new(BehaviorStream.Fields.TraceParent, traceParent),
+            // Always there, as read_time is: entries with the stream's first entry's fields are stored without their names.
+            new(BehaviorStream.Fields.Author, b.AuthorId != 0 ? b.AuthorId : RedisValue.EmptyString),
         ], maxLength: options.Value.EventsMaxLength, useApproximateMaxLength: true)).ToList();
         var wake = batch.PublishAsync(RedisChannel.Literal(BehaviorStream.AppendedChannel), behaviors.Count);
         batch.Execute();
         await Task.WhenAll(appends);
         await wake;
     }
+
+    /// <summary>
+    /// Appends what signed-in reader <paramref name="userId"/> did in the app (liked, commented,
+    /// followed...): no tracking string, so no algorithm, issued now. Like <see cref="AppendAsync"/>,
+    /// a failure is the caller's (a 503).
+    /// </summary>
+    public Task AppendActionAsync(string action, long userId, long articleId, long authorId = 0)
+        => AppendAsync([new ReportedBehavior(action, userId.ToString(CultureInfo.InvariantCulture), articleId, "",
+            clock.GetUtcNow().ToUnixTimeMilliseconds(), null, authorId)]);
 
     /// <summary>Logs the exposure string of a page Reco recorded for <paramref name="userId"/>, without waiting.</summary>
     public void AppendExposure(string userId, string exposure)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Toutiao.Web.Auth;
+using Toutiao.Web.Behaviors;
 using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Comments;
@@ -50,7 +51,7 @@ public static class CommentEndpoints
 
     /// <summary><c>{"target": article id, "content"}</c> comments an article; with <c>"art_id"</c>, <c>target</c> is the comment replied to.</summary>
     private static async Task<Created<ApiEnvelope<PostedComment>>> PostAsync(
-        JsonElement body, SignedInReader reader, ArticleComments comments, CancellationToken cancellationToken)
+        JsonElement body, SignedInReader reader, ArticleComments comments, BehaviorLog behaviors, CancellationToken cancellationToken)
     {
         var userId = reader.UserId;
         var target = RequestParameters.RequiredInt64(body, "target", 1, long.MaxValue);
@@ -62,6 +63,8 @@ public static class CommentEndpoints
         }
 
         var item = await comments.AddAsync(userId, target, articleId, content, cancellationToken);
+        // A reply is a comment on the article too (AddAsync has checked the comment is of it).
+        await behaviors.AppendActionAsync("comment", userId, articleId ?? target);
         return TypedResults.Created((string?)null, ApiEnvelope.Ok(new PostedComment(item.ComId, target, articleId, item)));
     }
 }

@@ -15,17 +15,19 @@ namespace Toutiao.Web.Reactions;
 /// </summary>
 public sealed class ArticleReactions(MySqlDataSource database, [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer cache)
 {
-    /// <summary>Sets or clears a reaction. 404 for an unknown or unapproved article.</summary>
-    public async Task SetAsync(long userId, long articleId, Reaction reaction, bool on, CancellationToken cancellationToken)
+    /// <summary>Sets or clears a reaction; returns whether that changed anything. 404 for an unknown or unapproved article.</summary>
+    public async Task<bool> SetAsync(long userId, long articleId, Reaction reaction, bool on, CancellationToken cancellationToken)
     {
         // The same reader's same request at the same time (a double tap, a retry) is applied once.
-        var delta = await TransactionRetry.RunAsync(() => WriteAsync(userId, articleId, reaction, on, cancellationToken));
+        var (changed, delta) = await TransactionRetry.RunAsync(() => WriteAsync(userId, articleId, reaction, on, cancellationToken));
 
         if (delta != 0)
         {
             await cache.GetDatabase().AddIfLoadedAsync(reaction == Reaction.Collect ? ArticleCounters.Collects : ArticleCounters.Likes,
                 [KeyValuePair.Create(articleId, delta)]);
         }
+
+        return changed;
     }
 
     /// <summary>What the detail page shows a signed-in reader: attitude (-1 none, 0 disliked, 1 liked), collected, following the author.</summary>
@@ -67,10 +69,11 @@ public sealed class ArticleReactions(MySqlDataSource database, [FromKeyedService
     }
 
     /// <summary>
-    /// One reader's reaction to one article in a transaction; returns the change of the counter it
-    /// moves (<c>like_count</c> for likes and dislikes, which share the attitude row; <c>collect_count</c>).
+    /// One reader's reaction to one article in a transaction; returns whether the reader's row changed
+    /// and the change of the counter it moves (<c>like_count</c> for likes and dislikes, which share
+    /// the attitude row, so a dislike may change the row and not the count; <c>collect_count</c>).
     /// </summary>
-    private async Task<long> WriteAsync(long userId, long articleId, Reaction reaction, bool on, CancellationToken cancellationToken)
+    private async Task<(bool Changed, long Delta)> WriteAsync(long userId, long articleId, Reaction reaction, bool on, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -111,7 +114,7 @@ public sealed class ArticleReactions(MySqlDataSource database, [FromKeyedService
         var after = on ? set : before == set ? -1 : before;
         if (after == before)
         {
-            return 0;
+            return (false, 0);
         }
 
         var value = after == -1 ? (reaction == Reaction.Collect ? "1" : "NULL") : reaction == Reaction.Collect ? "0" : after.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -132,6 +135,6 @@ public sealed class ArticleReactions(MySqlDataSource database, [FromKeyedService
 
         await command.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return delta;
+        return (true, delta);
     }
 }

@@ -18,8 +18,8 @@ public static class ReactionEndpoints
         foreach (var (path, reaction) in new[] { ("likings", Reaction.Like), ("dislikes", Reaction.Dislike), ("collections", Reaction.Collect) })
         {
             app.MapPost($"/v1_0/article/{path}", (JsonElement body, SignedInReader reader, ArticleReactions reactions, BehaviorLog behaviors,
-                    TimeProvider clock, CancellationToken ct)
-                => AddAsync(reaction, body, reader, reactions, behaviors, clock, ct));
+                    CancellationToken ct)
+                => AddAsync(reaction, body, reader, reactions, behaviors, ct));
             app.MapDelete($"/v1_0/article/{path}/{{target}}", (string target, SignedInReader reader, ArticleReactions reactions, CancellationToken ct)
                 => RemoveAsync(reaction, target, reader, reactions, ct));
         }
@@ -40,16 +40,22 @@ public static class ReactionEndpoints
 
     private static async Task<Created<ApiEnvelope<ReactionTarget>>> AddAsync(
         Reaction reaction, JsonElement body, SignedInReader reader, ArticleReactions reactions, BehaviorLog behaviors,
-        TimeProvider clock, CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
         var userId = reader.UserId;
         var target = RequestParameters.RequiredInt64(body, "target", 1, long.MaxValue);
-        await reactions.SetAsync(userId, target, reaction, on: true, cancellationToken);
+        var changed = await reactions.SetAsync(userId, target, reaction, on: true, cancellationToken);
         if (reaction == Reaction.Dislike)
         {
             // Reco's consumer keeps a disliked article away from this reader, as it does a read one.
-            await behaviors.AppendAsync([new ReportedBehavior("dislike", userId.ToString(System.Globalization.CultureInfo.InvariantCulture), target, "",
-                clock.GetUtcNow().ToUnixTimeMilliseconds(), null)]);
+            await behaviors.AppendActionAsync("dislike", userId, target);
+        }
+        else if (changed)
+        {
+            // What the reader likes, for Reco's profile of them; a repeat (a double tap, a retry) says nothing new.
+            // The course app and the reader page collect through this endpoint only, never with a page's
+            // collect tracking string (what anonymous readers, who cannot call this, report): never both.
+            await behaviors.AppendActionAsync(reaction == Reaction.Like ? "like" : "collect", userId, target);
         }
 
         return TypedResults.Created((string?)null, ApiEnvelope.Ok(new ReactionTarget(target)));

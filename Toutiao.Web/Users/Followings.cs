@@ -11,8 +11,8 @@ namespace Toutiao.Web.Users;
 /// </summary>
 public sealed class Followings(MySqlDataSource database)
 {
-    /// <summary>Follows or unfollows; 404 for an unknown user, 400 for oneself.</summary>
-    public async Task SetAsync(long userId, long targetUserId, bool follow, CancellationToken cancellationToken)
+    /// <summary>Follows or unfollows; returns whether that changed anything. 404 for an unknown user, 400 for oneself.</summary>
+    public async Task<bool> SetAsync(long userId, long targetUserId, bool follow, CancellationToken cancellationToken)
     {
         if (targetUserId == userId)
         {
@@ -20,19 +20,38 @@ public sealed class Followings(MySqlDataSource database)
         }
 
         // Two readers following each other at the same moment lock their rows in opposite order.
-        await TransactionRetry.RunAsync(() => WriteAsync(userId, targetUserId, follow, cancellationToken));
+        return await TransactionRetry.RunAsync(() => WriteAsync(userId, targetUserId, follow, cancellationToken));
     }
 
-    private async Task WriteAsync(long userId, long targetUserId, bool follow, CancellationToken cancellationToken)
+    private async Task<bool> WriteAsync(long userId, long targetUserId, bool follow, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var command = new MySqlCommand("SELECT COUNT(*) FROM user_basic WHERE user_id = @t FOR UPDATE", connection, transaction);
+        // The target's row, locked, serialises every change of who follows them: the relation read
+        // next is the one this transaction would replace.
+        await using var command = new MySqlCommand("""
+            SELECT COUNT(*) FROM user_basic WHERE user_id = @t FOR UPDATE;
+            SELECT relation FROM user_relation WHERE user_id = @u AND target_user_id = @t FOR UPDATE
+            """, connection, transaction);
         command.Parameters.Add(new MySqlParameter("@u", userId));
         command.Parameters.Add(new MySqlParameter("@t", targetUserId));
-        if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken)) == 0)
+        bool exists, following;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            exists = reader.GetInt64(0) > 0;
+            await reader.NextResultAsync(cancellationToken);
+            following = await reader.ReadAsync(cancellationToken) && Convert.ToInt32(reader.GetValue(0)) == 1;
+        }
+
+        if (!exists)
         {
             throw ApiException.NotFound("User not found.");
+        }
+
+        if (following == follow)
+        {
+            return false;
         }
 
         command.CommandText = $"""
@@ -43,5 +62,6 @@ public sealed class Followings(MySqlDataSource database)
             """;
         await command.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 }

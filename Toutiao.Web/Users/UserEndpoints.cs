@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Toutiao.Web.Articles;
 using Toutiao.Web.Auth;
+using Toutiao.Web.Behaviors;
 using Toutiao.Web.Http;
 using Toutiao.Web.Images;
 
@@ -66,20 +67,31 @@ public static class UserEndpoints
             => RelatedAsync(followers: false, page, per_page, reader, directory, ct));
         app.MapGet("/v1_0/user/followers", (string? page, string? per_page, SignedInReader reader, UserDirectory directory, CancellationToken ct)
             => RelatedAsync(followers: true, page, per_page, reader, directory, ct));
-        app.MapPost("/v1_0/user/followings", async (JsonElement body, SignedInReader reader, Followings followings, CancellationToken cancellationToken) =>
+        app.MapPost("/v1_0/user/followings", async (JsonElement body, SignedInReader reader, Followings followings, BehaviorLog behaviors,
+            CancellationToken cancellationToken) =>
         {
-            var userId = reader.UserId;
             var target = RequestParameters.RequiredInt64(body, "target", 1, long.MaxValue);
-            await followings.SetAsync(userId, target, follow: true, cancellationToken);
+            await FollowAsync(reader.UserId, target, follow: true, followings, behaviors, cancellationToken);
             return TypedResults.Created((string?)null, ApiEnvelope.Ok(new FollowTarget(target)));
         });
-        app.MapDelete("/v1_0/user/followings/{target}", async (string target, SignedInReader reader, Followings followings, CancellationToken cancellationToken) =>
+        app.MapDelete("/v1_0/user/followings/{target}", async (string target, SignedInReader reader, Followings followings, BehaviorLog behaviors,
+            CancellationToken cancellationToken) =>
         {
-            var userId = reader.UserId;
-            await followings.SetAsync(userId, RequestParameters.RequiredInt64(target, "target", 1, long.MaxValue), follow: false, cancellationToken);
+            await FollowAsync(reader.UserId, RequestParameters.RequiredInt64(target, "target", 1, long.MaxValue), follow: false, followings, behaviors,
+                cancellationToken);
             return TypedResults.NoContent();
         });
         return app;
+    }
+
+    /// <summary>Follows or unfollows, and tells Reco's behaviour stream when that changed something (of an author, so of no article).</summary>
+    private static async Task FollowAsync(long userId, long target, bool follow, Followings followings, BehaviorLog behaviors,
+        CancellationToken cancellationToken)
+    {
+        if (await followings.SetAsync(userId, target, follow, cancellationToken))
+        {
+            await behaviors.AppendActionAsync(follow ? "follow" : "unfollow", userId, articleId: 0, authorId: target);
+        }
     }
 
     /// <summary>An author's approved articles, newest first, in the article list's shape.</summary>
