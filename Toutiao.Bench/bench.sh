@@ -218,6 +218,34 @@ for scenario in channels reco-check fresh history; do
   echo "  half load $scenario: paced at $paced req/s, $((requests / seconds)) req/s  p50 $p50 ms  p99 $p99 ms  errors $errors"
 done
 
+# Pages of 推荐 while the click model trains: the same paced load on the untraced pair, once idle and
+# once with Reco training beside it (the join and the fit of Ranking:TrainingEvents made-up events, as
+# a real training runs them; see Reco's /dev/click-model/synthetic-training). The target is a p99
+# within 1.5x of the p99 without a training.
+training_tsv=$results/during-training.tsv
+printf 'scenario\tpaced_rps\ttraining\trequests\tseconds\tp50_ms\tp99_ms\terrors\n' >"$training_tsv"
+case " $scenarios " in *" fresh-recommended "*)
+  script_of fresh-recommended
+  paced=$(awk -F'\t' '$1 == "fresh-recommended" && $2 == "untraced" { n += $3; t += $4 } END { if (t > 0) printf "%d", n / t / 2 }' "$raw")
+  for training in no yes; do
+    wait_for_idle
+    trainer=
+    if [ "$training" = yes ]; then
+      # Trains for longer than the round (about 15 s a training): one after the other until the round ends.
+      ( while :; do curl -sf -o /dev/null --http2-prior-knowledge -X POST "http://localhost:5091/dev/click-model/synthetic-training" || exit 1; done ) &
+      trainer=$!
+    fi
+    out=$(BENCH_THREAD_RATE=$(awk -v r="$paced" -v t="$threads" 'BEGIN { printf "%.3f", r / t }') \
+      wrk -t "$threads" -c "$connections" -d "${seconds}s" --latency "${script[@]}" "http://localhost:5081/")
+    if [ -n "$trainer" ]; then kill -TERM "$trainer" 2>/dev/null; wait "$trainer" 2>/dev/null || true; fi
+    echo "$out" >"$results/fresh-recommended-training-$training.txt"
+    IFS=$'\t' read -r requests p50 p99 errors < <(echo "$out" | wrk_summary)
+    printf 'fresh-recommended\t%d\t%s\t%d\t%s\t%s\t%s\t%d\n' "$paced" "$training" "$requests" "$seconds" "$p50" "$p99" "$errors" >>"$training_tsv"
+    echo "  fresh-recommended paced at $paced req/s, training $training: $((requests / seconds)) req/s  p50 $p50 ms  p99 $p99 ms  errors $errors"
+  done
+  ;;
+esac
+
 table=$results/bench.md
 {
   echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(free -g | awk '/Mem:/ { print $2 }') GiB;"
@@ -251,6 +279,18 @@ table=$results/bench.md
       $8, ($8 > 0 ? $9 / $8 / 1000 : 0), $10, ($10 > 0 ? $11 / $10 / 1000 : 0) }' "$half"
   fi
 } >"$table"
+
+if [ "$(wc -l <"$training_tsv")" -gt 2 ]; then
+  {
+    echo
+    echo "推荐 while the click model trains (untraced; paced at half the fresh-recommended req/s above, one $seconds s round each):"
+    echo
+    echo "| training beside it | paced at req/s | req/s | p50 ms | p99 ms | errors |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+    awk -F'\t' 'NR > 1 { printf "| %s | %d | %.0f | %.2f | %.2f | %d |\n", $3, $2, $4 / $5, $6, $7, $8; if ($3 == "no") base = $7; else if (base > 0) ratio = $7 / base }
+      END { if (ratio > 0) printf "\np99 during training / p99 without: %.2f (target <= 1.5)\n", ratio }' "$training_tsv"
+  } >>"$table"
+fi
 
 # The click model's training on a million events, after the load (the AppHost idles beside it).
 echo "Training the click model on a million synthetic events ..."

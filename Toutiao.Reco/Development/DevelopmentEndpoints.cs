@@ -36,8 +36,14 @@ public static class DevelopmentEndpoints
                     var examples = ExposureJoin.Join(exposures, feedback, catalog, settings.LabelWindow, profile.ProfileHalfLife,
                         profile.ProfileChannelsKept, profile.ProfileAuthorsKept, profile.ProfileKeywordsKept);
                     var model = ClickModelTrainer.Train(examples, version: 0);
-                    return TypedResults.Ok(new { events = feedback.Count, examples = examples.Count, generate_ms = (long)generated.TotalMilliseconds,
-                        join_and_fit_ms = (long)(stopwatch.Elapsed - generated).TotalMilliseconds, auc = model.Auc });
+                    return TypedResults.Ok(new
+                    {
+                        events = feedback.Count,
+                        examples = examples.Count,
+                        generate_ms = (long)generated.TotalMilliseconds,
+                        join_and_fit_ms = (long)(stopwatch.Elapsed - generated).TotalMilliseconds,
+                        auc = model.Auc
+                    });
                 });
             });
         }
