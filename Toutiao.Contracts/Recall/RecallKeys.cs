@@ -20,4 +20,16 @@ public static class RecallKeys
 
     /// <summary>Sorted set of a channel's approved articles, score = hotness.</summary>
     public static string Hot(int channelId) => $"ch:{channelId}:hot";
+
+    /// <summary>The keywords that have a <see cref="Keyword"/> set (a set of words).</summary>
+    public const string Keywords = "kw:index";
+
+    /// <summary>
+    /// Sorted set of the newest approved articles with the keyword among their top keywords (at most
+    /// <see cref="ArticlesPerKeyword"/>), score = publish time (Unix ms): content recall's keyword → recent articles.
+    /// </summary>
+    public static string Keyword(string keyword) => $"kw:{keyword}:new";
+
+    /// <summary>How many articles a keyword's set keeps (the newest).</summary>
+    public const int ArticlesPerKeyword = 200;
 }

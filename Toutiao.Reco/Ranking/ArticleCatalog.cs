@@ -13,7 +13,8 @@ public readonly record struct ArticleFacts(int ChannelId, long PublishedAtMs, do
 /// Every recalled article's facts as one build of the recall sets left them, with the catalogue's
 /// largest hotness and newest publish time, which scale the features: the same catalogue gives
 /// the features at training and at serving. Also the two indexes content and author recall read:
-/// keyword → articles and author → articles, newest first, the newest few of each.
+/// keyword → articles (the keyword sets in Redis, <c>kw:&lt;word&gt;:new</c>, or, without them,
+/// from the articles' own keywords) and author → articles, newest first, the newest few of each.
 /// </summary>
 public sealed class ArticleCatalog
 {
@@ -22,14 +23,15 @@ public sealed class ArticleCatalog
 
     public static readonly ArticleCatalog Empty = new(new Dictionary<long, ArticleFacts>());
 
-    public ArticleCatalog(IReadOnlyDictionary<long, ArticleFacts> articles)
+    public ArticleCatalog(IReadOnlyDictionary<long, ArticleFacts> articles, IReadOnlyDictionary<string, long[]>? byKeyword = null)
     {
         Articles = articles;
         MaxHotness = articles.Count == 0 ? 0 : articles.Values.Max(a => a.Hotness);
         NewestPublishedAtMs = articles.Count == 0 ? 0 : articles.Values.Max(a => a.PublishedAtMs);
         NewestArticleId = articles.Count == 0 ? 0 : articles.Keys.Max();
         var newestFirst = articles.OrderByDescending(a => a.Value.PublishedAtMs).ThenByDescending(a => a.Key).ToList();
-        ByKeyword = Index(newestFirst.SelectMany(a => a.Value.KeywordList.Select(k => (k.Keyword, a.Key))));
+        ByKeyword = byKeyword?.ToDictionary(k => k.Key, k => k.Value.Where(articles.ContainsKey).Take(IndexedPerKey).ToArray(), StringComparer.Ordinal)
+            ?? Index(newestFirst.SelectMany(a => a.Value.KeywordList.Select(k => (k.Keyword, a.Key))));
         ByAuthor = Index(newestFirst.Where(a => a.Value.AuthorId > 0).Select(a => (a.Value.AuthorId, a.Key)));
     }
 

@@ -126,10 +126,13 @@ public sealed partial class RecallCandidateStore
     private async Task<RecallSnapshot> ReadSetsAsync(long builtAt, long hotVersion, long newVersion, CancellationToken cancellationToken)
     {
         var channelIds = (await channels.GetAllAsync(cancellationToken)).Append(RecommendedChannel.Id).Distinct().ToList();
-        var batch = redis.GetDatabase().CreateBatch();
+        var db = redis.GetDatabase();
+        var keywords = await db.SetMembersAsync(RecallKeys.Keywords);
+        var batch = db.CreateBatch();
         var reads = channelIds.Select(id => (Id: id,
             New: batch.SortedSetRangeByRankWithScoresAsync(RecallKeys.New(id), 0, -1, Order.Descending),
             Hot: batch.SortedSetRangeByRankWithScoresAsync(RecallKeys.Hot(id), 0, -1, Order.Descending))).ToList();
+        var keywordReads = keywords.Select(k => (Keyword: (string)k!, Articles: batch.SortedSetRangeByRankAsync(RecallKeys.Keyword((string)k!), 0, -1, Order.Descending))).ToList();
         batch.Execute();
 
         var loaded = new Dictionary<int, ChannelCandidates>();
@@ -150,7 +153,13 @@ public sealed partial class RecallCandidateStore
             };
         }
 
-        return new RecallSnapshot(builtAt, hotVersion, clock.GetUtcNow(), loaded, Catalog(loaded, await DetailsAsync(builtAt, cancellationToken)))
+        var byKeyword = new Dictionary<string, long[]>(keywordReads.Count, StringComparer.Ordinal);
+        foreach (var (keyword, articles) in keywordReads)
+        {
+            byKeyword[keyword] = [.. (await articles).Select(a => (long)a)];
+        }
+
+        return new RecallSnapshot(builtAt, hotVersion, clock.GetUtcNow(), loaded, Catalog(loaded, await DetailsAsync(builtAt, cancellationToken), byKeyword))
         {
             NewVersion = newVersion,
         };
@@ -218,7 +227,8 @@ public sealed partial class RecallCandidateStore
     private readonly record struct ArticleDetails(long Author, ArticleKeyword[] Keywords);
 
     /// <summary>Each article's channel (the channel whose set holds it), author, publish time and hotness (channel 0's, raised with the channel's).</summary>
-    private static ArticleCatalog Catalog(Dictionary<int, ChannelCandidates> channels, IReadOnlyDictionary<long, ArticleDetails> details)
+    private static ArticleCatalog Catalog(Dictionary<int, ChannelCandidates> channels, IReadOnlyDictionary<long, ArticleDetails> details,
+        IReadOnlyDictionary<string, long[]> byKeyword)
     {
         var channelOf = new Dictionary<long, int>();
         foreach (var (channelId, candidates) in channels)
@@ -245,7 +255,7 @@ public sealed partial class RecallCandidateStore
             }
         }
 
-        return new ArticleCatalog(facts);
+        return new ArticleCatalog(facts, byKeyword);
     }
 
     /// <summary>The articles of the recall sets in memory, for the click model (empty before the first load).</summary>
@@ -346,6 +356,7 @@ public sealed partial class RecallCandidateStore
             }
 
             byChannel[RecommendedChannel.Id] = all;
+            var byKeyword = await KeywordSetsAsync(cancellationToken);
             var db = redis.GetDatabase();
             var batch = db.CreateBatch();
             var writes = new List<Task>();
@@ -353,6 +364,18 @@ public sealed partial class RecallCandidateStore
             {
                 writes.AddRange(batch.QueueSortedSetReplace(RecallKeys.New(channelId), entries.Select(e => new SortedSetEntry(e.Id, e.Time)).ToList()));
                 writes.AddRange(batch.QueueSortedSetReplace(RecallKeys.Hot(channelId), entries.Select(e => new SortedSetEntry(e.Id, e.Hot)).ToList()));
+            }
+
+            // A keyword no article has any more keeps its old set until it gains one; the catalogue
+            // in memory, built from the channels' sets, passes over articles no longer approved.
+            foreach (var (keyword, entries) in byKeyword)
+            {
+                writes.AddRange(batch.QueueSortedSetReplace(RecallKeys.Keyword(keyword), entries));
+            }
+
+            if (byKeyword.Count > 0)
+            {
+                writes.Add(batch.SetAddAsync(RecallKeys.Keywords, [.. byKeyword.Keys.Select(k => (RedisValue)k)]));
             }
 
             // The marker outlives two refresh periods, so a stalled refresher makes requests rebuild.
@@ -421,8 +444,26 @@ public sealed partial class RecallCandidateStore
             writes.Add(batch.SortedSetAddAsync(RecallKeys.Hot(article.Channel), article.Id, article.Hot, SortedSetWhen.NotExists));
         }
 
+        var keywordWrites = new List<Task>();
+        var publishedAt = published.ToDictionary(a => a.Id, a => a.Time);
+        await using (var command = database.CreateCommand("SELECT article_id, keyword FROM news_article_keyword WHERE article_id > @after"))
+        {
+            command.Parameters.Add(new MySqlParameter("@after", loaded.Catalog.NewestArticleId));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (publishedAt.TryGetValue(reader.GetInt64(0), out var time))
+                {
+                    var key = RecallKeys.Keyword(reader.GetString(1));
+                    keywordWrites.Add(batch.SortedSetAddAsync(key, reader.GetInt64(0), time, SortedSetWhen.NotExists));
+                    keywordWrites.Add(batch.SortedSetRemoveRangeByRankAsync(key, 0, -RecallKeys.ArticlesPerKeyword - 1));
+                    keywordWrites.Add(batch.SetAddAsync(RecallKeys.Keywords, reader.GetString(1)));
+                }
+            }
+        }
+
         batch.Execute();
-        await Task.WhenAll(writes.Concat(added));
+        await Task.WhenAll(writes.Concat(added).Concat(keywordWrites));
         var count = added.Count(a => a.Result);
         if (count == 0)
         {
@@ -433,6 +474,35 @@ public sealed partial class RecallCandidateStore
         await db.StringIncrementAsync(RecallKeys.NewVersion);
         LogPublishedAdded(count);
         return count;
+    }
+
+    /// <summary>Each keyword's newest approved articles (at most <see cref="RecallKeys.ArticlesPerKeyword"/>), from MySQL.</summary>
+    private async Task<Dictionary<string, List<SortedSetEntry>>> KeywordSetsAsync(CancellationToken cancellationToken)
+    {
+        var byKeyword = new Dictionary<string, List<SortedSetEntry>>(StringComparer.Ordinal);
+        await using var command = database.CreateCommand("""
+            SELECT k.keyword, k.article_id, a.create_time
+            FROM news_article_keyword k JOIN news_article_basic a ON a.article_id = k.article_id
+            WHERE a.status = 2
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var keyword = reader.GetString(0);
+            if (!byKeyword.TryGetValue(keyword, out var entries))
+            {
+                byKeyword[keyword] = entries = [];
+            }
+
+            entries.Add(new SortedSetEntry(reader.GetInt64(1), new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc)).ToUnixTimeMilliseconds()));
+        }
+
+        foreach (var keyword in byKeyword.Keys.ToList())
+        {
+            byKeyword[keyword] = [.. byKeyword[keyword].OrderByDescending(e => e.Score).Take(RecallKeys.ArticlesPerKeyword)];
+        }
+
+        return byKeyword;
     }
 
     private async Task WaitForMarkerAsync(TimeSpan timeout, CancellationToken cancellationToken)

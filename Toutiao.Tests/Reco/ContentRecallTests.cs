@@ -33,6 +33,15 @@ public sealed class ContentRecallTests
     }
 
     [Fact]
+    public void Keyword_sets_read_from_Redis_make_the_index_without_articles_the_catalogue_does_not_know()
+    {
+        var catalog = new ArticleCatalog(Catalog.Articles, new Dictionary<string, long[]> { ["索引"] = [999, 59, 57] });
+
+        Assert.Equal([59L, 57L], catalog.ByKeyword["索引"]);
+        Assert.False(catalog.ByKeyword.ContainsKey("协程"));
+    }
+
+    [Fact]
     public void Articles_matching_the_readers_keywords_come_first_the_stronger_match_before_the_weaker()
     {
         var ranked = ContentRecall.Rank(new Dictionary<string, double> { ["索引"] = 5, ["协程"] = 1 }, Catalog, keywordsLookedUp: 10);
