@@ -17,6 +17,7 @@ public sealed class RecoTelemetry
     private readonly Counter<long> _feedback;
     private readonly Counter<long> _trainings;
     private readonly Counter<long> _unusableModels;
+    private readonly Counter<long> _unusableProfiles;
     private readonly long[] _exposed = new long[Experiments.Arms.Length];
     private readonly long[] _clicked = new long[Experiments.Arms.Length];
 
@@ -29,6 +30,7 @@ public sealed class RecoTelemetry
         _feedback = meter.CreateCounter<long>("toutiao.reco.feedback", "{action}", "Clicks, reads, collects and shares applied, by algorithm and action.");
         _trainings = meter.CreateCounter<long>("toutiao.reco.model.trainings", "{training}", "Click model trainings, by outcome: trained, too_few (examples), elsewhere (another replica holds the lock), failed.");
         _unusableModels = meter.CreateCounter<long>("toutiao.reco.model.unusable", "{model}", "Stored click models that could not be served (damaged, or for other features).");
+        _unusableProfiles = meter.CreateCounter<long>("toutiao.reco.profile.unusable", "{profile}", "Readers' profiles with no usable field, served the page without them.");
         // Per process: exposures counted where pages are served, clicks where the consumer applies
         // them; with one Reco the two are the same process.
         meter.CreateObservableGauge("toutiao.reco.ctr", () => Experiments.Arms.Select((arm, i) =>
@@ -53,6 +55,8 @@ public sealed class RecoTelemetry
     }
 
     public void RecordTraining(string outcome) => _trainings.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void RecordUnusableProfile() => _unusableProfiles.Add(1, new KeyValuePair<string, object?>("reason", "damaged"));
 
     public void RecordUnusableModel() => _unusableModels.Add(1, new KeyValuePair<string, object?>("reason", "unreadable"));
 

@@ -121,6 +121,7 @@ public sealed partial class UserRecommendService(
                 if (profile.AuthorWeights.Count == 0 && profile.KeywordWeights.Count == 0)
                 {
                     LogUnusableProfile(request.UserId);
+                    telemetry.RecordUnusableProfile();
                 }
 
                 yieldToProfile = false;

@@ -168,8 +168,10 @@ public class ReaderProfileTests(ToutiaoFixture fixture)
         var reader = ReaderActions.ReaderIn(Experiments.Profile);
         var key = ReaderProfileStore.Key("anony:" + reader["Anony ".Length..]);
         await fixture.Cache.GetDatabase().HashSetAsync(key, [new("at", "yesterday"), new("seven", "1"), new("3", "lots"), new("4", "-2")]);
+        using var counted = new MeasurementSignal("Toutiao.Reco", "toutiao.reco.profile.unusable", new("reason", "damaged"), 1);
 
         var page = await actions.PageAsync(RecommendedChannel.Id, reader);
+        await counted.Reached.WaitAsync(Patience);
 
         Assert.Equal(10, page.ArticleIds().Count);
         // The next signal keeps what is usable and drops the rest.
