@@ -17,7 +17,8 @@ public static class BenchBuilderExtensions
         where TReco : IProjectMetadata, new()
     {
         const string unlimited = "1000000000";
-        toutiao.Web.WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", unlimited);
+        toutiao.Web.WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", unlimited)
+                   .WithEnvironment("Demo__PublishInterval", "00:00:00");
 
         var reco = builder.AddProject<TReco>("reco-untraced", options => options.ExcludeLaunchProfile = true)
             .WithReplicas(toutiao.Replicas.Reco)
@@ -31,6 +32,8 @@ public static class BenchBuilderExtensions
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
             .WithEnvironment("Reco__Address", "http://reco-untraced")
             .WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", unlimited)
+            // Rounds compare like with like: no article is published while they run.
+            .WithEnvironment("Demo__PublishInterval", "00:00:00")
             .WithEnvironment(WithoutTelemetryExport)
             .DisableForwardedHeaders()
             .WithoutDevelopmentCertificate()

@@ -13,7 +13,9 @@ foreach (var (digit, arm) in buckets)
 }
 
 // Every simulated reader calls from 127.0.0.1, which the anonymous feed's limit counts as one client.
-toutiao.Web.WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", "1000000");
+toutiao.Web.WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", "1000000")
+           // The same catalogue for every arm and every run: no newsroom.
+           .WithEnvironment("Demo__PublishInterval", "00:00:00");
 
 // The click model is trained while the readers read (every 10 minutes in a deployment), so the
 // profile arm is ranked by a model fitted on this run's own exposures: --Eval:TrainInterval=00:00:30.

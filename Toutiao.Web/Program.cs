@@ -8,6 +8,7 @@ using Toutiao.Web.Development;
 using Toutiao.Web.Feed;
 using Toutiao.Web.Http;
 using Toutiao.Web.Images;
+using Toutiao.Web.Newsroom;
 using Toutiao.Web.Reactions;
 using Toutiao.Web.ReaderPage;
 using Toutiao.Web.Search;
@@ -30,6 +31,7 @@ builder.AddComments();
 builder.AddUsers();
 builder.AddImages();
 builder.AddSearch();
+builder.AddNewsroom();
 builder.AddDevelopmentEndpoints();
 
 var app = builder.Build();

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using Toutiao.Contracts.Articles;
 using Toutiao.Contracts.Readers;
-using Toutiao.Reco.Ranking;
 using Toutiao.Reco.Recommend;
 
 namespace Toutiao.Reco.Profiles;

@@ -1,7 +1,6 @@
-namespace Toutiao.Reco.Ranking;
+using Toutiao.Contracts.Articles;
 
-/// <summary>One of an article's keywords (TF-IDF top-k, see <c>news_article_keyword</c>) with its weight; an article's weights add up to 1.</summary>
-public readonly record struct ArticleKeyword(string Keyword, double Weight);
+namespace Toutiao.Reco.Ranking;
 
 /// <summary>What the click model knows of an article: its channel, when it was published (Unix ms), its hotness, its author (0: unknown) and its keywords.</summary>
 public readonly record struct ArticleFacts(int ChannelId, long PublishedAtMs, double Hotness, long AuthorId = 0, ArticleKeyword[]? Keywords = null)

@@ -1,3 +1,4 @@
+using Toutiao.Contracts.Articles;
 namespace Toutiao.Reco.Ranking;
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 using StackExchange.Redis;
+using Toutiao.Contracts.Articles;
 using Toutiao.Contracts.Caching;
 using Toutiao.Contracts.Feed;
 using Toutiao.Contracts.Recall;

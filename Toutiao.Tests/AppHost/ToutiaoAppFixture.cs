@@ -57,7 +57,9 @@ public sealed class ToutiaoAppFixture : IAsyncLifetime
             .WithEnvironment("ArticleCache__LocalTtl", "00:00:00")
             // The cache warm-up and the recall rebuild, every 5 minutes, are work and a trace each by
             // design: QuietTracesTests' idle half-minute must not meet one in a long run.
-            .WithEnvironment("ArticleCache__WarmInterval", "01:00:00");
+            .WithEnvironment("ArticleCache__WarmInterval", "01:00:00")
+            // The newsroom's articles are work and traces too (NewsroomTests publish on their own).
+            .WithEnvironment("Demo__PublishInterval", "00:00:00");
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(p => p.Name == "reco"))
             .WithEnvironment("Recommendation__RefreshInterval", "01:00:00");
 

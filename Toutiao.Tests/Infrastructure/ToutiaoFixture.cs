@@ -142,6 +142,8 @@ public class ToutiaoFixture : IAsyncLifetime
         // Only the fixture's own Web indexes for search (seconds of CPU per start); the others do without.
         ["Search:Enabled"] = "false",
         ["Search:RefreshInterval"] = "00:00:01",
+        // Tests publish with the newsroom when they say so (NewsroomTests): pages stay as seeded.
+        ["Demo:PublishInterval"] = "00:00:00",
         ["Logging:LogLevel:Default"] = "Warning",
         // The development SMS sender's codes, which the sign-in tests read.
         ["Logging:LogLevel:Toutiao.Web.Auth.DevelopmentSmsSender"] = "Information",

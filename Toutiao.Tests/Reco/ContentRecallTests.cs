@@ -2,7 +2,7 @@ extern alias reco;
 
 using ArticleCatalog = reco::Toutiao.Reco.Ranking.ArticleCatalog;
 using ArticleFacts = reco::Toutiao.Reco.Ranking.ArticleFacts;
-using ArticleKeyword = reco::Toutiao.Reco.Ranking.ArticleKeyword;
+using ArticleKeyword = Toutiao.Contracts.Articles.ArticleKeyword;
 using AuthorRecall = reco::Toutiao.Reco.Recall.AuthorRecall;
 using ClickFeatures = reco::Toutiao.Reco.Ranking.ClickFeatures;
 using ContentRecall = reco::Toutiao.Reco.Recall.ContentRecall;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Toutiao.Contracts.Feed;
 using Toutiao.Tests.Infrastructure;
-using ArticleKeyword = reco::Toutiao.Reco.Ranking.ArticleKeyword;
+using ArticleKeyword = Toutiao.Contracts.Articles.ArticleKeyword;
 using Experiments = reco::Toutiao.Reco.Recommend.Experiments;
 using ProfileSignal = reco::Toutiao.Reco.Profiles.ProfileSignal;
 using ProfileSignals = reco::Toutiao.Reco.Profiles.ProfileSignals;

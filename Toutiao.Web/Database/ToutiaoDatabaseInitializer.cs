@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using MySqlConnector;
+using Toutiao.Web.Keywords;
 
 namespace Toutiao.Web.Database;
 
@@ -12,7 +13,7 @@ namespace Toutiao.Web.Database;
 /// </summary>
 public static partial class ToutiaoDatabaseInitializer
 {
-    public const int SeedVersion = 1;
+    public const int SeedVersion = 2;
     public const int ApprovedArticleCount = 50_000;
     public const int UserCount = 1_000;
     public const int ChannelCount = 26;
@@ -43,7 +44,11 @@ public static partial class ToutiaoDatabaseInitializer
 
             var stopwatch = Stopwatch.StartNew();
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            // Version 2 rewrites version 1's demo text in place (see seed.sql): one script for both.
             await ExecuteAsync(connection, transaction, ReadScript("seed.sql"), cancellationToken);
+            var keywordsStarted = stopwatch.ElapsedMilliseconds;
+            var articles = await ArticleKeywordStore.RebuildAsync(connection, transaction, cancellationToken);
+            LogKeywords(logger, articles, stopwatch.ElapsedMilliseconds - keywordsStarted);
             await ExecuteAsync(connection, transaction, $"INSERT INTO toutiao_seed_history (version) VALUES ({SeedVersion})", cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             LogSeeded(logger, connection.Database, stopwatch.ElapsedMilliseconds);
@@ -95,6 +100,9 @@ public static partial class ToutiaoDatabaseInitializer
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database {Database} already holds the demo data")]
     private static partial void LogAlreadySeeded(ILogger logger, string database);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Computed the keywords of {Articles} articles in {ElapsedMs} ms")]
+    private static partial void LogKeywords(ILogger logger, int articles, long elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded the demo data into {Database} in {ElapsedMs} ms")]
     private static partial void LogSeeded(ILogger logger, string database, long elapsedMs);

@@ -173,6 +173,32 @@ CREATE TABLE IF NOT EXISTS news_user_channel (
   UNIQUE KEY uk_user_channel (user_id, channel_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='channels a user follows';
 
+-- Each channel's topic vocabulary (k = 0..30): the demo articles and the newsroom compose titles
+-- and bodies from it.
+CREATE TABLE IF NOT EXISTS news_channel_topic (
+  channel_id INT UNSIGNED     NOT NULL,
+  k          TINYINT UNSIGNED NOT NULL,
+  word       VARCHAR(32)      NOT NULL,
+  PRIMARY KEY (channel_id, k)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='channel topic words';
+
+-- An article's keywords (TF-IDF top 5 of its title and body, SmartCn terms); an article's
+-- weights add up to 1. The course's article profile; Reco's content recall reads it.
+CREATE TABLE IF NOT EXISTS news_article_keyword (
+  article_id BIGINT UNSIGNED NOT NULL,
+  keyword    VARCHAR(64)     COLLATE utf8mb4_bin NOT NULL,
+  weight     DOUBLE          NOT NULL,
+  PRIMARY KEY (article_id, keyword),
+  KEY ix_keyword_article (keyword, article_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='article keywords';
+
+-- In how many articles each term occurs (the IDF of a newly published article's keywords).
+CREATE TABLE IF NOT EXISTS news_keyword_frequency (
+  term      VARCHAR(64)  COLLATE utf8mb4_bin NOT NULL,
+  documents INT UNSIGNED NOT NULL,
+  PRIMARY KEY (term)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='document frequency of terms';
+
 CREATE TABLE IF NOT EXISTS toutiao_seed_history (
   version     INT UNSIGNED NOT NULL,
   applied_at  DATETIME     NOT NULL DEFAULT CURRENT_TIMESTAMP,
