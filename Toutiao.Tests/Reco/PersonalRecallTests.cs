@@ -18,7 +18,8 @@ namespace Toutiao.Tests.Reco;
 [Collection(ToutiaoCollection.Name)]
 public class PersonalRecallTests(ToutiaoFixture fixture)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    // Generous: on 2 cores the fixtures of other collections may be seeding or indexing meanwhile.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
 
     private readonly ReaderActions actions = new(fixture);
 
@@ -38,7 +39,8 @@ public class PersonalRecallTests(ToutiaoFixture fixture)
         }
 
         var profile = await Profiles.GetAsync(userId.ToString(System.Globalization.CultureInfo.InvariantCulture), CancellationToken.None);
-        Assert.True(profile.AuthorWeights.GetValueOrDefault(author) >= ProfileSignals.Follow, $"author {author}: {string.Join(',', profile.AuthorWeights)}");
+        // Decayed for the moments since the follow: a hair under its weight.
+        Assert.True(profile.AuthorWeights.GetValueOrDefault(author) >= 0.99 * ProfileSignals.Follow, $"author {author}: {string.Join(',', profile.AuthorWeights)}");
 
         var sources = Sources(await actions.PageAsync(RecommendedChannel.Id, reader));
         var byAuthor = sources.Where(s => s.Value.EndsWith("|author", StringComparison.Ordinal)).Select(s => s.Key).ToList();
