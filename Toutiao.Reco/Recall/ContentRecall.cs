@@ -6,7 +6,9 @@ namespace Toutiao.Reco.Recall;
 /// Content recall: articles whose keywords match the reader's. The profile's strongest keywords are
 /// looked up in the catalogue's keyword index (the newest articles of each); an article scores the
 /// sum over its keywords of the reader's share on the keyword times the keyword's share of the
-/// article, halved for an article a day older than the newest (so a match today beats last week's).
+/// article, halved for an article a day older than the newest (so a match today beats last week's),
+/// and up to doubled in the reader's channels (by their weight on it over their strongest): a word
+/// means most in the field the reader reads it in, and the cross-channel match still comes.
 /// </summary>
 public static class ContentRecall
 {
@@ -14,8 +16,10 @@ public static class ContentRecall
 
     private const double DayMs = 24 * 3_600_000d;
 
-    public static long[] Rank(IReadOnlyDictionary<string, double> keywordWeights, ArticleCatalog catalog, int keywordsLookedUp)
+    public static long[] Rank(IReadOnlyDictionary<string, double> keywordWeights, ArticleCatalog catalog, int keywordsLookedUp,
+        IReadOnlyDictionary<int, double>? channelWeights = null)
     {
+        var strongestChannel = channelWeights is { Count: > 0 } ? channelWeights.Values.Max() : 0;
         var strongest = keywordWeights.Where(k => k.Value > 0).OrderByDescending(k => k.Value).ThenBy(k => k.Key, StringComparer.Ordinal)
             .Take(keywordsLookedUp).ToList();
         var total = strongest.Sum(k => k.Value);
@@ -37,7 +41,8 @@ public static class ContentRecall
                 if (catalog.TryGet(articleId, out var article))
                 {
                     var share = article.KeywordList.FirstOrDefault(k => k.Keyword == keyword).Weight;
-                    scores[articleId] = scores.GetValueOrDefault(articleId) + (weight / total * share);
+                    var inChannel = strongestChannel > 0 ? Math.Max(0, channelWeights!.GetValueOrDefault(article.ChannelId)) / strongestChannel : 0;
+                    scores[articleId] = scores.GetValueOrDefault(articleId) + (weight / total * share * (1 + inChannel));
                 }
             }
         }

@@ -20,7 +20,7 @@ public static class RecommendationExtensions
                            && o.HistoryRetention >= TimeSpan.FromSeconds(1) && o.AnonymousHistoryRetention >= TimeSpan.FromSeconds(1)
                            && o.RefreshInterval > TimeSpan.Zero
                            && o.HotWeightAlgo1 is >= 0 and <= 1 && o.HotWeightAlgo2 is >= 0 and <= 1
-                           && o.ExploreShare is > 0 and <= 1 && o.ProfileHalfLife > TimeSpan.Zero && o.ProfileChannelsKept > 0 && o.ProfileAuthorsKept > 0
+                           && o.ExploreShare is > 0 and <= 1 && o.ChannelShareExponent is >= 1 and <= 4 && o.ProfileHalfLife > TimeSpan.Zero && o.ProfileChannelsKept > 0 && o.ProfileAuthorsKept > 0
                            && o.CoReadShare is >= 0 and < 1 && o.ContentShare is >= 0 and < 1 && o.AuthorShare is >= 0 and < 1
                            && o.ExploreShare + o.CoReadShare + o.ContentShare + o.AuthorShare <= 1 && o.RecentReadsKept > 0
                            && o.ProfileKeywordsKept > 0 && o.ContentKeywordsLookedUp > 0 && o.PublishedCheckInterval > TimeSpan.Zero

@@ -54,7 +54,14 @@ public sealed class RecommendationOptions
     public Dictionary<string, string> Buckets { get; set; } = [];
 
     /// <summary>Share of a profiled reader's 推荐 page taken from the whole ranking, outside their channels, so the profile cannot close them in (above 0: the whole ranking is also what fills a page when the profile's channels are read).</summary>
-    public double ExploreShare { get; set; } = 0.2;
+    public double ExploreShare { get; set; } = 0.15;
+
+    /// <summary>
+    /// A profile channel's share of the page goes with its weight to this power: 1 is in proportion;
+    /// 2 (the default) gives a reader's strong interests more than in proportion, so the channels
+    /// of a few stray clicks do not take whole places from them.
+    /// </summary>
+    public double ChannelShareExponent { get; set; } = 2;
 
     /// <summary>Time in which a reader's interest in a channel halves without new signals.</summary>
     public TimeSpan ProfileHalfLife { get; set; } = TimeSpan.FromDays(3);
@@ -69,16 +76,16 @@ public sealed class RecommendationOptions
     public int ProfileKeywordsKept { get; set; } = 30;
 
     /// <summary>Share of a profiled reader's 推荐 page taken from the articles whose keywords match the profile's (content recall), when there are any.</summary>
-    public double ContentShare { get; set; } = 0.15;
+    public double ContentShare { get; set; } = 0.1;
 
     /// <summary>How many of the profile's strongest keywords content recall looks up.</summary>
     public int ContentKeywordsLookedUp { get; set; } = 10;
 
     /// <summary>Share of a profiled reader's 推荐 page taken from the authors they follow or read most, when there are any.</summary>
-    public double AuthorShare { get; set; } = 0.1;
+    public double AuthorShare { get; set; } = 0.05;
 
     /// <summary>Share of a profiled reader's 推荐 page taken from the articles read together with their recent reads (item-to-item), when there are any.</summary>
-    public double CoReadShare { get; set; } = 0.2;
+    public double CoReadShare { get; set; } = 0.15;
 
     /// <summary>How many of a reader's latest clicked or read articles are remembered for item-to-item recall.</summary>
     public int RecentReadsKept { get; set; } = 10;

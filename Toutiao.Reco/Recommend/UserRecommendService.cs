@@ -167,15 +167,15 @@ public sealed partial class UserRecommendService(
     private async Task<ArticleResponse> ProfiledPageAsync(UserRequest request, string algorithm, long[] ranked, ReaderProfile profile,
         DateTime deadline, CancellationToken cancellationToken)
     {
+        var settings = options.Value;
         var channelSources = new List<(RecallSource, double)>();
         foreach (var (channel, weight) in profile.ChannelWeights)
         {
             var channelRanked = (await recall.GetAsync(channel, cancellationToken)).RankedFor(algorithm);
-            channelSources.Add((new RecallSource(channelRanked, 0, positions.Get(request.UserId, channel, channelRanked), channel), weight));
+            channelSources.Add((new RecallSource(channelRanked, 0, positions.Get(request.UserId, channel, channelRanked), channel), Math.Pow(Math.Max(weight, 0), settings.ChannelShareExponent)));
         }
 
         var everything = new RecallSource(ranked, 0, positions.Get(request.UserId, RecommendedChannel.Id, ranked), RecommendedChannel.Id);
-        var settings = options.Value;
         var personal = new List<RecallSource>(3);
         if (profile.RecentReads.Count > 0 && settings.CoReadShare > 0)
         {
@@ -188,7 +188,7 @@ public sealed partial class UserRecommendService(
         var catalog = await recall.GetCatalogAsync(cancellationToken);
         if (settings.ContentShare > 0)
         {
-            personal.Add(new RecallSource(ContentRecall.Rank(profile.KeywordWeights, catalog, settings.ContentKeywordsLookedUp), settings.ContentShare, 0, RecallSource.Content));
+            personal.Add(new RecallSource(ContentRecall.Rank(profile.KeywordWeights, catalog, settings.ContentKeywordsLookedUp, profile.ChannelWeights), settings.ContentShare, 0, RecallSource.Content));
         }
 
         if (settings.AuthorShare > 0)

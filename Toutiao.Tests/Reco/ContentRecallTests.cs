@@ -54,6 +54,19 @@ public sealed class ContentRecallTests
     }
 
     [Fact]
+    public void A_match_in_the_readers_own_channel_outranks_an_equal_one_elsewhere()
+    {
+        var keywords = new Dictionary<string, double> { ["索引"] = 1.5, ["协程"] = 1 };
+
+        // Without channels 索引's stronger share wins; the reader reads channel 1 (the 协程 articles): those first.
+        Assert.Equal(59, ContentRecall.Rank(keywords, Catalog, 10)[0]);
+        var ranked = ContentRecall.Rank(keywords, Catalog, 10, new Dictionary<int, double> { [1] = 4, [2] = 0.5 });
+        Assert.Equal(60, ranked[0]);
+        // The match elsewhere still comes, before the reader's channel's much older ones.
+        Assert.InRange(Array.IndexOf(ranked, 59L), 1, Array.IndexOf(ranked, 2L));
+    }
+
+    [Fact]
     public void Only_the_strongest_keywords_are_looked_up_and_a_profile_without_keywords_recalls_nothing()
     {
         var ranked = ContentRecall.Rank(new Dictionary<string, double> { ["索引"] = 5, ["协程"] = 1, ["没有的词"] = 9 }, Catalog, keywordsLookedUp: 2);

@@ -155,10 +155,10 @@ public class ReaderProfileTests(ToutiaoFixture fixture)
 
         var shown = string.Join(" | ", pages.Select(p => string.Join(',', p)));
         Assert.All(pages, page => Assert.True(page.Count(c => c == channel) * 2 >= page.Count, shown));
-        // The explored share (0.2: 2 of 10) is not spent on what the reader was served before the
-        // profile; an explored article may happen to be of the reader's channel (1 in 25).
+        // The explored share (0.15: 1 or 2 of 10) is not spent on what the reader was served before
+        // the profile; an explored article may happen to be of the reader's channel (1 in 25).
         var outside = pages.Sum(page => page.Count(c => c != channel));
-        Assert.True(outside * 100 >= 15 * pages.Sum(page => page.Count), $"{outside} articles from outside channel {channel}: {shown}");
+        Assert.True(outside * 100 >= 12 * pages.Sum(page => page.Count), $"{outside} articles from outside channel {channel}: {shown}");
         Assert.All(pages, page => Assert.True(page.Count(c => c != channel) >= 1, shown));
     }
 
