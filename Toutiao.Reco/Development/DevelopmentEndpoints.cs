@@ -22,13 +22,13 @@ public static class DevelopmentEndpoints
             app.MapGet(ClickModelPath, Results<ContentHttpResult, NotFound<string>> (ClickModelStore models)
                 => models.Current is { } model ? TypedResults.Content(model.ToJson(), "application/json") : TypedResults.NotFound("No click model is served yet."));
             // ./toutiao bench measures pages while this runs: the join and the fit of a real training
-            // (one core at the lowest priority, as ClickModelTraining runs them) on Ranking:TrainingEvents made-up events;
+            // (one core, as ClickModelTraining runs them) on Ranking:TrainingEvents made-up events;
             // only reading the streams from Redis is not in it. The model is thrown away.
             app.MapPost(SyntheticTrainingPath, async (IOptions<RankingOptions> options, IOptions<Recommend.RecommendationOptions> recommendation) =>
             {
                 var settings = options.Value;
                 var profile = recommendation.Value;
-                return await LowPriorityWork.RunAsync(() =>
+                return await Task.Run(() =>
                 {
                     var stopwatch = System.Diagnostics.Stopwatch.StartNew();
                     var (catalog, exposures, feedback) = SyntheticBehaviour.Generate(settings.TrainingEvents);

@@ -92,9 +92,8 @@ public sealed partial class ClickModelTraining(
         var feedback = await ReadFeedbackAsync(db, settings.TrainingEvents);
         var catalog = await recall.GetCatalogAsync(cancellationToken);
         var profile = recommendation.Value;
-        // The join and the fit are CPU work of seconds: one core (the trainer's setting), on a thread
-        // of the lowest priority, so pages served meanwhile come first.
-        var (examples, model) = await LowPriorityWork.RunAsync(() =>
+        // The join and the fit are CPU work of seconds: off the timer's thread, one core (the trainer's setting).
+        var (examples, model) = await Task.Run(() =>
         {
             var joined = ExposureJoin.Join(exposures, feedback, catalog, settings.LabelWindow, profile.ProfileHalfLife, profile.ProfileChannelsKept, profile.ProfileAuthorsKept, profile.ProfileKeywordsKept);
             return (joined, joined.Count >= settings.MinExamples && ClickModelTrainer.HasBothLabels(joined)
