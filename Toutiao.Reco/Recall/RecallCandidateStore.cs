@@ -31,6 +31,12 @@ public sealed partial class RecallCandidateStore
     /// <summary>How old the in-memory copy may be before the marker is checked again.</summary>
     public static readonly TimeSpan SnapshotCheckInterval = TimeSpan.FromSeconds(2);
 
+    // A channel per pipeline (its two sets: channel 0's hold every article, the others' ~2,000 each)
+    // and keywords by the hundred (≤ 200 articles each): see ReadInBatchesAsync.
+    private const int SetsPerBatch = 2;
+    private const int ChannelsPerBatch = 1;
+    private const int KeywordSetsPerBatch = 100;
+
     private readonly IConnectionMultiplexer redis;
     private readonly MySqlDataSource database;
     private readonly ChannelDirectory channels;
@@ -72,7 +78,7 @@ public sealed partial class RecallCandidateStore
     private volatile RecallSnapshot? _lastLoaded;
 
     /// <summary>
-    /// Loads every channel's sets in one round trip, unless the marker says they have not changed
+    /// Loads every channel's sets (a pipeline per channel), unless the marker says they have not changed
     /// since the copy in memory. No marker: the first load builds the sets (and waits for that); later,
     /// the copy in memory is served while one rebuild runs in the background. A marker without
     /// sets (deleted by hand, a failover to an empty replica) is rebuilt at once.
@@ -128,19 +134,18 @@ public sealed partial class RecallCandidateStore
     {
         var channelIds = (await channels.GetAllAsync(cancellationToken)).Append(RecommendedChannel.Id).Distinct().ToList();
         var db = redis.GetDatabase();
-        var keywords = await db.SetMembersAsync(RecallKeys.Keywords);
-        var batch = db.CreateBatch();
-        var reads = channelIds.Select(id => (Id: id,
-            New: batch.SortedSetRangeByRankWithScoresAsync(RecallKeys.New(id), 0, -1, Order.Descending),
-            Hot: batch.SortedSetRangeByRankWithScoresAsync(RecallKeys.Hot(id), 0, -1, Order.Descending))).ToList();
-        var keywordReads = keywords.Select(k => (Keyword: (string)k!, Articles: batch.SortedSetRangeByRankAsync(RecallKeys.Keyword((string)k!), 0, -1, Order.Descending))).ToList();
-        batch.Execute();
+        var keywords = (await db.SetMembersAsync(RecallKeys.Keywords)).Select(k => (string)k!).ToList();
+        var channelSets = await db.ReadInBatchesAsync(
+            [.. channelIds.SelectMany(id => new[] { RecallKeys.New(id), RecallKeys.Hot(id) })],
+            SetsPerBatch, (batch, key) => batch.SortedSetRangeByRankWithScoresAsync(key, 0, -1, Order.Descending), cancellationToken);
+        var keywordSets = await db.ReadInBatchesAsync(keywords, KeywordSetsPerBatch,
+            (batch, keyword) => batch.SortedSetRangeByRankAsync(RecallKeys.Keyword(keyword), 0, -1, Order.Descending), cancellationToken);
 
         var loaded = new Dictionary<int, ChannelCandidates>();
-        foreach (var (id, newTask, hotTask) in reads)
+        foreach (var (id, i) in channelIds.Select((id, i) => (id, i)))
         {
-            var newest = await newTask;
-            var hottest = await hotTask;
+            var newest = channelSets[2 * i];
+            var hottest = channelSets[(2 * i) + 1];
             var hotness = hottest.ToDictionary(e => (long)e.Element, e => e.Score);
             var candidates = newest.Select(e => new Candidate((long)e.Element, e.Score, hotness.GetValueOrDefault((long)e.Element))).ToList();
             loaded[id] = new ChannelCandidates(
@@ -154,10 +159,10 @@ public sealed partial class RecallCandidateStore
             };
         }
 
-        var byKeyword = new Dictionary<string, long[]>(keywordReads.Count, StringComparer.Ordinal);
-        foreach (var (keyword, articles) in keywordReads)
+        var byKeyword = new Dictionary<string, long[]>(keywords.Count, StringComparer.Ordinal);
+        for (var i = 0; i < keywords.Count; i++)
         {
-            byKeyword[keyword] = [.. (await articles).Select(a => (long)a)];
+            byKeyword[keywords[i]] = [.. keywordSets[i].Select(a => (long)a)];
         }
 
         return new RecallSnapshot(builtAt, hotVersion, clock.GetUtcNow(), loaded, Catalog(loaded, await DetailsAsync(builtAt, cancellationToken), byKeyword))
@@ -359,30 +364,27 @@ public sealed partial class RecallCandidateStore
             byChannel[RecommendedChannel.Id] = all;
             var byKeyword = await KeywordSetsAsync(cancellationToken);
             var db = redis.GetDatabase();
-            var batch = db.CreateBatch();
-            var writes = new List<Task>();
-            foreach (var (channelId, entries) in byChannel)
-            {
-                writes.AddRange(batch.QueueSortedSetReplace(RecallKeys.New(channelId), entries.Select(e => new SortedSetEntry(e.Id, e.Time)).ToList()));
-                writes.AddRange(batch.QueueSortedSetReplace(RecallKeys.Hot(channelId), entries.Select(e => new SortedSetEntry(e.Id, e.Hot)).ToList()));
-            }
+            await db.WriteInBatchesAsync(byChannel, ChannelsPerBatch, (batch, channel) => [
+                .. batch.QueueSortedSetReplace(RecallKeys.New(channel.Key), channel.Value.Select(e => new SortedSetEntry(e.Id, e.Time)).ToList()),
+                .. batch.QueueSortedSetReplace(RecallKeys.Hot(channel.Key), channel.Value.Select(e => new SortedSetEntry(e.Id, e.Hot)).ToList())],
+                cancellationToken);
 
             // A keyword no article has any more keeps its old set until it gains one; the catalogue
             // in memory, built from the channels' sets, passes over articles no longer approved.
-            foreach (var (keyword, entries) in byKeyword)
-            {
-                writes.AddRange(batch.QueueSortedSetReplace(RecallKeys.Keyword(keyword), entries));
-            }
-
+            await db.WriteInBatchesAsync(byKeyword, KeywordSetsPerBatch, (batch, keyword) => batch.QueueSortedSetReplace(RecallKeys.Keyword(keyword.Key), keyword.Value),
+                cancellationToken);
+            var writes = new List<Task>();
+            var last = db.CreateBatch();
             if (byKeyword.Count > 0)
             {
-                writes.Add(batch.SetAddAsync(RecallKeys.Keywords, [.. byKeyword.Keys.Select(k => (RedisValue)k)]));
+                writes.Add(last.SetAddAsync(RecallKeys.Keywords, [.. byKeyword.Keys.Select(k => (RedisValue)k)]));
             }
 
-            // The marker outlives two refresh periods, so a stalled refresher makes requests rebuild.
-            writes.Add(batch.StringSetAsync(RecallKeys.BuiltMarker, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            // Written last, so a build that failed half-way leaves no marker and is done again. It
+            // outlives two refresh periods, so a stalled refresher makes requests rebuild.
+            writes.Add(last.StringSetAsync(RecallKeys.BuiltMarker, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
                 options.Value.RefreshInterval * 2 + TimeSpan.FromMinutes(1)));
-            batch.Execute();
+            last.Execute();
             await Task.WhenAll(writes);
 
             LogRebuilt(byChannel.Count, all.Count, stopwatch.ElapsedMilliseconds);

@@ -24,6 +24,43 @@ public static class RedisBatchExtensions
     }
 
     /// <summary>
+    /// Reads <paramref name="items"/> in consecutive pipelines of at most <paramref name="perBatch"/>,
+    /// each answered before the next is sent. A large load (hundreds of thousands of set members) is
+    /// then a few round trips whose answers each arrive well within the client's timeout, rather than
+    /// one answer a busy process cannot read in time, which times out whole and holds the connection
+    /// from every other command meanwhile.
+    /// </summary>
+    public static async Task<TResult[]> ReadInBatchesAsync<TItem, TResult>(this IDatabase db, IReadOnlyList<TItem> items, int perBatch,
+        Func<IBatch, TItem, Task<TResult>> read, CancellationToken cancellationToken)
+    {
+        var results = new TResult[items.Count];
+        for (var start = 0; start < items.Count; start += perBatch)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = db.CreateBatch();
+            var pending = items.Skip(start).Take(perBatch).Select(item => read(batch, item)).ToList();
+            batch.Execute();
+            (await Task.WhenAll(pending)).CopyTo(results, start);
+        }
+
+        return results;
+    }
+
+    /// <summary>Writes <paramref name="items"/> in consecutive pipelines of at most <paramref name="perBatch"/>, for the reason <see cref="ReadInBatchesAsync"/> gives.</summary>
+    public static async Task WriteInBatchesAsync<TItem>(this IDatabase db, IEnumerable<TItem> items, int perBatch,
+        Func<IBatch, TItem, IEnumerable<Task>> write, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in items.Chunk(perBatch))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = db.CreateBatch();
+            var pending = chunk.SelectMany(item => write(batch, item)).ToList();
+            batch.Execute();
+            await Task.WhenAll(pending);
+        }
+    }
+
+    /// <summary>
     /// A key beside <paramref name="key"/> in the same Redis Cluster slot, as RENAME and scripts
     /// need there. A key with a hash tag keeps it; a key without one hashes whole, so that whole key
     /// becomes the new key's tag (<c>ch:5:new</c> → <c>{ch:5:new}:staging</c>).

@@ -19,7 +19,10 @@ public sealed partial class ArticleCacheWarmer(
     ILogger<ArticleCacheWarmer> logger) : BackgroundService, IHealthCheck
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
-    private volatile bool _warm;
+    private readonly TaskCompletionSource _warmed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the first warm-up succeeded: from then on, a page needs no warm-up of its own.</summary>
+    public Task Warmed => _warmed.Task;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -54,7 +57,7 @@ public sealed partial class ArticleCacheWarmer(
             try
             {
                 await WarmAsync(stoppingToken);
-                _warm = true;
+                _warmed.TrySetResult();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -134,7 +137,7 @@ public sealed partial class ArticleCacheWarmer(
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        => Task.FromResult(_warm
+        => Task.FromResult(_warmed.Task.IsCompleted
             ? HealthCheckResult.Healthy()
             : HealthCheckResult.Unhealthy("Article counters and pinned articles are not loaded yet."));
 

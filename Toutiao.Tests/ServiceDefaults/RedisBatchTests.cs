@@ -1,0 +1,47 @@
+using StackExchange.Redis;
+using Toutiao.ServiceDefaults.Clients;
+using Toutiao.Tests.Infrastructure;
+
+namespace Toutiao.Tests.ServiceDefaults;
+
+[Collection(ToutiaoCollection.Name)]
+public class RedisBatchTests(ToutiaoFixture fixture)
+{
+    [Fact]
+    public async Task Sets_written_and_read_a_few_pipelines_at_a_time_come_back_each_under_its_own_key_in_order()
+    {
+        var db = fixture.Cache.GetDatabase();
+        var prefix = $"test:batch:{Guid.NewGuid():N}";
+        // Five sets in pipelines of two: the last pipeline is a short one, and every result must land at its key's place.
+        var sets = Enumerable.Range(0, 5)
+            .Select(n => (Key: (RedisKey)$"{prefix}:{n}", Entries: Enumerable.Range(0, 10 + n).Select(i => new SortedSetEntry($"{n}-{i}", i)).ToList()))
+            .ToList();
+
+        await db.WriteInBatchesAsync(sets, 2, (batch, set) => batch.QueueSortedSetReplace(set.Key, set.Entries, chunkSize: 4), CancellationToken.None);
+        var read = await db.ReadInBatchesAsync(sets, 2, (batch, set) => batch.SortedSetRangeByRankWithScoresAsync(set.Key), CancellationToken.None);
+
+        Assert.Equal(sets.Count, read.Length);
+        for (var n = 0; n < sets.Count; n++)
+        {
+            Assert.Equal(sets[n].Entries, read[n]);
+        }
+
+        await Task.WhenAll(sets.Select(s => db.KeyDeleteAsync(s.Key)));
+    }
+
+    [Fact]
+    public async Task A_cancelled_load_sends_nothing_more()
+    {
+        var db = fixture.Cache.GetDatabase();
+        var key = (RedisKey)$"test:batch:{Guid.NewGuid():N}";
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => db.WriteInBatchesAsync([key], 1,
+            (batch, k) => [batch.StringSetAsync(k, "written")], cancelled.Token));
+        Assert.False(await db.KeyExistsAsync(key));
+    }
+}
+
+[Collection(ClusterCollection.Name)]
+public sealed class RedisBatchOnClusterTests(ClusterToutiaoFixture fixture) : RedisBatchTests(fixture);
