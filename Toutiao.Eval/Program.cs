@@ -12,8 +12,9 @@ foreach (var (digit, arm) in buckets)
     toutiao.Reco.WithEnvironment($"Recommendation__Buckets__{digit:x}", arm);
 }
 
-// Every simulated reader calls from 127.0.0.1, which the anonymous feed's limit counts as one client.
-toutiao.Web.WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", "1000000")
+// Every simulated reader calls from 127.0.0.1 and says which client it is in X-Forwarded-For, as a
+// proxy in front of Web would: per-client limits and counts see 240 phones, not one.
+toutiao.Web.WithEnvironment("TrustedProxies__Addresses__0", "127.0.0.1")
            // The same catalogue for every arm and every run: no newsroom.
            .WithEnvironment("Demo__PublishInterval", "00:00:00");
 

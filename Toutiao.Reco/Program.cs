@@ -5,6 +5,8 @@ using Toutiao.Reco.Recommend;
 using Toutiao.Reco.Storage;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContentRoot.Resolve() });
+// Outside Development, a key anyone could know stops the service before it serves anything.
+if (SecretSettings.Refusal(builder, "Tracking:SigningKey") is { } refusal) { Console.Error.WriteLine(refusal); return 1; }
 
 builder.AddServiceDefaults();
 builder.AddToutiaoRedis();
@@ -38,6 +40,7 @@ app.MapDefaultEndpoints();
 app.MapDevelopmentEndpoints();
 
 app.Run();
+return 0;
 
 // The integration tests start this service with WebApplicationFactory<Program>.
 public partial class Program;

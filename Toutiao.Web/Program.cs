@@ -18,6 +18,9 @@ using Toutiao.Web.Users;
 if (args is [DatabaseCommand.Name, ..]) { return await DatabaseCommand.RunAsync(args[1..]); }
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContentRoot.Resolve() });
+// Outside Development, keys anyone could know stop the service before it serves anything.
+if (SecretSettings.Refusal(builder, "Jwt:Secret", "Tracking:SigningKey") is { } refusal) { Console.Error.WriteLine(refusal); return 1; }
+
 builder.AddServiceDefaults();
 builder.AddStorage();
 builder.AddHttpApi();

@@ -40,5 +40,14 @@ public static class BehaviorStream
 
         /// <summary>The user followed or unfollowed (<c>follow</c>, <c>unfollow</c>); empty for the other actions.</summary>
         public const string Author = "author";
+
+        /// <summary>
+        /// A reported action's once-key (who, what, which article): the consumer applies one entry
+        /// per key, however often the same tracking string was reported; empty for the app's actions.
+        /// </summary>
+        public const string Once = "once";
+
+        /// <summary><c>0</c>: applied to the reader only, not to the article's counts and hotness (a reader without sign-in whose client reported it already).</summary>
+        public const string Counted = "counted";
     }
 }

@@ -64,7 +64,7 @@ public sealed class BehaviorEffects(
 
         var (fresh, articles) = await RecordAsync(behaviors, cancellationToken);
         var channels = articles.ToDictionary(a => a.Key, a => a.Value.Channel);
-        var reads = fresh.Where(b => b.Action == "read").GroupBy(b => b.ArticleId).ToDictionary(g => g.Key, g => g.Count());
+        var reads = fresh.Where(b => b.Action == "read" && b.Counted).GroupBy(b => b.ArticleId).ToDictionary(g => g.Key, g => g.Count());
         // Read, opened or disliked: not recommended to that reader again.
         var opened = fresh.Where(b => b.Action is "read" or "click" or "dislike").Select(b => new ArticleRead(b.UserId, b.ArticleId, b.ReportedAtMs)).ToList();
         // What the reader did says what they like: their profile, for their next page of 推荐. The
@@ -122,7 +122,9 @@ public sealed class BehaviorEffects(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // Locks the ids that are there; a consumer applying the same entry at the same time waits
         // here, then finds it (or fails on the key and retries later).
-        var ids = behaviors.Select(b => b.EventId).Distinct().ToList();
+        // An entry's id, and for a reported action its once-key too: a replay that reached the stream
+        // anyway (Web's mark lost, a report written around Web) is a duplicate here.
+        var ids = behaviors.Select(b => b.EventId).Concat(behaviors.Select(b => b.Once).OfType<string>()).Distinct().ToList();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         await using (var select = new MySqlCommand("", connection, transaction))
         {
@@ -134,7 +136,8 @@ public sealed class BehaviorEffects(
             }
         }
 
-        var fresh = behaviors.Where(b => seen.Add(b.EventId)).ToList();
+        var fresh = behaviors.Where(b => !seen.Contains(b.EventId) && (b.Once is null || !seen.Contains(b.Once)))
+            .Where(b => seen.Add(b.EventId) && (b.Once is null || seen.Add(b.Once))).ToList();
         if (fresh.Count == 0)
         {
             return (fresh, channels);
@@ -143,11 +146,11 @@ public sealed class BehaviorEffects(
         await using (var insert = new MySqlCommand("", connection, transaction))
         {
             insert.CommandText = "INSERT INTO news_behavior_applied (event_id) VALUES ("
-                + Parameters(insert, "n", fresh.Select(b => b.EventId).ToList()).Replace(", ", "), (", StringComparison.Ordinal) + ")";
+                + Parameters(insert, "n", fresh.Select(b => b.EventId).Concat(fresh.Select(b => b.Once).OfType<string>()).ToList()).Replace(", ", "), (", StringComparison.Ordinal) + ")";
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var reads = fresh.Where(b => b.Action == "read").GroupBy(b => b.ArticleId).ToList();
+        var reads = fresh.Where(b => b.Action == "read" && b.Counted).GroupBy(b => b.ArticleId).ToList();
         if (reads.Count > 0)
         {
             await using var counts = new MySqlCommand("", connection, transaction);
@@ -200,7 +203,7 @@ public sealed class BehaviorEffects(
     {
         var builtAt = recall.BuiltAt;
         var halfLifeMs = options.Value.HotBoostHalfLifeHours * 3_600_000;
-        var boosts = fresh.Where(b => HotWeight(b.Action) > 0 && channels.ContainsKey(b.ArticleId))
+        var boosts = fresh.Where(b => HotWeight(b.Action) > 0 && b.Counted && channels.ContainsKey(b.ArticleId))
             .GroupBy(b => b.ArticleId)
             .Select(g => (ArticleId: g.Key, Boost: g.Sum(b => HotWeight(b.Action) * Math.Pow(2, builtAt == 0 ? 0 : (b.ReportedAtMs - builtAt) / halfLifeMs))))
             .ToList();
@@ -232,6 +235,12 @@ public sealed class BehaviorEffects(
 public sealed record StreamBehavior(string EventId, string Action, string UserId, long ArticleId, long ReportedAtMs, ActivityContext? Producer, int? ReadTimeSeconds = null,
     long AuthorId = 0)
 {
+    /// <summary>A reported action's once-key (<see cref="BehaviorStream.Fields.Once"/>); null for the app's actions and older entries.</summary>
+    public string? Once { get; init; }
+
+    /// <summary>Whether it raises the article's read count and hotness (<see cref="BehaviorStream.Fields.Counted"/>); it always counts for the reader.</summary>
+    public bool Counted { get; init; } = true;
+
     public static StreamBehavior? TryRead(StreamEntry entry)
     {
         var action = (string?)entry[BehaviorStream.Fields.Action];
@@ -247,6 +256,7 @@ public sealed record StreamBehavior(string EventId, string Action, string UserId
         int? readTime = int.TryParse((string?)entry[BehaviorStream.Fields.ReadTime], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? seconds : null;
         // Only follow and unfollow have one; entries appended before the field existed have none.
         var author = long.TryParse((string?)entry[BehaviorStream.Fields.Author], NumberStyles.None, CultureInfo.InvariantCulture, out var authorId) ? authorId : 0;
-        return new StreamBehavior(entry.Id!, action, user, articleId, reportedAt, producer, readTime, author);
+        var once = (string?)entry[BehaviorStream.Fields.Once];
+        return new StreamBehavior(entry.Id!, action, user, articleId, reportedAt, producer, readTime, author) { Once = string.IsNullOrEmpty(once) ? null : once, Counted = (string?)entry[BehaviorStream.Fields.Counted] != "0" };
     }
 }

@@ -80,6 +80,13 @@ public sealed class WebClient(HttpClient http)
         return await SendAsync(request, anonymousId, _ => true, cancellationToken) is not null;
     }
 
+    /// <summary>A stable private address (10.x.y.z) per simulated reader.</summary>
+    public static string ClientAddress(string anonymousId)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(anonymousId));
+        return $"10.{hash[0]}.{hash[1]}.{hash[2]}";
+    }
+
     private async Task<T?> GetAsync<T>(string path, string? anonymousId, Func<JsonElement, T> read, CancellationToken cancellationToken) where T : class
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
@@ -92,6 +99,10 @@ public sealed class WebClient(HttpClient http)
         if (anonymousId is not null)
         {
             request.Headers.TryAddWithoutValidation("Authorization", "Anony " + anonymousId);
+            // Each simulated reader is a phone of its own: its own address, which Web believes from
+            // its one trusted proxy (the evaluation's Web trusts 127.0.0.1), as per-client limits and
+            // counts need.
+            request.Headers.TryAddWithoutValidation("X-Forwarded-For", ClientAddress(anonymousId));
         }
 
         try

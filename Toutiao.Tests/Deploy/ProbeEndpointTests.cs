@@ -1,6 +1,5 @@
-using System.Diagnostics;
 using System.Net;
-using System.Text;
+using System.Security.Cryptography;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Toutiao.Tests.Infrastructure;
@@ -16,7 +15,7 @@ namespace Toutiao.Tests.Deploy;
 /// </summary>
 public sealed class ProbeEndpointTests : IAsyncLifetime
 {
-    private readonly List<Process> _processes = [];
+    private readonly List<ServiceProcess> _processes = [];
     private readonly string _images = Directory.CreateTempSubdirectory("toutiao-k8s-images-").FullName;
 
     [Fact]
@@ -94,8 +93,8 @@ public sealed class ProbeEndpointTests : IAsyncLifetime
             ["ConnectionStrings__redis"] = "127.0.0.1:1,password=unused,connectTimeout=100,connectRetry=0",
             ["ConnectionStrings__cache"] = "127.0.0.1:1,password=unused,connectTimeout=100,connectRetry=0",
             ["ConnectionStrings__toutiao"] = "Server=127.0.0.1;Port=1;User ID=root;Password=unused;Database=toutiao",
-            ["Tracking__SigningKey"] = new string('t', 48),
-            ["Jwt__Secret"] = new string('j', 48),
+            ["Tracking__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(36)),
+            ["Jwt__Secret"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(36)),
             ["HTTP_PORTS"] = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Images__Directory"] = _images,
             // Without MySQL there is no index to build.
@@ -107,66 +106,9 @@ public sealed class ProbeEndpointTests : IAsyncLifetime
     /// <summary>Starts a built service as a pod would and returns its address once Kestrel says it listens.</summary>
     private async Task<Uri> StartAsync(string project, Dictionary<string, string> environment)
     {
-        var directory = Path.Combine(Path.GetDirectoryName(DeployedObjects.Directory)!, "..", project, "bin", Configuration, "net10.0");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(directory, project + ".dll") },
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        // Nothing of the test run's own environment decides how the service behaves.
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("ASPNETCORE_", StringComparison.Ordinal)
-            || k.StartsWith("DOTNET_ENVIRONMENT", StringComparison.Ordinal) || k.StartsWith("OTEL_", StringComparison.Ordinal)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var output = new StringBuilder();
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, line) =>
-        {
-            lock (output)
-            {
-                output.AppendLine(line.Data);
-            }
-
-            // Kestrel's own line, logged once the port is bound.
-            if (line.Data?.Trim() is { } text && text.StartsWith("Now listening on: ", StringComparison.Ordinal))
-            {
-                listening.TrySetResult(new Uri(text["Now listening on: ".Length..].Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
-            }
-        };
-        process.ErrorDataReceived += (_, line) =>
-        {
-            lock (output)
-            {
-                output.AppendLine(line.Data);
-            }
-        };
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"{project} exited with {process.ExitCode}:\n{output}"));
-        Assert.True(process.Start());
-        _processes.Add(process);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        try
-        {
-            return await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        }
-        catch (TimeoutException)
-        {
-            lock (output)
-            {
-                throw new TimeoutException($"{project} did not say it listens:\n{output}");
-            }
-        }
+        var service = ServiceProcess.Start(project, environment);
+        _processes.Add(service);
+        return await service.ListeningAsync(TimeSpan.FromSeconds(60));
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -175,21 +117,9 @@ public sealed class ProbeEndpointTests : IAsyncLifetime
     {
         foreach (var process in _processes)
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            await process.WaitForExitAsync();
-            process.Dispose();
+            await process.DisposeAsync();
         }
 
         Directory.Delete(_images, recursive: true);
     }
-
-#if DEBUG
-    private const string Configuration = "Debug";
-#else
-    private const string Configuration = "Release";
-#endif
 }

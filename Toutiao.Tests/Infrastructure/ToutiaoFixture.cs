@@ -22,8 +22,8 @@ public class ToutiaoFixture : IAsyncLifetime
     /// <summary>Whether both Redis connections name the nodes of a Redis Cluster rather than one server.</summary>
     public bool IsCluster => StorageArguments.Contains(ClusterToutiaoFixture.ClusterTopology);
 
-    public const string JwtSecret = "integration-tests-secret-0123456789-abcdefghij";
-    public const string TrackingKey = "integration-tests-tracking-key-0123456789";
+    public const string JwtSecret = "integration-tests-jwt-secret-0123456789-abcdefghij-KLMNOP";
+    public const string TrackingKey = "integration-tests-tracking-key-0123456789-abcdefghij-KLMNOP";
 
     /// <summary>Where Web keeps uploaded images in the tests; deleted at the end.</summary>
     public string ImagesDirectory { get; } = Path.Combine(Path.GetTempPath(), $"toutiao-test-images-{Guid.NewGuid():N}");
@@ -138,6 +138,8 @@ public class ToutiaoFixture : IAsyncLifetime
         ["RateLimits:AnonymousFeedPerClientPerMinute"] = "100000",
         ["RateLimits:CommentsPerClientPerMinute"] = "100000",
         ["RateLimits:UploadsPerClientPerMinute"] = "100000",
+        ["RateLimits:ReportsPerReaderPerMinute"] = "100000",
+        ["RateLimits:ReportsPerClientPerMinute"] = "100000",
         ["Images:Directory"] = ImagesDirectory,
         // Only the fixture's own Web indexes for search (seconds of CPU per start); the others do without.
         ["Search:Enabled"] = "false",

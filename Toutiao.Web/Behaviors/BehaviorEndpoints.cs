@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Toutiao.Contracts.Storage;
 using Toutiao.Web.Auth;
 using Toutiao.Web.Http;
 
@@ -17,14 +19,42 @@ public static class BehaviorEndpoints
 
     /// <summary>
     /// What a reader did with articles of a feed page, reported with the tracking strings of that page.
-    /// Answered once the report is in the log (201); its effects (counts, hot lists) follow in Reco.
+    /// Answered once the report is in the log (201, with how many behaviours counted: a replayed one
+    /// does not); its effects (counts, hot lists) follow in Reco. Limited per reader and per client
+    /// across replicas (429 with <c>Retry-After</c>).
     /// </summary>
     private static async Task<Created<ApiEnvelope<ReportAccepted>>> ReportAsync(
-        JsonElement body, Reader reader, BehaviorReports reports, BehaviorLog log)
+        JsonElement body, Reader reader, HttpContext http, BehaviorReports reports, ReportedOnce once, SharedRateLimiter limiter,
+        IOptions<RateLimitOptions> limits, BehaviorLog log)
     {
         var behaviors = reports.Read(body, reader);
-        // Not cancelled with the request: a report half appended would be appended again on retry.
-        await log.AppendAsync(behaviors);
-        return TypedResults.Created((string?)null, ApiEnvelope.Ok(new ReportAccepted(behaviors.Count)));
+        var client = ClientAddress.Of(http);
+        SharedRateLimit[] perMinute =
+        [
+            new($"reports:client:{client}", limits.Value.ReportsPerClientPerMinute, TimeSpan.FromMinutes(1)),
+            .. reader.RecoUserId.Length > 0 ? [new SharedRateLimit($"reports:reader:{reader.RecoUserId}", limits.Value.ReportsPerReaderPerMinute, TimeSpan.FromMinutes(1))] : Array.Empty<SharedRateLimit>(),
+        ];
+        if (await limiter.TryTakeAsync(perMinute, behaviors.Count) is { } retryAfter)
+        {
+            throw ApiException.TooManyRequests(retryAfter);
+        }
+
+        var fresh = await once.FreshAsync(reader, client, behaviors);
+        if (fresh.Count > 0)
+        {
+            try
+            {
+                // Not cancelled with the request: a report half appended would be appended again on retry.
+                await log.AppendAsync(fresh);
+            }
+            catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
+            {
+                // Not logged (a 503 the app retries): the retry must count, so the marks go, if Redis lets us.
+                await once.ForgetAsync(reader, client, fresh).ContinueWith(_ => { }, TaskScheduler.Default);
+                throw;
+            }
+        }
+
+        return TypedResults.Created((string?)null, ApiEnvelope.Ok(new ReportAccepted(fresh.Count)));
     }
 }

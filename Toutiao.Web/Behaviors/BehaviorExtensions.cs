@@ -13,6 +13,7 @@ public static class BehaviorExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<BehaviorReports>();
         builder.Services.AddSingleton<BehaviorLog>();
+        builder.Services.AddSingleton<ReportedOnce>();
         return builder;
     }
 }

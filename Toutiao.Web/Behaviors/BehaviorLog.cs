@@ -37,6 +37,8 @@ public sealed class BehaviorLog(IConnectionMultiplexer redis, IOptions<BehaviorO
             new(BehaviorStream.Fields.TraceParent, traceParent),
             // Always there, as read_time is: entries with the stream's first entry's fields are stored without their names.
             new(BehaviorStream.Fields.Author, b.AuthorId != 0 ? b.AuthorId : RedisValue.EmptyString),
+            new(BehaviorStream.Fields.Once, b.Once ?? RedisValue.EmptyString),
+            new(BehaviorStream.Fields.Counted, b.Counted ? 1 : 0),
         ], maxLength: options.Value.EventsMaxLength, useApproximateMaxLength: true)).ToList();
         var wake = batch.PublishAsync(RedisChannel.Literal(BehaviorStream.AppendedChannel), behaviors.Count);
         batch.Execute();

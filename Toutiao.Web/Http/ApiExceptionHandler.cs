@@ -25,6 +25,11 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
         }
 
         httpContext.Response.StatusCode = status;
+        if (exception is ApiException { RetryAfter: { } retryAfter })
+        {
+            httpContext.Response.Headers.RetryAfter = ApiException.RetryAfterSeconds(retryAfter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         await httpContext.Response.WriteAsJsonAsync(new ApiError(message), cancellationToken);
         return true;
     }

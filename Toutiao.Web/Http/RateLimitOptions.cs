@@ -19,6 +19,12 @@ public sealed class RateLimitOptions
     /// <summary>Comments and replies posted per client address and minute.</summary>
     public int CommentsPerClientPerMinute { get; set; } = 30;
 
+    /// <summary>Behaviours reported (<c>POST /v1_0/behaviors</c>, each item of a list counts) per reader and minute, across replicas.</summary>
+    public int ReportsPerReaderPerMinute { get; set; } = 300;
+
+    /// <summary>Behaviours reported per client address (IPv6: per /64) and minute, across replicas: all the readers behind one address together.</summary>
+    public int ReportsPerClientPerMinute { get; set; } = 1200;
+
     /// <summary>Photo uploads per client address and minute.</summary>
     public int UploadsPerClientPerMinute { get; set; } = 10;
 }

@@ -18,6 +18,7 @@ public static class RateLimits
     public static IServiceCollection AddToutiaoRateLimits(this IServiceCollection services)
     {
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName);
+        services.AddSingleton<SharedRateLimiter>();
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, configured) =>
         {
@@ -35,7 +36,7 @@ public static class RateLimits
 
     private static RateLimitPartition<string> PerClient(HttpContext http, RateLimitOptions limits)
     {
-        var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var client = ClientAddress.Of(http);
         var path = http.Request.Path;
         if ((HttpMethods.IsPost(http.Request.Method) && path.StartsWithSegments("/v1_0/authorizations")) || path.StartsWithSegments("/dev/sms-codes") || path.StartsWithSegments("/v1_0/sms/codes"))
         {

@@ -1,0 +1,55 @@
+using StackExchange.Redis;
+
+namespace Toutiao.Web.Http;
+
+/// <summary>
+/// Rate limits that hold across Web's replicas: a sliding-window counter per partition in the state
+/// Redis (never evicted), so the configured limit is the limit however many replicas share the load.
+/// Each partition is one key (<c>rl:{partition}</c>, Cluster-safe on its own) whose hash holds the
+/// counts of the current and the previous window; the previous one counts for the part of it the
+/// sliding window still covers. Redis's clock decides, so replicas with drifting clocks agree.
+/// </summary>
+public sealed class SharedRateLimiter(IConnectionMultiplexer redis)
+{
+    private static readonly LuaScript Take = LuaScript.Prepare("""
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local window = tonumber(@window)
+        local current = math.floor(now / window)
+        local counts = redis.call('HMGET', @key, tostring(current), tostring(current - 1))
+        local previous = tonumber(counts[2] or '0') * (1 - (now % window) / window)
+        local used = tonumber(counts[1] or '0') + previous
+        local cost = tonumber(@cost)
+        if used + cost > tonumber(@limit) then
+          return window - (now % window)
+        end
+        redis.call('HINCRBY', @key, tostring(current), cost)
+        redis.call('HDEL', @key, tostring(current - 2))
+        redis.call('PEXPIRE', @key, window * 2)
+        return 0
+        """);
+
+    /// <summary>
+    /// Takes <paramref name="cost"/> permits from every limit in one round trip (a script each,
+    /// pipelined: on a cluster the keys live on different nodes). Null when all had room; else how
+    /// long until the fullest one has. A refused request may still have used the others' permits.
+    /// </summary>
+    public async Task<TimeSpan?> TryTakeAsync(IReadOnlyList<SharedRateLimit> limits, int cost)
+    {
+        var batch = redis.GetDatabase().CreateBatch();
+        var takes = limits.Select(limit => batch.ScriptEvaluateAsync(Take, new
+        {
+            key = (RedisKey)$"rl:{{{limit.Partition}}}",
+            window = (long)limit.Window.TotalMilliseconds,
+            limit = limit.Permits,
+            cost,
+        })).ToList();
+        batch.Execute();
+        var waits = await Task.WhenAll(takes);
+        var longest = waits.Max(w => (long)w);
+        return longest > 0 ? TimeSpan.FromMilliseconds(longest) : null;
+    }
+}
+
+/// <summary>At most <paramref name="Permits"/> in any <paramref name="Window"/> for <paramref name="Partition"/> (who and what is counted, e.g. <c>reports:client:203.0.113.7</c>).</summary>
+public sealed record SharedRateLimit(string Partition, int Permits, TimeSpan Window);
