@@ -52,9 +52,7 @@ public sealed class ReportedOnce(IConnectionMultiplexer redis, IOptions<Tracking
     /// </summary>
     public async Task<IReadOnlyList<ReportedBehavior>> FreshAsync(Reader reader, string clientAddress, IReadOnlyList<ReportedBehavior> behaviors)
     {
-        var identity = Identity(reader, clientAddress);
-        // Signed-in readers count as themselves; the others once per client as well.
-        var client = reader.UserId is null && identity != ClientIdentity(clientAddress) ? ClientIdentity(clientAddress) : null;
+        var (identity, client) = Identities(reader, clientAddress);
         var members = string.Join(',', behaviors.Select(Member));
         var batch = redis.GetDatabase().CreateBatch();
         var byReader = Mark(batch, identity, members);
@@ -69,13 +67,24 @@ public sealed class ReportedOnce(IConnectionMultiplexer redis, IOptions<Tracking
     /// <summary>Takes back <see cref="FreshAsync"/>'s marks when the behaviours could not be logged, so the app's retry counts.</summary>
     public async Task ForgetAsync(Reader reader, string clientAddress, IReadOnlyList<ReportedBehavior> behaviors)
     {
-        var db = redis.GetDatabase();
-        RedisValue[] members = [.. behaviors.Select(b => (RedisValue)Member(b))];
-        await db.SortedSetRemoveAsync(Key(Identity(reader, clientAddress)), members);
-        if (reader.UserId is null)
+        var (identity, client) = Identities(reader, clientAddress);
+        var batch = redis.GetDatabase().CreateBatch();
+        var removals = new List<Task> { batch.SortedSetRemoveAsync(Key(identity), [.. behaviors.Select(b => (RedisValue)Member(b))]) };
+        if (client is not null)
         {
-            await db.SortedSetRemoveAsync(Key(ClientIdentity(clientAddress)), [.. behaviors.Where(b => b.Counted).Select(b => (RedisValue)Member(b))]);
+            removals.Add(batch.SortedSetRemoveAsync(Key(client), [.. behaviors.Where(b => b.Counted).Select(b => (RedisValue)Member(b))]));
         }
+
+        batch.Execute();
+        await Task.WhenAll(removals);
+    }
+
+    /// <summary>The reader's set, and the client's as well for a reader without sign-in (unless the reader is the client): signed-in readers count as themselves.</summary>
+    private static (string Identity, string? Client) Identities(Reader reader, string clientAddress)
+    {
+        var identity = Identity(reader, clientAddress);
+        var client = ClientIdentity(clientAddress);
+        return (identity, reader.UserId is null && identity != client ? client : null);
     }
 
     private Task<RedisResult> Mark(IBatch batch, string identity, string members)
