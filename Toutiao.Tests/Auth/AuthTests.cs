@@ -57,23 +57,33 @@ public sealed class AuthTests(ToutiaoFixture fixture)
     }
 
     [Fact]
-    public async Task Codes_lock_after_five_wrong_tries()
+    public async Task Five_wrong_codes_lock_the_number_for_an_hour_and_a_new_code_does_not_reset_the_count()
     {
         var mobile = "136" + Random.Shared.Next(10_000_000, 99_999_999);
         var code = await IssueCodeAsync(mobile);
 
-        for (var i = 0; i < 4; i++)
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, (await LoginAsync(mobile, Wrong(code))).Status);
+        }
+
+        // A new code keeps the wrong tries: asking for codes does not buy guesses.
+        code = await IssueCodeAsync(mobile);
+        for (var i = 0; i < 2; i++)
         {
             Assert.Equal(HttpStatusCode.BadRequest, (await LoginAsync(mobile, Wrong(code))).Status);
         }
 
         var locked = await LoginAsync(mobile, Wrong(code));
         Assert.Equal(HttpStatusCode.TooManyRequests, locked.Status);
-        Assert.Contains("new code", locked.Message);
-        Assert.Equal(HttpStatusCode.BadRequest, (await LoginAsync(mobile, code)).Status);
+        Assert.Equal("Too many wrong codes (5) for this number: try again in 60 min.", locked.Message);
+        Assert.InRange(int.Parse(locked.Header("Retry-After")!, System.Globalization.CultureInfo.InvariantCulture), 3500, 3600);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await LoginAsync(mobile, code)).Status);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await LoginAsync(mobile, await IssueCodeAsync(mobile))).Status);
 
-        // A new code starts with a clean slate.
-        Assert.Equal(HttpStatusCode.Created, (await LoginAsync(mobile, await IssueCodeAsync(mobile))).Status);
+        // Another number is not held up.
+        var other = "136" + Random.Shared.Next(10_000_000, 99_999_999);
+        Assert.Equal(HttpStatusCode.Created, (await LoginAsync(other, await IssueCodeAsync(other))).Status);
     }
 
     [Fact]

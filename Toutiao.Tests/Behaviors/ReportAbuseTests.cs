@@ -79,7 +79,9 @@ public class ReportAbuseTests(ToutiaoFixture fixture)
                 refused = response.StatusCode;
                 retryAfter = response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 Assert.Contains("Too many requests", await response.Content.ReadAsStringAsync());
-                Assert.InRange(i, 300, 300);
+                // The sliding window weighs the previous minute by the part it still covers: a burst
+                // that crosses a minute's end gets those few permits more, never fewer than the limit.
+                Assert.InRange(i, 300, 315);
             }
         }
 

@@ -12,11 +12,14 @@ public sealed class RateLimitTests(ToutiaoFixture fixture)
         var port = Ports.Free();
         await using var web = fixture.StartWeb(port, fixture.RecoAddress, "Development", overrides: new Dictionary<string, string?>
         {
+            ["TrustedProxies:Addresses:0"] = "127.0.0.1",
             ["RateLimits:SignInPerClientPerMinute"] = "3",
             ["RateLimits:CodesPerMobile"] = "2",
             ["RateLimits:AnonymousFeedPerClientPerMinute"] = "4",
         });
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        // A client address of its own: sign-in counts are shared (state Redis) with every other test's Web.
+        client.DefaultRequestHeaders.Add("X-Forwarded-For", $"198.18.{Random.Shared.Next(0, 256)}.{Random.Shared.Next(1, 255)}");
 
         // Codes per mobile: the third code for one number is refused, another number still gets one.
         var mobile = "139" + Random.Shared.Next(10_000_000, 99_999_999);

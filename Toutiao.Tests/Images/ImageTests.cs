@@ -56,6 +56,24 @@ public sealed class ImageTests(ToutiaoFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, (await fixture.WebClient.SendAsync(HttpMethod.Patch, "/v1_0/user/photo", Api.Bearer(reader), new { photo = "x" })).Status);
     }
 
+    [Fact]
+    public async Task A_new_photo_replaces_the_previous_one_and_its_file_goes()
+    {
+        var userId = Random.Shared.Next(200, 1000);
+        var reader = fixture.WebService<TokenService>().Create(userId, refresh: false);
+        var first = (await UploadAsync(reader, Png, "first.png")).Data.GetProperty("photo").GetString()!;
+        var second = (await UploadAsync(reader, Png, "second.png")).Data.GetProperty("photo").GetString()!;
+
+        Assert.NotEqual(first, second);
+        Assert.Equal(second, (await fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/user", Api.Bearer(reader))).Data.GetProperty("photo").GetString());
+        using (var gone = await fixture.WebClient.GetAsync(first))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+
+        Assert.Equal([Path.GetFileName(second)], Directory.GetFiles(Path.Combine(fixture.ImagesDirectory, "uploads"), $"{userId}-*").Select(Path.GetFileName));
+    }
+
     private Task<ApiResponse> UploadAsync(string? token, byte[] bytes, string fileName)
         => fixture.WebClient.UploadPhotoAsync(token is null ? null : Api.Bearer(token), bytes, fileName);
 }

@@ -140,6 +140,10 @@ public class ToutiaoFixture : IAsyncLifetime
         ["RateLimits:UploadsPerClientPerMinute"] = "100000",
         ["RateLimits:ReportsPerReaderPerMinute"] = "100000",
         ["RateLimits:ReportsPerClientPerMinute"] = "100000",
+        ["RateLimits:LookupsPerReaderPerMinute"] = "100000",
+        ["RateLimits:LookupsPerClientPerMinute"] = "100000",
+        ["RateLimits:WritesPerReaderPerMinute"] = "100000",
+        ["RateLimits:WritesPerClientPerMinute"] = "100000",
         ["Images:Directory"] = ImagesDirectory,
         // Only the fixture's own Web indexes for search (seconds of CPU per start); the others do without.
         ["Search:Enabled"] = "false",

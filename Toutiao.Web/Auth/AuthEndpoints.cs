@@ -14,9 +14,9 @@ public static partial class AuthEndpoints
 
     public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1_0/authorizations", LoginAsync);
+        app.MapPost("/v1_0/authorizations", LoginAsync).WithSharedLimit(SharedLimit.SignIn);
         app.MapPut("/v1_0/authorizations", RefreshAsync);
-        app.MapGet("/v1_0/sms/codes/{mobile}", SendCodeAsync).RequireRateLimiting(RateLimits.CodesPerMobilePolicy);
+        app.MapGet("/v1_0/sms/codes/{mobile}", SendCodeAsync).WithSharedLimit(SharedLimit.SignIn);
         return app;
     }
 
@@ -44,13 +44,15 @@ public static partial class AuthEndpoints
             throw ApiException.BadRequest("code must be 6 digits.");
         }
 
-        switch (await codes.CheckAsync(mobile, code))
+        var (check, lockedFor) = await codes.CheckAsync(mobile, code);
+        switch (check)
         {
             case CodeCheck.Wrong:
                 throw ApiException.BadRequest("Mobile or code is wrong.");
             case CodeCheck.Locked:
                 throw new ApiException(StatusCodes.Status429TooManyRequests,
-                    $"Too many wrong codes ({SmsCodeStore.MaxWrongTries}): request a new code.");
+                    $"Too many wrong codes ({SmsCodeStore.MaxWrongTries}) for this number: try again in {Math.Max(1, (int)Math.Ceiling(lockedFor.TotalMinutes))} min.")
+                { RetryAfter = lockedFor };
         }
 
         var account = await accounts.FindOrCreateAsync(mobile, cancellationToken);

@@ -9,6 +9,6 @@ public enum CodeCheck
     /// <summary>No code is pending, or it is wrong; a pending code stays valid for another try.</summary>
     Wrong,
 
-    /// <summary>Too many wrong tries: the pending code is gone, a new one must be requested.</summary>
+    /// <summary>Too many wrong tries: the pending code is gone and the number is locked for the rest of the window, new codes included.</summary>
     Locked,
 }

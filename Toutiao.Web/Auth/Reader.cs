@@ -5,8 +5,9 @@ namespace Toutiao.Web.Auth;
 /// "anony:" id for a remembered anonymous reader, or "" for one who is not remembered.
 /// </summary>
 /// <remarks>
-/// An endpoint takes it as a parameter: minimal APIs bind parameters with <c>BindAsync</c> before
-/// they read the body, so a bad Authorization header is answered before any body is parsed.
+/// An endpoint takes it as a parameter (bound with <c>BindAsync</c>). Minimal APIs read a JSON
+/// body before they bind the other parameters: endpoints that need sign-in take a
+/// <see cref="SignedInReader"/>, which the request gate checks before any body is read.
 /// </remarks>
 public sealed record Reader(string RecoUserId, long? UserId)
 {

@@ -15,7 +15,22 @@ public static partial class ReaderResolver
 {
     public const string InvalidTokenMessage = "Token has some errors.";
 
+    private static readonly object ResolvedKey = new();
+
     public static async Task<Reader> ResolveAsync(HttpContext http)
+    {
+        // Asked by the request gate, a limit and the endpoint's parameters: the token is checked once.
+        if (http.Items.TryGetValue(ResolvedKey, out var resolved) && resolved is Reader known)
+        {
+            return known;
+        }
+
+        var reader = await ReadAsync(http);
+        http.Items[ResolvedKey] = reader;
+        return reader;
+    }
+
+    private static async Task<Reader> ReadAsync(HttpContext http)
     {
         var headers = http.Request.Headers.Authorization;
         if (headers.Count == 0 || (headers.Count == 1 && string.IsNullOrWhiteSpace(headers[0])))

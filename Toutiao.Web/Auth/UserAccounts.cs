@@ -1,4 +1,5 @@
 using MySqlConnector;
+using Toutiao.Web.Users;
 
 namespace Toutiao.Web.Auth;
 
@@ -10,9 +11,9 @@ public sealed class UserAccounts(MySqlDataSource database)
     public async Task<Account> FindOrCreateAsync(string mobile, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        // A new user is named after the mobile number; if another user already took that name
-        // (user names are unique and can be changed), a generated one is used instead.
-        foreach (var userName in new[] { mobile, $"u{mobile}_{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}" })
+        // A new user gets a generated name (names are public, mobile numbers are not); names are
+        // unique, so a clash, which ignores the insert, is tried again with another.
+        for (var attempt = 0; attempt < 3; attempt++)
         {
             await using (var insert = new MySqlCommand(
                 """
@@ -24,7 +25,7 @@ public sealed class UserAccounts(MySqlDataSource database)
                 """, connection))
             {
                 insert.Parameters.AddWithValue("@mobile", mobile);
-                insert.Parameters.AddWithValue("@name", userName);
+                insert.Parameters.AddWithValue("@name", DisplayName.Generate());
                 await insert.ExecuteNonQueryAsync(cancellationToken);
             }
 

@@ -29,15 +29,7 @@ public static class BehaviorEndpoints
     {
         var behaviors = reports.Read(body, reader);
         var client = ClientAddress.Of(http);
-        SharedRateLimit[] perMinute =
-        [
-            new($"reports:client:{client}", limits.Value.ReportsPerClientPerMinute, TimeSpan.FromMinutes(1)),
-            .. reader.RecoUserId.Length > 0 ? [new SharedRateLimit($"reports:reader:{reader.RecoUserId}", limits.Value.ReportsPerReaderPerMinute, TimeSpan.FromMinutes(1))] : Array.Empty<SharedRateLimit>(),
-        ];
-        if (await limiter.TryTakeAsync(perMinute, behaviors.Count) is { } retryAfter)
-        {
-            throw ApiException.TooManyRequests(retryAfter);
-        }
+        await limiter.TakeAsync([SharedLimit.Reports], limits.Value, client, reader.RecoUserId, behaviors.Count);
 
         var fresh = await once.FreshAsync(reader, client, behaviors);
         if (fresh.Count > 0)

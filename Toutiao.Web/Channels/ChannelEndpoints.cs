@@ -6,6 +6,9 @@ namespace Toutiao.Web.Channels;
 
 public static class ChannelEndpoints
 {
+    /// <summary>A channel list is short: 16 KB holds every channel several times over.</summary>
+    public const long MaxBodyBytes = 16 * 1024;
+
     public sealed record ChannelList(IReadOnlyList<Channel> Channels);
 
     public sealed record UserChannelsRequest(IReadOnlyList<UserChannel>? Channels);
@@ -21,15 +24,15 @@ public static class ChannelEndpoints
         app.MapGet("/v1_0/user/channels", async (Reader reader, UserChannels channels, CancellationToken cancellationToken)
             => TypedResults.Ok(ApiEnvelope.Ok(new ChannelList(await channels.GetAsync(reader.UserId, cancellationToken)))));
         app.MapPut("/v1_0/user/channels", (UserChannelsRequest? body, SignedInReader reader, UserChannels channels, CancellationToken cancellationToken)
-            => SetAsync(body, replace: true, reader, channels, cancellationToken));
+            => SetAsync(body, replace: true, reader, channels, cancellationToken)).WithBodyLimit(MaxBodyBytes).WithSharedLimit(SharedLimit.Writes);
         app.MapPatch("/v1_0/user/channels", (UserChannelsRequest? body, SignedInReader reader, UserChannels channels, CancellationToken cancellationToken)
-            => SetAsync(body, replace: false, reader, channels, cancellationToken));
+            => SetAsync(body, replace: false, reader, channels, cancellationToken)).WithBodyLimit(MaxBodyBytes).WithSharedLimit(SharedLimit.Writes);
         app.MapDelete("/v1_0/user/channels/{target}", async (string target, SignedInReader reader, UserChannels channels, CancellationToken cancellationToken) =>
         {
             var userId = reader.UserId;
             await channels.RemoveAsync(userId, (int)RequestParameters.RequiredInt64(target, "target", 1, int.MaxValue), cancellationToken);
             return TypedResults.NoContent();
-        });
+        }).WithSharedLimit(SharedLimit.Writes);
         return app;
     }
 

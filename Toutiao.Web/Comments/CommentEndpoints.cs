@@ -14,21 +14,21 @@ public static class CommentEndpoints
 
     public static IEndpointRouteBuilder MapCommentEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1_0/comments", ListAsync);
-        app.MapPost("/v1_0/comments", PostAsync);
+        app.MapGet("/v1_0/comments", ListAsync).WithSharedLimit(SharedLimit.Lookups);
+        app.MapPost("/v1_0/comments", PostAsync).WithSharedLimit(SharedLimit.Writes, SharedLimit.Comments);
         app.MapPost("/v1_0/comment/likings", async (JsonElement body, SignedInReader reader, ArticleComments comments, CancellationToken ct) =>
         {
             var userId = reader.UserId;
             var target = RequestParameters.RequiredInt64(body, "target", 1, long.MaxValue);
             await comments.SetLikingAsync(userId, target, on: true, ct);
             return TypedResults.Created((string?)null, ApiEnvelope.Ok(new CommentTarget(target)));
-        });
+        }).WithSharedLimit(SharedLimit.Writes);
         app.MapDelete("/v1_0/comment/likings/{target}", async (string target, SignedInReader reader, ArticleComments comments, CancellationToken ct) =>
         {
             var userId = reader.UserId;
             await comments.SetLikingAsync(userId, RequestParameters.RequiredInt64(target, "target", 1, long.MaxValue), on: false, ct);
             return TypedResults.NoContent();
-        });
+        }).WithSharedLimit(SharedLimit.Writes);
         return app;
     }
 

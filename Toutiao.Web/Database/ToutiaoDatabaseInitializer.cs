@@ -27,6 +27,7 @@ public static partial class ToutiaoDatabaseInitializer
         await using var connection = new MySqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         await ExecuteAsync(connection, null, ReadScript("schema.sql"), cancellationToken);
+        await ExecuteAsync(connection, null, ReadScript("migrate.sql"), cancellationToken);
 
         var lockName = $"toutiao-seed-{connection.Database}";
         if (Convert.ToInt32(await ScalarAsync(connection, $"SELECT GET_LOCK('{lockName}', 120)", cancellationToken)) != 1)

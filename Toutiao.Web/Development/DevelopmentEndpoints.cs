@@ -36,7 +36,7 @@ public static class DevelopmentEndpoints
         }
 
         // No SMS gateway exists here, so the login code is handed out by this endpoint.
-        app.MapPost("/dev/sms-codes/{mobile}", IssueCodeAsync).RequireRateLimiting(RateLimits.CodesPerMobilePolicy);
+        app.MapPost("/dev/sms-codes/{mobile}", IssueCodeAsync).WithSharedLimit(SharedLimit.SignIn);
         app.MapGet(RecoCheckPath, CheckRecoAsync);
         app.MapRuntimeCounters();
         return app;

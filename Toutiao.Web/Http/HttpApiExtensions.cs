@@ -29,7 +29,8 @@ public static class HttpApiExtensions
 
     /// <summary>
     /// Around the API's endpoints: metrics outside the exception handler (they count the status the
-    /// client gets), then failures as the envelope, the rate limits, and bare statuses as the envelope.
+    /// client gets), then failures as the envelope, the rate limits, bare statuses as the envelope,
+    /// and sign-in and body limits before any body is read.
     /// </summary>
     public static WebApplication UseApiOutcomes(this WebApplication app)
     {
@@ -42,6 +43,7 @@ public static class HttpApiExtensions
             var response = context.HttpContext.Response;
             await response.WriteAsJsonAsync(new ApiError(response.StatusCode == 404 ? "Not found." : "Request failed."));
         });
+        app.UseMiddleware<RequestGate>();
         return app;
     }
 

@@ -30,6 +30,31 @@ public sealed class SharedRateLimiter(IConnectionMultiplexer redis)
         """);
 
     /// <summary>
+    /// Takes <paramref name="cost"/> permits of each of <paramref name="kinds"/> from the client (IPv6:
+    /// its /64) and, when the request names one, the reader, in one round trip; 429 with
+    /// <c>Retry-After</c> when any is spent.
+    /// </summary>
+    public async Task TakeAsync(IEnumerable<SharedLimit> kinds, RateLimitOptions options, string client, string readerId, int cost)
+    {
+        var perMinute = new List<SharedRateLimit>();
+        foreach (var limit in kinds)
+        {
+            var (perReader, perClient) = options.PerMinute(limit);
+            var kind = limit.ToString().ToLowerInvariant();
+            perMinute.Add(new($"{kind}:client:{client}", perClient, TimeSpan.FromMinutes(1)));
+            if (readerId.Length > 0)
+            {
+                perMinute.Add(new($"{kind}:reader:{readerId}", perReader, TimeSpan.FromMinutes(1)));
+            }
+        }
+
+        if (perMinute.Count > 0 && await TryTakeAsync(perMinute, cost) is { } retryAfter)
+        {
+            throw ApiException.TooManyRequests(retryAfter);
+        }
+    }
+
+    /// <summary>
     /// Takes <paramref name="cost"/> permits from every limit in one round trip (a script each,
     /// pipelined: on a cluster the keys live on different nodes). Null when all had room; else how
     /// long until the fullest one has. A refused request may still have used the others' permits.

@@ -45,6 +45,16 @@ public sealed class ImageStore(IOptions<ImageOptions> options)
         return "/images/uploads/" + name;
     }
 
+    /// <summary>Deletes the file behind an uploaded image's path (<c>/images/uploads/...</c>); other paths have none.</summary>
+    public void DeleteUpload(string? path)
+    {
+        const string Prefix = "/images/uploads/";
+        if (path is not null && path.StartsWith(Prefix, StringComparison.Ordinal) && UploadedFile(path[Prefix.Length..]) is { } file)
+        {
+            File.Delete(file);
+        }
+    }
+
     /// <summary>The file of an uploaded image, or null.</summary>
     public string? UploadedFile(string name)
         => name.Length > 0 && name.IndexOfAny(['/', '\\']) < 0 && !name.StartsWith('.') && File.Exists(Path.Combine(options.Value.Root, "uploads", name))

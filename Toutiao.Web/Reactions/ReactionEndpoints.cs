@@ -14,14 +14,14 @@ public static class ReactionEndpoints
 
     public static IEndpointRouteBuilder MapReactionEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1_0/article/collections", CollectedAsync);
+        app.MapGet("/v1_0/article/collections", CollectedAsync).WithSharedLimit(SharedLimit.Lookups);
         foreach (var (path, reaction) in new[] { ("likings", Reaction.Like), ("dislikes", Reaction.Dislike), ("collections", Reaction.Collect) })
         {
             app.MapPost($"/v1_0/article/{path}", (JsonElement body, SignedInReader reader, ArticleReactions reactions, BehaviorLog behaviors,
                     CancellationToken ct)
-                => AddAsync(reaction, body, reader, reactions, behaviors, ct));
+                => AddAsync(reaction, body, reader, reactions, behaviors, ct)).WithSharedLimit(SharedLimit.Writes);
             app.MapDelete($"/v1_0/article/{path}/{{target}}", (string target, SignedInReader reader, ArticleReactions reactions, CancellationToken ct)
-                => RemoveAsync(reaction, target, reader, reactions, ct));
+                => RemoveAsync(reaction, target, reader, reactions, ct)).WithSharedLimit(SharedLimit.Writes);
         }
 
         return app;

@@ -13,8 +13,8 @@ public static class SearchEndpoints
     public static IEndpointRouteBuilder MapSearchEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1_0/suggestion", (string? q, ArticleSearch search)
-            => TypedResults.Ok(ApiEnvelope.Ok(new Suggestions(search.Suggest(RequireQuery(q), 10)))));
-        app.MapGet("/v1_0/search", SearchAsync);
+            => TypedResults.Ok(ApiEnvelope.Ok(new Suggestions(search.Suggest(RequireQuery(q), 10))))).WithSharedLimit(SharedLimit.Lookups);
+        app.MapGet("/v1_0/search", SearchAsync).WithSharedLimit(SharedLimit.Lookups);
         return app;
     }
 

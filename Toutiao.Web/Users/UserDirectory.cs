@@ -110,15 +110,32 @@ public sealed class UserDirectory(MySqlDataSource database)
         return new RelatedUserPage(total, page, perPage, results);
     }
 
-    public async Task SetPhotoAsync(long userId, string path, CancellationToken cancellationToken)
+    /// <summary>Sets the user's photo; answers the one it replaced (null when there was none). 404 when unknown.</summary>
+    public async Task<string?> ReplacePhotoAsync(long userId, string path, CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand("UPDATE user_basic SET profile_photo = @p WHERE user_id = @u");
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The row locked between reading the old photo and writing the new one: of two uploads at
+        // once, each learns the photo it replaced, so neither file is left behind.
+        await using var command = new MySqlCommand("""
+            SELECT profile_photo FROM user_basic WHERE user_id = @u FOR UPDATE;
+            UPDATE user_basic SET profile_photo = @p WHERE user_id = @u;
+            """, connection, transaction);
         command.Parameters.Add(new MySqlParameter("@u", userId));
         command.Parameters.Add(new MySqlParameter("@p", path));
-        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+        string? previous;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            throw ApiException.NotFound("User not found.");
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                throw ApiException.NotFound("User not found.");
+            }
+
+            previous = Nullable(reader, 0);
         }
+
+        await transaction.CommitAsync(cancellationToken);
+        return previous;
     }
 
     private static string? Nullable(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);

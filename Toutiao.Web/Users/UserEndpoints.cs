@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Toutiao.Web.Articles;
 using Toutiao.Web.Auth;
 using Toutiao.Web.Behaviors;
@@ -26,10 +27,10 @@ public static class UserEndpoints
         {
             var viewer = reader.UserId;
             return TypedResults.Ok(ApiEnvelope.Ok(await directory.GetAsync(RequestParameters.RequiredInt64(id, "id", 1, long.MaxValue), viewer, ct)));
-        });
+        }).WithSharedLimit(SharedLimit.Lookups);
         app.MapGet("/v1_0/user/profile", async (SignedInReader reader, UserDirectory directory, CancellationToken ct)
             => TypedResults.Ok(ApiEnvelope.Ok(await directory.GetProfileAsync(reader.UserId, ct))));
-        app.MapPatch("/v1_0/user/profile", UpdateProfileAsync);
+        app.MapPatch("/v1_0/user/profile", UpdateProfileAsync).WithSharedLimit(SharedLimit.Writes);
         // multipart/form-data with the image in "photo", as the app sends it; no antiforgery: the token is a header.
         app.MapPatch("/v1_0/user/photo", async (SignedInReader reader, HttpContext http, UserDirectory directory, ImageStore images, CancellationToken ct) =>
         {
@@ -42,9 +43,23 @@ public static class UserEndpoints
             var form = await http.Request.ReadFormAsync(ct);
             var file = form.Files.GetFile("photo") ?? throw ApiException.BadRequest("Send the photo as multipart/form-data in the field 'photo'.");
             var path = await images.SaveUploadAsync(file, userId.ToString(CultureInfo.InvariantCulture), ct);
-            await directory.SetPhotoAsync(userId, path, ct);
+            string? previous;
+            try
+            {
+                previous = await directory.ReplacePhotoAsync(userId, path, ct);
+            }
+            catch
+            {
+                images.DeleteUpload(path);
+                throw;
+            }
+
+            // The replaced photo's file goes with it (a demo avatar has no file).
+            images.DeleteUpload(previous);
             return TypedResults.Ok(ApiEnvelope.Ok(new UserPhoto(userId, path)));
-        }).DisableAntiforgery();
+        }).DisableAntiforgery()
+            // The form around the image: a few hundred bytes of boundaries and headers; 16 KB is plenty.
+            .WithBodyLimit(app.ServiceProvider.GetRequiredService<IOptions<ImageOptions>>().Value.MaxUploadBytes + (16 * 1024)).WithSharedLimit(SharedLimit.Writes, SharedLimit.Uploads);
         app.MapGet("/v1_0/user/histories", async (string? page, string? per_page, SignedInReader reader, ReadingHistory history,
             ArticleInfoCache cache, CancellationToken ct) =>
         {
@@ -52,35 +67,35 @@ public static class UserEndpoints
             var (pageNumber, perPage) = ArticleEndpoints.Paging(page, per_page);
             var (total, ids) = await history.PageAsync(userId, pageNumber, perPage);
             return await ArticleEndpoints.ArticleListAsync(total, ids, pageNumber, perPage, cache, ct);
-        });
+        }).WithSharedLimit(SharedLimit.Lookups);
         app.MapGet("/v1_0/user/articles", async (string? page, string? per_page, SignedInReader reader, ArticleRepository repository,
             ArticleInfoCache cache, CancellationToken ct)
-            => await AuthoredAsync(reader.UserId, page, per_page, repository, cache, ct));
+            => await AuthoredAsync(reader.UserId, page, per_page, repository, cache, ct)).WithSharedLimit(SharedLimit.Lookups);
         app.MapGet("/v1_0/users/{id}/articles", async (string id, string? page, string? per_page, UserDirectory directory, ArticleRepository repository,
             ArticleInfoCache cache, CancellationToken ct) =>
         {
             var userId = RequestParameters.RequiredInt64(id, "id", 1, long.MaxValue);
             await directory.GetAsync(userId, null, ct);
             return await AuthoredAsync(userId, page, per_page, repository, cache, ct);
-        });
+        }).WithSharedLimit(SharedLimit.Lookups);
         app.MapGet("/v1_0/user/followings", (string? page, string? per_page, SignedInReader reader, UserDirectory directory, CancellationToken ct)
-            => RelatedAsync(followers: false, page, per_page, reader, directory, ct));
+            => RelatedAsync(followers: false, page, per_page, reader, directory, ct)).WithSharedLimit(SharedLimit.Lookups);
         app.MapGet("/v1_0/user/followers", (string? page, string? per_page, SignedInReader reader, UserDirectory directory, CancellationToken ct)
-            => RelatedAsync(followers: true, page, per_page, reader, directory, ct));
+            => RelatedAsync(followers: true, page, per_page, reader, directory, ct)).WithSharedLimit(SharedLimit.Lookups);
         app.MapPost("/v1_0/user/followings", async (JsonElement body, SignedInReader reader, Followings followings, BehaviorLog behaviors,
             CancellationToken cancellationToken) =>
         {
             var target = RequestParameters.RequiredInt64(body, "target", 1, long.MaxValue);
             await FollowAsync(reader.UserId, target, follow: true, followings, behaviors, cancellationToken);
             return TypedResults.Created((string?)null, ApiEnvelope.Ok(new FollowTarget(target)));
-        });
+        }).WithSharedLimit(SharedLimit.Writes);
         app.MapDelete("/v1_0/user/followings/{target}", async (string target, SignedInReader reader, Followings followings, BehaviorLog behaviors,
             CancellationToken cancellationToken) =>
         {
             await FollowAsync(reader.UserId, RequestParameters.RequiredInt64(target, "target", 1, long.MaxValue), follow: false, followings, behaviors,
                 cancellationToken);
             return TypedResults.NoContent();
-        });
+        }).WithSharedLimit(SharedLimit.Writes);
         return app;
     }
 
@@ -121,8 +136,14 @@ public static class UserEndpoints
             throw ApiException.BadRequest("The body must be an object of name, gender, birthday and intro.");
         }
 
+        var name = Text(body, "name", 1, MaxNameLength);
+        if (name is not null && DisplayName.HoldsMobileNumber(name))
+        {
+            throw ApiException.BadRequest("name must not hold a mobile number: others see it.");
+        }
+
         var changes = new ProfileChanges(
-            Text(body, "name", 1, MaxNameLength),
+            name,
             body.TryGetProperty("gender", out var gender) && gender.ValueKind != JsonValueKind.Null
                 ? (int)RequestParameters.RequiredInt64(gender.ToString(), "gender", 0, 1)
                 : null,

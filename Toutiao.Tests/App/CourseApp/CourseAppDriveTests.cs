@@ -167,10 +167,14 @@ public sealed class CourseAppDriveTests(ToutiaoFixture fixture, ITestOutputHelpe
             await drive.CallAsync("GET", "/v1_0/search", () => box.PressAsync("Enter"), "searching for 读懂");
             await drive.ExpectTextAsync("一文读懂");
         });
+        // A new account's name is generated, never the mobile number (issue 24): the app shows what the API says.
+        var generatedName = (await fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/user",
+            Api.Bearer(fixture.WebService<Toutiao.Web.Auth.TokenService>().Create(await UserIdOfAsync(mobile), refresh: false)))).Data.GetProperty("name").GetString()!;
+        Assert.DoesNotContain(mobile, generatedName);
         await drive.StepAsync("15-my", async () =>
         {
             await drive.GoAsync("/#/my");
-            await drive.ExpectTextAsync(mobile);
+            await drive.ExpectTextAsync(generatedName);
         });
         var name = "读者" + Random.Shared.Next(1000, 10_000);
         await drive.StepAsync("16-profile-name", async () =>
@@ -178,7 +182,7 @@ public sealed class CourseAppDriveTests(ToutiaoFixture fixture, ITestOutputHelpe
             // The name editor reads the loaded profile: opened before it arrives, the app fails
             // (seen once under a full suite's load), so the cell must show the current name first.
             await drive.CallAsync("GET", "/v1_0/user/profile", () => drive.GoAsync("/#/user/profile"), "loading the profile");
-            await Assertions.Expect(drive.ByText(".van-cell", "昵称")).ToContainTextAsync(mobile);
+            await Assertions.Expect(drive.ByText(".van-cell", "昵称")).ToContainTextAsync(generatedName);
             await drive.ByText(".van-cell", "昵称").ClickAsync();
             await page.Locator(".van-popup .van-field textarea").FillAsync(name);
             await drive.CallAsync("PATCH", "/v1_0/user/profile", () => drive.ByText(".van-nav-bar__right", "完成").ClickAsync(), "saving the name");
@@ -261,6 +265,13 @@ public sealed class CourseAppDriveTests(ToutiaoFixture fixture, ITestOutputHelpe
     }
 
     /// <summary>The article of <paramref name="articleUrl"/> (<c>/#/article/{id}</c>) is among a page's results.</summary>
+    private async Task<long> UserIdOfAsync(string mobile)
+    {
+        await using var command = fixture.MySql.CreateCommand("SELECT user_id FROM user_basic WHERE mobile = @m");
+        command.Parameters.Add(new MySqlConnector.MySqlParameter("@m", mobile));
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
     private static async Task ExpectArticleAsync(IResponse page, string articleUrl, string what)
     {
         var id = long.Parse(articleUrl[(articleUrl.LastIndexOf('/') + 1)..], System.Globalization.CultureInfo.InvariantCulture);

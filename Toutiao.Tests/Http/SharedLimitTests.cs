@@ -1,0 +1,78 @@
+using System.Net;
+using Toutiao.Tests.Infrastructure;
+using Toutiao.Web.Auth;
+
+namespace Toutiao.Tests.Http;
+
+/// <summary>
+/// Lookups and writes on a reader's behalf are limited per reader and per client across replicas:
+/// two Webs behind a trusted proxy share one count in the state Redis.
+/// </summary>
+[Collection(ToutiaoCollection.Name)]
+public class SharedLimitTests(ToutiaoFixture fixture)
+{
+    [Fact]
+    public async Task Lookups_per_client_and_writes_per_reader_hold_across_two_replicas_with_a_429_and_retry_after()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["TrustedProxies:Addresses:0"] = "127.0.0.1",
+            ["RateLimits:LookupsPerClientPerMinute"] = "5",
+            ["RateLimits:WritesPerReaderPerMinute"] = "3",
+        };
+        var (firstPort, secondPort) = (Ports.Free(), Ports.Free());
+        await using var first = fixture.StartWeb(firstPort, fixture.RecoAddress, "Development", overrides: settings);
+        await using var second = fixture.StartWeb(secondPort, fixture.RecoAddress, "Development", overrides: settings);
+        using var one = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{firstPort}") };
+        using var other = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{secondPort}") };
+        var client = $"198.18.{Random.Shared.Next(0, 256)}.{Random.Shared.Next(1, 255)}";
+
+        // Five lookups from one client, spread over both replicas; the sixth is refused by either.
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await SendAsync(i % 2 == 0 ? one : other, HttpMethod.Get, "/v1_0/users/7", client, null)).Status);
+        }
+
+        AssertLimited(await SendAsync(one, HttpMethod.Get, "/v1_0/search?q=技术", client, null));
+        AssertLimited(await SendAsync(other, HttpMethod.Get, "/v1_0/users/7", client, null));
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(one, HttpMethod.Get, "/v1_0/users/7", NewAddress(), null)).Status);
+
+        // Three writes per reader, whatever the client; another reader is not held up.
+        var reader = Api.Bearer(fixture.WebService<TokenService>().Create(Random.Shared.NextInt64(2_000_000, 3_000_000), refresh: false));
+        for (var i = 0; i < 3; i++)
+        {
+            var answer = await SendAsync(i % 2 == 0 ? one : other, HttpMethod.Post, "/v1_0/user/followings", NewAddress(), reader, new { target = 10 + i });
+            Assert.Equal(HttpStatusCode.Created, answer.Status);
+        }
+
+        AssertLimited(await SendAsync(other, HttpMethod.Delete, "/v1_0/user/followings/10", NewAddress(), reader));
+        var another = Api.Bearer(fixture.WebService<TokenService>().Create(Random.Shared.NextInt64(3_000_000, 4_000_000), refresh: false));
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(one, HttpMethod.Post, "/v1_0/article/likings", NewAddress(), another, new { target = 1 })).Status);
+    }
+
+    private static void AssertLimited(ApiResponse answer)
+    {
+        Assert.Equal(HttpStatusCode.TooManyRequests, answer.Status);
+        Assert.InRange(int.Parse(answer.Header("Retry-After")!, System.Globalization.CultureInfo.InvariantCulture), 1, 60);
+        Assert.StartsWith("Too many requests: try again in ", answer.Message);
+    }
+
+    private static string NewAddress() => $"198.19.{Random.Shared.Next(0, 256)}.{Random.Shared.Next(1, 255)}";
+
+    private static async Task<ApiResponse> SendAsync(HttpClient http, HttpMethod method, string path, string client, string? authorization, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : System.Net.Http.Json.JsonContent.Create(body) };
+        request.Headers.Add("X-Forwarded-For", client);
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return new ApiResponse(response.StatusCode, string.IsNullOrEmpty(text) ? default : System.Text.Json.JsonDocument.Parse(text).RootElement.Clone(), response.Headers);
+    }
+}
+
+[Collection(ClusterCollection.Name)]
+public sealed class SharedLimitOnClusterTests(ClusterToutiaoFixture fixture) : SharedLimitTests(fixture);
