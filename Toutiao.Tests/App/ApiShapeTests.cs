@@ -28,7 +28,7 @@ public sealed class ApiShapeTests(ToutiaoFixture fixture)
         var tokens = await web.SendAsync(HttpMethod.Post, "/v1_0/authorizations", body: new { mobile, code });
         Assert.Equal((HttpStatusCode.Created, "{token:string,refresh_token:string}"), (tokens.Status, tokens.Data.Shape()));
         var reader = Api.Bearer(tokens.Data.GetProperty("token").GetString()!);
-        Assert.Equal("{token:string}", await DataShape(HttpMethod.Put, "/v1_0/authorizations", Api.Bearer(tokens.Data.GetProperty("refresh_token").GetString()!)));
+        Assert.Equal("{token:string,refresh_token:string}", await DataShape(HttpMethod.Put, "/v1_0/authorizations", Api.Bearer(tokens.Data.GetProperty("refresh_token").GetString()!)));
 
         Assert.Equal("{channels:[{id:number,name:string}]}", await DataShape(HttpMethod.Get, "/v1_0/channels"));
         Assert.Equal("{channels:[{id:number,name:string}]}", await DataShape(HttpMethod.Get, "/v1_0/user/channels"));

@@ -31,7 +31,7 @@ public sealed class BehaviorTests(ToutiaoFixture fixture)
     public async Task A_click_and_a_read_are_accepted_then_applied_once_and_the_article_is_not_offered_again()
     {
         var (reader, article) = await FreshArticleAsync();
-        var before = await ReadCountAsync(article.Id);
+        var before = await fixture.ReadCountAsync(article.Id);
         using var applied = Applied(2);
 
         var trace = TestTrace.New();
@@ -41,7 +41,7 @@ public sealed class BehaviorTests(ToutiaoFixture fixture)
         Assert.Equal(HttpStatusCode.Created, response.Status);
         Assert.Equal(2, response.Data.GetProperty("accepted").GetInt32());
         await applied.Reached.WaitAsync(Patience);
-        Assert.Equal(before + 1, await ReadCountAsync(article.Id));
+        Assert.Equal(before + 1, await fixture.ReadCountAsync(article.Id));
         // Marked as served in channel 0, which every channel's fresh page skips.
         var readerId = "anony:" + reader["Anony ".Length..];
         Assert.NotNull(await fixture.Cache.GetDatabase().SortedSetScoreAsync(UserFeedHistory.ServedKey(readerId, 0), article.Id));
@@ -60,13 +60,13 @@ public sealed class BehaviorTests(ToutiaoFixture fixture)
     public async Task An_entry_delivered_twice_is_applied_once()
     {
         var (_, article) = await FreshArticleAsync();
-        var before = await ReadCountAsync(article.Id);
+        var before = await fixture.ReadCountAsync(article.Id);
         var entry = new StreamEntry($"{Api.Now()}-{Random.Shared.Next()}", Fields("read", "anony:twice", article.Id));
         var effects = fixture.Reco.Services.GetRequiredService<BehaviorEffects>();
 
         Assert.Equal(1, await effects.ApplyAsync([entry], CancellationToken.None));
         Assert.Equal(0, await effects.ApplyAsync([entry], CancellationToken.None));
-        Assert.Equal(before + 1, await ReadCountAsync(article.Id));
+        Assert.Equal(before + 1, await fixture.ReadCountAsync(article.Id));
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class BehaviorTests(ToutiaoFixture fixture)
     public async Task An_entry_left_unacknowledged_by_a_dead_consumer_is_taken_over_and_applied()
     {
         var (_, article) = await FreshArticleAsync();
-        var before = await ReadCountAsync(article.Id);
+        var before = await fixture.ReadCountAsync(article.Id);
         using var reclaimed = new MeasurementSignal("Toutiao.Reco", "toutiao.behaviors", new("outcome", "reclaimed"), 1);
         using var applied = Applied(1);
 
@@ -107,7 +107,7 @@ public sealed class BehaviorTests(ToutiaoFixture fixture)
 
         await reclaimed.Reached.WaitAsync(Patience);
         await applied.Reached.WaitAsync(Patience);
-        Assert.Equal(before + 1, await ReadCountAsync(article.Id));
+        Assert.Equal(before + 1, await fixture.ReadCountAsync(article.Id));
         var pending = await db.StreamPendingMessagesAsync(BehaviorStream.Events, BehaviorStream.ConsumerGroup, 100, "dead-consumer");
         Assert.DoesNotContain(pending, p => p.MessageId == added.Result);
     }
@@ -241,12 +241,6 @@ public sealed class BehaviorTests(ToutiaoFixture fixture)
 
     private static MeasurementSignal Applied(long count) => new("Toutiao.Reco", "toutiao.behaviors", new("outcome", "applied"), count);
 
-    private async Task<long> ReadCountAsync(long articleId)
-    {
-        await using var command = fixture.MySql.CreateCommand("SELECT COALESCE((SELECT read_count FROM news_article_statistic WHERE article_id = @id), 0)");
-        command.Parameters.Add(new MySqlConnector.MySqlParameter("@id", articleId));
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
-    }
 
     private async Task<Activity> SpanAsync(Func<Activity, bool> match)
     {

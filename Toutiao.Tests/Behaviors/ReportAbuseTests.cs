@@ -31,7 +31,7 @@ public class ReportAbuseTests(ToutiaoFixture fixture)
         using var __ = client;
         var address = UniqueAddress();
         var article = (long)Random.Shared.Next(10_000, 49_000);
-        var before = await ReadCountAsync(article);
+        var before = await fixture.ReadCountAsync(article);
         var first = Api.NewAnonymousReader();
         var read = Track(AnonymousUser(first), article);
 
@@ -43,20 +43,20 @@ public class ReportAbuseTests(ToutiaoFixture fixture)
 
         Assert.Equal(0, await ReportAsync(client, address, first, Enumerable.Repeat(new { param = read, read_time = 30 }, 20).ToArray()));
         await UntilServedAsync(AnonymousUser(first), article);
-        Assert.Equal(before + 1, await ReadCountAsync(article));
+        Assert.Equal(before + 1, await fixture.ReadCountAsync(article));
 
         // A new anonymous id on the same client: its own history learns the read, the article's count does not.
         var second = Api.NewAnonymousReader();
         Assert.Equal(1, await ReportAsync(client, address, second, new { param = Track(AnonymousUser(second), article), read_time = 30 }));
         await UntilServedAsync(AnonymousUser(second), article);
-        Assert.Equal(before + 1, await ReadCountAsync(article));
+        Assert.Equal(before + 1, await fixture.ReadCountAsync(article));
 
         // A signed-in reader is somebody: their read counts, from the same client too.
         var userId = Random.Shared.NextInt64(1_000_000, 2_000_000);
         var token = Api.Bearer(fixture.WebService<Toutiao.Web.Auth.TokenService>().Create(userId, refresh: false));
         Assert.Equal(1, await ReportAsync(client, address, token, new { param = Track(userId.ToString(System.Globalization.CultureInfo.InvariantCulture), article), read_time = 30 }));
         await UntilServedAsync(userId.ToString(System.Globalization.CultureInfo.InvariantCulture), article);
-        Assert.Equal(before + 2, await ReadCountAsync(article));
+        Assert.Equal(before + 2, await fixture.ReadCountAsync(article));
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public class ReportAbuseTests(ToutiaoFixture fixture)
     public async Task The_consumer_applies_one_entry_per_once_key_however_the_copies_reached_the_stream()
     {
         var article = (long)Random.Shared.Next(10_000, 49_000);
-        var before = await ReadCountAsync(article);
+        var before = await fixture.ReadCountAsync(article);
         var effects = fixture.Reco.Services.GetRequiredService<BehaviorEffects>();
         var once = Toutiao.Web.Behaviors.ReportedOnce.OnceKey("u:42", "read", article);
         StreamEntry Copy() => new($"{Api.Now()}-{Random.Shared.Next()}",
@@ -110,7 +110,7 @@ public class ReportAbuseTests(ToutiaoFixture fixture)
 
         Assert.Equal(1, await effects.ApplyAsync([Copy(), Copy()], CancellationToken.None));
         Assert.Equal(0, await effects.ApplyAsync([Copy()], CancellationToken.None));
-        Assert.Equal(before + 1, await ReadCountAsync(article));
+        Assert.Equal(before + 1, await fixture.ReadCountAsync(article));
     }
 
     private (WebApplicationFactory<Program> Web, HttpClient Client) StartWeb(Dictionary<string, string?>? overrides = null)
@@ -157,12 +157,6 @@ public class ReportAbuseTests(ToutiaoFixture fixture)
         }
     }
 
-    private async Task<long> ReadCountAsync(long articleId)
-    {
-        await using var command = fixture.MySql.CreateCommand("SELECT COALESCE((SELECT read_count FROM news_article_statistic WHERE article_id = @id), 0)");
-        command.Parameters.Add(new MySqlConnector.MySqlParameter("@id", articleId));
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
-    }
 }
 
 [Collection(ClusterCollection.Name)]

@@ -51,6 +51,13 @@ public static class Api
         return new ApiResponse(response.StatusCode, json, response.Headers);
     }
 
+    /// <summary>Signs in with a Development code (the first time: signs up); the login's answer, <c>{token, refresh_token}</c>.</summary>
+    public static async Task<ApiResponse> SignInWithCodeAsync(this HttpClient client, string mobile)
+    {
+        var code = (await client.SendAsync(HttpMethod.Post, $"/dev/sms-codes/{mobile}")).Data.GetProperty("code").GetString();
+        return await client.SendAsync(HttpMethod.Post, "/v1_0/authorizations", body: new { mobile, code });
+    }
+
     public static IReadOnlyList<long> ArticleIds(this ApiResponse response)
         => response.Data.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("art_id").GetInt64()).ToList();
 

@@ -123,6 +123,8 @@ public class ToutiaoFixture : IAsyncLifetime
         ["ArticleCache:LocalTtl"] = "00:00:00",
         ["Channels:CacheDuration"] = "01:00:00",
         ["Jwt:Secret"] = JwtSecret,
+        // Session tests await the guard's next check rather than its default half-minute.
+        ["Jwt:SessionCheckInterval"] = "00:00:01",
         ["Tracking:SigningKey"] = TrackingKey,
         // A consumer that stops mid-batch has its entries taken over within a second or so.
         ["Behaviors:ClaimIdle"] = "00:00:01",
@@ -205,6 +207,14 @@ public class ToutiaoFixture : IAsyncLifetime
     }
 
     public T WebService<T>() where T : notnull => Web.Services.GetRequiredService<T>();
+
+    /// <summary>An article's <c>read_count</c> in MySQL (0 without a statistics row).</summary>
+    public async Task<long> ReadCountAsync(long articleId)
+    {
+        await using var command = MySql.CreateCommand("SELECT COALESCE((SELECT read_count FROM news_article_statistic WHERE article_id = @id), 0)");
+        command.Parameters.Add(new MySqlParameter("@id", articleId));
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
 
     /// <summary>Web builds its search index in the background after it starts: a few seconds' work.</summary>
     public Task SearchBuiltAsync() => WebService<Toutiao.Web.Search.ArticleSearch>().Built.WaitAsync(TimeSpan.FromSeconds(90));

@@ -94,9 +94,5 @@ public sealed class MobilePrivacyTests(ToutiaoFixture fixture)
     }
 
     private async Task<string> SignUpAsync(string mobile)
-    {
-        var code = (await fixture.WebClient.SendAsync(HttpMethod.Post, $"/dev/sms-codes/{mobile}")).Data.GetProperty("code").GetString();
-        var login = await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/authorizations", body: new { mobile, code });
-        return Api.Bearer(login.Data.GetProperty("token").GetString()!);
-    }
+        => Api.Bearer((await fixture.WebClient.SignInWithCodeAsync(mobile)).Data.GetProperty("token").GetString()!);
 }

@@ -141,8 +141,7 @@ public sealed class UserTests(ToutiaoFixture fixture)
     private async Task<(string Reader, string Mobile)> SignUpAsync()
     {
         var mobile = "136" + Random.Shared.Next(10_000_000, 99_999_999);
-        var code = (await fixture.WebClient.SendAsync(HttpMethod.Post, $"/dev/sms-codes/{mobile}")).Data.GetProperty("code").GetString();
-        var login = await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/authorizations", body: new { mobile, code });
+        var login = await fixture.WebClient.SignInWithCodeAsync(mobile);
         return (Api.Bearer(login.Data.GetProperty("token").GetString()!), mobile);
     }
 

@@ -16,6 +16,7 @@ public static partial class AuthEndpoints
     {
         app.MapPost("/v1_0/authorizations", LoginAsync).WithSharedLimit(SharedLimit.SignIn);
         app.MapPut("/v1_0/authorizations", RefreshAsync);
+        app.MapDelete("/v1_0/authorizations", SignOutAsync);
         app.MapGet("/v1_0/sms/codes/{mobile}", SendCodeAsync).WithSharedLimit(SharedLimit.SignIn);
         return app;
     }
@@ -35,7 +36,7 @@ public static partial class AuthEndpoints
 
     /// <summary>Signs in (and on first use signs up) with a mobile number and its SMS code.</summary>
     private static async Task<Created<ApiEnvelope<Tokens>>> LoginAsync(
-        LoginRequest? body, SmsCodeStore codes, UserAccounts accounts, TokenService tokens, CancellationToken cancellationToken)
+        LoginRequest? body, SmsCodeStore codes, UserAccounts accounts, TokenService tokens, SessionFamilies sessions, CancellationToken cancellationToken)
     {
         var mobile = RequireMobile(body?.Mobile);
         var code = body?.Code?.Trim() ?? "";
@@ -61,12 +62,18 @@ public static partial class AuthEndpoints
             throw new ApiException(StatusCodes.Status403Forbidden, "User is disabled.");
         }
 
-        var (token, refreshToken) = tokens.Issue(account.UserId);
+        var (family, refreshTokenId) = await sessions.StartAsync();
+        var (token, refreshToken) = tokens.Issue(account.UserId, family, refreshTokenId);
         return TypedResults.Created((string?)null, ApiEnvelope.Ok(new Tokens(token, refreshToken)));
     }
 
-    /// <summary>Trades a refresh token (in the Authorization header) for a new access token.</summary>
-    private static async Task<Ok<ApiEnvelope<Tokens>>> RefreshAsync(HttpContext http, TokenService tokens, UserAccounts accounts, CancellationToken cancellationToken)
+    /// <summary>
+    /// Trades a refresh token (in the Authorization header) for a new access token and a new refresh
+    /// token; the one presented is replaced (<see cref="SessionFamilies"/>: presenting a replaced one
+    /// again signs the whole sign-in out).
+    /// </summary>
+    private static async Task<Ok<ApiEnvelope<Tokens>>> RefreshAsync(
+        HttpContext http, TokenService tokens, UserAccounts accounts, SessionFamilies sessions, CancellationToken cancellationToken)
     {
         var result = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
         if (!result.Succeeded || TokenService.UserId(result.Principal) is not { } userId)
@@ -85,7 +92,32 @@ public static partial class AuthEndpoints
             throw new ApiException(StatusCodes.Status403Forbidden, "User is disabled.");
         }
 
-        return TypedResults.Ok(ApiEnvelope.Ok(new Tokens(tokens.Create(userId, refresh: false), null)));
+        if (TokenService.Family(result.Principal) is not { } family || TokenService.TokenId(result.Principal) is not { } tokenId)
+        {
+            throw new ApiException(StatusCodes.Status401Unauthorized, "This refresh token belongs to no sign-in: sign in again.");
+        }
+
+        var (check, issued) = await sessions.RefreshAsync(family, tokenId);
+        return check switch
+        {
+            RefreshCheck.Rotated or RefreshCheck.Kept => TypedResults.Ok(ApiEnvelope.Ok(new Tokens(
+                tokens.Create(userId, refresh: false, family), tokens.Create(userId, refresh: true, family, issued)))),
+            RefreshCheck.Reused => throw new ApiException(StatusCodes.Status401Unauthorized,
+                "This refresh token was replaced and used again: every token of this sign-in is signed out."),
+            _ => throw new ApiException(StatusCodes.Status401Unauthorized, "Signed out: sign in again."),
+        };
+    }
+
+    /// <summary>Signs out the sign-in of the access token: its refresh tokens at once, its access tokens within <see cref="JwtOptions.SessionCheckInterval"/>.</summary>
+    private static async Task<NoContent> SignOutAsync(SignedInReader reader, HttpContext http, SessionFamilies sessions)
+    {
+        var result = await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+        if (result.Principal is { } principal && TokenService.Family(principal) is { } family)
+        {
+            await sessions.RevokeAsync(family);
+        }
+
+        return TypedResults.NoContent();
     }
 
     internal static string RequireMobile(string? mobile)

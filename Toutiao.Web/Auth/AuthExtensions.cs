@@ -11,6 +11,7 @@ public static class AuthExtensions
         builder.Services.AddOptions<JwtOptions>()
             .BindConfiguration(JwtOptions.SectionName)
             .ValidateDataAnnotations()
+            .Validate(o => o.SessionCheckInterval > TimeSpan.Zero, "Jwt:SessionCheckInterval must be positive.")
             .ValidateOnStart();
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -38,6 +39,9 @@ public static class AuthExtensions
         }
 
         builder.Services.AddSingleton<UserAccounts>();
+        builder.Services.AddSingleton<SessionFamilies>();
+        builder.Services.AddSingleton<SessionGuard>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SessionGuard>());
         return builder;
     }
 }

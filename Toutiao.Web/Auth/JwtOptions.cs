@@ -16,4 +16,7 @@ public sealed class JwtOptions
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(2);
 
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>How often each Web process learns who is disabled and which sign-ins were revoked: their access tokens stop within it.</summary>
+    public TimeSpan SessionCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -61,6 +61,11 @@ public static partial class ReaderResolver
                 throw new ApiException(StatusCodes.Status403Forbidden, "Do not use refresh token.");
             }
 
+            if (http.RequestServices.GetService<SessionGuard>()?.Refusal(userId, TokenService.Family(result.Principal)) is { } refusal)
+            {
+                throw new ApiException(StatusCodes.Status401Unauthorized, refusal);
+            }
+
             return new Reader(userId.ToString(System.Globalization.CultureInfo.InvariantCulture), userId);
         }
 
