@@ -65,4 +65,32 @@ public sealed class ArticleEndpointTests(ToutiaoFixture fixture)
             Assert.Equal("Article not found.", missing.Message);
         }
     }
+
+    [Fact]
+    public async Task An_articles_html_reaches_readers_without_anything_that_runs()
+    {
+        var article = (long)Random.Shared.Next(100, 40_000);
+        await using var read = fixture.MySql.CreateCommand("SELECT content FROM news_article_content WHERE article_id = @a");
+        read.Parameters.Add(new MySqlConnector.MySqlParameter("@a", article));
+        var original = (string?)await read.ExecuteScalarAsync();
+        try
+        {
+            await SetContentAsync(article, "<p onclick=\"steal()\">正文</p><script>steal()</script><img src=\"/images/article/1-1.jpg\" onerror=\"steal()\">");
+            var detail = await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{article}");
+            Assert.Equal("<p>正文</p><img src=\"/images/article/1-1.jpg\">", detail.Data.GetProperty("content").GetString());
+        }
+        finally
+        {
+            await SetContentAsync(article, original ?? "");
+        }
+    }
+
+    private async Task SetContentAsync(long article, string content)
+    {
+        await using var command = fixture.MySql.CreateCommand(
+            "INSERT INTO news_article_content (article_id, content) VALUES (@a, @c) ON DUPLICATE KEY UPDATE content = @c");
+        command.Parameters.Add(new MySqlConnector.MySqlParameter("@a", article));
+        command.Parameters.Add(new MySqlConnector.MySqlParameter("@c", content));
+        await command.ExecuteNonQueryAsync();
+    }
 }

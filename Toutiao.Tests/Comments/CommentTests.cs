@@ -104,6 +104,41 @@ public sealed class CommentTests(ToutiaoFixture fixture)
         Refused(HttpStatusCode.NotFound, "Comment not found", await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/comment/likings", reader, new { target = 99_999_999 }));
     }
 
+    [Fact]
+    public async Task Closed_articles_take_no_comments_and_a_withdrawn_articles_comments_and_replies_go_with_it()
+    {
+        var reader = Api.Bearer(fixture.WebService<TokenService>().Create(Commenter, refresh: false));
+        var article = (long)Random.Shared.Next(100, 40_000);
+        var comment = (await PostAsync(reader, new { target = article, content = "评论" })).Data.GetProperty("com_id").GetInt64();
+        Assert.Equal(HttpStatusCode.Created, (await PostAsync(reader, new { target = comment, art_id = article, content = "回复" })).Status);
+        try
+        {
+            await SetArticleAsync(article, "allow_comment = 0");
+            Refused(HttpStatusCode.Forbidden, "Comments are closed on this article.", await PostAsync(reader, new { target = article, content = "x" }));
+            Refused(HttpStatusCode.Forbidden, "Comments are closed on this article.", await PostAsync(reader, new { target = comment, art_id = article, content = "x" }));
+            Assert.Contains(comment, Ids((await ListAsync($"type=a&source={article}&limit=50", reader)).Data));
+
+            // Banned (status 5): no more replies, and what was said is not shown.
+            await SetArticleAsync(article, "allow_comment = 1, status = 5");
+            Refused(HttpStatusCode.NotFound, "Article not found.", await PostAsync(reader, new { target = comment, art_id = article, content = "x" }));
+            Assert.Empty(Ids((await ListAsync($"type=a&source={article}&limit=50", reader)).Data));
+            Assert.Empty(Ids((await ListAsync($"type=c&source={comment}&limit=50", reader)).Data));
+        }
+        finally
+        {
+            await SetArticleAsync(article, "allow_comment = 1, status = 2");
+        }
+
+        Assert.Contains(comment, Ids((await ListAsync($"type=a&source={article}&limit=50", reader)).Data));
+    }
+
+    private async Task SetArticleAsync(long article, string assignments)
+    {
+        await using var command = fixture.MySql.CreateCommand($"UPDATE news_article_basic SET {assignments} WHERE article_id = @a");
+        command.Parameters.Add(new MySqlConnector.MySqlParameter("@a", article));
+        Assert.Equal(1, await command.ExecuteNonQueryAsync());
+    }
+
     private static void Refused(HttpStatusCode status, string message, ApiResponse response)
     {
         Assert.Equal(status, response.Status);

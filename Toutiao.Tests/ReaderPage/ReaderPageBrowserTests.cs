@@ -37,6 +37,10 @@ public sealed class ReaderPageBrowserTests(ToutiaoFixture fixture) : IDisposable
         Browser.FindElement(By.Id("log-in")).Click();
         _chromium.WaitForText(mobile, "退出");
         var userId = await UserIdAsync(mobile);
+        // The token is the tab's: in session storage, never in local storage.
+        var token = (string?)((IJavaScriptExecutor)Browser).ExecuteScript("return sessionStorage.getItem('toutiao.token')");
+        Assert.False(string.IsNullOrEmpty(token));
+        Assert.Null(((IJavaScriptExecutor)Browser).ExecuteScript("return localStorage.getItem('toutiao.token')"));
         // A new reader's first page is the top of the ranking, signed in or not: compare with what Reco recorded.
         var firstPage = await ShowsNewPageAsync(userId, channel: 0, seen: []);
 
@@ -77,6 +81,18 @@ public sealed class ReaderPageBrowserTests(ToutiaoFixture fixture) : IDisposable
         Assert.NotNull(await fixture.Redis.GetDatabase().SortedSetScoreAsync(UserFeedHistory.ServedKey(userId.ToString(), 0), article));
         Assert.Equal(HttpStatusCode.OK, (await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{article}")).Status);
         _chromium.Screenshot("reader-page");
+
+        // All of it ran under the page's content security policy; signing out ends the sign-in on the server.
+        using (var page = await fixture.WebClient.GetAsync("/"))
+        {
+            Assert.Equal(Toutiao.Web.ReaderPage.ReaderPageExtensions.ContentSecurityPolicy, page.Headers.GetValues("Content-Security-Policy").Single());
+        }
+
+        Browser.FindElement(By.Id("log-out")).Click();
+        _chromium.Until(d => d.FindElement(By.Id("sign-in")).Displayed);
+        Assert.Null(((IJavaScriptExecutor)Browser).ExecuteScript("return sessionStorage.getItem('toutiao.token')"));
+        await fixture.WebService<Toutiao.Web.Auth.SessionGuard>().NextCheckAsync();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/user", Api.Bearer(token))).Status);
     }
 
     /// <summary>The article ids in the feed, top to bottom, once there are <paramref name="expect"/> of them; else null.</summary>

@@ -52,12 +52,12 @@ public static class ArticleEndpoints
 
     /// <summary>An article with its content; for a signed-in reader also whether they like, collected it and follow its author.</summary>
     private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<ApiEnvelope<ArticleDetail>>> DetailAsync(
-        string article_id, Reader reader, ArticleRepository repository, ArticleInfoCache cache,
+        string article_id, Reader reader, ArticleRepository repository, ArticleInfoCache cache, ArticleHtml html,
         ArticleReactions reactions, ReadingHistory history, CancellationToken cancellationToken)
     {
         var articleId = RequestParameters.RequiredInt64(article_id, "article_id", 1, long.MaxValue);
         var card = await cache.GetAsync(articleId, cancellationToken) ?? throw ApiException.NotFound("Article not found.");
-        var content = await repository.GetContentAsync(articleId, cancellationToken) ?? "";
+        var content = html.Sanitize(await repository.GetContentAsync(articleId, cancellationToken) ?? "");
         var info = card.Info;
         var state = ReaderArticleState.None;
         if (reader.UserId is { } userId)

@@ -8,6 +8,7 @@ public static class ArticleExtensions
         builder.Services.AddOptions<ArticleCacheOptions>().BindConfiguration(ArticleCacheOptions.SectionName);
         builder.Services.AddSingleton<ArticleCacheMetrics>();
         builder.Services.AddSingleton<ArticleRepository>();
+        builder.Services.AddSingleton<ArticleHtml>();
         builder.Services.AddSingleton<LocalCardCache>();
         builder.Services.AddSingleton<ArticleInfoCache>();
         builder.Services.AddSingleton<ArticleCacheWarmer>();

@@ -24,7 +24,9 @@ public sealed class ArticleComments(MySqlDataSource database, [FromKeyedServices
     /// <summary>Comments of an article (<paramref name="ofArticle"/>) or replies to a comment, older than <paramref name="offset"/>.</summary>
     public async Task<CommentPage> ListAsync(bool ofArticle, long source, long? offset, int limit, long? readerId, CancellationToken cancellationToken)
     {
-        var scope = ofArticle ? "c.article_id = @source AND c.parent_id IS NULL" : "c.parent_id = @source";
+        // Only an approved article's: a withdrawn or banned article's comments go with it, at once.
+        var scope = (ofArticle ? "c.article_id = @source AND c.parent_id IS NULL" : "c.parent_id = @source")
+            + $" AND EXISTS (SELECT 1 FROM news_article_basic a WHERE a.article_id = c.article_id AND a.status = {ArticleRepository.ApprovedStatus})";
         await using var command = database.CreateCommand($"""
             SELECT COUNT(*), COALESCE(MIN(c.comment_id), 0) FROM news_comment c WHERE {scope} AND c.status = 1;
             SELECT {ItemColumns}
@@ -62,19 +64,34 @@ public sealed class ArticleComments(MySqlDataSource database, [FromKeyedServices
         command.Parameters.Add(new MySqlParameter("@content", content));
         command.Parameters.Add(new MySqlParameter("@reader", userId));
 
+        // The comment replied to is locked while its reply count changes; either way the article must
+        // be approved and open to comments (allow_comment), a reply's as much as a comment's.
+        command.CommandText = articleId is null
+            ? $"SELECT article_id, status = {ArticleRepository.ApprovedStatus}, allow_comment FROM news_article_basic WHERE article_id = @target"
+            : $"""
+              SELECT a.article_id, a.status = {ArticleRepository.ApprovedStatus}, a.allow_comment FROM news_comment c JOIN news_article_basic a ON a.article_id = c.article_id
+              WHERE c.comment_id = @target AND c.status = 1 FOR UPDATE
+              """;
         long article;
-        if (articleId is { } replyTo)
+        await using (var found = await command.ExecuteReaderAsync(cancellationToken))
         {
-            // The comment replied to, locked while its reply count changes.
-            command.CommandText = "SELECT article_id FROM news_comment WHERE comment_id = @target AND status = 1 FOR UPDATE";
-            article = await command.ExecuteScalarAsync(cancellationToken) is { } found && Convert.ToInt64(found) == replyTo
-                ? replyTo
-                : throw ApiException.NotFound("Comment not found in this article.");
-        }
-        else
-        {
-            command.CommandText = $"SELECT COUNT(*) FROM news_article_basic WHERE article_id = @target AND status = {ArticleRepository.ApprovedStatus}";
-            article = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken)) > 0 ? target : throw ApiException.NotFound("Article not found.");
+            if (!await found.ReadAsync(cancellationToken) || (articleId is { } replyTo && found.GetInt64(0) != replyTo))
+            {
+                throw ApiException.NotFound(articleId is null ? "Article not found." : "Comment not found in this article.");
+            }
+
+            // status is TINYINT(1), which the driver reads as a boolean: compared in SQL.
+            if (Convert.ToInt64(found.GetValue(1)) != 1)
+            {
+                throw ApiException.NotFound("Article not found.");
+            }
+
+            if (!found.GetBoolean(2))
+            {
+                throw new ApiException(StatusCodes.Status403Forbidden, "Comments are closed on this article.");
+            }
+
+            article = found.GetInt64(0);
         }
 
         command.Parameters.Add(new MySqlParameter("@article", article));

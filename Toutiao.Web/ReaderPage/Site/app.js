@@ -1,9 +1,11 @@
 // The reader page: the home feed of this backend in the shape of the Toutiao app, with no build step.
-// Anonymous by default (a stable "Anony" id in local storage), signed in with an SMS code.
+// Anonymous by default (a stable "Anony" id in local storage), signed in with an SMS code. The token
+// lives in session storage: gone with the tab, never left behind in the browser's profile.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
 const store = window.localStorage;
+const session = window.sessionStorage;
 const state = { channel: 0, nextTimestamp: 0, shown: new Set(), loading: false, generation: 0, article: null, openedAt: 0 };
 
 function anonymousId() {
@@ -16,7 +18,7 @@ function anonymousId() {
 }
 
 function authorization() {
-  const token = store.getItem('toutiao.token');
+  const token = session.getItem('toutiao.token');
   return token ? 'Bearer ' + token : 'Anony ' + anonymousId();
 }
 
@@ -28,7 +30,7 @@ async function api(method, path, body) {
   });
   const json = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
-    if (response.status === 401 && store.getItem('toutiao.token')) {
+    if (response.status === 401 && session.getItem('toutiao.token')) {
       signOut();
     }
     throw new Error((json && json.message) || response.statusText);
@@ -155,7 +157,7 @@ function closeArticle() {
 async function toggle(button, path) {
   const item = state.article;
   if (!item) return;
-  if (!store.getItem('toutiao.token')) {
+  if (!session.getItem('toutiao.token')) {
     say('登录后才能点赞和收藏');
     return;
   }
@@ -187,8 +189,8 @@ async function signIn(event) {
   event.preventDefault();
   try {
     const data = await api('POST', '/v1_0/authorizations', { mobile: $('mobile').value.trim(), code: $('code').value.trim() });
-    store.setItem('toutiao.token', data.token);
-    store.setItem('toutiao.mobile', $('mobile').value.trim());
+    session.setItem('toutiao.token', data.token);
+    session.setItem('toutiao.mobile', $('mobile').value.trim());
     showAccount();
     refresh();
   } catch (e) {
@@ -197,15 +199,16 @@ async function signIn(event) {
 }
 
 function signOut() {
-  store.removeItem('toutiao.token');
+  session.removeItem('toutiao.token');
+  session.removeItem('toutiao.mobile');
   showAccount();
 }
 
 function showAccount() {
-  const signedIn = Boolean(store.getItem('toutiao.token'));
+  const signedIn = Boolean(session.getItem('toutiao.token'));
   $('sign-in').hidden = signedIn;
   $('signed-in').hidden = !signedIn;
-  $('who').textContent = signedIn ? store.getItem('toutiao.mobile') || '' : '';
+  $('who').textContent = signedIn ? session.getItem('toutiao.mobile') || '' : '';
 }
 
 // Pull to refresh: a pull of 60 px down from the top of the list.
@@ -230,7 +233,12 @@ $('like').addEventListener('click', () => toggle($('like'), 'likings'));
 $('collect').addEventListener('click', () => toggle($('collect'), 'collections'));
 $('get-code').addEventListener('click', getCode);
 $('sign-in').addEventListener('submit', signIn);
-$('log-out').addEventListener('click', () => { signOut(); refresh(); });
+// Signing out ends the sign-in on the server too, so the token is worth nothing wherever it went.
+$('log-out').addEventListener('click', async () => {
+  await api('DELETE', '/v1_0/authorizations').catch(() => {});
+  signOut();
+  refresh();
+});
 
 showAccount();
 loadChannels().then(() => selectChannel(0)).catch((e) => say(e.message));
