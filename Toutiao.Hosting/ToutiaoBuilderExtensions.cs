@@ -42,10 +42,15 @@ public static class ToutiaoBuilderExtensions
         // --MySql:ReadReplicas=1: a second mariadbd following the first ("toutiao-replica"); Web reads articles from it.
         var toutiaoReplica = mysql.AddReadReplicas(toutiao, builder.Configuration.GetValue("MySql:ReadReplicas", 0));
 
-        // Schema and demo data, once per start, before anything reads them.
+        // Schema, once per start, before anything reads it; when the app runs here, the demo data too.
+        // A deployment (the publish manifest, deploy/kubernetes) initializes the schema only.
         var initializer = builder.AddDatabaseInitializer<TWeb>("toutiao-init", "initialize-database")
                                  .WithReference(toutiao)
                                  .WaitFor(toutiao);
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            initializer.WithArgs("--demo-data");
+        }
 
         // Reco signs the tracking strings it issues and Web checks them when the app reports them back:
         // one key for both, generated once and kept in the user secrets like the passwords.

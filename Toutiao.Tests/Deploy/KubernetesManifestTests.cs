@@ -294,6 +294,39 @@ public sealed partial class KubernetesManifestTests : IDisposable
         Assert.True(problems.Count == 0, string.Join('\n', problems));
     }
 
+    [Fact]
+    public void Every_pod_admits_only_what_it_serves_and_reco_only_web()
+    {
+        var deploy = DeployedObjects.Load();
+        var policies = deploy.Objects.Select(o => o.Object).OfType<V1NetworkPolicy>().ToList();
+        V1NetworkPolicy? For(string app) => policies.SingleOrDefault(p => p.Spec.PodSelector.MatchLabels is { } labels && labels.TryGetValue("app.kubernetes.io/name", out var name) && name == app);
+        int PortOf(string app) => deploy.Deployment(app)!.Spec.Template.Spec.Containers.Single(c => c.Name == app).Ports.Single(p => p.Name == "http").ContainerPort;
+
+        // Every workload of the base is selected by a policy that limits who reaches it.
+        foreach (var app in deploy.Deployments.Select(d => d.Metadata.Name).Concat(deploy.Jobs.Select(j => j.Metadata.Name)))
+        {
+            var policy = For(app);
+            Assert.True(policy is not null, $"no NetworkPolicy selects {app}");
+            Assert.Equal(["Ingress"], policy.Spec.PolicyTypes);
+        }
+
+        // Reco: from Web's pods only, on its port only.
+        var reco = Assert.Single(For("reco")!.Spec.Ingress);
+        Assert.Equal("web", Assert.Single(reco.FromProperty).PodSelector.MatchLabels["app.kubernetes.io/name"]);
+        Assert.Equal(PortOf("reco").ToString(System.Globalization.CultureInfo.InvariantCulture), Assert.Single(reco.Ports).Port.Value);
+        // Web: its port, from anywhere; the initializer: nothing.
+        var web = Assert.Single(For("web")!.Spec.Ingress);
+        Assert.Null(web.FromProperty);
+        Assert.Equal(PortOf("web").ToString(System.Globalization.CultureInfo.InvariantCulture), Assert.Single(web.Ports).Port.Value);
+        Assert.Null(For("toutiao-init")!.Spec.Ingress);
+
+        // Data stores in the namespace: the services and the initializer on the Redis and MySQL ports, and one another.
+        var data = policies.Single(p => p.Spec.PodSelector.MatchLabels?.ContainsKey("toutiao.io/data-store") == true);
+        var clients = data.Spec.Ingress[0];
+        Assert.Equal(["web", "reco", "toutiao-init"], Assert.Single(Assert.Single(clients.FromProperty).PodSelector.MatchExpressions).Values);
+        Assert.Equal(["6379", "3306"], clients.Ports.Select(p => p.Port.Value));
+    }
+
     [Theory]
     [InlineData("apps/v1", "Deployment", "spec:\n  replica: 2")]
     [InlineData("v1", "Service", "spec:\n  ports:\n    - name: http\n      targetport: 8080")]

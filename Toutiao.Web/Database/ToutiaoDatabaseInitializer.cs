@@ -22,12 +22,10 @@ public static partial class ToutiaoDatabaseInitializer
     public static async Task<bool> InitializeAsync(string connectionString, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         logger ??= NullLogger.Instance;
-        await CreateDatabaseAsync(connectionString, cancellationToken);
+        await CreateSchemaAsync(connectionString, cancellationToken);
 
         await using var connection = new MySqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, null, ReadScript("schema.sql"), cancellationToken);
-        await ExecuteAsync(connection, null, ReadScript("migrate.sql"), cancellationToken);
 
         var lockName = $"toutiao-seed-{connection.Database}";
         if (Convert.ToInt32(await ScalarAsync(connection, $"SELECT GET_LOCK('{lockName}', 120)", cancellationToken)) != 1)
@@ -59,6 +57,16 @@ public static partial class ToutiaoDatabaseInitializer
         {
             await ScalarAsync(connection, $"SELECT RELEASE_LOCK('{lockName}')", CancellationToken.None);
         }
+    }
+
+    /// <summary>The database, its schema and the migrations, without any data: what a deployment initializes.</summary>
+    public static async Task CreateSchemaAsync(string connectionString, CancellationToken cancellationToken = default)
+    {
+        await CreateDatabaseAsync(connectionString, cancellationToken);
+        await using var connection = new MySqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, ReadScript("schema.sql"), cancellationToken);
+        await ExecuteAsync(connection, null, ReadScript("migrate.sql"), cancellationToken);
     }
 
     /// <summary>Creates the database named in the connection string, connecting without it.</summary>
