@@ -94,7 +94,7 @@ public sealed class BehaviorTests(ToutiaoFixture fixture)
     {
         var (_, article) = await FreshArticleAsync();
         var before = await fixture.ReadCountAsync(article.Id);
-        using var reclaimed = new MeasurementSignal("Toutiao.Reco", "toutiao.behaviors", new("outcome", "reclaimed"), 1);
+        using var reclaimed = new MeasurementSignal("Toutiao.Reco", "toutiao.behaviors", new("outcome", "reclaimed"), 1, fixture.Reco.Services);
         using var applied = Applied(1);
 
         // Appended and delivered to a consumer that then dies: it never acknowledges.

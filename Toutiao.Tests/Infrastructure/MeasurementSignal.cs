@@ -3,8 +3,10 @@ using System.Diagnostics.Metrics;
 namespace Toutiao.Tests.Infrastructure;
 
 /// <summary>
-/// Completes when the measurements of one instrument in this process, filtered by a tag, add up to
-/// a count: an event a test can await instead of sleeping ("the second request has missed the cache").
+/// Completes when the measurements of one instrument, filtered by a tag, add up to a count: an event
+/// a test can await instead of sleeping ("the second request has missed the cache"). Given a
+/// service's <paramref name="services"/>, only that service's meters count: the cluster tests' Reco
+/// and Web run in this process too, at the same time, under the same meter names.
 /// </summary>
 public sealed class MeasurementSignal : IDisposable
 {
@@ -12,11 +14,12 @@ public sealed class MeasurementSignal : IDisposable
     private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _total;
 
-    public MeasurementSignal(string meterName, string instrumentName, KeyValuePair<string, string> tag, long count)
+    public MeasurementSignal(string meterName, string instrumentName, KeyValuePair<string, string> tag, long count, IServiceProvider? services = null)
     {
+        var scope = services?.GetService(typeof(IMeterFactory));
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == meterName && instrument.Name == instrumentName)
+            if (instrument.Meter.Name == meterName && instrument.Name == instrumentName && (scope is null || ReferenceEquals(instrument.Meter.Scope, scope)))
             {
                 listener.EnableMeasurementEvents(instrument);
             }

@@ -131,7 +131,7 @@ public sealed class ReactionTests(ToutiaoFixture fixture)
         await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/article/likings", reader, new { target = article });
         Assert.Equal(likes + 1, await ShownAsync(article, "like_count", time, reader));
 
-        using var applied = new MeasurementSignal("Toutiao.Reco", "toutiao.behaviors", new("outcome", "applied"), 1);
+        using var applied = new MeasurementSignal("Toutiao.Reco", "toutiao.behaviors", new("outcome", "applied"), 1, fixture.Reco.Services);
         var disliked = await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/article/dislikes", reader, new { target = article });
         Assert.Equal(HttpStatusCode.Created, disliked.Status);
         Assert.Equal(0, await AttitudeAsync(article, reader));

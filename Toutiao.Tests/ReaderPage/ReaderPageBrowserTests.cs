@@ -68,7 +68,7 @@ public sealed class ReaderPageBrowserTests(ToutiaoFixture fixture) : IDisposable
 
         // Read an article and like it: the count shown is the server's.
         var article = refreshed[0];
-        using var applied = new MeasurementSignal("Toutiao.Reco", "toutiao.behaviors", new("outcome", "applied"), 2);
+        using var applied = new MeasurementSignal("Toutiao.Reco", "toutiao.behaviors", new("outcome", "applied"), 2, fixture.Reco.Services);
         Browser.FindElement(By.CssSelector($"#feed li[data-article-id='{article}']")).Click();
         var likes = long.Parse(_chromium.Until(d => d.FindElement(By.Id("detail-meta")).Text.Length > 0 ? d.FindElement(By.Id("like-count")).Text : null));
         Browser.FindElement(By.Id("like")).Click();

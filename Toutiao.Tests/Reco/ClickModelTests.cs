@@ -88,7 +88,7 @@ public class ClickModelTests(ToutiaoFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task A_damaged_stored_model_is_logged_counted_and_pages_go_on_without_it()
     {
-        using var unusable = new MeasurementSignal("Toutiao.Reco", "toutiao.reco.model.unusable", new("reason", "unreadable"), 1);
+        using var unusable = new MeasurementSignal("Toutiao.Reco", "toutiao.reco.model.unusable", new("reason", "unreadable"), 1, fixture.Reco.Services);
         await Models.SaveAsync(new ClickModel(1, ClickFeatures.Names, [1, 1, 1, 1, 1, 1], 0, 0.5, 100, 10));
         await fixture.Redis.GetDatabase().StringSetAsync(ClickModelStore.Key, """{"version":2,"weights":"lots"}""");
 

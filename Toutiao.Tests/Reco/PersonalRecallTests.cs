@@ -32,7 +32,7 @@ public class PersonalRecallTests(ToutiaoFixture fixture)
         // An interest first (a profiled page needs a channel), then a follow of an author of another channel.
         await actions.ReportAsync(reader, await actions.PageAsync(3, reader), index => index == 0);
         var author = await ScalarAsync("SELECT user_id FROM news_article_basic WHERE status = 2 AND channel_id = 17 ORDER BY article_id DESC LIMIT 1");
-        using (var applied = new MeasurementSignal("Toutiao.Reco", "toutiao.behaviors", new("outcome", "applied"), 1))
+        using (var applied = new MeasurementSignal("Toutiao.Reco", "toutiao.behaviors", new("outcome", "applied"), 1, fixture.Reco.Services))
         {
             Assert.Equal(HttpStatusCode.Created, (await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/user/followings", reader, new { target = author })).Status);
             await applied.Reached.WaitAsync(Patience);

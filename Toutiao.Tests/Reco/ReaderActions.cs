@@ -46,7 +46,7 @@ public sealed class ReaderActions(ToutiaoFixture fixture)
             return;
         }
 
-        using var applied = new MeasurementSignal("Toutiao.Reco", "toutiao.behaviors", new("outcome", "applied"), reports.Count);
+        using var applied = new MeasurementSignal("Toutiao.Reco", "toutiao.behaviors", new("outcome", "applied"), reports.Count, fixture.Reco.Services);
         var response = await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/behaviors", reader, reports);
         Assert.Equal(HttpStatusCode.Created, response.Status);
         await applied.Reached.WaitAsync(Patience);

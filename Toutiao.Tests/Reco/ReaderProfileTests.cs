@@ -168,7 +168,7 @@ public class ReaderProfileTests(ToutiaoFixture fixture)
         var reader = ReaderActions.ReaderIn(Experiments.Profile);
         var key = ReaderProfileStore.Key("anony:" + reader["Anony ".Length..]);
         await fixture.Cache.GetDatabase().HashSetAsync(key, [new("at", "yesterday"), new("seven", "1"), new("3", "lots"), new("4", "-2")]);
-        using var counted = new MeasurementSignal("Toutiao.Reco", "toutiao.reco.profile.unusable", new("reason", "damaged"), 1);
+        using var counted = new MeasurementSignal("Toutiao.Reco", "toutiao.reco.profile.unusable", new("reason", "damaged"), 1, fixture.Reco.Services);
 
         var page = await actions.PageAsync(RecommendedChannel.Id, reader);
         await counted.Reached.WaitAsync(Patience);
@@ -186,8 +186,8 @@ public class ReaderProfileTests(ToutiaoFixture fixture)
     {
         const int channel = 6;
         var reader = ReaderActions.ReaderIn(Experiments.HotNew);
-        using var exposed = new MeasurementSignal("Toutiao.Reco", "toutiao.reco.exposures", new("algorithm", Experiments.HotNew), 20);
-        using var clicked = new MeasurementSignal("Toutiao.Reco", "toutiao.reco.feedback", new("algorithm", Experiments.HotNew), 20);
+        using var exposed = new MeasurementSignal("Toutiao.Reco", "toutiao.reco.exposures", new("algorithm", Experiments.HotNew), 20, fixture.Reco.Services);
+        using var clicked = new MeasurementSignal("Toutiao.Reco", "toutiao.reco.feedback", new("algorithm", Experiments.HotNew), 20, fixture.Reco.Services);
 
         await actions.ReportAsync(reader, await actions.PageAsync(channel, reader), _ => true);
         var after = await actions.ChannelsOfAsync(await actions.PageAsync(RecommendedChannel.Id, reader));
