@@ -15,25 +15,36 @@ public sealed class RefreshingValue<T>(
     where T : class
 {
     private readonly SemaphoreSlim _firstLoad = new(1, 1);
+    private readonly Lock _gate = new();
     private volatile Loaded? _current;
-    private int _reloading;
+    private Task<T>? _reloading;
 
     /// <summary>
     /// The value. One older than <paramref name="maxAge"/> is returned as it is while a reload runs
     /// in the background, unless <paramref name="waitForReload"/> asks to wait for it (a cache miss
-    /// worth a round trip, such as an unknown channel id).
+    /// worth a round trip, such as an unknown channel id). One reload at a time: a caller that waits
+    /// while one runs waits for that one.
     /// </summary>
     public async Task<T> GetAsync(TimeSpan maxAge, CancellationToken cancellationToken, bool waitForReload = false)
     {
         var current = _current ?? await FirstLoadAsync(cancellationToken);
         var now = clock.GetUtcNow();
-        if (now - current.At <= maxAge || now < current.RetryAfter || Interlocked.Exchange(ref _reloading, 1) == 1)
+        if (now - current.At <= maxAge || now < current.RetryAfter)
         {
             return current.Value;
         }
 
-        var reload = ReloadAsync(current);
+        var reload = Reload(current);
         return waitForReload ? await reload.WaitAsync(cancellationToken) : current.Value;
+    }
+
+    /// <summary>The reload that is running, or a new one.</summary>
+    private Task<T> Reload(Loaded current)
+    {
+        lock (_gate)
+        {
+            return _reloading is { IsCompleted: false } running ? running : _reloading = ReloadAsync(current);
+        }
     }
 
     private async Task<Loaded> FirstLoadAsync(CancellationToken cancellationToken)
@@ -54,6 +65,7 @@ public sealed class RefreshingValue<T>(
     {
         try
         {
+            // Task.Run: the caller (holding the gate) never runs any of the load itself.
             var loaded = await Task.Run(() => load(CancellationToken.None));
             _current = new Loaded(loaded, clock.GetUtcNow(), DateTimeOffset.MinValue);
             return loaded;
@@ -65,10 +77,6 @@ public sealed class RefreshingValue<T>(
             logger.LogWarning(ex, "Reloading {Name} failed; serving the copy loaded at {LoadedAt:O}, next try after {RetryAfter:O}",
                 name, current.At, _current.RetryAfter);
             return current.Value;
-        }
-        finally
-        {
-            Volatile.Write(ref _reloading, 0);
         }
     }
 

@@ -69,6 +69,17 @@ public sealed partial class RecallCandidateStore
     public async Task<ChannelCandidates> GetAsync(int channelId, CancellationToken cancellationToken)
         => (await _snapshot.GetAsync(SnapshotCheckInterval, cancellationToken)).Channels.GetValueOrDefault(channelId) ?? ChannelCandidates.None;
 
+    /// <summary>
+    /// Until the copy in memory was loaded after this call (or the load failed and the copy in hand
+    /// stays): a load already running when called may have read the marker before a change.
+    /// </summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        // No age is young enough (MinValue): the first joins or starts a load, the second starts one.
+        await _snapshot.GetAsync(TimeSpan.MinValue, cancellationToken, waitForReload: true);
+        await _snapshot.GetAsync(TimeSpan.MinValue, cancellationToken, waitForReload: true);
+    }
+
     /// <summary>When the sets in memory were built (Unix ms), 0 before the first load: the reference time of hot boosts.</summary>
     public long BuiltAt => _lastLoaded?.BuiltAt ?? 0;
 

@@ -42,6 +42,27 @@ public sealed class RefreshingValueTests
     }
 
     [Fact]
+    public async Task A_caller_who_waits_while_a_reload_runs_waits_for_that_one()
+    {
+        var value = await StaleValueAsync();
+        var reloadStarted = new TaskCompletionSource();
+        var slowDatabase = new TaskCompletionSource<string>();
+        _loads.Enqueue(() =>
+        {
+            reloadStarted.SetResult();
+            return slowDatabase.Task;
+        });
+        Assert.Equal("first", await value.GetAsync(MaxAge, default));
+        await reloadStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var waiting = value.GetAsync(MaxAge, default, waitForReload: true);
+        Assert.False(waiting.IsCompleted);
+        slowDatabase.SetResult("second");
+        Assert.Equal("second", await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(2, _loadCount);
+    }
+
+    [Fact]
     public async Task A_failed_reload_keeps_the_old_value_and_is_not_tried_again_before_the_gap()
     {
         var value = await StaleValueAsync();
