@@ -42,6 +42,13 @@ public static class ToutiaoBuilderExtensions
         // --MySql:ReadReplicas=1: a second mariadbd following the first ("toutiao-replica"); Web reads articles from it.
         var toutiaoReplica = mysql.AddReadReplicas(toutiao, builder.Configuration.GetValue("MySql:ReadReplicas", 0));
 
+        // The services connect with their own accounts: data on the app's tables, never schema, other
+        // databases or accounts (root is the initializer's, which owns the schema). Web reads a replica
+        // with an account that may only read and watch replication.
+        var webAccount = toutiao.AddUser("toutiao-web", "toutiao_web", "SELECT", "INSERT", "UPDATE", "DELETE");
+        var recoAccount = toutiao.AddUser("toutiao-reco", "toutiao_reco", "SELECT", "INSERT", "UPDATE", "DELETE");
+        var replicaAccount = toutiaoReplica?.AddUser("toutiao-replica-reader", "toutiao_reader", "SELECT", "SLAVE MONITOR");
+
         // Schema, once per start, before anything reads it; when the app runs here, the demo data too.
         // A deployment (the publish manifest, deploy/kubernetes) initializes the schema only.
         var initializer = builder.AddDatabaseInitializer<TWeb>("toutiao-init", "initialize-database")
@@ -70,7 +77,7 @@ public static class ToutiaoBuilderExtensions
                           .WithEnvironment("Tracking__SigningKey", trackingKey)
                           .WithReference(redis)
                           .WithReference(cache)
-                          .WithReference(toutiao)
+                          .WithReference(recoAccount, toutiao.Resource.Name)
                           .WaitFor(redis)
                           .WaitFor(cache)
                           .WaitForCompletion(initializer);
@@ -87,13 +94,13 @@ public static class ToutiaoBuilderExtensions
                .WithReference(reco)
                .WithReference(redis)
                .WithReference(cache)
-               .WithReference(toutiao)
+               .WithReference(webAccount, toutiao.Resource.Name)
                .WaitFor(reco)
                .WaitForCompletion(initializer);
 
-        if (toutiaoReplica is not null)
+        if (toutiaoReplica is not null && replicaAccount is not null)
         {
-            web.WithReference(toutiaoReplica);
+            web.WithReference(replicaAccount, toutiaoReplica.Resource.Name);
         }
 
         // --Tracing:SampleRatio=0.1: a tenth of the traces, chosen where they start (Web), whole through Reco.

@@ -84,6 +84,44 @@ public static class MySqlBuilderExtensions
         return resource;
     }
 
+    /// <summary>
+    /// Adds an account allowed only <paramref name="privileges"/> on the database's tables, for a
+    /// service to connect as instead of root (its connection string: <c>WithReference(user, "toutiao")</c>).
+    /// On a local mariadbd the init file creates it at every start, with exactly these privileges and
+    /// the <c>{name}-password</c> parameter's password; a deployment creates it as
+    /// <c>deploy/kubernetes/README.md</c> says.
+    /// </summary>
+    public static IResourceBuilder<MySqlUserResource> AddUser(this IResourceBuilder<MySqlDatabaseResource> builder, string name, string userName, params string[] privileges)
+    {
+        if (privileges.Length == 0 || privileges.Any(p => !AllowedPrivileges.Contains(p)))
+        {
+            throw new ArgumentException($"privileges must be some of {string.Join(", ", AllowedPrivileges)}.", nameof(privileges));
+        }
+
+        var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder.ApplicationBuilder, $"{name}-password", special: false);
+        var user = new MySqlUserResource(name, userName, privileges, builder.Resource, password);
+        builder.Resource.Users.Add(user);
+        var healthCheckKey = $"{name}_check";
+        builder.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheckKey,
+            _ => new MySqlSelectOneCheck(user), failureStatus: null, tags: null));
+        var resource = builder.ApplicationBuilder.AddResource(user).WithHealthCheck(healthCheckKey);
+        if (builder.Resource.Parent is MariaDbServerResource)
+        {
+            resource.WithStateOfParent();
+        }
+
+        return resource;
+    }
+
+    private static readonly HashSet<string> GlobalPrivileges = ["SLAVE MONITOR"];
+
+    /// <summary>
+    /// What an account of <see cref="AddUser"/> may get: data on its database's tables, never schema or
+    /// accounts; and watching replication (<c>SHOW SLAVE STATUS</c>, server-wide), for a replica's reader.
+    /// </summary>
+    private static readonly HashSet<string> AllowedPrivileges = ["SELECT", "INSERT", "UPDATE", "DELETE", .. GlobalPrivileges];
+
+
     /// <summary>Before every start: the data directory on first run, then the owner-only init file.</summary>
     internal static async Task PrepareAsync(MariaDbServerResource resource, string installDb, IServiceProvider services, CancellationToken cancellationToken)
     {
@@ -94,8 +132,14 @@ public static class MySqlBuilderExtensions
         }
 
         var replicationPassword = resource.ReplicationPassword is { } parameter ? await parameter.GetValueAsync(cancellationToken) : null;
+        var users = new List<(MySqlUserResource, string)>();
+        foreach (var user in resource.Databases.SelectMany(d => d.Users))
+        {
+            users.Add((user, await user.PasswordParameter.GetValueAsync(cancellationToken) ?? ""));
+        }
+
         await LocalServer.WriteSecretFileAsync(resource.InitFile,
-            InitScript(await resource.PasswordParameter.GetValueAsync(cancellationToken) ?? "", resource.Databases, replicationPassword), cancellationToken);
+            InitScript(await resource.PasswordParameter.GetValueAsync(cancellationToken) ?? "", resource.Databases, replicationPassword, users), cancellationToken);
     }
 
     /// <summary>What every local mariadbd runs with, primary or replica.</summary>
@@ -180,11 +224,13 @@ public static class MySqlBuilderExtensions
     }
 
     /// <summary>
-    /// mariadb-install-db leaves passwordless TCP root accounts; the only TCP account kept is
-    /// root@127.0.0.1 with the parameter's password. root@localhost stays socket-authenticated
-    /// (only the operating system's root can use it).
+    /// mariadb-install-db leaves passwordless TCP root accounts; the TCP accounts kept are
+    /// root@127.0.0.1 with the parameter's password (the initializer's: it owns the schema), the
+    /// replication account, and each database's own accounts with only their privileges (the
+    /// services'). root@localhost stays socket-authenticated (only the operating system's root can use it).
     /// </summary>
-    private static string InitScript(string password, IEnumerable<MySqlDatabaseResource> databases, string? replicationPassword)
+    internal static string InitScript(string password, IEnumerable<MySqlDatabaseResource> databases, string? replicationPassword,
+        IEnumerable<(MySqlUserResource User, string Password)> users)
     {
         var quoted = SqlQuoted(password);
         var lines = new List<string>
@@ -204,8 +250,31 @@ public static class MySqlBuilderExtensions
             lines.Add($"GRANT REPLICATION SLAVE ON *.* TO '{MySqlServer.ReplicationUserName}'@'127.0.0.1';");
         }
 
-        lines.AddRange(databases.Select(database =>
-            $"CREATE DATABASE IF NOT EXISTS `{database.DatabaseName.Replace("`", "``")}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"));
+        foreach (var database in databases)
+        {
+            var name = database.DatabaseName.Replace("`", "``");
+            lines.Add($"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;");
+            foreach (var (user, userPassword) in users.Where(u => u.User.Parent == database))
+            {
+                var account = $"'{SqlQuoted(user.UserName)}'@'127.0.0.1'";
+                lines.Add($"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY '{SqlQuoted(userPassword)}';");
+                lines.Add($"ALTER USER {account} IDENTIFIED BY '{SqlQuoted(userPassword)}';");
+                // Exactly the privileges asked for now, whatever an earlier version granted.
+                lines.Add($"REVOKE ALL PRIVILEGES, GRANT OPTION FROM {account};");
+                var onTables = user.Privileges.Where(p => !GlobalPrivileges.Contains(p)).ToList();
+                if (onTables.Count > 0)
+                {
+                    lines.Add($"GRANT {string.Join(", ", onTables)} ON `{name}`.* TO {account};");
+                }
+
+                var global = user.Privileges.Where(GlobalPrivileges.Contains).ToList();
+                if (global.Count > 0)
+                {
+                    lines.Add($"GRANT {string.Join(", ", global)} ON *.* TO {account};");
+                }
+            }
+        }
+
         return string.Join('\n', lines) + "\n";
     }
 

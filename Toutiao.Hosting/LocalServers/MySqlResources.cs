@@ -82,4 +82,29 @@ public sealed class MySqlDatabaseResource(string name, string databaseName, IMyS
 
     public ReferenceExpression ConnectionStringExpression =>
         ReferenceExpression.Create($"{Parent};{new MySqlConnectionStringBuilder { Database = DatabaseName }.ConnectionString}");
+
+    /// <summary>The accounts of this database, each allowed only its <see cref="MySqlUserResource.Privileges"/> on it.</summary>
+    public List<MySqlUserResource> Users { get; } = [];
+}
+
+/// <summary>
+/// An account that may do only <see cref="Privileges"/> on one database (a service's DML, a reader's
+/// SELECT): what a service connects as instead of root. Its connection string is the database's with
+/// this account's name and password.
+/// </summary>
+public sealed class MySqlUserResource(string name, string userName, IReadOnlyList<string> privileges, MySqlDatabaseResource database, ParameterResource password)
+    : Resource(name), IResourceWithParent<MySqlDatabaseResource>, IResourceWithConnectionString
+{
+    public MySqlDatabaseResource Parent { get; } = database;
+
+    /// <summary>The account's name on the server (MariaDB allows 80 characters).</summary>
+    public string UserName { get; } = userName;
+
+    /// <summary>What the account may do on <see cref="Parent"/>'s tables, e.g. <c>SELECT</c>, <c>INSERT</c>.</summary>
+    public IReadOnlyList<string> Privileges { get; } = privileges;
+
+    public ParameterResource PasswordParameter { get; } = password;
+
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
+        $"Server={Parent.Parent.PrimaryEndpoint.Property(EndpointProperty.Host)};Port={Parent.Parent.PrimaryEndpoint.Property(EndpointProperty.Port)};{new MySqlConnectionStringBuilder { UserID = UserName }.ConnectionString};Password={PasswordParameter};{new MySqlConnectionStringBuilder { Database = Parent.DatabaseName }.ConnectionString}");
 }

@@ -46,7 +46,17 @@ public sealed class AppHostLifecycleTests : IDisposable
         foreach (var project in new[] { "toutiao-init", "reco", "web" })
         {
             Assert.Equal("project.v1", Type(project).Replace("v0", "v1"));
-            Assert.Equal("{toutiao.connectionString}", resources.GetProperty(project).GetProperty("env").GetProperty("ConnectionStrings__toutiao").GetString());
+        }
+
+        // root is the initializer's (it owns the schema); each service connects as its own account.
+        Assert.Equal("{toutiao.connectionString}", resources.GetProperty("toutiao-init").GetProperty("env").GetProperty("ConnectionStrings__toutiao").GetString());
+        foreach (var (project, account, user) in new[] { ("reco", "toutiao-reco", "toutiao_reco"), ("web", "toutiao-web", "toutiao_web") })
+        {
+            Assert.Equal($"{{{account}.connectionString}}", resources.GetProperty(project).GetProperty("env").GetProperty("ConnectionStrings__toutiao").GetString());
+            Assert.Equal("value.v0", Type(account));
+            Assert.Equal($"Server={{mysql.bindings.tcp.host}};Port={{mysql.bindings.tcp.port}};User ID={user};Password={{{account}-password.value}};Database=toutiao",
+                resources.GetProperty(account).GetProperty("connectionString").GetString());
+            Assert.Equal("parameter.v0", Type($"{account}-password"));
         }
 
         Assert.Equal("initialize-database", resources.GetProperty("toutiao-init").GetProperty("args")[0].GetString());

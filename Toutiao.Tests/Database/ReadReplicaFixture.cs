@@ -14,7 +14,11 @@ public sealed class ReadReplicaFixture : ToutiaoFixture
 {
     public const string ReplicaServer = "mysql-replica";
 
+    /// <summary>As root, the tests' own.</summary>
     public string ReplicaConnectionString { get; private set; } = "";
+
+    /// <summary>Web's account on the replica: it may read and watch replication, nothing else.</summary>
+    public string ReplicaReaderConnectionString { get; private set; } = "";
 
     /// <summary>The tests' own connection to the replica, as root (which may write there despite read_only).</summary>
     public MySqlDataSource Replica { get; private set; } = null!;
@@ -27,11 +31,12 @@ public sealed class ReadReplicaFixture : ToutiaoFixture
         await Storage.HealthyConnectionStringAsync(ReplicaServer, TimeSpan.FromSeconds(90));
         ReplicaConnectionString = await Storage.HealthyConnectionStringAsync("toutiao-replica", TimeSpan.FromSeconds(30));
         Replica = Own(new MySqlDataSource(ReplicaConnectionString));
+        ReplicaReaderConnectionString = await Storage.HealthyConnectionStringAsync("toutiao-replica-reader", TimeSpan.FromSeconds(30));
     }
 
     protected override void AddWebSettings(Dictionary<string, string?> settings)
     {
-        settings[$"ConnectionStrings:{ReadReplica.ConnectionName}"] = ReplicaConnectionString;
+        settings[$"ConnectionStrings:{ReadReplica.ConnectionName}"] = ReplicaReaderConnectionString;
         settings["ReadReplica:ProbeInterval"] = "00:00:00.2";
         settings["ReadReplica:MaxLag"] = "01:00:00";
         settings["Search:Enabled"] = "false";

@@ -17,6 +17,26 @@ namespace Toutiao.Tests.Database;
 public sealed class ReadReplicaTests(ReadReplicaFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
+    public async Task Web_reads_the_replica_with_an_account_that_may_read_and_watch_replication_only()
+    {
+        await using var reader = new MySqlDataSource(fixture.ReplicaReaderConnectionString);
+        Assert.Equal("toutiao_reader@127.0.0.1", await DatabaseAccountTests.CurrentUserAsync(reader));
+        Assert.True(await DatabaseAccountTests.ScalarAsync<long>(reader, "SELECT COUNT(*) FROM news_channel") > 0);
+        await using (var status = reader.CreateCommand("SHOW SLAVE STATUS"))
+        await using (var rows = await status.ExecuteReaderAsync())
+        {
+            Assert.True(await rows.ReadAsync(), "SHOW SLAVE STATUS gave no row to the reader account");
+        }
+
+        // Its grants, read as root (a write would meet the server's read_only before the privileges).
+        Assert.Equal(["GRANT SELECT ON `toutiao`.* TO <account>", "GRANT SLAVE MONITOR ON *.* TO <account>"],
+            await DatabaseAccountTests.GrantsAsync(fixture.Replica, "toutiao_reader", "127.0.0.1"));
+        // The primary has no such account: it is the replica's own (the init file runs without the binary log).
+        await using var primary = fixture.MySql.CreateCommand("SELECT COUNT(*) FROM mysql.user WHERE User = 'toutiao_reader'");
+        Assert.Equal(0L, Convert.ToInt64(await primary.ExecuteScalarAsync()));
+    }
+
+    [Fact]
     public async Task The_replica_replicates_reports_its_lag_in_its_health_and_receives_what_the_primary_writes()
     {
         Assert.True(fixture.Storage.Notifications.TryGetCurrentState(ReadReplicaFixture.ReplicaServer, out var replica));

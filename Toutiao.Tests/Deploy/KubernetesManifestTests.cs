@@ -295,6 +295,30 @@ public sealed partial class KubernetesManifestTests : IDisposable
     }
 
     [Fact]
+    public void Each_workload_reads_only_its_own_database_account()
+    {
+        var deploy = DeployedObjects.Load();
+        var pods = deploy.Deployments.Select(d => (d.Metadata.Name, d.Spec.Template)).Concat(deploy.Jobs.Select(j => (j.Metadata.Name, j.Spec.Template)));
+        var keys = new Dictionary<string, string> { ["web"] = "web", ["reco"] = "reco", ["toutiao-init"] = "init" };
+        foreach (var (name, template) in pods)
+        {
+            var container = template.Spec.Containers.Single();
+            // Never all of them through envFrom: a service would hold the schema owner's password.
+            Assert.DoesNotContain(container.EnvFrom ?? [], source => source.SecretRef?.Name == "toutiao-database");
+            var account = Assert.Single(container.Env, v => v.Name == "ConnectionStrings__toutiao").ValueFrom.SecretKeyRef;
+            Assert.Equal("toutiao-database", account.Name);
+            Assert.Equal(keys[name], account.Key);
+        }
+
+        var accounts = deploy.Secret("toutiao-database")!.StringData;
+        Assert.Contains("User ID=toutiao_web;", accounts["web"]);
+        Assert.Contains("User ID=toutiao_reco;", accounts["reco"]);
+        var sql = File.ReadAllText(Path.Combine(DeployedObjects.Directory, "database-accounts.sql"));
+        Assert.Contains("GRANT SELECT, INSERT, UPDATE, DELETE ON toutiao.* TO 'toutiao_web'@'%';", sql);
+        Assert.Contains("GRANT SELECT, INSERT, UPDATE, DELETE ON toutiao.* TO 'toutiao_reco'@'%';", sql);
+    }
+
+    [Fact]
     public void Every_pod_admits_only_what_it_serves_and_reco_only_web()
     {
         var deploy = DeployedObjects.Load();

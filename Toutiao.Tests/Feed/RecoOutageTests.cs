@@ -121,7 +121,7 @@ public sealed class RecoOutageTests(ToutiaoFixture fixture, Xunit.Abstractions.I
             Assert.Equal("reco", (await client.FeedAsync(2, Api.Now(), reader)).Header("X-Feed-Degraded"));
         }
 
-        await using var reco = fixture.StartReco(recoPort, fixture.Storage.RedisConnectionString, fixture.Storage.MySqlConnectionString);
+        await using var reco = fixture.StartReco(recoPort, fixture.Storage.RedisConnectionString, fixture.Storage.RecoMySqlConnectionString);
         var direct = new UserRecommend.UserRecommendClient(GrpcChannel.ForAddress($"http://127.0.0.1:{recoPort}"));
         await direct.user_recommendAsync(new UserRequest { UserId = "probe", ChannelId = 2, ArticleNum = 1, TimeStamp = Api.Now() });
 

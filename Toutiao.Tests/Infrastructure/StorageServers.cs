@@ -29,7 +29,14 @@ public sealed class StorageServers : IAsyncDisposable
 
     public string CacheConnectionString { get; private set; } = "";
 
+    /// <summary>As root: the initializer's account, and the tests' own (they arrange data and schema).</summary>
     public string MySqlConnectionString { get; private set; } = "";
+
+    /// <summary>Web's own account (data on the app's tables only), as the AppHost gives it.</summary>
+    public string WebMySqlConnectionString { get; private set; } = "";
+
+    /// <summary>Reco's own account (data on the app's tables only), as the AppHost gives it.</summary>
+    public string RecoMySqlConnectionString { get; private set; } = "";
 
     /// <summary>Starts the servers; <paramref name="arguments"/> are further AppHost settings (<c>--MySql:ReadReplicas=1</c>).</summary>
     public static async Task<StorageServers> StartAsync(params string[] arguments)
@@ -54,6 +61,9 @@ public sealed class StorageServers : IAsyncDisposable
             servers.RedisConnectionString = (await servers._application.GetConnectionStringAsync("redis", timeout.Token))!;
             servers.CacheConnectionString = (await servers._application.GetConnectionStringAsync("cache", timeout.Token))!;
             servers.MySqlConnectionString = (await servers._application.GetConnectionStringAsync("toutiao", timeout.Token))!;
+            // Healthy: the init file created them and they can log in.
+            servers.WebMySqlConnectionString = await servers.HealthyConnectionStringAsync("toutiao-web", TimeSpan.FromSeconds(30));
+            servers.RecoMySqlConnectionString = await servers.HealthyConnectionStringAsync("toutiao-reco", TimeSpan.FromSeconds(30));
             return servers;
         }
         catch

@@ -77,7 +77,7 @@ public class ToutiaoFixture : IAsyncLifetime
 
             var recoPort = Ports.Free();
             RecoAddress = new Uri($"http://127.0.0.1:{recoPort}");
-            Reco = StartReco(recoPort, Storage.RedisConnectionString, Storage.MySqlConnectionString);
+            Reco = StartReco(recoPort, Storage.RedisConnectionString, Storage.RecoMySqlConnectionString);
 
             var webPort = Ports.Free();
             Web = StartWeb(webPort, RecoAddress, "Development", services =>
@@ -181,7 +181,7 @@ public class ToutiaoFixture : IAsyncLifetime
             {
                 builder.UseEnvironment(environment);
                 builder.ConfigureServices(collection => services?.Invoke(collection));
-                var settings = CommonSettings(Storage.RedisConnectionString, Storage.MySqlConnectionString);
+                var settings = CommonSettings(Storage.RedisConnectionString, Storage.WebMySqlConnectionString);
                 settings["services:reco:http:0"] = recoAddress.ToString();
                 foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
                 {
