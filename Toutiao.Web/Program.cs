@@ -17,6 +17,9 @@ using Toutiao.Web.Users;
 // `Toutiao.Web initialize-database [settings]`: create the schema and demo data, then exit.
 if (args is [DatabaseCommand.Name, ..]) { return await DatabaseCommand.RunAsync(args[1..]); }
 
+// `Toutiao.Web article-status <id> <status> [settings]`: an editor's decision, caches included, then exit.
+if (args is [ArticleStatusCommand.Name, ..]) { return await ArticleStatusCommand.RunAsync(args[1..]); }
+
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContentRoot.Resolve() });
 // Outside Development, keys anyone could know stop the service before it serves anything.
 if (SecretSettings.Refusal(builder, "Jwt:Secret", "Tracking:SigningKey") is { } refusal) { Console.Error.WriteLine(refusal); return 1; }

@@ -11,6 +11,7 @@ public static class ArticleExtensions
         builder.Services.AddSingleton<ArticleHtml>();
         builder.Services.AddSingleton<LocalCardCache>();
         builder.Services.AddSingleton<ArticleInfoCache>();
+        builder.Services.AddSingleton<ArticleStatuses>();
         builder.Services.AddSingleton<ArticleCacheWarmer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ArticleCacheWarmer>());
         builder.Services.AddHealthChecks().AddCheck<ArticleCacheWarmer>("article-cache", tags: ["ready"]);

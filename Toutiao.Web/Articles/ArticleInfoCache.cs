@@ -61,6 +61,13 @@ public sealed partial class ArticleInfoCache(
         }
     }
 
+    /// <summary>Forgets what this process holds of the article (its memory, a load just finished); Redis is the caller's.</summary>
+    public void Forget(long articleId)
+    {
+        local.ForgetArticle(articleId);
+        _misses.ForgetArticle(articleId);
+    }
+
     public async Task<ArticleCard?> GetAsync(long articleId, CancellationToken cancellationToken)
         => (await GetPageAsync([articleId], null, cancellationToken)).Articles.FirstOrDefault();
 

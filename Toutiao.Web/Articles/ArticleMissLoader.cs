@@ -9,6 +9,9 @@ internal sealed class ArticleMissLoader(ArticleRepository repository, ArticleCac
     private readonly InFlightLoads<long, LoadedArticle> _articleLoads = new();
     private readonly InFlightLoads<long, AuthorProfile> _authorLoads = new();
 
+    /// <summary>A finished load of the article is no longer handed out (its status changed).</summary>
+    public void ForgetArticle(long articleId) => _articleLoads.Forget(articleId);
+
     /// <summary>Fills <paramref name="articles"/> and <paramref name="authors"/> with the misses, loaded or not found.</summary>
     public async Task LoadAsync(
         List<long> articleMisses,

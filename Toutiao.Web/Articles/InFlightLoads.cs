@@ -58,6 +58,15 @@ public sealed class InFlightLoads<TKey, TValue> where TKey : notnull where TValu
         }, TaskScheduler.Default);
     }
 
+    /// <summary>Stops handing out a finished load of <paramref name="key"/>: what it found has changed.</summary>
+    public void Forget(TKey key)
+    {
+        if (_loads.TryGetValue(key, out var load) && load.Task.IsCompleted)
+        {
+            _loads.TryRemove(new(key, load));
+        }
+    }
+
     public void Fail(IEnumerable<TKey> owned, Exception exception)
     {
         foreach (var key in owned)

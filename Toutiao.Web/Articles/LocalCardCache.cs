@@ -33,6 +33,8 @@ public sealed class LocalCardCache(IOptions<ArticleCacheOptions> options) : IDis
 
     public void RememberArticle(long id, ArticleInfo? info) => Remember(new ArticleKey(id), info);
 
+    public void ForgetArticle(long id) => _entries.Remove(new ArticleKey(id));
+
     public void RememberAuthor(long id, AuthorProfile? author) => Remember(new AuthorKey(id), author);
 
     public void RememberPinned(int channel, long[] ids) => Remember(new PinnedKey(channel), ids);

@@ -18,6 +18,8 @@ public static class DevelopmentEndpoints
 
     public sealed record IssuedCode(string Mobile, string Code);
 
+    public sealed record ArticleStatus(long Id, int Status);
+
     public static IHostApplicationBuilder AddDevelopmentEndpoints(this IHostApplicationBuilder builder)
     {
         if (builder.Environment.IsDevelopment())
@@ -38,6 +40,14 @@ public static class DevelopmentEndpoints
         // No SMS gateway exists here, so the login code is handed out by this endpoint.
         app.MapPost("/dev/sms-codes/{mobile}", IssueCodeAsync).WithSharedLimit(SharedLimit.SignIn);
         app.MapGet(RecoCheckPath, CheckRecoAsync);
+        // An editor's decision without an editor's tool: what `Toutiao.Web article-status` does.
+        app.MapPost("/dev/articles/{id}/status", async (string id, System.Text.Json.JsonElement body, Toutiao.Web.Articles.ArticleStatuses statuses, CancellationToken ct) =>
+        {
+            var articleId = RequestParameters.RequiredInt64(id, "id", 1, long.MaxValue);
+            var status = (int)RequestParameters.RequiredInt64(body, "status", 0, Toutiao.Web.Articles.ArticleStatuses.MaxStatus);
+            await statuses.SetAsync(articleId, status, ct);
+            return TypedResults.Ok(ApiEnvelope.Ok(new ArticleStatus(articleId, status)));
+        });
         app.MapRuntimeCounters();
         return app;
     }
