@@ -24,13 +24,9 @@ public static class ArticleStatusCommand
         }
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = settings, ContentRootPath = AppContentRoot.Resolve() });
+        // Web's own registrations; the app is built, never started, so no background work runs.
         builder.AddStorage();
-        builder.Services.AddOptions<ArticleCacheOptions>().BindConfiguration(ArticleCacheOptions.SectionName);
-        builder.Services.AddSingleton<ArticleCacheMetrics>();
-        builder.Services.AddSingleton<ArticleRepository>();
-        builder.Services.AddSingleton<LocalCardCache>();
-        builder.Services.AddSingleton<ArticleInfoCache>();
-        builder.Services.AddSingleton<ArticleStatuses>();
+        builder.AddArticles();
         await using var app = builder.Build();
         try
         {
