@@ -17,6 +17,10 @@ public class ArticleStatusTests(ToutiaoFixture fixture)
         var article = (await fixture.WebClient.FeedAsync(6, Api.Now(), Api.NewAnonymousReader())).ArticleIds()[0];
         var reader = Api.Bearer(fixture.WebService<Toutiao.Web.Auth.TokenService>().Create(21, refresh: false));
         var comment = (await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/comments", reader, new { target = article, content = "评论" })).Data.GetProperty("com_id").GetInt64();
+        // The demo titles carry the article's number ("第49993篇"): a search for it finds it first.
+        await fixture.SearchBuiltAsync();
+        var search = $"/v1_0/search?q={article}&per_page=5";
+        Assert.Equal(article, (await fixture.WebClient.SendAsync(HttpMethod.Get, search)).ArticleIds()[0]);
         try
         {
             var banned = await fixture.WebClient.SendAsync(HttpMethod.Post, $"/dev/articles/{article}/status", body: new { status = 5 });
@@ -27,6 +31,8 @@ public class ArticleStatusTests(ToutiaoFixture fixture)
             Assert.DoesNotContain(article, (await fixture.WebClient.FeedAsync(6, Api.Now(), Api.NewAnonymousReader())).ArticleIds());
             Assert.DoesNotContain(article, (await fixture.WebClient.FeedAsync(0, Api.Now(), Api.NewAnonymousReader())).ArticleIds());
             Assert.Null(await fixture.Redis.GetDatabase().SortedSetScoreAsync(Toutiao.Contracts.Recall.RecallKeys.New(6), article));
+            // Search: its card is gone at once; the index drops it at its next look (Search:RefreshInterval).
+            Assert.DoesNotContain(article, (await fixture.WebClient.SendAsync(HttpMethod.Get, search)).ArticleIds());
             var comments = await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/comments?type=a&source={article}&limit=50");
             Assert.DoesNotContain(comments.Data.GetProperty("results").EnumerateArray(), c => c.GetProperty("com_id").GetInt64() == comment);
 
