@@ -4,12 +4,15 @@ public static class BenchBuilderExtensions
 {
     public const int UntracedWebPort = 5081;
     public const int UntracedRecoPort = 5091;
+    public const int TrainerPort = 5092;
+    private const string BenchTrainerEndpoint = "bench";
 
     /// <summary>
     /// For <c>./toutiao bench</c>: a second Reco and Web that export no telemetry
     /// (<c>reco-untraced</c> on 5091, <c>web-untraced</c> on 5081) beside the traced pair,
     /// so one run measures both in alternating rounds on the same servers; and no rate limit on the
-    /// anonymous feed of either Web, since all the load comes from one address. The copies have as
+    /// anonymous feed of either Web, since all the load comes from one address; the trainer also on
+    /// 5092, where the bench starts its made-up trainings. The copies have as
     /// many instances as the traced pair and read from the MySQL read replica when there is one.
     /// </summary>
     public static void AddUntracedCopies<TWeb, TReco>(this IDistributedApplicationBuilder builder, ToutiaoResources toutiao)
@@ -39,16 +42,22 @@ public static class BenchBuilderExtensions
             .WithoutDevelopmentCertificate()
             .WithReference(reco)
             .WaitFor(reco);
-        foreach (var server in new[] { toutiao.Redis, toutiao.Cache, toutiao.Toutiao })
+        foreach (var server in new[] { toutiao.Redis, toutiao.Cache })
         {
             reco.WithReference(server).WaitFor(server);
             copy.WithReference(server).WaitFor(server);
         }
 
-        if (toutiao.ToutiaoReplica is { } readReplica)
+        // The services' own accounts, as the traced pair has them; the training is the trainer's.
+        reco.WithReference(toutiao.Accounts.Reco, toutiao.Toutiao.Resource.Name).WithEnvironment("Ranking__Trainer", "elsewhere");
+        copy.WithReference(toutiao.Accounts.Web, toutiao.Toutiao.Resource.Name);
+        if (toutiao.ToutiaoReplica is { } readReplica && toutiao.Accounts.ReplicaReader is { } reader)
         {
-            copy.WithReference(readReplica).WaitFor(readReplica);
+            copy.WithReference(reader, readReplica.Resource.Name).WaitFor(readReplica);
         }
+
+        // Pages during a training: the bench starts made-up trainings in the trainer process, at a known port.
+        toutiao.Trainer.WithHttpEndpoint(port: TrainerPort, name: BenchTrainerEndpoint);
 
         // Like the traced pair, after the demo data is in: a copy started before it would build its
         // recall sets and search index from empty tables, and rebuild them during the rounds.

@@ -20,8 +20,9 @@ toutiao.Web.WithEnvironment("TrustedProxies__Addresses__0", "127.0.0.1")
 
 // The click model is trained while the readers read (every 10 minutes in a deployment), so the
 // profile arm is ranked by a model fitted on this run's own exposures: --Eval:TrainInterval=00:00:30.
-toutiao.Reco.WithEnvironment("Ranking__TrainInterval", builder.Configuration["Eval:TrainInterval"] ?? "00:00:15")
-             .WithEnvironment("Ranking__ModelCheckInterval", "00:00:02");
+// The trainer process fits it; Reco loads each new one within 2 s.
+toutiao.Trainer.WithEnvironment("Ranking__TrainInterval", builder.Configuration["Eval:TrainInterval"] ?? "00:00:15");
+toutiao.Reco.WithEnvironment("Ranking__ModelCheckInterval", "00:00:02");
 
 var simulator = builder.AddProject<Projects.Toutiao_Simulator>("simulator")
     .WithReference(toutiao.Web)

@@ -11,10 +11,18 @@ public sealed record ToutiaoResources(
     IResourceBuilder<IResourceWithConnectionString> Cache,
     IResourceBuilder<MySqlDatabaseResource> Toutiao,
     IResourceBuilder<MySqlDatabaseResource>? ToutiaoReplica,
+    ToutiaoAccounts Accounts,
     IResourceBuilder<ProjectResource> Initializer,
     IResourceBuilder<ProjectResource> Web,
     IResourceBuilder<ProjectResource> Reco,
+    IResourceBuilder<ProjectResource> Trainer,
     ServiceReplicas Replicas);
+
+/// <summary>The services' MariaDB accounts (rows only), and Web's on the read replica when there is one.</summary>
+public sealed record ToutiaoAccounts(
+    IResourceBuilder<MySqlUserResource> Web,
+    IResourceBuilder<MySqlUserResource> Reco,
+    IResourceBuilder<MySqlUserResource>? ReplicaReader);
 
 public static class ToutiaoBuilderExtensions
 {
@@ -82,6 +90,27 @@ public static class ToutiaoBuilderExtensions
                           .WaitFor(cache)
                           .WaitForCompletion(initializer);
 
+        // The click model is fitted in a process of its own, on CPU the services leave idle: a fit keeps a
+        // core busy for half a minute and its garbage collections would stop Reco's pages too. Reco's
+        // replicas load the model it stores. (Reco's own binary, started with "train".)
+        var trainer = builder.AddProject<TReco>("reco-trainer", options => options.ExcludeLaunchProfile = true)
+                             .WithArgs("train")
+                             .WithReference(redis)
+                             .WithReference(cache)
+                             .WithReference(recoAccount, toutiao.Resource.Name)
+                             .WaitFor(redis)
+                             .WaitForCompletion(initializer);
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            // Its health in the dashboard, on any free port (not Reco's, its launch profile's). A
+            // deployment probes the pod itself: nothing calls it, so no Service and no binding.
+            trainer.WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
+                   .WithHttpEndpoint(name: "http")
+                   .WithHttpHealthCheck("/health");
+        }
+
+        reco.WithEnvironment("Ranking__Trainer", "elsewhere");
+
         var web = builder.AddProject<TWeb>("web")
                .WithReplicas(replicas.Web)
                .WithEndpoint("http", endpoint => endpoint.IsProxied = randomPorts || replicas.Web > 1)
@@ -107,12 +136,14 @@ public static class ToutiaoBuilderExtensions
         var sampleRatio = builder.Configuration.GetValue("Tracing:SampleRatio", 1.0);
         web.WithTraceSampleRatio(sampleRatio);
         reco.WithTraceSampleRatio(sampleRatio);
+        trainer.WithTraceSampleRatio(sampleRatio);
 
         initializer.WithoutDevelopmentCertificate();
         reco.WithoutDevelopmentCertificate();
+        trainer.WithoutDevelopmentCertificate();
         web.WithoutDevelopmentCertificate();
 
-        return new(redis, cache, toutiao, toutiaoReplica, initializer, web, reco, replicas);
+        return new(redis, cache, toutiao, toutiaoReplica, new(webAccount, recoAccount, replicaAccount), initializer, web, reco, trainer, replicas);
     }
 
     /// <summary>

@@ -1,8 +1,12 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Toutiao.Reco.Development;
+using Toutiao.Reco.Ranking;
 using Toutiao.Reco.Recommend;
 using Toutiao.Reco.Storage;
+
+// "train": the click model's trainer, a process of its own that serves no page.
+if (args is [TrainerHost.Verb, ..]) { return await TrainerHost.RunAsync(args[1..]); }
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContentRoot.Resolve() });
 // Outside Development, a key anyone could know stops the service before it serves anything.
@@ -39,7 +43,7 @@ app.MapGet("/", () => "Toutiao.Reco speaks gRPC (service UserRecommend) on this 
 app.MapDefaultEndpoints();
 app.MapDevelopmentEndpoints();
 
-app.Run();
+await app.RunAsync();
 return 0;
 
 // The integration tests start this service with WebApplicationFactory<Program>.

@@ -34,6 +34,12 @@ public sealed class BehaviorConsumerOptions
 
     /// <summary>How often applied entry ids older than <see cref="AppliedRetention"/> are deleted.</summary>
     public TimeSpan AppliedCleanupInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The newest entries of the stream kept once applied, for the click model's training (which reads
+    /// <c>Ranking:TrainingEvents</c> of them); entries not yet applied are kept however many there are.
+    /// </summary>
+    public long EventsKept { get; set; } = 1_000_000;
 }
 
 /// <summary>
@@ -90,6 +96,7 @@ public sealed partial class BehaviorConsumer(
                 if (clock.GetElapsedTime(nextReclaim) >= TimeSpan.Zero)
                 {
                     claimed = await ReclaimAsync(settings, stoppingToken);
+                    await TrimAsync(settings, stoppingToken);
                     nextReclaim = clock.GetTimestamp() + (long)(settings.ReclaimInterval.TotalSeconds * clock.TimestampFrequency);
                 }
 
@@ -166,6 +173,19 @@ public sealed partial class BehaviorConsumer(
         var group = (await db.StreamGroupInfoAsync(BehaviorStream.Events)).FirstOrDefault(g => g.Name == BehaviorStream.ConsumerGroup);
         metrics.Pending(group.Lag ?? 0);
         return entries.Length;
+    }
+
+    /// <summary>Applied entries beyond the newest <see cref="BehaviorConsumerOptions.EventsKept"/> leave the stream, a script call per 10,000.</summary>
+    private async Task TrimAsync(BehaviorConsumerOptions settings, CancellationToken cancellationToken)
+    {
+        const int perCall = 10_000;
+        var db = redis.GetDatabase();
+        long removed;
+        do
+        {
+            removed = await BehaviorStreamTrim.TrimAppliedAsync(db, BehaviorStream.Events, BehaviorStream.ConsumerGroup, settings.EventsKept, perCall);
+        }
+        while (removed == perCall && !cancellationToken.IsCancellationRequested);
     }
 
     private async Task ApplyAndAcknowledgeAsync(StreamEntry[] entries, string delivery, CancellationToken cancellationToken)

@@ -97,13 +97,27 @@ public sealed class BehaviorEffects(
         return fresh.Count;
     }
 
-    /// <summary>Forgets applied entry ids older than <paramref name="retention"/>, a bounded number at a time.</summary>
-    public async Task ForgetAppliedAsync(TimeSpan retention, CancellationToken cancellationToken)
+    /// <summary>
+    /// Forgets every applied entry id older than <paramref name="retention"/>, whatever the rate they
+    /// came in at: deletes of a bounded size (short locks, a small undo log) until one finds fewer.
+    /// Returns how many.
+    /// </summary>
+    public async Task<long> ForgetAppliedAsync(TimeSpan retention, CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand(
-            "DELETE FROM news_behavior_applied WHERE applied_at < NOW() - INTERVAL @seconds SECOND LIMIT 10000");
-        command.Parameters.Add(new MySqlParameter("@seconds", (long)retention.TotalSeconds));
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        const int perDelete = 10_000;
+        long forgotten = 0;
+        int deleted;
+        do
+        {
+            await using var command = database.CreateCommand(
+                $"DELETE FROM news_behavior_applied WHERE applied_at < NOW() - INTERVAL @seconds SECOND LIMIT {perDelete}");
+            command.Parameters.Add(new MySqlParameter("@seconds", (long)retention.TotalSeconds));
+            deleted = await command.ExecuteNonQueryAsync(cancellationToken);
+            forgotten += deleted;
+        }
+        while (deleted == perDelete);
+
+        return forgotten;
     }
 
     /// <summary>

@@ -50,7 +50,7 @@ public sealed partial class ClickModelTraining(
 
                 try
                 {
-                    if (clock.GetUtcNow() >= nextTraining)
+                    if (settings.Trainer == TrainerPlacement.Here && clock.GetUtcNow() >= nextTraining)
                     {
                         nextTraining = clock.GetUtcNow() + settings.TrainInterval;
                         await TrainOnceAsync(stoppingToken);

@@ -5,6 +5,13 @@ public sealed class RankingOptions
 {
     public const string SectionName = "Ranking";
 
+    /// <summary>
+    /// Where the periodic training runs: <see cref="TrainerPlacement.Here"/> in this process (one
+    /// replica at a time, by a lock in Redis), or <see cref="TrainerPlacement.Elsewhere"/> in the
+    /// trainer process (<c>Toutiao.Reco train</c>), as the AppHost runs it: this process only loads models.
+    /// </summary>
+    public TrainerPlacement Trainer { get; set; } = TrainerPlacement.Here;
+
     /// <summary>How often a new model is trained (by one replica: the others load it).</summary>
     public TimeSpan TrainInterval { get; set; } = TimeSpan.FromMinutes(10);
 
@@ -19,4 +26,11 @@ public sealed class RankingOptions
 
     /// <summary>Fewer examples than this (or no click among them) train no model: the pages stay in the profile's order.</summary>
     public int MinExamples { get; set; } = 500;
+}
+
+/// <summary>Where the click model's periodic training runs (<see cref="RankingOptions.Trainer"/>).</summary>
+public enum TrainerPlacement
+{
+    Here,
+    Elsewhere,
 }

@@ -13,6 +13,46 @@ public static class RecommendationExtensions
 {
     public static IHostApplicationBuilder AddRecommendation(this IHostApplicationBuilder builder)
     {
+        builder.AddRecallCandidates();
+        builder.Services.AddSingleton<global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<UserRecommendService>, UserRecommendMethods>();
+        builder.Services.AddSingleton<StorageFailureInterceptor>();
+        builder.Services.AddSingleton<UserFeedHistory>();
+        builder.Services.AddSingleton<ReadingPositions>();
+        builder.Services.AddSingleton<ReaderProfileStore>();
+        builder.Services.AddSingleton<CoReadNeighbours>();
+        builder.Services.AddSingleton<Experiments>();
+        builder.Services.AddTrackingSignature();
+        builder.Services.AddSingleton<TrackingParameters>();
+        builder.Services.AddHostedService<RecallRefresher>();
+
+        builder.Services.AddOptions<BehaviorConsumerOptions>().BindConfiguration(BehaviorConsumerOptions.SectionName)
+            .Validate(o => o.BatchSize > 0 && o.ClaimIdle > TimeSpan.Zero && o.ReclaimInterval > TimeSpan.Zero && o.IdleCheckInterval > TimeSpan.Zero && o.AppliedRetention >= TimeSpan.FromHours(1) && o.AppliedCleanupInterval > TimeSpan.Zero && o.EventsKept > 0,
+                "Behaviors options are out of range.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<BehaviorMetrics>();
+        builder.Services.AddSingleton<BehaviorEffects>();
+        builder.Services.AddHostedService<BehaviorConsumer>();
+
+        builder.AddClickModel();
+        builder.Services.AddHealthChecks().AddCheck<RecallReadyCheck>("recall", tags: ["ready"]);
+        return builder;
+    }
+
+    /// <summary>
+    /// The trainer process (<c>Toutiao.Reco train</c>): the catalogue the examples are joined with,
+    /// and the periodic training, whatever <c>Ranking:Trainer</c> says. It serves no page.
+    /// </summary>
+    public static IHostApplicationBuilder AddClickModelTrainer(this IHostApplicationBuilder builder)
+    {
+        builder.AddRecallCandidates();
+        builder.AddClickModel();
+        builder.Services.PostConfigure<RankingOptions>(options => options.Trainer = TrainerPlacement.Here);
+        return builder;
+    }
+
+    /// <summary>Every channel's candidates and the article catalogue, in memory (<see cref="RecallCandidateStore"/>).</summary>
+    private static void AddRecallCandidates(this IHostApplicationBuilder builder)
+    {
         builder.Services.AddOptions<RecommendationOptions>()
             .BindConfiguration(RecommendationOptions.SectionName)
             .Validate(o => o.RecallWindow > 0 && o.HistoryPagesKept > 0 && o.ServedKept > 0 && o.RecencyHalfLifeHours > 0
@@ -30,30 +70,16 @@ public static class RecommendationExtensions
                 $"Recommendation:Buckets maps a hex digit (0..f) to {string.Join(" or ", Experiments.Arms)}.")
             .ValidateOnStart();
 
-        builder.Services.AddSingleton<global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<UserRecommendService>, UserRecommendMethods>();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<StorageFailureInterceptor>();
         builder.Services.AddSingleton<ChannelDirectory>();
         builder.Services.AddSingleton<RecallCandidateStore>();
-        builder.Services.AddSingleton<UserFeedHistory>();
-        builder.Services.AddSingleton<ReadingPositions>();
-        builder.Services.AddSingleton<ReaderProfileStore>();
-        builder.Services.AddSingleton<CoReadNeighbours>();
         builder.Services.AddSingleton<FeedRanker>();
-        builder.Services.AddSingleton<Experiments>();
-        builder.Services.AddTrackingSignature();
-        builder.Services.AddSingleton<TrackingParameters>();
         builder.Services.AddSingleton<RecoTelemetry>();
-        builder.Services.AddHostedService<RecallRefresher>();
+    }
 
-        builder.Services.AddOptions<BehaviorConsumerOptions>().BindConfiguration(BehaviorConsumerOptions.SectionName)
-            .Validate(o => o.BatchSize > 0 && o.ClaimIdle > TimeSpan.Zero && o.ReclaimInterval > TimeSpan.Zero && o.IdleCheckInterval > TimeSpan.Zero && o.AppliedRetention >= TimeSpan.FromHours(1) && o.AppliedCleanupInterval > TimeSpan.Zero,
-                "Behaviors options are out of range.")
-            .ValidateOnStart();
-        builder.Services.AddSingleton<BehaviorMetrics>();
-        builder.Services.AddSingleton<BehaviorEffects>();
-        builder.Services.AddHostedService<BehaviorConsumer>();
-
+    /// <summary>The click model: the one served (<see cref="ClickModelStore"/>) and its training (<see cref="ClickModelTraining"/>).</summary>
+    private static void AddClickModel(this IHostApplicationBuilder builder)
+    {
         builder.Services.AddOptions<RankingOptions>().BindConfiguration(RankingOptions.SectionName)
             .Validate(o => o.TrainInterval > TimeSpan.Zero && o.ModelCheckInterval > TimeSpan.Zero && o.LabelWindow > TimeSpan.Zero
                            && o.TrainingEvents > 0 && o.MinExamples > 0,
@@ -62,9 +88,6 @@ public static class RecommendationExtensions
         builder.Services.AddSingleton<ClickModelStore>();
         builder.Services.AddSingleton<ClickModelTraining>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ClickModelTraining>());
-
-        builder.Services.AddHealthChecks().AddCheck<RecallReadyCheck>("recall", tags: ["ready"]);
-        return builder;
     }
 
     /// <summary>Ready once the recall candidates are in memory; until then a request would wait for them.</summary>

@@ -31,12 +31,13 @@ public sealed partial class KubernetesManifestTests : IDisposable
 
         foreach (var (name, project) in projects)
         {
-            // A project with endpoints is a server (Deployment and Service); one without runs to completion (Job).
+            // A project with endpoints is a server (Deployment and Service); one without is a worker
+            // (a Deployment without a Service: the trainer) or runs to completion (a Job: the initializer).
             var isServer = project.Bindings.Count > 0;
-            var pod = isServer ? deploy.Deployment(name)?.Spec.Template : deploy.Job(name)?.Spec.Template;
+            var pod = deploy.Deployment(name)?.Spec.Template ?? (isServer ? null : deploy.Job(name)?.Spec.Template);
             if (pod is null)
             {
-                problems.Add($"{name}: no {(isServer ? "Deployment" : "Job")} named {name}");
+                problems.Add($"{name}: no {(isServer ? "Deployment" : "Deployment or Job")} named {name}");
                 continue;
             }
 
@@ -188,24 +189,37 @@ public sealed partial class KubernetesManifestTests : IDisposable
                 problems.Add($"Deployment {name}: its selector does not select its own pods");
             }
 
+            // A singleton (one replica, replaced rather than rolled: the trainer) is neither scaled nor
+            // kept through a drain: a budget of one would block every drain of its node.
             var hpa = deploy.Autoscalers.SingleOrDefault(h => h.Spec.ScaleTargetRef is { Kind: "Deployment" } target && target.Name == name);
-            if (hpa is null)
-            {
-                problems.Add($"Deployment {name}: no HorizontalPodAutoscaler");
-            }
-            else if (deployment.Spec.Replicas is not null)
-            {
-                problems.Add($"Deployment {name}: replicas is set although an autoscaler owns the count (each apply would reset it)");
-            }
-
             var pdb = deploy.DisruptionBudgets.Where(p => Selects(p.Spec.Selector, deployment.Spec.Template.Metadata.Labels)).ToList();
-            if (pdb.Count != 1)
+            var singleton = deployment.Spec is { Replicas: 1, Strategy.Type: "Recreate" };
+            if (singleton)
             {
-                problems.Add($"Deployment {name}: {pdb.Count} PodDisruptionBudgets select its pods, not one");
+                if (hpa is not null || pdb.Count > 0)
+                {
+                    problems.Add($"Deployment {name}: a singleton (replicas 1, Recreate) with an autoscaler or a disruption budget");
+                }
             }
-            else if (hpa is not null && pdb[0].Spec.MinAvailable is { } minAvailable && int.TryParse(minAvailable.Value, out var min) && min >= (hpa.Spec.MinReplicas ?? 1))
+            else
             {
-                problems.Add($"Deployment {name}: its PodDisruptionBudget would block every drain (minAvailable {min} >= minReplicas {hpa.Spec.MinReplicas})");
+                if (hpa is null)
+                {
+                    problems.Add($"Deployment {name}: no HorizontalPodAutoscaler");
+                }
+                else if (deployment.Spec.Replicas is not null)
+                {
+                    problems.Add($"Deployment {name}: replicas is set although an autoscaler owns the count (each apply would reset it)");
+                }
+
+                if (pdb.Count != 1)
+                {
+                    problems.Add($"Deployment {name}: {pdb.Count} PodDisruptionBudgets select its pods, not one");
+                }
+                else if (hpa is not null && pdb[0].Spec.MinAvailable is { } minAvailable && int.TryParse(minAvailable.Value, out var min) && min >= (hpa.Spec.MinReplicas ?? 1))
+                {
+                    problems.Add($"Deployment {name}: its PodDisruptionBudget would block every drain (minAvailable {min} >= minReplicas {hpa.Spec.MinReplicas})");
+                }
             }
 
             foreach (var container in deployment.Spec.Template.Spec.Containers)
@@ -299,7 +313,7 @@ public sealed partial class KubernetesManifestTests : IDisposable
     {
         var deploy = DeployedObjects.Load();
         var pods = deploy.Deployments.Select(d => (d.Metadata.Name, d.Spec.Template)).Concat(deploy.Jobs.Select(j => (j.Metadata.Name, j.Spec.Template)));
-        var keys = new Dictionary<string, string> { ["web"] = "web", ["reco"] = "reco", ["toutiao-init"] = "init" };
+        var keys = new Dictionary<string, string> { ["web"] = "web", ["reco"] = "reco", ["reco-trainer"] = "reco", ["toutiao-init"] = "init" };
         foreach (var (name, template) in pods)
         {
             var container = template.Spec.Containers.Single();
@@ -343,11 +357,12 @@ public sealed partial class KubernetesManifestTests : IDisposable
         Assert.Null(web.FromProperty);
         Assert.Equal(PortOf("web").ToString(System.Globalization.CultureInfo.InvariantCulture), Assert.Single(web.Ports).Port.Value);
         Assert.Null(For("toutiao-init")!.Spec.Ingress);
+        Assert.Null(For("reco-trainer")!.Spec.Ingress);
 
         // Data stores in the namespace: the services and the initializer on the Redis and MySQL ports, and one another.
         var data = policies.Single(p => p.Spec.PodSelector.MatchLabels?.ContainsKey("toutiao.io/data-store") == true);
         var clients = data.Spec.Ingress[0];
-        Assert.Equal(["web", "reco", "toutiao-init"], Assert.Single(Assert.Single(clients.FromProperty).PodSelector.MatchExpressions).Values);
+        Assert.Equal(["web", "reco", "reco-trainer", "toutiao-init"], Assert.Single(Assert.Single(clients.FromProperty).PodSelector.MatchExpressions).Values);
         Assert.Equal(["6379", "3306"], clients.Ports.Select(p => p.Port.Value));
     }
 

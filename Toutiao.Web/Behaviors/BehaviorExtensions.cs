@@ -9,7 +9,7 @@ public static class BehaviorExtensions
     {
         builder.Services.AddTrackingSignature();
         builder.Services.AddOptions<BehaviorOptions>().BindConfiguration(BehaviorOptions.SectionName)
-            .Validate(o => o.EventsMaxLength > 0 && o.ExposuresMaxLength > 0, "Behaviors:*MaxLength must be positive.")
+            .Validate(o => o.ExposuresMaxLength > 0, "Behaviors:ExposuresMaxLength must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<BehaviorReports>();
         builder.Services.AddSingleton<BehaviorLog>();

@@ -8,7 +8,9 @@ using Toutiao.Contracts.Storage;
 namespace Toutiao.Web.Behaviors;
 
 /// <summary>
-/// Appends to the behaviour streams (<see cref="BehaviorStream"/>) on the <c>redis</c> server.
+/// Appends to the behaviour streams (<see cref="BehaviorStream"/>) on the <c>redis</c> server. The
+/// reported actions' stream is trimmed by Reco, once applied (never here: an entry trimmed before
+/// it was applied would be lost); the exposures' to about <see cref="BehaviorOptions.ExposuresMaxLength"/>.
 /// Reported actions are appended before the app is answered (a failure is a 503 it can retry) and
 /// their consumers are woken in the same round trip; a page's exposure is sent without waiting, as
 /// the page must not wait for its log.
@@ -39,7 +41,7 @@ public sealed class BehaviorLog(IConnectionMultiplexer redis, IOptions<BehaviorO
             new(BehaviorStream.Fields.Author, b.AuthorId != 0 ? b.AuthorId : RedisValue.EmptyString),
             new(BehaviorStream.Fields.Once, b.Once ?? RedisValue.EmptyString),
             new(BehaviorStream.Fields.Counted, b.Counted ? 1 : 0),
-        ], maxLength: options.Value.EventsMaxLength, useApproximateMaxLength: true)).ToList();
+        ])).ToList();
         var wake = batch.PublishAsync(RedisChannel.Literal(BehaviorStream.AppendedChannel), behaviors.Count);
         batch.Execute();
         await Task.WhenAll(appends);
