@@ -219,6 +219,31 @@ public class ToutiaoFixture : IAsyncLifetime
     /// <summary>Web builds its search index in the background after it starts: a few seconds' work.</summary>
     public Task SearchBuiltAsync() => WebService<Toutiao.Web.Search.ArticleSearch>().Built.WaitAsync(TimeSpan.FromSeconds(90));
 
+    /// <summary>
+    /// Until every entry of the behaviour stream was delivered to Reco's consumer group and
+    /// acknowledged: the group's state in Redis, looked at again after each batch Reco applies (or
+    /// a tenth of a second, as entries found to be duplicates are not counted applied).
+    /// </summary>
+    public async Task BehaviorsAppliedAsync()
+    {
+        var db = Redis.GetDatabase();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            using var next = new MeasurementSignal("Toutiao.Reco", "toutiao.behaviors", new("outcome", "applied"), 1, Reco.Services);
+            var last = (await db.StreamInfoAsync(Toutiao.Contracts.Behaviors.BehaviorStream.Events)).LastGeneratedId;
+            var group = (await db.StreamGroupInfoAsync(Toutiao.Contracts.Behaviors.BehaviorStream.Events))
+                .Single(g => g.Name == Toutiao.Contracts.Behaviors.BehaviorStream.ConsumerGroup);
+            if (group.PendingMessageCount == 0 && group.LastDeliveredId == last)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"behaviours still being applied: {group.PendingMessageCount} pending, delivered to {group.LastDeliveredId} of {last}");
+            await Task.WhenAny(next.Reached, Task.Delay(100));
+        }
+    }
+
     /// <summary>Loads the article counters and pins into a cache server that came back empty, once Web has reconnected to it.</summary>
     public async Task RefillCacheAsync()
     {

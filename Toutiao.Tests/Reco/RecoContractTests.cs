@@ -157,7 +157,7 @@ public sealed class RecoContractTests(ToutiaoFixture fixture)
         await client.user_recommendAsync(new UserRequest { UserId = "warm-up", ChannelId = 4, ArticleNum = 10, TimeStamp = t1 });
         // Earlier tests' behaviours still being applied would read and acknowledge on these very
         // connections during every measurement: wait until the consumer has caught up.
-        await BehaviorsAppliedAsync(state.GetDatabase());
+        await fixture.BehaviorsAppliedAsync();
         // Nor may a rebuild of the recall sets (another test's) write on them meanwhile.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (await state.GetDatabase().KeyExistsAsync(RecallKeys.BuildLock))
@@ -208,25 +208,6 @@ public sealed class RecoContractTests(ToutiaoFixture fixture)
         Assert.True(profiledFresh.Least == 2, $"pages of 推荐 with a profile: {profiledFresh.All} Redis operations");
         var profiledHistory = await LeastOperationsAsync(_ => new UserRequest { UserId = profiled, ChannelId = 0, ArticleNum = 10, TimeStamp = t1 });
         Assert.True(profiledHistory.Least == 1, $"history pages of 推荐 with a profile: {profiledHistory.All} Redis operations");
-    }
-
-    /// <summary>Until every behaviour in the stream was delivered to Reco's consumer group and acknowledged.</summary>
-    private static async Task BehaviorsAppliedAsync(StackExchange.Redis.IDatabase db)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var last = (await db.StreamInfoAsync(Toutiao.Contracts.Behaviors.BehaviorStream.Events)).LastGeneratedId;
-            var group = (await db.StreamGroupInfoAsync(Toutiao.Contracts.Behaviors.BehaviorStream.Events))
-                .Single(g => g.Name == Toutiao.Contracts.Behaviors.BehaviorStream.ConsumerGroup);
-            if (group.PendingMessageCount == 0 && group.LastDeliveredId == last)
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"behaviours still being applied: {group.PendingMessageCount} pending, delivered to {group.LastDeliveredId} of {last}");
-            await Task.Delay(50);
-        }
     }
 
     [Fact]

@@ -22,16 +22,7 @@ public sealed class RefreshingValueTests
     [Fact]
     public async Task A_stale_value_is_served_at_once_while_the_reload_runs()
     {
-        var value = await StaleValueAsync();
-        var reloadStarted = new TaskCompletionSource();
-        var slowDatabase = new TaskCompletionSource<string>();
-        _loads.Enqueue(() =>
-        {
-            reloadStarted.SetResult();
-            return slowDatabase.Task;
-        });
-        Assert.Equal("first", await value.GetAsync(MaxAge, default));
-        await reloadStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var (value, slowDatabase) = await SlowReloadAsync();
         // A second caller neither waits nor starts another reload.
         Assert.Equal("first", await value.GetAsync(MaxAge, default));
         Assert.Equal(2, _loadCount);
@@ -44,17 +35,7 @@ public sealed class RefreshingValueTests
     [Fact]
     public async Task A_caller_who_waits_while_a_reload_runs_waits_for_that_one()
     {
-        var value = await StaleValueAsync();
-        var reloadStarted = new TaskCompletionSource();
-        var slowDatabase = new TaskCompletionSource<string>();
-        _loads.Enqueue(() =>
-        {
-            reloadStarted.SetResult();
-            return slowDatabase.Task;
-        });
-        Assert.Equal("first", await value.GetAsync(MaxAge, default));
-        await reloadStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
-
+        var (value, slowDatabase) = await SlowReloadAsync();
         var waiting = value.GetAsync(MaxAge, default, waitForReload: true);
         Assert.False(waiting.IsCompleted);
         slowDatabase.SetResult("second");
@@ -86,6 +67,22 @@ public sealed class RefreshingValueTests
 
         _loads.Enqueue(() => Task.FromResult("first"));
         Assert.Equal("first", await value.GetAsync(MaxAge, default));
+    }
+
+    /// <summary>A stale value whose reload has started (a caller got "first" meanwhile) and waits for the slow database's answer.</summary>
+    private async Task<(RefreshingValue<string> Value, TaskCompletionSource<string> SlowDatabase)> SlowReloadAsync()
+    {
+        var value = await StaleValueAsync();
+        var reloadStarted = new TaskCompletionSource();
+        var slowDatabase = new TaskCompletionSource<string>();
+        _loads.Enqueue(() =>
+        {
+            reloadStarted.SetResult();
+            return slowDatabase.Task;
+        });
+        Assert.Equal("first", await value.GetAsync(MaxAge, default));
+        await reloadStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        return (value, slowDatabase);
     }
 
     /// <summary>A value that loaded "first" and is now past its age.</summary>
