@@ -43,7 +43,17 @@ public sealed class RefreshingValue<T>(
     {
         lock (_gate)
         {
-            return _reloading is { IsCompleted: false } running ? running : _reloading = ReloadAsync(current);
+            if (_reloading is { IsCompleted: false } running)
+            {
+                return running;
+            }
+
+            // Not part of the request that found the value old: its trace (Activity.Current) and
+            // other async-local state do not flow into the reload, which is background work of its own.
+            using (ExecutionContext.SuppressFlow())
+            {
+                return _reloading = Task.Run(() => ReloadAsync(current));
+            }
         }
     }
 
@@ -65,8 +75,7 @@ public sealed class RefreshingValue<T>(
     {
         try
         {
-            // Task.Run: the caller (holding the gate) never runs any of the load itself.
-            var loaded = await Task.Run(() => load(CancellationToken.None));
+            var loaded = await load(CancellationToken.None);
             _current = new Loaded(loaded, clock.GetUtcNow(), DateTimeOffset.MinValue);
             return loaded;
         }

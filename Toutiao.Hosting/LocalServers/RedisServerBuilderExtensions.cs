@@ -18,8 +18,15 @@ public sealed class RedisServerSettings
     /// </summary>
     public string MaxMemoryPolicy { get; set; } = "noeviction";
 
-    /// <summary>Keep the data across restarts in an append-only file (fsync once a second).</summary>
+    /// <summary>Keep the data across restarts in an append-only file (fsynced as <see cref="AppendFsync"/> says).</summary>
     public bool AppendOnly { get; set; } = true;
+
+    /// <summary>
+    /// redis.conf <c>appendfsync</c>: <c>everysec</c> (the default: redis-server stopped or killed
+    /// loses nothing, the machine failing loses up to about the last second of acknowledged writes)
+    /// or <c>always</c> (nothing acknowledged is lost; every write waits for the disk), or <c>no</c>.
+    /// </summary>
+    public string AppendFsync { get; set; } = "everysec";
 
     /// <summary>
     /// The single server's port (<c>Redis:Topology=single</c>), listened on by redis-server itself:
@@ -63,6 +70,11 @@ public static class RedisServerBuilderExtensions
     {
         settings ??= new RedisServerSettings();
         builder.Configuration.GetSection($"Redis:{name}").Bind(settings);
+        if (settings.AppendFsync is not ("everysec" or "always" or "no"))
+        {
+            throw new DistributedApplicationException($"Redis:{name}:AppendFsync is '{settings.AppendFsync}': use everysec (the default), always or no.");
+        }
+
         var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
         if (builder.ExecutionContext.IsPublishMode)
         {
@@ -276,7 +288,7 @@ public static class RedisServerBuilderExtensions
                     $"maxmemory {settings.MaxMemory}",
                     $"maxmemory-policy {settings.MaxMemoryPolicy}",
                     settings.AppendOnly ? "appendonly yes" : "appendonly no",
-                    "appendfsync everysec",
+                    $"appendfsync {settings.AppendFsync}",
                     "save \"\"",
                     "daemonize no",
                     .. extraSettings,

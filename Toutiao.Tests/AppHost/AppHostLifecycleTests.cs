@@ -257,6 +257,17 @@ public sealed class AppHostLifecycleTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unknown_fsync_setting_is_one_clear_error()
+    {
+        var error = await Assert.ThrowsAsync<DistributedApplicationException>(async () =>
+        {
+            await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
+                [$"--AppHost:DataDirectory={_directory}", "--Redis:redis:AppendFsync=sometimes"]);
+        });
+        Assert.Equal("Redis:redis:AppendFsync is 'sometimes': use everysec (the default), always or no.", error.Message);
+    }
+
+    [Fact]
     public async Task A_failing_database_initializer_is_reported_and_reco_and_web_never_start()
     {
         using var timeout = new CancellationTokenSource(ToutiaoAppFixture.StartTimeout);

@@ -106,10 +106,10 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture, Xunit.Abstractions.
     }
 
     [Theory]
-    [InlineData("redis", "noeviction", "yes")]
-    [InlineData("cache", "allkeys-lru", "no")]
+    [InlineData("redis", "noeviction", "yes", "always")]
+    [InlineData("cache", "allkeys-lru", "no", "everysec")]
     public async Task The_state_redis_never_evicts_and_keeps_its_data_and_the_cache_redis_evicts_least_recently_used(
-        string resource, string policy, string appendOnly)
+        string resource, string policy, string appendOnly, string appendFsync)
     {
         var options = ConfigurationOptions.Parse((await fixture.App.GetConnectionStringAsync(resource))!);
         options.AllowAdmin = true;
@@ -117,6 +117,8 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture, Xunit.Abstractions.
         var config = (await redis.GetServers().Single().ConfigGetAsync("*")).ToDictionary(p => p.Key, p => p.Value);
         Assert.Equal(policy, config["maxmemory-policy"]);
         Assert.Equal(appendOnly, config["appendonly"]);
+        // Redis:redis:AppendFsync=always in this app (the fixture's setting); the cache keeps the default.
+        Assert.Equal(appendFsync, config["appendfsync"]);
         Assert.True(long.Parse(config["maxmemory"], System.Globalization.CultureInfo.InvariantCulture) > 0, "no memory limit");
     }
 

@@ -49,6 +49,8 @@ public sealed class ToutiaoAppFixture : IAsyncLifetime
                 $"--AppHost:DashboardApiKey={DashboardApiKey}",
                 "--Replicas:reco=2",
                 "--Replicas:web=2",
+                // The state server as a deployment that must lose nothing acknowledged runs it.
+                "--Redis:redis:AppendFsync=always",
             ],
             timeout.Token);
         builder.Services.AddLogging(logging => logging.AddProvider(AppHostLog));
