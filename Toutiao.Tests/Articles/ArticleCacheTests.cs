@@ -14,6 +14,9 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
 {
     private IDatabase Redis => fixture.Cache.GetDatabase();
 
+    /// <summary>Web's SQL commands from now on.</summary>
+    private MySqlCommandCounter WebMySql() => new(fixture.MySqlPort, fixture.WebMySqlUser);
+
     private long WebRedisOperations => fixture.Web.Services.GetRequiredKeyedService<IConnectionMultiplexer>(RedisConnections.Cache).GetCounters().Interactive.OperationCount;
 
     [Fact]
@@ -25,7 +28,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         Assert.Equal(13, first.ArticleIds().Count);
 
         var before = WebRedisOperations;
-        using var mysql = new MySqlCommandCounter(fixture.MySqlPort);
+        using var mysql = WebMySql();
         var again = await fixture.WebClient.FeedAsync(11, time, reader, withTop: true);
 
         Assert.Equal(first.ArticleIds(), again.ArticleIds());
@@ -50,7 +53,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
 
         await Task.WhenAll(ids.Select(id => Redis.KeyDeleteAsync(ArticleCacheKeys.Info(id))));
 
-        using (var mysql = new MySqlCommandCounter(fixture.MySqlPort))
+        using (var mysql = WebMySql())
         {
             var cold = await fixture.WebClient.FeedAsync(12, time, reader);
             Assert.Equal(ids, cold.ArticleIds());
@@ -64,7 +67,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
             Assert.InRange(ttl!.Value.TotalSeconds, 1800 - 5, 2400);
         }
 
-        using (var mysql = new MySqlCommandCounter(fixture.MySqlPort))
+        using (var mysql = WebMySql())
         {
             await fixture.WebClient.FeedAsync(12, time, reader);
             Assert.Empty(mysql.Statements);
@@ -84,7 +87,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
 
         await Task.WhenAll(ids.Select(id => Redis.KeyDeleteAsync(ArticleCacheKeys.Info(id))));
 
-        using (var mysql = new MySqlCommandCounter(fixture.MySqlPort))
+        using (var mysql = WebMySql())
         {
             var page = await cache.GetPageAsync(ids, null, CancellationToken.None);
             Assert.Empty(page.Articles);
@@ -97,7 +100,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
             Assert.InRange((await Redis.KeyTimeToLiveAsync(ArticleCacheKeys.Info(id)))!.Value.TotalSeconds, 300 - 5, 360);
         }
 
-        using (var mysql = new MySqlCommandCounter(fixture.MySqlPort))
+        using (var mysql = WebMySql())
         {
             Assert.Empty((await cache.GetPageAsync(ids, null, CancellationToken.None)).Articles);
             Assert.Empty(mysql.Statements);
@@ -111,7 +114,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         const long id = 31_337;
         await Redis.KeyDeleteAsync(ArticleCacheKeys.Info(id));
 
-        using var mysql = new MySqlCommandCounter(fixture.MySqlPort);
+        using var mysql = WebMySql();
         var pages = await Task.WhenAll(Enumerable.Range(0, 20)
             .Select(_ => Task.Run(() => cache.GetPageAsync([id], null, CancellationToken.None))));
 
@@ -133,7 +136,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         const long id = 17_320;
         await Redis.KeyDeleteAsync(ArticleCacheKeys.Info(id));
 
-        using var mysql = new MySqlCommandCounter(fixture.MySqlPort);
+        using var mysql = WebMySql();
         var pages = await Task.WhenAll(Enumerable.Range(0, 40)
             .Select(i => Task.Run(() => caches[i % 2].GetPageAsync([id], null, CancellationToken.None))));
 
@@ -153,7 +156,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         var mariadbd = LocalProcesses.MariaDbOf(fixture.Storage.Directory);
 
         // MySQL frozen: the owner's load hangs in it until the waiter has joined.
-        using var ownerInMySql = new MySqlCommandCounter(fixture.MySqlPort);
+        using var ownerInMySql = WebMySql();
         using var twoMisses = new MeasurementSignal(ArticleCacheMetrics.MeterName, "toutiao.cache.lookups", new("outcome", "miss"), 2);
         await LocalProcesses.SignalAsync(mariadbd.Pid, "STOP");
         try
@@ -224,7 +227,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         await web.Services.GetRequiredService<ArticleCacheWarmer>().Warmed.WaitAsync(TimeSpan.FromSeconds(30));
 
         var before = Operations(web);
-        using var mysql = new MySqlCommandCounter(fixture.MySqlPort);
+        using var mysql = WebMySql();
         var again = await cache.GetPageAsync(ids, 11, CancellationToken.None);
 
         Assert.Empty(mysql.Statements);

@@ -51,6 +51,9 @@ public class ToutiaoFixture : IAsyncLifetime
     /// <summary>The MySQL server's port: what <see cref="MySqlCommandCounter"/> counts the commands to.</summary>
     public int MySqlPort => (int)new MySqlConnectionStringBuilder(Storage.MySqlConnectionString).Port;
 
+    /// <summary>The MariaDB account Web connects as.</summary>
+    public string WebMySqlUser => new MySqlConnectionStringBuilder(Storage.WebMySqlConnectionString).UserID;
+
     /// <summary>
     /// Every span finished in this process while the tests run. The exporter sits in Web's tracer
     /// provider, but its listeners are process-wide, so Reco's spans (same process) land here too:
