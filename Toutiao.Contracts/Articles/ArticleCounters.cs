@@ -23,6 +23,19 @@ public static class ArticleCounters
         return 0
         """;
 
+    private const string SetIfLoadedScript = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then
+          for i = 1, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i]) end
+        end
+        return 0
+        """;
+
+    /// <summary>Sets <paramref name="counts"/> (article id → count, read from MySQL) in the counter <paramref name="key"/> if it is loaded; one round trip.</summary>
+    public static Task SetIfLoadedAsync(this IDatabaseAsync cache, string key, IReadOnlyCollection<KeyValuePair<long, long>> counts)
+        => counts.Count == 0
+            ? Task.CompletedTask
+            : cache.ScriptEvaluateAsync(SetIfLoadedScript, [key], counts.SelectMany(c => new RedisValue[] { c.Key, c.Value }).ToArray());
+
     /// <summary>Adds <paramref name="changes"/> (article id → change) to the counter <paramref name="key"/> if it is loaded; one round trip.</summary>
     public static Task AddIfLoadedAsync(this IDatabaseAsync cache, string key, IReadOnlyCollection<KeyValuePair<long, long>> changes)
         => changes.Count == 0

@@ -6,7 +6,8 @@ namespace Toutiao.Contracts.Storage;
 
 /// <summary>
 /// The one answer to "is this a storage failure?": Redis refusing (OOM, READONLY) or unreachable,
-/// MySQL down or slow, a socket or a storage call's own timeout. All are the dependency's doing,
+/// MySQL down or slow, a socket or a storage call's own timeout, a call out of its share of the
+/// request's budget or held back by an open circuit (<see cref="StorageGuard"/>). All are the dependency's doing,
 /// none the client's, and all are retryable: Web answers them with a degraded page or a 503, Reco
 /// with <c>UNAVAILABLE</c>.
 /// </summary>
@@ -17,8 +18,8 @@ public static class StorageFailures
     /// A command error (a bug of ours) is not among them.
     /// </summary>
     public static bool IsRedisFailure(Exception exception)
-        => exception is RedisConnectionException or RedisTimeoutException or RedisServerException;
+        => exception is RedisConnectionException or RedisTimeoutException or RedisServerException or StorageUnavailableException { IsRedis: true };
 
     public static bool IsStorageFailure(Exception exception)
-        => IsRedisFailure(exception) || exception is DbException or SocketException or TimeoutException;
+        => IsRedisFailure(exception) || exception is DbException or SocketException or TimeoutException or StorageUnavailableException;
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Toutiao.Contracts.Readers;
+using Toutiao.Contracts.Storage;
 using Toutiao.Reco.Profiles;
 using Toutiao.Reco.Recall;
 using Toutiao.Reco.Recommend;
@@ -27,6 +28,8 @@ public sealed record ServedPage(IReadOnlyList<long> ArticleIds, long PreviousTim
 public sealed class UserFeedHistory(
     IConnectionMultiplexer redis,
     [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer cache,
+    [FromKeyedServices(RedisConnections.State)] StorageGuard stateGuard,
+    [FromKeyedServices(RedisConnections.Cache)] StorageGuard cacheGuard,
     IOptions<RecommendationOptions> options)
 {
     /// <summary>
@@ -228,7 +231,16 @@ public sealed class UserFeedHistory(
             arguments[11 + i] = candidates[i];
         }
 
-        var reply = (RedisResult[])(await Database(userId).ScriptEvaluateAsync(ServePageScript, keys, arguments))!;
+        // Within the server's share of the call: a frozen server leaves the page to memory in time, and
+        // the script, should it run once the server thaws, records nothing past that share.
+        var guard = AnonymousReaders.IsAnonymous(userId) ? cacheGuard : stateGuard;
+        var shareEnds = DateTime.UtcNow + guard.NextTimeout;
+        if (deadline is not { } callDeadline || callDeadline > shareEnds)
+        {
+            arguments[6] = new DateTimeOffset(shareEnds).ToUnixTimeMilliseconds();
+        }
+
+        var reply = (RedisResult[])(await guard.RunAsync(() => Database(userId).ScriptEvaluateAsync(ServePageScript, keys, arguments), CancellationToken.None))!;
         var outcome = (string)reply[0]!;
         activity?.SetTag("toutiao.reco.outcome", outcome);
         if (outcome == "expired")

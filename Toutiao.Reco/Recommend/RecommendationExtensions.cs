@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Toutiao.Contracts.Storage;
 using Toutiao.Contracts.Tracking;
 using Toutiao.Reco.Behaviors;
 using Toutiao.Reco.History;
@@ -17,6 +18,9 @@ public static class RecommendationExtensions
         builder.Services.AddSingleton<global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<UserRecommendService>, UserRecommendMethods>();
         builder.Services.AddSingleton<StorageFailureInterceptor>();
         builder.Services.AddSingleton<UserFeedHistory>();
+        // A page's Redis round trips take their share of the call's deadline, behind a circuit each.
+        builder.Services.AddStorageGuard(RedisConnections.State, isRedis: true);
+        builder.Services.AddStorageGuard(RedisConnections.Cache, isRedis: true);
         builder.Services.AddSingleton<ReadingPositions>();
         builder.Services.AddSingleton<ReaderProfileStore>();
         builder.Services.AddSingleton<CoReadNeighbours>();

@@ -27,6 +27,7 @@ public sealed partial class UserRecommendService(
     RecoTelemetry telemetry,
     TrackingParameters tracking,
     IOptions<RecommendationOptions> options,
+    [FromKeyedServices(RedisConnections.Cache)] StorageGuard cacheGuard,
     ILogger<UserRecommendService> logger)
 {
     public const int MaxArticleNum = 50;
@@ -179,9 +180,17 @@ public sealed partial class UserRecommendService(
         var personal = new List<RecallSource>(3);
         if (profile.RecentReads.Count > 0 && settings.CoReadShare > 0)
         {
-            // Read together with what the reader read last: one more round trip, to the cache server.
-            var neighbours = await coReads.GetAsync(profile.RecentReads, settings.NeighboursKept);
-            personal.Add(new RecallSource(CoReadNeighbours.Rank(profile.RecentReads, neighbours), settings.CoReadShare, 0, RecallSource.CoRead));
+            // Read together with what the reader read last: one more round trip, to the cache server,
+            // within its share; a cache that does not answer costs the page this source, not the page.
+            try
+            {
+                var neighbours = await cacheGuard.RunAsync(() => coReads.GetAsync(profile.RecentReads, settings.NeighboursKept), cancellationToken);
+                personal.Add(new RecallSource(CoReadNeighbours.Rank(profile.RecentReads, neighbours), settings.CoReadShare, 0, RecallSource.CoRead));
+            }
+            catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
+            {
+                LogCoReadsSkipped(ex.Message);
+            }
         }
 
         // Content and author recall read the catalogue in memory: no round trip.
@@ -350,4 +359,7 @@ public sealed partial class UserRecommendService(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Fresh page for user {UserId} in channel {ChannelId}: {Offered} candidates offered, {Picked} picked")]
     private partial void LogFreshPage(string userId, int channelId, int offered, int picked);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Co-read recall skipped: {Reason}")]
+    private partial void LogCoReadsSkipped(string reason);
 }

@@ -84,7 +84,8 @@ public class UserFeedHistoryTests(ToutiaoFixture fixture)
     [Fact]
     public async Task A_readers_state_is_bounded_in_size_and_time_and_shorter_for_anonymous_readers_whose_history_is_in_the_cache_server()
     {
-        var history = new UserFeedHistory(fixture.Redis, fixture.Cache, Options.Create(new RecommendationOptions
+        var guard = new Toutiao.Contracts.Storage.StorageGuard("test", isRedis: true, new(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var history = new UserFeedHistory(fixture.Redis, fixture.Cache, guard, guard, Options.Create(new RecommendationOptions
         {
             HistoryPagesKept = 3,
             ServedKept = 25,

@@ -9,7 +9,7 @@ namespace Toutiao.Web.Articles;
 /// Writes what MySQL returned for a page's misses back to Redis in one pipeline, with jittered
 /// TTLs so keys do not expire together; ids that do not exist get the not-found marker.
 /// </summary>
-internal sealed partial class ArticleCacheWriteBack(IConnectionMultiplexer redis, ILogger logger)
+internal sealed partial class ArticleCacheWriteBack(IConnectionMultiplexer redis, StorageGuard guard, ILogger logger)
 {
     public static readonly TimeSpan InfoTtl = TimeSpan.FromSeconds(1800);
     public static readonly TimeSpan InfoTtlJitter = TimeSpan.FromSeconds(600);
@@ -28,7 +28,7 @@ internal sealed partial class ArticleCacheWriteBack(IConnectionMultiplexer redis
         activity?.SetTag("toutiao.cache.authors", authorIds.Count);
         try
         {
-            await QueueWrites(redis.GetDatabase().CreateBatch(), articleIds, loadedArticles, authorIds, loadedAuthors);
+            await guard.RunAsync(() => QueueWrites(redis.GetDatabase().CreateBatch(), articleIds, loadedArticles, authorIds, loadedAuthors), CancellationToken.None);
         }
         catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
         {

@@ -12,6 +12,8 @@ public static class ArticleExtensions
         builder.Services.AddSingleton<LocalCardCache>();
         builder.Services.AddSingleton<ArticleInfoCache>();
         builder.Services.AddSingleton<ArticleStatuses>();
+        builder.Services.AddSingleton<ArticleCounterUpdates>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ArticleCounterUpdates>());
         builder.Services.AddSingleton<ArticleCacheWarmer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ArticleCacheWarmer>());
         builder.Services.AddHealthChecks().AddCheck<ArticleCacheWarmer>("article-cache", tags: ["ready"]);

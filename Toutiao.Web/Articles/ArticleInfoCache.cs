@@ -16,10 +16,13 @@ namespace Toutiao.Web.Articles;
 /// not exist are cached as a not-found marker.
 /// </summary>
 /// <remarks>
-/// With Redis down, pages are read from MySQL whole, within a bulkhead (<see cref="UncachedPageReader"/>).
+/// With Redis down, slow or frozen (its <see cref="StorageGuard"/>), pages are read from MySQL whole,
+/// within a bulkhead (<see cref="UncachedPageReader"/>); MySQL's calls are guarded as well.
 /// </remarks>
 public sealed partial class ArticleInfoCache(
     [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer redis,
+    [FromKeyedServices(RedisConnections.Cache)] StorageGuard cacheGuard,
+    [FromKeyedServices(StorageGuardExtensions.MySql)] StorageGuard mysqlGuard,
     ArticleRepository repository,
     LocalCardCache local,
     ArticleCacheMetrics metrics,
@@ -30,8 +33,8 @@ public sealed partial class ArticleInfoCache(
     private readonly LocalPageSource _local = new(redis, local);
     private readonly ScriptPageSource _server = new(redis, logger);
     private readonly ClusterPageSource _cluster = new(redis, logger);
-    private readonly ArticleMissLoader _misses = new(repository, new ArticleCacheWriteBack(redis, logger), metrics);
-    private readonly UncachedPageReader _uncached = new(repository, metrics, options);
+    private readonly ArticleMissLoader _misses = new(repository, mysqlGuard, new ArticleCacheWriteBack(redis, cacheGuard, logger), metrics);
+    private readonly UncachedPageReader _uncached = new(repository, mysqlGuard, metrics, options);
 
     /// <summary>
     /// Reads a page of cards as one span (<c>article_cache read</c>) tagged with requested, hit,
@@ -73,9 +76,10 @@ public sealed partial class ArticleInfoCache(
 
     private async Task<CachedPage> ReadPageAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel, Activity? activity, CancellationToken cancellationToken)
     {
-        var fromMemory = await _local.ReadAsync(articleIds, pinnedOfChannel);
+        // Each within its share of the request's budget: a frozen cache server turns the page to MySQL in time.
+        var fromMemory = await cacheGuard.RunAsync(() => _local.ReadAsync(articleIds, pinnedOfChannel), cancellationToken);
         var (pinnedCount, ids, counts, articles, articleMisses, authors) = fromMemory
-            ?? await (IsCluster ? _cluster : (RedisPageSource)_server).ReadAsync(articleIds, pinnedOfChannel);
+            ?? await cacheGuard.RunAsync(() => (IsCluster ? _cluster : (RedisPageSource)_server).ReadAsync(articleIds, pinnedOfChannel), cancellationToken);
 
         var authorMisses = articles.Values.OfType<ArticleInfo>().Select(a => a.AutId).Where(id => !authors.ContainsKey(id)).Distinct().ToList();
         var found = articles.Values.Count(a => a is not null);

@@ -1,10 +1,11 @@
+using Toutiao.Contracts.Storage;
 namespace Toutiao.Web.Articles;
 
 /// <summary>
 /// Loads a page's misses from MySQL in one round trip and writes them back to Redis. Concurrent
 /// pages missing the same article or author share one load (<see cref="InFlightLoads{TKey, TValue}"/>).
 /// </summary>
-internal sealed class ArticleMissLoader(ArticleRepository repository, ArticleCacheWriteBack writeBack, ArticleCacheMetrics metrics)
+internal sealed class ArticleMissLoader(ArticleRepository repository, StorageGuard mysql, ArticleCacheWriteBack writeBack, ArticleCacheMetrics metrics)
 {
     private readonly InFlightLoads<long, LoadedArticle> _articleLoads = new();
     private readonly InFlightLoads<long, AuthorProfile> _authorLoads = new();
@@ -67,7 +68,7 @@ internal sealed class ArticleMissLoader(ArticleRepository repository, ArticleCac
         try
         {
             metrics.MySqlFallback();
-            var (loadedArticles, loadedAuthors) = await repository.LoadAsync(articleIds, authorIds, CancellationToken.None);
+            var (loadedArticles, loadedAuthors) = await mysql.RunAsync(token => repository.LoadAsync(articleIds, authorIds, token), CancellationToken.None);
             await writeBack.WriteAsync(articleIds, loadedArticles, authorIds, loadedAuthors);
             _articleLoads.Complete(articleIds, loadedArticles.ToDictionary(
                 a => a.Key, a => new LoadedArticle(a.Value, loadedAuthors.GetValueOrDefault(a.Value.AutId))));

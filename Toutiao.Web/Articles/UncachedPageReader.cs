@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using Toutiao.Contracts.Storage;
 using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Articles;
@@ -9,7 +10,7 @@ namespace Toutiao.Web.Articles;
 /// at most <see cref="ArticleCacheOptions.UncachedReadLimit"/> at a time: MySQL was sized for the
 /// misses of a cache, not for all reads, so the rest are a fast 503 rather than a queue.
 /// </summary>
-internal sealed class UncachedPageReader(ArticleRepository repository, ArticleCacheMetrics metrics, IOptions<ArticleCacheOptions> options)
+internal sealed class UncachedPageReader(ArticleRepository repository, StorageGuard mysql, ArticleCacheMetrics metrics, IOptions<ArticleCacheOptions> options)
 {
     private readonly ConcurrencyLimiter _uncachedReads = new(new ConcurrencyLimiterOptions
     {
@@ -28,7 +29,7 @@ internal sealed class UncachedPageReader(ArticleRepository repository, ArticleCa
         }
 
         metrics.MySqlFallback();
-        var cards = await repository.LoadCardsAsync(articleIds, cancellationToken);
+        var cards = await mysql.RunAsync(token => repository.LoadCardsAsync(articleIds, token), cancellationToken);
         return new CachedPage([], articleIds.Distinct().Select(cards.GetValueOrDefault).OfType<ArticleCard>().ToList(), "redis");
     }
 }

@@ -15,9 +15,17 @@ namespace Toutiao.Web.Behaviors;
 /// their consumers are woken in the same round trip; a page's exposure is sent without waiting, as
 /// the page must not wait for its log.
 /// </summary>
-public sealed class BehaviorLog(IConnectionMultiplexer redis, IOptions<BehaviorOptions> options, TimeProvider clock)
+public sealed partial class BehaviorLog(
+    IConnectionMultiplexer redis,
+    [FromKeyedServices(RedisConnections.State)] StorageGuard guard,
+    IOptions<BehaviorOptions> options,
+    TimeProvider clock,
+    ILogger<BehaviorLog> logger)
 {
-    public async Task AppendAsync(IReadOnlyList<ReportedBehavior> behaviors)
+    /// <summary>Appends reported behaviours within the state server's share of the request; a failure is the caller's (a 503: the app reports again).</summary>
+    public Task AppendAsync(IReadOnlyList<ReportedBehavior> behaviors) => guard.RunAsync(() => AppendUnguardedAsync(behaviors), CancellationToken.None);
+
+    private async Task AppendUnguardedAsync(IReadOnlyList<ReportedBehavior> behaviors)
     {
         // The producer's side of the stream hop: Reco's consumer span links to this one.
         using var activity = WebTelemetry.Source.StartActivity("behavior append", ActivityKind.Producer);
@@ -50,12 +58,22 @@ public sealed class BehaviorLog(IConnectionMultiplexer redis, IOptions<BehaviorO
 
     /// <summary>
     /// Appends what signed-in reader <paramref name="userId"/> did in the app (liked, commented,
-    /// followed...): no tracking string, so no algorithm, issued now. Like <see cref="AppendAsync"/>,
-    /// a failure is the caller's (a 503).
+    /// followed...): no tracking string, so no algorithm, issued now. The action is already committed
+    /// in MySQL, so a state server that does not take it in time costs the recommender this signal,
+    /// logged, and not the reader a 503 for a write that was done.
     /// </summary>
-    public Task AppendActionAsync(string action, long userId, long articleId, long authorId = 0)
-        => AppendAsync([new ReportedBehavior(action, userId.ToString(CultureInfo.InvariantCulture), articleId, "",
-            clock.GetUtcNow().ToUnixTimeMilliseconds(), null, authorId)]);
+    public async Task AppendActionAsync(string action, long userId, long articleId, long authorId = 0)
+    {
+        try
+        {
+            await AppendAsync([new ReportedBehavior(action, userId.ToString(CultureInfo.InvariantCulture), articleId, "",
+                clock.GetUtcNow().ToUnixTimeMilliseconds(), null, authorId)]);
+        }
+        catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
+        {
+            LogActionLost(action, userId, articleId, ex.Message);
+        }
+    }
 
     /// <summary>Logs the exposure string of a page Reco recorded for <paramref name="userId"/>, without waiting.</summary>
     public void AppendExposure(string userId, string exposure)
@@ -80,4 +98,7 @@ public sealed class BehaviorLog(IConnectionMultiplexer redis, IOptions<BehaviorO
     private string Now() => clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
 
     private static string TraceParent() => Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id! : "";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {Action} of reader {UserId} on article {ArticleId} is committed but not in the behaviour stream ({Reason})")]
+    private partial void LogActionLost(string action, long userId, long articleId, string reason);
 }

@@ -1,6 +1,6 @@
 using MySqlConnector;
-using StackExchange.Redis;
 using Toutiao.Contracts.Articles;
+using Toutiao.Contracts.Storage;
 using Toutiao.Web.Articles;
 using Toutiao.Web.Http;
 
@@ -11,7 +11,10 @@ namespace Toutiao.Web.Comments;
 /// counts it in the article's <c>comment_count</c> (replies too) in the same MySQL transaction, and
 /// in Redis' counter in the same request, so the feed's <c>comm_count</c> agrees.
 /// </summary>
-public sealed class ArticleComments(MySqlDataSource database, [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer cache)
+public sealed class ArticleComments(
+    MySqlDataSource database,
+    [FromKeyedServices(StorageGuardExtensions.MySql)] StorageGuard mysql,
+    ArticleCounterUpdates counters)
 {
     public const int MaxContentLength = 500;
     public const int MaxLimit = 50;
@@ -55,6 +58,16 @@ public sealed class ArticleComments(MySqlDataSource database, [FromKeyedServices
     /// reply to comment <paramref name="target"/> of that article. 404 when either is unknown.
     /// </summary>
     public async Task<CommentItem> AddAsync(long userId, long target, long? articleId, string content, CancellationToken cancellationToken)
+    {
+        // Within MySQL's share of the request: a server that does not answer in time has not
+        // committed the comment (the transaction is rolled back with its connection), and the
+        // client is told so. Once committed, the comment is done: the count follows.
+        var (item, article) = await mysql.RunAsync(token => InsertAsync(userId, target, articleId, content, token), cancellationToken);
+        await counters.AddAsync(ArticleCounters.Comments, article, 1);
+        return item;
+    }
+
+    private async Task<(CommentItem Item, long Article)> InsertAsync(long userId, long target, long? articleId, string content, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -115,8 +128,7 @@ public sealed class ArticleComments(MySqlDataSource database, [FromKeyedServices
         }
 
         await transaction.CommitAsync(cancellationToken);
-        await cache.GetDatabase().AddIfLoadedAsync(ArticleCounters.Comments, [KeyValuePair.Create(article, 1L)]);
-        return item;
+        return (item, article);
     }
 
     /// <summary>Likes or unlikes a comment, idempotently: the comment's count is recounted under its row's lock.</summary>

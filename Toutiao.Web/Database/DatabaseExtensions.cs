@@ -1,15 +1,23 @@
 using Microsoft.Extensions.Options;
 using MySqlConnector;
+using Toutiao.Contracts.Storage;
 
 namespace Toutiao.Web.Database;
 
 public static class DatabaseExtensions
 {
-    /// <summary>Redis (state and cache), MySQL and its optional read replica.</summary>
+    /// <summary>
+    /// Redis (state and cache), MySQL and its optional read replica, and a guard for each server
+    /// (a call's share of the request's budget, a circuit): a Redis call normally takes a
+    /// millisecond, so 500 ms is a sick server (or one stuck behind a bulk load); a MySQL call may load a page of rows.
+    /// </summary>
     public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
     {
         builder.AddToutiaoRedis();
         builder.AddMySqlDataSource("toutiao");
+        builder.Services.AddStorageGuard(RedisConnections.State, isRedis: true);
+        builder.Services.AddStorageGuard(RedisConnections.Cache, isRedis: true);
+        builder.Services.AddStorageGuard(StorageGuardExtensions.MySql, isRedis: false, o => (o.Cap, o.Share) = (TimeSpan.FromSeconds(1), 0.6));
         return builder.AddReadReplica();
     }
 

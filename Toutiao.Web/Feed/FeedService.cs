@@ -28,7 +28,7 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
         }
         catch (RecoUnavailableException ex)
         {
-            recommendation = await PopularInsteadAsync(channelId, ex);
+            recommendation = await PopularInsteadAsync(channelId, "reco", (int)ex.StatusCode);
         }
 
         if (recommendation.Exposure.Length > 0)
@@ -37,8 +37,19 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
             behaviors.AppendExposure(user.RecoUserId, recommendation.Exposure);
         }
 
-        var page = await cache.GetPageAsync(
-            recommendation.Articles.Select(a => a.ArticleId).ToList(), withTop && recommendation.StartsAtTop ? channelId : null, cancellationToken);
+        CachedPage page;
+        try
+        {
+            page = await cache.GetPageAsync(
+                recommendation.Articles.Select(a => a.ArticleId).ToList(), withTop && recommendation.StartsAtTop ? channelId : null, cancellationToken);
+        }
+        catch (Exception ex) when (StorageFailures.IsStorageFailure(ex) && recommendation.DegradedBecause != "reco")
+        {
+            // None of the recommended articles is cached and MySQL does not answer: the channel's
+            // popular articles, which the cache and this process's memory hold, rather than a 503.
+            recommendation = await PopularInsteadAsync(channelId, "mysql", null);
+            page = await cache.GetPageAsync(recommendation.Articles.Select(a => a.ArticleId).ToList(), null, cancellationToken);
+        }
 
         var traces = recommendation.Articles.ToDictionary(a => a.ArticleId, a => a.Trace);
         var pinnedIds = page.Pinned.Select(c => c.Info.ArtId).ToHashSet();
@@ -60,7 +71,7 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
         };
     }
 
-    private async Task<Recommendation> PopularInsteadAsync(int channelId, RecoUnavailableException failure)
+    private async Task<Recommendation> PopularInsteadAsync(int channelId, string without, int? grpcStatus)
     {
         IReadOnlyList<long> ids;
         try
@@ -74,14 +85,15 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
 
         if (ids.Count == 0)
         {
-            throw new ApiException(StatusCodes.Status503ServiceUnavailable, "Recommendation service is unavailable.");
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable,
+                without == "reco" ? "Recommendation service is unavailable." : "Storage is temporarily unavailable.");
         }
 
         Activity.Current?.AddEvent(new ActivityEvent("feed.degraded", tags: new ActivityTagsCollection
         {
-            ["toutiao.feed.degraded"] = "reco",
-            ["rpc.grpc.status_code"] = (int)failure.StatusCode,
+            ["toutiao.feed.degraded"] = without,
+            ["rpc.grpc.status_code"] = grpcStatus,
         }));
-        return new Recommendation(0, "", ids.Select(id => new RecommendedArticle(id, NoTrace)).ToList(), DegradedBecause: "reco");
+        return new Recommendation(0, "", ids.Select(id => new RecommendedArticle(id, NoTrace)).ToList(), DegradedBecause: without);
     }
 }

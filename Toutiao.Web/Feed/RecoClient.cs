@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
 using Toutiao.Contracts.Recall;
+using Toutiao.Contracts.Storage;
 using Toutiao.Reco.Grpc;
 using Toutiao.Web.Articles;
 using Toutiao.Web.Http;
@@ -46,7 +47,9 @@ public sealed partial class RecoClient(
         {
             var (response, headers) = await breaker.ExecuteAsync(async token =>
             {
-                using var call = client.user_recommendAsync(request, deadline: DateTime.UtcNow + options.Value.Deadline, cancellationToken: token);
+                // Half of what the request has left: the rest is for the articles, or the popular page instead.
+                var deadline = DateTime.UtcNow + RequestBudget.Share(options.Value.Deadline, 0.5);
+                using var call = client.user_recommendAsync(request, deadline: deadline, cancellationToken: token);
                 return (await call.ResponseAsync, await call.ResponseHeadersAsync);
             }, cancellationToken);
             return new Recommendation(

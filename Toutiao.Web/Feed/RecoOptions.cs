@@ -7,7 +7,7 @@ public sealed class RecoOptions
     /// <summary>Where Reco is; resolved by service discovery (<c>services:reco:http:0</c>).</summary>
     public Uri Address { get; set; } = new("http://reco");
 
-    /// <summary>The gRPC deadline of one recommendation call.</summary>
+    /// <summary>The longest gRPC deadline of one recommendation call; within a request, half of what the request has left if that is less.</summary>
     public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Toutiao.Contracts.Storage;
 using Toutiao.Web.Articles;
 
 namespace Toutiao.Web.Http;
@@ -13,6 +15,8 @@ public static class HttpApiExtensions
         builder.Services.AddTrustedProxies();
         builder.Services.AddToutiaoRateLimits();
         builder.Services.AddSingleton<ApiMetrics>();
+        builder.Services.AddOptions<RequestBudgetOptions>().BindConfiguration(RequestBudgetOptions.SectionName)
+            .Validate(o => o.Length > TimeSpan.Zero, "RequestBudget:Length must be positive.").ValidateOnStart();
         return builder.AddCrossOrigin();
     }
 
@@ -29,12 +33,18 @@ public static class HttpApiExtensions
 
     /// <summary>
     /// Around the API's endpoints: metrics outside the exception handler (they count the status the
-    /// client gets), then failures as the envelope, the rate limits, bare statuses as the envelope,
-    /// and sign-in and body limits before any body is read.
+    /// client gets), the request's time budget, then failures as the envelope, the rate limits, bare
+    /// statuses as the envelope, and sign-in and body limits before any body is read.
     /// </summary>
     public static WebApplication UseApiOutcomes(this WebApplication app)
     {
         app.UseMiddleware<ApiMetricsMiddleware>();
+        var budget = app.Services.GetRequiredService<IOptions<RequestBudgetOptions>>().Value.Length;
+        app.Use(async (http, next) =>
+        {
+            using var _ = RequestBudget.Begin(budget);
+            await next(http);
+        });
         app.UseExceptionHandler();
         app.UseRateLimiter();
         app.UseStatusCodePages(async context =>

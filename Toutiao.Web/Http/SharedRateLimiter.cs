@@ -1,4 +1,5 @@
 using StackExchange.Redis;
+using Toutiao.Contracts.Storage;
 
 namespace Toutiao.Web.Http;
 
@@ -9,7 +10,15 @@ namespace Toutiao.Web.Http;
 /// counts of the current and the previous window; the previous one counts for the part of it the
 /// sliding window still covers. Redis's clock decides, so replicas with drifting clocks agree.
 /// </summary>
-public sealed class SharedRateLimiter(IConnectionMultiplexer redis)
+/// <remarks>
+/// A state server that does not answer within its share of the request lets the request through
+/// (logged): a limit exists to protect the other servers, and refusing every write while one Redis is
+/// frozen would protect nothing.
+/// </remarks>
+public sealed partial class SharedRateLimiter(
+    IConnectionMultiplexer redis,
+    [FromKeyedServices(RedisConnections.State)] StorageGuard guard,
+    ILogger<SharedRateLimiter> logger)
 {
     private static readonly LuaScript Take = LuaScript.Prepare("""
         local t = redis.call('TIME')
@@ -48,11 +57,30 @@ public sealed class SharedRateLimiter(IConnectionMultiplexer redis)
             }
         }
 
-        if (perMinute.Count > 0 && await TryTakeAsync(perMinute, cost) is { } retryAfter)
+        if (perMinute.Count == 0)
+        {
+            return;
+        }
+
+        TimeSpan? wait;
+        try
+        {
+            wait = await guard.RunAsync(() => TryTakeAsync(perMinute, cost), CancellationToken.None);
+        }
+        catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
+        {
+            LogUnlimited(perMinute[0].Partition, ex.Message);
+            return;
+        }
+
+        if (wait is { } retryAfter)
         {
             throw ApiException.TooManyRequests(retryAfter);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rate limit {Partition} not checked ({Reason}): the request goes through")]
+    private partial void LogUnlimited(string partition, string reason);
 
     /// <summary>
     /// Takes <paramref name="cost"/> permits from every limit in one round trip (a script each,

@@ -1,6 +1,6 @@
 using MySqlConnector;
-using StackExchange.Redis;
 using Toutiao.Contracts.Articles;
+using Toutiao.Contracts.Storage;
 using Toutiao.Web.Articles;
 using Toutiao.Web.Database;
 using Toutiao.Web.Http;
@@ -13,18 +13,21 @@ namespace Toutiao.Web.Reactions;
 /// and its counter (<c>news_article_statistic</c>) are one transaction in MySQL, the truth; the
 /// counter in Redis follows in the same request, so the next page shows it.
 /// </summary>
-public sealed class ArticleReactions(MySqlDataSource database, [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer cache)
+public sealed class ArticleReactions(
+    MySqlDataSource database,
+    [FromKeyedServices(StorageGuardExtensions.MySql)] StorageGuard mysql,
+    ArticleCounterUpdates counters)
 {
     /// <summary>Sets or clears a reaction; returns whether that changed anything. 404 for an unknown or unapproved article.</summary>
     public async Task<bool> SetAsync(long userId, long articleId, Reaction reaction, bool on, CancellationToken cancellationToken)
     {
         // The same reader's same request at the same time (a double tap, a retry) is applied once.
-        var (changed, delta) = await TransactionRetry.RunAsync(() => WriteAsync(userId, articleId, reaction, on, cancellationToken));
+        var (changed, delta) = await mysql.RunAsync(
+            token => TransactionRetry.RunAsync(() => WriteAsync(userId, articleId, reaction, on, token)), cancellationToken);
 
         if (delta != 0)
         {
-            await cache.GetDatabase().AddIfLoadedAsync(reaction == Reaction.Collect ? ArticleCounters.Collects : ArticleCounters.Likes,
-                [KeyValuePair.Create(articleId, delta)]);
+            await counters.AddAsync(reaction == Reaction.Collect ? ArticleCounters.Collects : ArticleCounters.Likes, articleId, delta);
         }
 
         return changed;

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Net;
+using Toutiao.Tests.Infrastructure;
+using Toutiao.Web.Auth;
+
+namespace Toutiao.Tests.Feed;
+
+/// <summary>
+/// A server frozen with SIGSTOP, as a stuck machine is: it accepts connections and answers nothing.
+/// The feed answers within its deadline from what the other servers and memory hold, the channel
+/// list stays up, and a comment is either kept, counted and 201 or refused and not kept.
+/// </summary>
+[Collection(ToutiaoCollection.Name)]
+public sealed class StorageFreezeTests(ToutiaoFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
+{
+    /// <summary>The feed's default deadline, and what a client may see beyond it (the HTTP hop, the answer's writing).</summary>
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(1.5), Slack = TimeSpan.FromMilliseconds(300);
+
+    public static TheoryData<string, long> Servers => new() { { "mysql", 941 }, { "cache", 942 }, { "redis", 943 } };
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task With_a_server_frozen_the_feed_and_the_channels_answer_within_the_deadline_and_a_comment_is_kept_or_refused(string server, long userId)
+    {
+        var reader = Api.Bearer(fixture.WebService<TokenService>().Create(userId, refresh: false));
+        const int channel = 4;
+        var t1 = Api.Now() - 10_000;
+        await fixture.WebClient.FeedAsync(channel, t1, reader);
+        var warm = await fixture.WebClient.FeedAsync(channel, t1 + 1000, reader);
+        Assert.Null(warm.Header("X-Feed-Degraded"));
+        // The history page once more: its articles are in the cache and in Web's memory.
+        Assert.Equal(warm.ArticleIds(), (await fixture.WebClient.FeedAsync(channel, t1 + 1000, reader)).ArticleIds());
+        var article = warm.ArticleIds()[0];
+        var commentsBefore = await CommentCountAsync(article);
+        var content = $"冻结 {server} {Guid.NewGuid():N}";
+
+        var pid = server == "mysql" ? LocalProcesses.MariaDbOf(fixture.Storage.Directory).Pid : LocalProcesses.RedisOf(fixture.Storage.Directory, server).Pid;
+        await LocalProcesses.SignalAsync(pid, "STOP");
+        ApiResponse comment;
+        try
+        {
+            var traces = new[] { TestTrace.New(), TestTrace.New(), TestTrace.New(), TestTrace.New() };
+            var (history, historyTook) = await TimedAsync(() => fixture.WebClient.FeedAsync(channel, t1 + 1000, reader, trace: traces[0]));
+            var (fresh, freshTook) = await TimedAsync(() => fixture.WebClient.FeedAsync(channel, Api.Now(), reader, trace: traces[1]));
+            var (channels, channelsTook) = await TimedAsync(() => fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/channels", trace: traces[2]));
+            (comment, var commentTook) = await TimedAsync(() => fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/comments", reader, new { target = article, content }, traces[3]));
+            foreach (var trace in traces)
+            {
+                foreach (var span in trace.SpansIn(fixture.Spans).Where(s => s.Duration > TimeSpan.FromMilliseconds(200)))
+                {
+                    output.WriteLine($"  {span.Source.Name} {span.DisplayName} {span.Duration.TotalMilliseconds:0} ms {span.Status} {span.StatusDescription}");
+                }
+            }
+            output.WriteLine($"messages: {(history.Status == HttpStatusCode.OK ? "" : history.Message)} | {(fresh.Status == HttpStatusCode.OK ? "" : fresh.Message)} | {(comment.Status == HttpStatusCode.Created ? "" : comment.Message)}");
+            output.WriteLine($"{server} frozen: history {history.Status} {history.Header("X-Feed-Degraded")} in {historyTook.TotalMilliseconds:0} ms, " +
+                $"fresh {fresh.Status} {fresh.Header("X-Feed-Degraded")} in {freshTook.TotalMilliseconds:0} ms, channels {channels.Status} in {channelsTook.TotalMilliseconds:0} ms, " +
+                $"comment {comment.Status} in {commentTook.TotalMilliseconds:0} ms");
+
+            Assert.Equal(HttpStatusCode.OK, history.Status);
+            if (server == "redis")
+            {
+                // The reader's history is in the frozen server: a page from Reco's memory, marked, and no older page to ask for.
+                Assert.Equal("redis", history.Header("X-Feed-Degraded"));
+                Assert.Equal(10, history.ArticleIds().Count);
+                Assert.Equal(0, history.PreTimestamp());
+            }
+            else
+            {
+                Assert.Equal(warm.ArticleIds(), history.ArticleIds());
+            }
+
+            Assert.True(historyTook < Deadline + Slack, $"the history page took {historyTook}");
+            Assert.Equal(HttpStatusCode.OK, fresh.Status);
+            Assert.Equal(10, fresh.ArticleIds().Count);
+            Assert.True(freshTook < Deadline + Slack, $"the fresh page took {freshTook}");
+            Assert.Equal(HttpStatusCode.OK, channels.Status);
+            Assert.True(channelsTook < Deadline + Slack, $"the channel list took {channelsTook}");
+            Assert.True(commentTook < Deadline + Slack, $"the comment took {commentTook}");
+        }
+        finally
+        {
+            // Thawed even when an assertion failed: the other tests share this server.
+            await LocalProcesses.SignalAsync(pid, "CONT");
+        }
+
+        // Kept, counted and 201, or refused and not kept: the client's answer is the truth either way.
+        var kept = await CommentsWithAsync(content);
+        if (comment.Status == HttpStatusCode.Created)
+        {
+            Assert.Equal(1, kept);
+            Assert.Equal(commentsBefore + 1, await WhenCountedAsync(article, commentsBefore + 1));
+        }
+        else
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, comment.Status);
+            Assert.False(string.IsNullOrEmpty(comment.Message));
+            Assert.Equal(0, kept);
+        }
+
+        // Back to whole pages by itself.
+        var watch = Stopwatch.StartNew();
+        ApiResponse after;
+        do
+        {
+            after = await fixture.WebClient.FeedAsync(channel, Api.Now(), reader);
+        }
+        while ((after.Status != HttpStatusCode.OK || after.Header("X-Feed-Degraded") is not null) && watch.Elapsed < TimeSpan.FromSeconds(15));
+        output.WriteLine($"{server} thawed: whole page after {watch.ElapsedMilliseconds} ms");
+        Assert.Null(after.Header("X-Feed-Degraded"));
+    }
+
+    private static async Task<(ApiResponse Response, TimeSpan Took)> TimedAsync(Func<Task<ApiResponse>> request)
+    {
+        var watch = Stopwatch.StartNew();
+        var response = await request();
+        return (response, watch.Elapsed);
+    }
+
+    private async Task<long> CommentsWithAsync(string content)
+    {
+        await using var command = new MySqlConnector.MySqlCommand("SELECT COUNT(*) FROM news_comment WHERE content = @content");
+        await using var connection = await fixture.MySql.OpenConnectionAsync();
+        command.Connection = connection;
+        command.Parameters.AddWithValue("@content", content);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private async Task<long> CommentCountAsync(long article)
+        => (await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{article}")).Data.GetProperty("comm_count").GetInt64();
+
+    private async Task<long> WhenCountedAsync(long article, long expected)
+    {
+        var watch = Stopwatch.StartNew();
+        long count;
+        while ((count = await CommentCountAsync(article)) != expected && watch.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(200);
+        }
+
+        return count;
+    }
+}
