@@ -30,6 +30,15 @@ public sealed class StorageFreezeTests(ToutiaoFixture fixture, Xunit.Abstraction
         Assert.Null(warm.Header("X-Feed-Degraded"));
         // The history page once more: its articles are in the cache and in Web's memory.
         Assert.Equal(warm.ArticleIds(), (await fixture.WebClient.FeedAsync(channel, t1 + 1000, reader)).ArticleIds());
+        // What many readers read is in the cache: here the channel's three hottest and three newest.
+        foreach (var key in new[] { Toutiao.Contracts.Recall.RecallKeys.Hot(channel), Toutiao.Contracts.Recall.RecallKeys.New(channel) })
+        {
+            foreach (var popular in await fixture.Redis.GetDatabase().SortedSetRangeByRankAsync(key, 0, 2, StackExchange.Redis.Order.Descending))
+            {
+                Assert.Equal(HttpStatusCode.OK, (await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{(long)popular}")).Status);
+            }
+        }
+
         var article = warm.ArticleIds()[0];
         var commentsBefore = await CommentCountAsync(article);
         var content = $"冻结 {server} {Guid.NewGuid():N}";
@@ -71,7 +80,8 @@ public sealed class StorageFreezeTests(ToutiaoFixture fixture, Xunit.Abstraction
 
             Assert.True(historyTook < Deadline + Slack, $"the history page took {historyTook}");
             Assert.Equal(HttpStatusCode.OK, fresh.Status);
-            Assert.Equal(10, fresh.ArticleIds().Count);
+            // With MySQL frozen, the articles Redis holds: perhaps fewer than ten, never none.
+            Assert.InRange(fresh.ArticleIds().Count, server == "mysql" ? 1 : 10, 10);
             Assert.True(freshTook < Deadline + Slack, $"the fresh page took {freshTook}");
             Assert.Equal(HttpStatusCode.OK, channels.Status);
             Assert.True(channelsTook < Deadline + Slack, $"the channel list took {channelsTook}");

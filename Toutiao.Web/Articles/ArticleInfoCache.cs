@@ -41,16 +41,17 @@ public sealed partial class ArticleInfoCache(
     /// not-found and missed counts; its Redis round trip, the MySQL fallback and the write-back are
     /// its children.
     /// </summary>
-    public async Task<CachedPage> GetPageAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel, CancellationToken cancellationToken)
+    /// <param name="cachedOnly">Only what Redis or this process's memory holds, no MySQL read (MySQL does not answer): the cards found, in order, the rest left out.</param>
+    public async Task<CachedPage> GetPageAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel, CancellationToken cancellationToken, bool cachedOnly = false)
     {
         using var activity = WebTelemetry.Source.StartActivity("article_cache read");
         try
         {
             try
             {
-                return await ReadPageAsync(articleIds, pinnedOfChannel, activity, cancellationToken);
+                return await ReadPageAsync(articleIds, pinnedOfChannel, cachedOnly, activity, cancellationToken);
             }
-            catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
+            catch (Exception ex) when (StorageFailures.IsRedisFailure(ex) && !cachedOnly)
             {
                 activity?.SetTag("toutiao.cache.bypassed", true);
                 LogRedisBypassed(articleIds.Count, ex);
@@ -74,7 +75,7 @@ public sealed partial class ArticleInfoCache(
     public async Task<ArticleCard?> GetAsync(long articleId, CancellationToken cancellationToken)
         => (await GetPageAsync([articleId], null, cancellationToken)).Articles.FirstOrDefault();
 
-    private async Task<CachedPage> ReadPageAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel, Activity? activity, CancellationToken cancellationToken)
+    private async Task<CachedPage> ReadPageAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel, bool cachedOnly, Activity? activity, CancellationToken cancellationToken)
     {
         // Each within its share of the request's budget: a frozen cache server turns the page to MySQL in time.
         var fromMemory = await cacheGuard.RunAsync(() => _local.ReadAsync(articleIds, pinnedOfChannel), cancellationToken);
@@ -100,7 +101,21 @@ public sealed partial class ArticleInfoCache(
         }
 
         string? degraded = null;
-        if (articleMisses.Count + authorMisses.Count > 0)
+        if (cachedOnly)
+        {
+            foreach (var id in articleMisses)
+            {
+                articles[id] = null;
+            }
+
+            foreach (var id in authorMisses)
+            {
+                authors[id] = null;
+            }
+
+            degraded = "mysql";
+        }
+        else if (articleMisses.Count + authorMisses.Count > 0)
         {
             try
             {
@@ -115,7 +130,7 @@ public sealed partial class ArticleInfoCache(
             }
         }
 
-        if (fromMemory is null)
+        if (fromMemory is null && !cachedOnly)
         {
             _local.Remember(pinnedOfChannel, ids[..pinnedCount], articles, authors);
         }

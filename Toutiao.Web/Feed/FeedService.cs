@@ -45,10 +45,17 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
         }
         catch (Exception ex) when (StorageFailures.IsStorageFailure(ex) && recommendation.DegradedBecause != "reco")
         {
-            // None of the recommended articles is cached and MySQL does not answer: the channel's
-            // popular articles, which the cache and this process's memory hold, rather than a 503.
-            recommendation = await PopularInsteadAsync(channelId, "mysql", null);
-            page = await cache.GetPageAsync(recommendation.Articles.Select(a => a.ArticleId).ToList(), null, cancellationToken);
+            // None of the recommended articles is cached and MySQL does not answer: those of the
+            // channel's popular articles that Redis or this process's memory hold (what most readers
+            // read is what is cached), without asking MySQL again, rather than a 503.
+            recommendation = await PopularInsteadAsync(channelId, "mysql", null, PopularCandidates);
+            page = await cache.GetPageAsync(recommendation.Articles.Select(a => a.ArticleId).ToList(), null, cancellationToken, cachedOnly: true);
+            if (page.Articles.Count == 0)
+            {
+                throw new ApiException(StatusCodes.Status503ServiceUnavailable, "Storage is temporarily unavailable.");
+            }
+
+            page = page with { Articles = [.. page.Articles.Take(PageSize)] };
         }
 
         var traces = recommendation.Articles.ToDictionary(a => a.ArticleId, a => a.Trace);
@@ -71,12 +78,15 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
         };
     }
 
-    private async Task<Recommendation> PopularInsteadAsync(int channelId, string without, int? grpcStatus)
+    /// <summary>Popular articles looked up in the cache when MySQL does not answer: some may not be cached.</summary>
+    private const int PopularCandidates = 5 * PageSize;
+
+    private async Task<Recommendation> PopularInsteadAsync(int channelId, string without, int? grpcStatus, int count = PageSize)
     {
         IReadOnlyList<long> ids;
         try
         {
-            ids = await popular.ReadAsync(channelId, PageSize);
+            ids = await popular.ReadAsync(channelId, count);
         }
         catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
         {
