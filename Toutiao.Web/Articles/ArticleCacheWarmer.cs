@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using Toutiao.Contracts.Feed;
 using Toutiao.ServiceDefaults.Clients;
 
 namespace Toutiao.Web.Articles;
@@ -15,6 +16,9 @@ namespace Toutiao.Web.Articles;
 public sealed partial class ArticleCacheWarmer(
     [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer redis,
     ArticleRepository repository,
+    ArticleInfoCache cards,
+    Toutiao.Web.Channels.ChannelCatalog channels,
+    Toutiao.Web.Feed.PopularArticles popular,
     IOptions<ArticleCacheOptions> options,
     ILogger<ArticleCacheWarmer> logger) : BackgroundService, IHealthCheck
 {
@@ -133,12 +137,42 @@ public sealed partial class ArticleCacheWarmer(
         // A pipeline a set, each answered before the next: four sets of 50,000 in one pipeline could
         // not be answered within the client's timeout on a busy machine (as Reco's recall sets).
         await db.WriteInBatchesAsync(writes, perBatch: 1, (batch, write) => write(batch), cancellationToken);
+        if (!countsLoaded)
+        {
+            await WarmPopularCardsAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// An empty cache (a start, a restarted server) gets each channel's most popular cards at once:
+    /// they are most of what new readers are shown, so the first pages need no MySQL read, and with
+    /// MySQL frozen they are what a fresh page can still be made of.
+    /// </summary>
+    private async Task WarmPopularCardsAsync(CancellationToken cancellationToken)
+    {
+        var warmed = 0;
+        foreach (var channel in (await channels.GetVisibleAsync(cancellationToken)).Select(c => c.Id).Prepend(RecommendedChannel.Id).Distinct())
+        {
+            var ids = await popular.ReadAsync(channel, PopularCardsPerChannel);
+            if (ids.Count > 0)
+            {
+                warmed += (await cards.GetPageAsync(ids, channel, cancellationToken)).Articles.Count;
+            }
+        }
+
+        LogPopularCardsWarmed(warmed);
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         => Task.FromResult(_warmed.Task.IsCompleted
             ? HealthCheckResult.Healthy()
             : HealthCheckResult.Unhealthy("Article counters and pinned articles are not loaded yet."));
+
+    /// <summary>The hottest and newest articles of each channel whose cards an empty cache is given.</summary>
+    public const int PopularCardsPerChannel = 20;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded the cards of {ArticleCount} popular articles into Redis")]
+    private partial void LogPopularCardsWarmed(int articleCount);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded counters of {ArticleCount} articles into Redis")]
     private partial void LogCountsLoaded(int articleCount);

@@ -2,6 +2,7 @@ using MySqlConnector;
 using Toutiao.Contracts.Articles;
 using Toutiao.Contracts.Storage;
 using Toutiao.Web.Articles;
+using Toutiao.Web.Database;
 using Toutiao.Web.Http;
 
 namespace Toutiao.Web.Comments;
@@ -57,20 +58,33 @@ public sealed class ArticleComments(
     /// Posts a comment on article <paramref name="target"/> or, with <paramref name="articleId"/>, a
     /// reply to comment <paramref name="target"/> of that article. 404 when either is unknown.
     /// </summary>
-    public async Task<CommentItem> AddAsync(long userId, long target, long? articleId, string content, CancellationToken cancellationToken)
+    /// <param name="idempotencyKey">The request's <c>Idempotency-Key</c>: sent again, the first answer (<see cref="PostedComment.Replayed"/>), no second comment.</param>
+    public async Task<PostedComment> AddAsync(long userId, long target, long? articleId, string content, string? idempotencyKey, CancellationToken cancellationToken)
     {
         // Within MySQL's share of the request: a server that does not answer in time has not
         // committed the comment (the transaction is rolled back with its connection), and the
         // client is told so. Once committed, the comment is done: the count follows.
-        var (item, article) = await mysql.RunAsync(token => InsertAsync(userId, target, articleId, content, token), cancellationToken);
-        await counters.AddAsync(ArticleCounters.Comments, article, 1);
-        return item;
+        var posted = await mysql.RunAsync(
+            token => TransactionRetry.RunAsync(() => InsertAsync(userId, target, articleId, content, idempotencyKey, token)), cancellationToken);
+        if (!posted.Replayed)
+        {
+            await counters.AddAsync(ArticleCounters.Comments, posted.ArticleId, 1);
+        }
+
+        return posted;
     }
 
-    private async Task<(CommentItem Item, long Article)> InsertAsync(long userId, long target, long? articleId, string content, CancellationToken cancellationToken)
+    private async Task<PostedComment> InsertAsync(long userId, long target, long? articleId, string content, string? idempotencyKey, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (idempotencyKey is not null
+            && await IdempotentWrites.ClaimAsync<PostedComment>(connection, transaction, userId, idempotencyKey,
+                IdempotentWrites.Fingerprint("comment", target, articleId, content), cancellationToken) is { } first)
+        {
+            return first with { Replayed = true };
+        }
+
         await using var command = new MySqlCommand("", connection, transaction);
         command.Parameters.Add(new MySqlParameter("@u", userId));
         command.Parameters.Add(new MySqlParameter("@target", target));
@@ -127,8 +141,14 @@ public sealed class ArticleComments(
             }
         }
 
+        var posted = new PostedComment(item.ComId, target, articleId, item) { ArticleId = article };
+        if (idempotencyKey is not null)
+        {
+            await IdempotentWrites.StoreAsync(connection, transaction, userId, idempotencyKey, posted, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
-        return (item, article);
+        return posted;
     }
 
     /// <summary>Likes or unlikes a comment, idempotently: the comment's count is recounted under its row's lock.</summary>

@@ -17,7 +17,7 @@ public static class DatabaseExtensions
         builder.AddMySqlDataSource("toutiao");
         builder.Services.AddStorageGuard(RedisConnections.State, isRedis: true);
         builder.Services.AddStorageGuard(RedisConnections.Cache, isRedis: true);
-        builder.Services.AddStorageGuard(StorageGuardExtensions.MySql, isRedis: false, o => (o.Cap, o.Share) = (TimeSpan.FromSeconds(1), 0.6));
+        builder.Services.AddStorageGuard(StorageGuardExtensions.MySql, isRedis: false, o => (o.Cap, o.Share) = (TimeSpan.FromSeconds(1), 0.8));
         return builder.AddReadReplica();
     }
 

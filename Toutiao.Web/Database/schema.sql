@@ -161,6 +161,18 @@ CREATE TABLE IF NOT EXISTS news_behavior_applied (
   KEY idx_applied_at (applied_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=ascii COMMENT='applied behaviour events';
 
+-- The answers of writes sent with an Idempotency-Key, so that a retry gets the first answer and adds no
+-- second row; the row is written in the write's own transaction. Kept a day (IdempotentWrites.Retention).
+CREATE TABLE IF NOT EXISTS news_idempotent_write (
+  user_id      BIGINT UNSIGNED NOT NULL,
+  idem_key     VARCHAR(64)     NOT NULL,
+  fingerprint  CHAR(64)        NOT NULL,
+  response     MEDIUMTEXT      NULL,
+  ctime        DATETIME        NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  PRIMARY KEY (user_id, idem_key),
+  KEY idx_ctime (ctime)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='answers of writes for their retries';
+
 CREATE TABLE IF NOT EXISTS news_user_channel (
   user_channel_id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   user_id         BIGINT UNSIGNED NOT NULL,
