@@ -66,6 +66,57 @@ public sealed class CommentTests(ToutiaoFixture fixture)
     }
 
     [Fact]
+    public async Task A_comment_sent_again_with_its_Idempotency_Key_is_kept_and_counted_once_and_answered_as_the_first_time()
+    {
+        var reader = Api.Bearer(fixture.WebService<TokenService>().Create(Commenter + 1, refresh: false));
+        var id = (await fixture.WebClient.FeedAsync(8, Api.Now(), reader)).ArticleIds()[0];
+        var before = await CommentCountAsync(id);
+        var content = $"重试 {Guid.NewGuid():N}";
+        var key = new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString() };
+
+        var first = await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/comments", reader, new { target = id, content }, headers: key);
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+        // Retried, five at once: each gets the first answer.
+        var retries = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ =>
+            fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/comments", reader, new { target = id, content }, headers: key)));
+        Assert.All(retries, retry =>
+        {
+            Assert.Equal(HttpStatusCode.Created, retry.Status);
+            Assert.Equal(first.Data.GetRawText(), retry.Data.GetRawText());
+        });
+
+        // Five at once with a new key, none answered yet: one comment, and all five are told about it.
+        var racedKey = new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString() };
+        var raced = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ =>
+            fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/comments", reader, new { target = id, content = content + " 并发" }, headers: racedKey)));
+        Assert.All(raced, r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        Assert.Single(raced.Select(r => r.Data.GetProperty("com_id").GetInt64()).Distinct());
+
+        Assert.Equal(1, await CommentsWithAsync(content));
+        Assert.Equal(1, await CommentsWithAsync(content + " 并发"));
+        Assert.Equal(before + 2, await CommentCountAsync(id));
+
+        // The same key for another comment is refused; a key that is not one is a 400.
+        var other = await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/comments", reader, new { target = id, content = "另一条" }, headers: key);
+        Assert.Equal((HttpStatusCode.UnprocessableEntity, "This Idempotency-Key was used for a different request."), (other.Status, other.Message));
+        var bad = await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/comments", reader, new { target = id, content = "另一条" },
+            headers: new Dictionary<string, string> { ["Idempotency-Key"] = new string('k', 65) });
+        Assert.Equal((HttpStatusCode.BadRequest, "Idempotency-Key must be 1 to 64 visible ASCII characters."), (bad.Status, bad.Message));
+        Assert.Equal(0, await CommentsWithAsync("另一条"));
+    }
+
+    private async Task<long> CommentCountAsync(long article)
+        => (await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{article}")).Data.GetProperty("comm_count").GetInt64();
+
+    private async Task<long> CommentsWithAsync(string content)
+    {
+        await using var connection = await fixture.MySql.OpenConnectionAsync();
+        await using var command = new MySqlConnector.MySqlCommand("SELECT COUNT(*) FROM news_comment WHERE content = @content", connection);
+        command.Parameters.AddWithValue("@content", content);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task A_comment_and_a_reply_go_into_the_behaviour_stream_as_comments_on_the_article()
     {
         var userId = Random.Shared.NextInt64(2_000_000, 9_000_000);

@@ -23,8 +23,9 @@ public static class Api
     public static Task<ApiResponse> FeedAsync(this HttpClient client, int channelId, long timestamp, string? authorization = null, bool withTop = false, TestTrace? trace = null)
         => client.SendAsync(HttpMethod.Get, $"/v1_1/articles?channel_id={channelId}&timestamp={timestamp}{(withTop ? "&with_top=true" : "")}", authorization, trace: trace);
 
-    public static Task<ApiResponse> SendAsync(this HttpClient client, HttpMethod method, string path, string? authorization = null, object? body = null, TestTrace? trace = null)
-        => client.SendContentAsync(method, path, authorization, body is null ? null : JsonContent.Create(body), trace);
+    public static Task<ApiResponse> SendAsync(this HttpClient client, HttpMethod method, string path, string? authorization = null, object? body = null, TestTrace? trace = null,
+        IReadOnlyDictionary<string, string>? headers = null)
+        => client.SendContentAsync(method, path, authorization, body is null ? null : JsonContent.Create(body), trace, headers);
 
     /// <summary><c>PATCH /v1_0/user/photo</c> as the app sends it: a multipart form with the image in <c>photo</c>.</summary>
     public static Task<ApiResponse> UploadPhotoAsync(this HttpClient client, string? authorization, byte[] image, string fileName)
@@ -35,10 +36,15 @@ public static class Api
         return client.SendContentAsync(HttpMethod.Patch, "/v1_0/user/photo", authorization, form);
     }
 
-    private static async Task<ApiResponse> SendContentAsync(this HttpClient client, HttpMethod method, string path, string? authorization, HttpContent? content, TestTrace? trace = null)
+    private static async Task<ApiResponse> SendContentAsync(this HttpClient client, HttpMethod method, string path, string? authorization, HttpContent? content, TestTrace? trace = null,
+        IReadOnlyDictionary<string, string>? headers = null)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
         using var traced = trace?.Begin();
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
 
         if (authorization is not null)
         {

@@ -58,8 +58,8 @@ public sealed class ArticleComments(
     /// Posts a comment on article <paramref name="target"/> or, with <paramref name="articleId"/>, a
     /// reply to comment <paramref name="target"/> of that article. 404 when either is unknown.
     /// </summary>
-    /// <param name="idempotencyKey">The request's <c>Idempotency-Key</c>: sent again, the first answer (<see cref="PostedComment.Replayed"/>), no second comment.</param>
-    public async Task<PostedComment> AddAsync(long userId, long target, long? articleId, string content, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <param name="idempotencyKey">The request's <c>Idempotency-Key</c>: sent again, the first answer (<see cref="CommentPosting.Replayed"/>), no second comment.</param>
+    public async Task<CommentPosting> AddAsync(long userId, long target, long? articleId, string content, string? idempotencyKey, CancellationToken cancellationToken)
     {
         // Within MySQL's share of the request: a server that does not answer in time has not
         // committed the comment (the transaction is rolled back with its connection), and the
@@ -74,12 +74,12 @@ public sealed class ArticleComments(
         return posted;
     }
 
-    private async Task<PostedComment> InsertAsync(long userId, long target, long? articleId, string content, string? idempotencyKey, CancellationToken cancellationToken)
+    private async Task<CommentPosting> InsertAsync(long userId, long target, long? articleId, string content, string? idempotencyKey, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (idempotencyKey is not null
-            && await IdempotentWrites.ClaimAsync<PostedComment>(connection, transaction, userId, idempotencyKey,
+            && await IdempotentWrites.ClaimAsync<CommentPosting>(connection, transaction, userId, idempotencyKey,
                 IdempotentWrites.Fingerprint("comment", target, articleId, content), cancellationToken) is { } first)
         {
             return first with { Replayed = true };
@@ -141,7 +141,7 @@ public sealed class ArticleComments(
             }
         }
 
-        var posted = new PostedComment(item.ComId, target, articleId, item) { ArticleId = article };
+        var posted = new CommentPosting(article, new PostedComment(item.ComId, target, articleId, item));
         if (idempotencyKey is not null)
         {
             await IdempotentWrites.StoreAsync(connection, transaction, userId, idempotencyKey, posted, cancellationToken);

@@ -8,8 +8,6 @@ namespace Toutiao.Web.Comments;
 
 public static class CommentEndpoints
 {
-    public sealed record PostedComment(long ComId, long Target, long? ArtId, CommentItem NewObj);
-
     public sealed record CommentTarget(long Target);
 
     public static IEndpointRouteBuilder MapCommentEndpoints(this IEndpointRouteBuilder app)
@@ -51,7 +49,7 @@ public static class CommentEndpoints
 
     /// <summary><c>{"target": article id, "content"}</c> comments an article; with <c>"art_id"</c>, <c>target</c> is the comment replied to.</summary>
     private static async Task<Created<ApiEnvelope<PostedComment>>> PostAsync(
-        JsonElement body, SignedInReader reader, ArticleComments comments, BehaviorLog behaviors, CancellationToken cancellationToken)
+        JsonElement body, SignedInReader reader, ArticleComments comments, BehaviorLog behaviors, HttpContext http, CancellationToken cancellationToken)
     {
         var userId = reader.UserId;
         var target = RequestParameters.RequiredInt64(body, "target", 1, long.MaxValue);
@@ -62,9 +60,13 @@ public static class CommentEndpoints
             throw ApiException.BadRequest($"content must be 1 to {ArticleComments.MaxContentLength} characters.");
         }
 
-        var item = await comments.AddAsync(userId, target, articleId, content, cancellationToken);
-        // A reply is a comment on the article too (AddAsync has checked the comment is of it).
-        await behaviors.AppendActionAsync("comment", userId, articleId ?? target);
-        return TypedResults.Created((string?)null, ApiEnvelope.Ok(new PostedComment(item.ComId, target, articleId, item)));
+        var posted = await comments.AddAsync(userId, target, articleId, content, IdempotentWrites.KeyOf(http.Request), cancellationToken);
+        if (!posted.Replayed)
+        {
+            // A reply is a comment on the article too (AddAsync has checked the comment is of it).
+            await behaviors.AppendActionAsync("comment", userId, posted.ArticleId);
+        }
+
+        return TypedResults.Created((string?)null, ApiEnvelope.Ok(posted.Answer));
     }
 }
