@@ -15,7 +15,6 @@ public static class HttpApiExtensions
         builder.Services.AddTrustedProxies();
         builder.Services.AddToutiaoRateLimits();
         builder.Services.AddSingleton<ApiMetrics>();
-        builder.Services.AddHostedService<IdempotentWrites>();
         builder.Services.AddOptions<RequestBudgetOptions>().BindConfiguration(RequestBudgetOptions.SectionName)
             .Validate(o => o.Length > TimeSpan.Zero, "RequestBudget:Length must be positive.").ValidateOnStart();
         return builder.AddCrossOrigin();
