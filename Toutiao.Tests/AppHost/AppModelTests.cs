@@ -45,42 +45,12 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture, Xunit.Abstractions.
         var reco = await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("reco", timeout.Token);
 
         // Every thread of the trainer at SCHED_IDLE (5) and nice 19 (Linux keeps both per thread), none of Reco's.
-        Assert.All(Priorities(Pid(trainer)), thread => Assert.Equal((19, 5), thread));
-        Assert.All(Priorities(Pid(reco)), thread => Assert.Equal((0, 0), thread));
+        Assert.All(Priorities(LocalProcesses.ServiceOf(trainer)), thread => Assert.Equal((19, 5), thread));
+        Assert.All(Priorities(LocalProcesses.ServiceOf(reco)), thread => Assert.Equal((0, 0), thread));
 
         // The trainer serves no page: Reco's replicas are told to leave the training to it.
         Assert.Equal("elsewhere", reco.Snapshot.EnvironmentVariables.Single(e => e.Name == "Ranking__Trainer").Value);
         Assert.DoesNotContain(trainer.Snapshot.EnvironmentVariables, e => e.Name == "Ranking__Trainer");
-    }
-
-    /// <summary>The service's own process: DCP starts a project with <c>dotnet run</c>, whose child it is.</summary>
-    private static int Pid(ResourceEvent resource)
-    {
-        var pid = Convert.ToInt32(resource.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value, System.Globalization.CultureInfo.InvariantCulture);
-        while (Children(pid).FirstOrDefault() is { } child and > 0)
-        {
-            pid = child;
-        }
-
-        return pid;
-    }
-
-    private static IEnumerable<int> Children(int parent)
-        => Directory.EnumerateDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && ParentOf(pid) == parent);
-
-    private static int ParentOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return 0; // gone meanwhile
-        }
     }
 
     /// <summary>Each thread's nice value and scheduling policy (fields 19 and 41 of /proc/PID/task/TID/stat; the first two end at the command's parenthesis).</summary>

@@ -32,6 +32,36 @@ public static class LocalProcesses
     public static Info RedisOf(string directory, string resource)
         => All().Single(p => p.WorkingDirectory == Path.Combine(directory, resource) && p.CommandLine.Contains("redis-server", StringComparison.Ordinal));
 
+    /// <summary>A service's own process in an app model: DCP starts a project with <c>dotnet run</c>, whose (last) child it is.</summary>
+    public static int ServiceOf(Aspire.Hosting.ApplicationModel.ResourceEvent resource)
+    {
+        var pid = Convert.ToInt32(resource.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value, System.Globalization.CultureInfo.InvariantCulture);
+        while (Children(pid).FirstOrDefault() is { } child and > 0)
+        {
+            pid = child;
+        }
+
+        return pid;
+    }
+
+    private static IEnumerable<int> Children(int parent)
+        => Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && ParentOf(pid) == parent);
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0; // gone meanwhile
+        }
+    }
+
     public static List<Info> All()
     {
         var processes = new List<Info>();

@@ -7,4 +7,7 @@ namespace Toutiao.Tests.Infrastructure;
 public static class TestCategories
 {
     public const string Unit = "Unit";
+
+    /// <summary><c>./toutiao soak</c>: ten minutes of traffic with faults injected; never part of <c>./toutiao test</c>.</summary>
+    public const string Soak = "Soak";
 }
