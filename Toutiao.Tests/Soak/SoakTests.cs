@@ -129,7 +129,8 @@ public sealed class SoakTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOut
                 using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
                 var result = await app.App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.RestartCommand, timeout.Token);
                 Assert.True(result.Success, $"{name}: {result.Message}");
-                await app.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+                // Just after the command the resource may still show its stop: wait through that.
+                await app.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, WaitBehavior.WaitOnResourceUnavailable, timeout.Token);
             }
 
             faults.Add(new Fault(name, start, traffic.Elapsed));
