@@ -25,6 +25,7 @@ public sealed class SoakTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOut
     private static readonly TimeSpan Freeze = TimeSpan.FromSeconds(10);
 
     private readonly List<string> _report = [];
+    private readonly List<string> _faultErrors = [];
 
     [Fact]
     public async Task Mixed_traffic_at_half_capacity_with_a_fault_a_minute_loses_nothing_and_stays_flat()
@@ -66,9 +67,15 @@ public sealed class SoakTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOut
         ReportMemory(memory);
         var (duplicates, rows) = await CommentRowsAsync(runId);
         var mismatches = await CountMismatchesAsync(traffic.Touched.Keys.ToList());
+        foreach (var error in _faultErrors)
+        {
+            Note($"Fault not injected: {error}");
+        }
+
         Note($"Comments meant {traffic.Comments.Count}, kept {rows} rows, duplicated {duplicates}, still refused after resending {unkept}; counts of {traffic.Touched.Count} written articles differing from MySQL: {mismatches.Count} {string.Join(", ", mismatches.Take(5))}");
         await WriteReportAsync();
 
+        Assert.Empty(_faultErrors);
         Assert.Empty(requests.Where(r => r.Status is 0 or (>= 500 and not 503)).Select(r => $"{r.At:mm\\:ss} {r.Operation} {r.Status}").Take(20));
         Assert.Equal(0, unkept);
         Assert.Equal(0, duplicates);
@@ -104,33 +111,15 @@ public sealed class SoakTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOut
             }
 
             var (name, target, freeze) = plan[minute - 1];
-            var resource = target == "reco" ? (await InstancesAsync("reco"))[0].ResourceId : target;
             var start = traffic.Elapsed;
-            if (freeze)
+            try
             {
-                var pid = target switch
-                {
-                    "mysql" => LocalProcesses.MariaDbOf(app.DataDirectory).Pid,
-                    "reco" => LocalProcesses.ServiceOf((await InstancesAsync("reco"))[0]),
-                    _ => LocalProcesses.RedisOf(app.DataDirectory, target).Pid,
-                };
-                await LocalProcesses.SignalAsync(pid, "STOP");
-                try
-                {
-                    await Task.Delay(Freeze, CancellationToken.None);
-                }
-                finally
-                {
-                    await LocalProcesses.SignalAsync(pid, "CONT");
-                }
+                await InjectAsync(target, freeze);
             }
-            else
+            catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException or Aspire.Hosting.DistributedApplicationException)
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-                var result = await app.App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.RestartCommand, timeout.Token);
-                Assert.True(result.Success, $"{name}: {result.Message}");
-                // Just after the command the resource may still show its stop: wait through that.
-                await app.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, WaitBehavior.WaitOnResourceUnavailable, timeout.Token);
+                // Reported and failed at the end, with the figures of the rest.
+                _faultErrors.Add($"{name}: {ex.Message}");
             }
 
             faults.Add(new Fault(name, start, traffic.Elapsed));
@@ -138,6 +127,54 @@ public sealed class SoakTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOut
         }
 
         return faults;
+    }
+
+    private async Task InjectAsync(string target, bool freeze)
+    {
+        var reco = target == "reco" ? (await InstancesAsync("reco"))[0] : null;
+        if (freeze)
+        {
+            var pid = target switch
+            {
+                "mysql" => LocalProcesses.MariaDbOf(app.DataDirectory).Pid,
+                "reco" => LocalProcesses.ServiceOf(reco!),
+                _ => LocalProcesses.RedisOf(app.DataDirectory, target).Pid,
+            };
+            await LocalProcesses.SignalAsync(pid, "STOP");
+            try
+            {
+                await Task.Delay(Freeze, CancellationToken.None);
+            }
+            finally
+            {
+                await LocalProcesses.SignalAsync(pid, "CONT");
+            }
+
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var resource = reco?.ResourceId ?? target;
+        var result = await app.App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.RestartCommand, timeout.Token);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException(result.Message);
+        }
+
+        if (reco is null)
+        {
+            // Just after the command the resource may still show its stop: wait through that.
+            await app.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, WaitBehavior.WaitOnResourceUnavailable, timeout.Token);
+            return;
+        }
+
+        // One replica: waited for by its instance's own state, a new process that is healthy.
+        var before = LocalProcesses.ServiceOf(reco);
+        while (!(await InstancesAsync("reco")).Any(i => i.ResourceId == resource && i.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy
+                                                         && i.Snapshot.State?.Text == KnownResourceStates.Running && LocalProcesses.ServiceOf(i) != before))
+        {
+            await Task.Delay(500, timeout.Token);
+        }
     }
 
     private async Task<List<MemorySample>> SampleMemoryAsync(SoakTraffic traffic, CancellationToken end)
