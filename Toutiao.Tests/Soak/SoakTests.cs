@@ -194,7 +194,14 @@ public sealed class SoakTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOut
                 var sample = new Dictionary<string, double>();
                 foreach (var service in new[] { "web", "reco" })
                 {
-                    sample[service] = (await InstancesAsync(service)).Sum(instance => ResidentMegabytes(LocalProcesses.ServiceOf(instance)));
+                    try
+                    {
+                        sample[service] = (await InstancesAsync(service)).Sum(instance => ResidentMegabytes(LocalProcesses.ServiceOf(instance)));
+                    }
+                    catch (Exception ex) when (ex is IOException or InvalidOperationException)
+                    {
+                        // A replica restarting (its process gone between two looks): no sample this time.
+                    }
                 }
 
                 foreach (var (name, connection) in redis)
@@ -369,7 +376,8 @@ public sealed class SoakTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOut
         var last = samples.Where(s => s.At >= samples[^1].At - TimeSpan.FromMinutes(1)).ToList();
         foreach (var service in new[] { "web", "reco" })
         {
-            yield return (service, warm.Average(s => s.Megabytes[service]), last.Average(s => s.Megabytes[service]));
+            yield return (service, warm.Where(s => s.Megabytes.ContainsKey(service)).Average(s => s.Megabytes[service]),
+                last.Where(s => s.Megabytes.ContainsKey(service)).Average(s => s.Megabytes[service]));
         }
     }
 
