@@ -99,6 +99,45 @@ public sealed class ReadReplicaTests(ReadReplicaFixture fixture, Xunit.Abstracti
     }
 
     [Fact]
+    public async Task An_article_the_replica_does_not_have_yet_is_read_from_the_primary_and_not_cached_as_not_found()
+    {
+        await fixture.CaughtUpAsync();
+        await fixture.ReadsGoToReplicaAsync();
+        var (_, channelId, authorId) = await ApprovedArticleAsync(50);
+        // Written on the primary outside its binary log: the replica never gets it, as a lagging
+        // replica (one still applying the demo data at a start) does not have it yet.
+        var primaryOnlyId = 910_000_000L + Random.Shared.Next(1_000_000);
+        await OnPrimaryOnlyAsync("""
+            INSERT INTO news_article_basic (article_id, user_id, channel_id, title, cover, status, create_time)
+            VALUES (@id, @user, @channel, 'Only on the primary', '{"type":0,"images":[]}', 2, NOW());
+            INSERT INTO news_article_content (article_id, content) VALUES (@id, @content)
+            """, ("@id", primaryOnlyId), ("@content", "<p>the primary's copy</p>"), ("@user", authorId), ("@channel", channelId));
+        try
+        {
+            Assert.True(fixture.ReadReplica.InUse);
+            var detail = await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{primaryOnlyId}");
+            Assert.Equal(HttpStatusCode.OK, detail.Status);
+            Assert.Equal("Only on the primary", detail.Data.GetProperty("title").GetString());
+            Assert.Equal("<p>the primary's copy</p>", detail.Data.GetProperty("content").GetString());
+        }
+        finally
+        {
+            await OnPrimaryOnlyAsync("DELETE FROM news_article_content WHERE article_id = @id; DELETE FROM news_article_basic WHERE article_id = @id", ("@id", primaryOnlyId));
+        }
+    }
+
+    private async Task OnPrimaryOnlyAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var command = fixture.MySql.CreateCommand($"SET SESSION sql_log_bin = 0; {sql}; SET SESSION sql_log_bin = 1;");
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.Add(new MySqlParameter(name, value));
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
     public async Task A_reader_sees_their_own_like_at_once_while_the_replica_is_an_hour_behind()
     {
         var (articleId, _, _) = await ApprovedArticleAsync(30);

@@ -21,7 +21,8 @@ public sealed class ArticleRepository(MySqlDataSource database, ReadReplica read
     /// </summary>
     public Task<(Dictionary<long, ArticleInfo> Articles, Dictionary<long, AuthorProfile> Authors)> LoadAsync(
         IReadOnlyCollection<long> articleIds, IReadOnlyCollection<long> authorIds, CancellationToken cancellationToken)
-        => reads.ReadAsync(source => LoadAsync(source, articleIds, authorIds, cancellationToken), cancellationToken);
+        => reads.ReadAsync(source => LoadAsync(source, articleIds, authorIds, cancellationToken), cancellationToken,
+            lacking: loaded => loaded.Articles.Count < articleIds.Count || authorIds.Any(id => !loaded.Authors.ContainsKey(id)));
 
     private static async Task<(Dictionary<long, ArticleInfo> Articles, Dictionary<long, AuthorProfile> Authors)> LoadAsync(
         MySqlDataSource database, IReadOnlyCollection<long> articleIds, IReadOnlyCollection<long> authorIds, CancellationToken cancellationToken)
@@ -154,7 +155,7 @@ public sealed class ArticleRepository(MySqlDataSource database, ReadReplica read
             await using var command = source.CreateCommand("SELECT content FROM news_article_content WHERE article_id = @id");
             AddParameter(command, "@id", articleId);
             return await command.ExecuteScalarAsync(cancellationToken) as string;
-        }, cancellationToken);
+        }, cancellationToken, lacking: content => content is null);
 
     /// <summary>Every approved article's counters, for warming the <c>count:art:*</c> sets.</summary>
     public async IAsyncEnumerable<(long ArticleId, ArticleCounts Counts)> ReadStatisticsAsync(

@@ -42,7 +42,12 @@ public sealed partial class ReadReplica(
     }
 
     /// <summary>Runs <paramref name="read"/> on the replica, or on the primary when the replica is out of use or fails.</summary>
-    public async Task<T> ReadAsync<T>(Func<MySqlDataSource, Task<T>> read, CancellationToken cancellationToken)
+    /// <param name="lacking">
+    /// Whether the replica's answer lacks rows that were asked for by id: a replica behind the
+    /// primary (still applying a large load, or lagging) does not know them yet, and an answer of
+    /// "not found" would be cached as such, so that answer is asked of the primary instead.
+    /// </param>
+    public async Task<T> ReadAsync<T>(Func<MySqlDataSource, Task<T>> read, CancellationToken cancellationToken, Func<T, bool>? lacking = null)
     {
         if (replica is null || !_inUse)
         {
@@ -51,7 +56,8 @@ public sealed partial class ReadReplica(
 
         try
         {
-            return await read(replica);
+            var answer = await read(replica);
+            return lacking?.Invoke(answer) == true ? await read(primary) : answer;
         }
         catch (MySqlException ex) when (!cancellationToken.IsCancellationRequested)
         {

@@ -6,7 +6,7 @@ namespace Toutiao.Web.Feed;
 
 public static class FeedExtensions
 {
-    /// <summary>The home feed: the Reco client with its breaker, the popular fallback, the page assembly.</summary>
+    /// <summary>The home feed: the Reco client with its breaker, the popular fallback, the page assembly, its warm-up at start.</summary>
     public static IHostApplicationBuilder AddFeed(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<RecoOptions>().BindConfiguration(RecoOptions.SectionName)
@@ -20,6 +20,9 @@ public static class FeedExtensions
         builder.Services.AddSingleton<PopularArticles>();
         builder.Services.AddSingleton<FeedService>();
         builder.Services.AddSingleton<FeedMetrics>();
+        builder.Services.AddSingleton<FeedWarmUp>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedWarmUp>());
+        builder.Services.AddHealthChecks().AddCheck<FeedWarmUp>("feed-warm-up", tags: ["ready"]);
         return builder;
     }
 
