@@ -9,6 +9,12 @@ public static class RedisBatchExtensions
     /// one, so readers never see a half-filled set. Redis has no empty sets: no entries deletes the key.
     /// Returns the queued operations; await them after <see cref="IBatch.Execute"/>.
     /// </summary>
+    /// <remarks>
+    /// The staging key is this call's own: two writers replacing the same set at once (both Web
+    /// replicas reloading the counters after the cache server restarted) once shared one, deleted
+    /// each other's chunks and renamed a set that lacked members. It expires should the writer die
+    /// before the rename; the renamed set is made persistent again.
+    /// </remarks>
     public static IEnumerable<Task> QueueSortedSetReplace(this IBatch batch, RedisKey key, IReadOnlyCollection<SortedSetEntry> entries, int chunkSize = 1000)
     {
         if (entries.Count == 0)
@@ -16,12 +22,17 @@ public static class RedisBatchExtensions
             return [batch.KeyDeleteAsync(key)];
         }
 
-        var staging = SameSlot(key, ":staging");
-        var operations = new List<Task> { batch.KeyDeleteAsync(staging) };
+        var staging = SameSlot(key, $":staging:{Guid.NewGuid():N}");
+        var operations = new List<Task>();
         operations.AddRange(entries.Chunk(chunkSize).Select(chunk => batch.SortedSetAddAsync(staging, chunk)));
+        operations.Add(batch.KeyExpireAsync(staging, StagingLifetime));
         operations.Add(batch.KeyRenameAsync(staging, key));
+        operations.Add(batch.KeyPersistAsync(key));
         return operations;
     }
+
+    /// <summary>How long an abandoned staging key stays: far longer than any replacement takes.</summary>
+    private static readonly TimeSpan StagingLifetime = TimeSpan.FromHours(1);
 
     /// <summary>
     /// Reads <paramref name="items"/> in consecutive pipelines of at most <paramref name="perBatch"/>,

@@ -278,6 +278,54 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture, Xunit.Abstractions.
         }
     }
 
+    [Fact]
+    public async Task After_the_cache_redis_is_restarted_from_the_app_model_the_served_counters_agree_with_mysql_within_60_s()
+    {
+        await using var mysql = new MySqlDataSource((await fixture.App.GetConnectionStringAsync("toutiao"))!);
+        long articleId;
+        await using (var pick = mysql.CreateCommand("""
+            SELECT s.article_id FROM news_article_statistic s JOIN news_article_basic a ON a.article_id = s.article_id
+            WHERE a.status = 2 AND s.like_count > 0 AND s.read_count > 0 ORDER BY s.article_id LIMIT 1
+            """))
+        {
+            articleId = Convert.ToInt64(await pick.ExecuteScalarAsync() ?? throw new InvalidOperationException("no article with likes and reads in the demo data"));
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var result = await fixture.App.ResourceCommands.ExecuteCommandAsync("cache", KnownResourceCommands.RestartCommand, timeout.Token);
+        Assert.True(result.Success, result.Message);
+        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("cache", WaitBehavior.WaitOnResourceUnavailable, timeout.Token);
+
+        // Back empty: every Web replica (the requests go to either) must reload the counters by itself.
+        var back = System.Diagnostics.Stopwatch.StartNew();
+        var agreeing = 0;
+        while (agreeing < 4)
+        {
+            var detail = await fixture.Web.SendAsync(HttpMethod.Get, $"/v1_0/articles/{articleId}");
+            await using var command = mysql.CreateCommand("SELECT like_count, read_count FROM news_article_statistic WHERE article_id = @a");
+            command.Parameters.Add(new MySqlParameter("@a", articleId));
+            await using var row = await command.ExecuteReaderAsync(timeout.Token);
+            await row.ReadAsync(timeout.Token);
+            var truth = (row.GetInt64(0), row.GetInt64(1));
+            var shown = detail.Status == HttpStatusCode.OK
+                ? (detail.Data.GetProperty("like_count").GetInt64(), detail.Data.GetProperty("read_count").GetInt64())
+                : (-1, -1);
+            agreeing = shown == truth ? agreeing + 1 : 0;
+            Assert.True(back.Elapsed < TimeSpan.FromSeconds(60),
+                $"60 s after the cache server came back the detail shows {detail.Status} (likes, reads) {shown}; MySQL has {truth}");
+            if (agreeing < 4)
+            {
+                await Task.Delay(200, timeout.Token);
+            }
+        }
+
+        output.WriteLine($"Counters agree with MySQL {back.ElapsedMilliseconds} ms after the cache server was healthy again");
+        foreach (var service in new[] { "reco", "web" })
+        {
+            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(service, timeout.Token);
+        }
+    }
+
     private static bool IsDescendant(DashboardSpan span, DashboardSpan ancestor, List<DashboardSpan> spans)
     {
         var bySpanId = spans.ToDictionary(s => s.SpanId);

@@ -30,6 +30,31 @@ public class RedisBatchTests(ToutiaoFixture fixture)
     }
 
     [Fact]
+    public async Task Replacements_of_one_set_at_once_from_two_connections_each_leave_it_whole_and_persistent()
+    {
+        // Two writers (as two Web replicas reloading the counters after a restart), on connections of
+        // their own, so the server interleaves their commands; a few members per command to interleave often.
+        await using var other = await ConnectionMultiplexer.ConnectAsync(fixture.Cache.Configuration);
+        var key = (RedisKey)$"test:batch:{Guid.NewGuid():N}";
+        var entries = Enumerable.Range(0, 20_000).Select(i => new SortedSetEntry(i, i)).ToList();
+
+        async Task ReplaceAsync(IDatabase db)
+        {
+            for (var round = 0; round < 5; round++)
+            {
+                await db.WriteInBatchesAsync([key], 1, (batch, k) => batch.QueueSortedSetReplace(k, entries, chunkSize: 10), CancellationToken.None);
+            }
+        }
+
+        await Task.WhenAll(ReplaceAsync(fixture.Cache.GetDatabase()), ReplaceAsync(other.GetDatabase()));
+
+        var db = fixture.Cache.GetDatabase();
+        Assert.Equal(entries, await db.SortedSetRangeByRankWithScoresAsync(key));
+        Assert.Null(await db.KeyTimeToLiveAsync(key));
+        await db.KeyDeleteAsync(key);
+    }
+
+    [Fact]
     public async Task A_cancelled_load_sends_nothing_more()
     {
         var db = fixture.Cache.GetDatabase();
