@@ -8,7 +8,8 @@ namespace Toutiao.Tests.Feed;
 /// <summary>
 /// A server frozen with SIGSTOP, as a stuck machine is: it accepts connections and answers nothing.
 /// The feed answers within its deadline from what the other servers and memory hold, the channel
-/// list stays up, and a comment is either kept, counted and 201 or refused and not kept.
+/// list stays up, a comment is either kept, counted and 201 or refused and not kept, and a report
+/// is logged or refused within the deadline.
 /// </summary>
 [Collection(ToutiaoCollection.Name)]
 public sealed class StorageFreezeTests(ToutiaoFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
@@ -40,6 +41,7 @@ public sealed class StorageFreezeTests(ToutiaoFixture fixture, Xunit.Abstraction
         }
 
         var article = warm.ArticleIds()[0];
+        var click = warm.Data.GetProperty("results")[1].GetProperty("trace").GetProperty("click").GetString()!;
         var commentsBefore = await CommentCountAsync(article);
         var content = $"冻结 {server} {Guid.NewGuid():N}";
 
@@ -48,11 +50,12 @@ public sealed class StorageFreezeTests(ToutiaoFixture fixture, Xunit.Abstraction
         ApiResponse comment;
         try
         {
-            var traces = new[] { TestTrace.New(), TestTrace.New(), TestTrace.New(), TestTrace.New() };
+            var traces = new[] { TestTrace.New(), TestTrace.New(), TestTrace.New(), TestTrace.New(), TestTrace.New() };
             var (history, historyTook) = await TimedAsync(() => fixture.WebClient.FeedAsync(channel, t1 + 1000, reader, trace: traces[0]));
             var (fresh, freshTook) = await TimedAsync(() => fixture.WebClient.FeedAsync(channel, Api.Now(), reader, trace: traces[1]));
             var (channels, channelsTook) = await TimedAsync(() => fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/channels", trace: traces[2]));
             (comment, var commentTook) = await TimedAsync(() => fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/comments", reader, new { target = article, content }, traces[3]));
+            var (report, reportTook) = await TimedAsync(() => fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/behaviors", reader, new[] { new { param = click } }, traces[4]));
             foreach (var trace in traces)
             {
                 foreach (var span in trace.SpansIn(fixture.Spans).Where(s => s.Duration > TimeSpan.FromMilliseconds(200)))
@@ -63,7 +66,7 @@ public sealed class StorageFreezeTests(ToutiaoFixture fixture, Xunit.Abstraction
             output.WriteLine($"messages: {(history.Status == HttpStatusCode.OK ? "" : history.Message)} | {(fresh.Status == HttpStatusCode.OK ? "" : fresh.Message)} | {(comment.Status == HttpStatusCode.Created ? "" : comment.Message)}");
             output.WriteLine($"{server} frozen: history {history.Status} {history.Header("X-Feed-Degraded")} in {historyTook.TotalMilliseconds:0} ms, " +
                 $"fresh {fresh.Status} {fresh.Header("X-Feed-Degraded")} in {freshTook.TotalMilliseconds:0} ms, channels {channels.Status} in {channelsTook.TotalMilliseconds:0} ms, " +
-                $"comment {comment.Status} in {commentTook.TotalMilliseconds:0} ms");
+                $"comment {comment.Status} in {commentTook.TotalMilliseconds:0} ms, report {report.Status} in {reportTook.TotalMilliseconds:0} ms");
 
             Assert.Equal(HttpStatusCode.OK, history.Status);
             if (server == "redis")
@@ -86,6 +89,10 @@ public sealed class StorageFreezeTests(ToutiaoFixture fixture, Xunit.Abstraction
             Assert.Equal(HttpStatusCode.OK, channels.Status);
             Assert.True(channelsTook < Deadline + Slack, $"the channel list took {channelsTook}");
             Assert.True(commentTook < Deadline + Slack, $"the comment took {commentTook}");
+            // A report is in the state server's log or it is a 503 the app sends again; either way within the deadline.
+            Assert.True(report.Status is HttpStatusCode.Created or HttpStatusCode.ServiceUnavailable, $"{report.Status}: {report.Body}");
+            Assert.True(server == "redis" || report.Status == HttpStatusCode.Created, $"with {server} frozen the report was {report.Status}");
+            Assert.True(reportTook < Deadline + Slack, $"the report took {reportTook}");
         }
         finally
         {

@@ -42,7 +42,7 @@ public static class BehaviorEndpoints
             catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
             {
                 // Not logged (a 503 the app retries): the retry must count, so the marks go, if Redis lets us.
-                await once.ForgetAsync(reader, client, fresh).ContinueWith(_ => { }, TaskScheduler.Default);
+                once.Forget(reader, client, fresh);
                 throw;
             }
         }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using Toutiao.Contracts.Storage;
 using Toutiao.Contracts.Tracking;
 using Toutiao.Web.Auth;
 
@@ -19,7 +20,10 @@ namespace Toutiao.Web.Behaviors;
 /// a sorted set of <c>action:article</c> by time, trimmed as it is used. Each behaviour also gets a
 /// once-key (<see cref="OnceKey"/>) so the consumer checks again.
 /// </summary>
-public sealed class ReportedOnce(IConnectionMultiplexer redis, IOptions<TrackingOptions> options)
+public sealed class ReportedOnce(
+    IConnectionMultiplexer redis,
+    [FromKeyedServices(RedisConnections.State)] StorageGuard guard,
+    IOptions<TrackingOptions> options)
 {
     private static readonly LuaScript MarkScript = LuaScript.Prepare("""
         local t = redis.call('TIME')
@@ -50,7 +54,10 @@ public sealed class ReportedOnce(IConnectionMultiplexer redis, IOptions<Tracking
     /// The behaviours this reader did not report before (nor twice in this report), each with its
     /// once-key and whether it counts for the article: one round trip (a script per key, pipelined).
     /// </summary>
-    public async Task<IReadOnlyList<ReportedBehavior>> FreshAsync(Reader reader, string clientAddress, IReadOnlyList<ReportedBehavior> behaviors)
+    public Task<IReadOnlyList<ReportedBehavior>> FreshAsync(Reader reader, string clientAddress, IReadOnlyList<ReportedBehavior> behaviors)
+        => guard.RunAsync(() => FreshUnguardedAsync(reader, clientAddress, behaviors), CancellationToken.None);
+
+    private async Task<IReadOnlyList<ReportedBehavior>> FreshUnguardedAsync(Reader reader, string clientAddress, IReadOnlyList<ReportedBehavior> behaviors)
     {
         var (identity, client) = Identities(reader, clientAddress);
         var members = string.Join(',', behaviors.Select(Member));
@@ -64,19 +71,23 @@ public sealed class ReportedOnce(IConnectionMultiplexer redis, IOptions<Tracking
             .Select(x => x.b with { Once = OnceKey(identity, x.b.Action, x.b.ArticleId), Counted = counted[x.i] })];
     }
 
-    /// <summary>Takes back <see cref="FreshAsync"/>'s marks when the behaviours could not be logged, so the app's retry counts.</summary>
-    public async Task ForgetAsync(Reader reader, string clientAddress, IReadOnlyList<ReportedBehavior> behaviors)
+    /// <summary>
+    /// Takes back <see cref="FreshAsync"/>'s marks when the behaviours could not be logged, so the
+    /// app's retry counts. Sent without waiting: a frozen server runs it after the append it may yet
+    /// run (commands on one connection keep their order), and the consumer's once-keys keep a
+    /// behaviour appended twice from counting twice; waiting would hold the 503 for Redis' timeout.
+    /// </summary>
+    public void Forget(Reader reader, string clientAddress, IReadOnlyList<ReportedBehavior> behaviors)
     {
         var (identity, client) = Identities(reader, clientAddress);
         var batch = redis.GetDatabase().CreateBatch();
-        var removals = new List<Task> { batch.SortedSetRemoveAsync(Key(identity), [.. behaviors.Select(b => (RedisValue)Member(b))]) };
+        batch.SortedSetRemoveAsync(Key(identity), [.. behaviors.Select(b => (RedisValue)Member(b))], CommandFlags.FireAndForget);
         if (client is not null)
         {
-            removals.Add(batch.SortedSetRemoveAsync(Key(client), [.. behaviors.Where(b => b.Counted).Select(b => (RedisValue)Member(b))]));
+            batch.SortedSetRemoveAsync(Key(client), [.. behaviors.Where(b => b.Counted).Select(b => (RedisValue)Member(b))], CommandFlags.FireAndForget);
         }
 
         batch.Execute();
-        await Task.WhenAll(removals);
     }
 
     /// <summary>The reader's set, and the client's as well for a reader without sign-in (unless the reader is the client): signed-in readers count as themselves.</summary>
