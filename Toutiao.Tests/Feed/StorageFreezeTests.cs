@@ -50,11 +50,12 @@ public sealed class StorageFreezeTests(ToutiaoFixture fixture, Xunit.Abstraction
         ApiResponse comment;
         try
         {
-            var traces = new[] { TestTrace.New(), TestTrace.New(), TestTrace.New(), TestTrace.New(), TestTrace.New() };
+            var traces = new[] { TestTrace.New(), TestTrace.New(), TestTrace.New(), TestTrace.New(), TestTrace.New(), TestTrace.New() };
             var (history, historyTook) = await TimedAsync(() => fixture.WebClient.FeedAsync(channel, t1 + 1000, reader, trace: traces[0]));
             var (fresh, freshTook) = await TimedAsync(() => fixture.WebClient.FeedAsync(channel, Api.Now(), reader, trace: traces[1]));
             var (channels, channelsTook) = await TimedAsync(() => fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/channels", trace: traces[2]));
             (comment, var commentTook) = await TimedAsync(() => fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/comments", reader, new { target = article, content }, traces[3]));
+            var (detail, detailTook) = await TimedAsync(() => fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{article}", trace: traces[5]));
             var (report, reportTook) = await TimedAsync(() => fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/behaviors", reader, new[] { new { param = click } }, traces[4]));
             foreach (var trace in traces)
             {
@@ -66,7 +67,7 @@ public sealed class StorageFreezeTests(ToutiaoFixture fixture, Xunit.Abstraction
             output.WriteLine($"messages: {(history.Status == HttpStatusCode.OK ? "" : history.Message)} | {(fresh.Status == HttpStatusCode.OK ? "" : fresh.Message)} | {(comment.Status == HttpStatusCode.Created ? "" : comment.Message)}");
             output.WriteLine($"{server} frozen: history {history.Status} {history.Header("X-Feed-Degraded")} in {historyTook.TotalMilliseconds:0} ms, " +
                 $"fresh {fresh.Status} {fresh.Header("X-Feed-Degraded")} in {freshTook.TotalMilliseconds:0} ms, channels {channels.Status} in {channelsTook.TotalMilliseconds:0} ms, " +
-                $"comment {comment.Status} in {commentTook.TotalMilliseconds:0} ms, report {report.Status} in {reportTook.TotalMilliseconds:0} ms");
+                $"comment {comment.Status} in {commentTook.TotalMilliseconds:0} ms, report {report.Status} in {reportTook.TotalMilliseconds:0} ms, detail {detail.Status} in {detailTook.TotalMilliseconds:0} ms");
 
             Assert.Equal(HttpStatusCode.OK, history.Status);
             if (server == "redis")
@@ -93,6 +94,9 @@ public sealed class StorageFreezeTests(ToutiaoFixture fixture, Xunit.Abstraction
             Assert.True(report.Status is HttpStatusCode.Created or HttpStatusCode.ServiceUnavailable, $"{report.Status}: {report.Body}");
             Assert.True(server == "redis" || report.Status == HttpStatusCode.Created, $"with {server} frozen the report was {report.Status}");
             Assert.True(reportTook < Deadline + Slack, $"the report took {reportTook}");
+            // A detail's content is only in MySQL: with MySQL frozen a fast 503 with a message, else whole.
+            Assert.Equal(server == "mysql" ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK, detail.Status);
+            Assert.True(detailTook < Deadline + Slack, $"the detail took {detailTook}");
         }
         finally
         {

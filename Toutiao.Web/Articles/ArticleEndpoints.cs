@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Toutiao.Contracts.Storage;
 using Toutiao.Web.Auth;
 using Toutiao.Web.Channels;
 using Toutiao.Web.Http;
@@ -29,11 +30,12 @@ public static class ArticleEndpoints
     /// <summary>The plain paged list of a channel's approved articles, newest first.</summary>
     private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<ApiEnvelope<ArticleList>>> ListAsync(
         string? channel_id, string? page, string? per_page,
-        ChannelCatalog channels, ArticleRepository repository, ArticleInfoCache cache, CancellationToken cancellationToken)
+        ChannelCatalog channels, ArticleRepository repository, ArticleInfoCache cache,
+        [FromKeyedServices(StorageGuardExtensions.MySql)] StorageGuard mysql, CancellationToken cancellationToken)
     {
         var channelId = await channels.RequireChannelAsync(channel_id, cancellationToken);
         var (pageNumber, perPage) = Paging(page, per_page);
-        var (total, ids) = await repository.ListApprovedAsync(channelId, pageNumber, perPage, cancellationToken);
+        var (total, ids) = await mysql.RunAsync(token => repository.ListApprovedAsync(channelId, pageNumber, perPage, token), cancellationToken);
         return await ArticleListAsync(total, ids, pageNumber, perPage, cache, cancellationToken);
     }
 
@@ -53,11 +55,12 @@ public static class ArticleEndpoints
     /// <summary>An article with its content; for a signed-in reader also whether they like, collected it and follow its author.</summary>
     private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<ApiEnvelope<ArticleDetail>>> DetailAsync(
         string article_id, Reader reader, ArticleRepository repository, ArticleInfoCache cache, ArticleHtml html,
-        ArticleReactions reactions, ReadingHistory history, CancellationToken cancellationToken)
+        ArticleReactions reactions, ReadingHistory history, [FromKeyedServices(StorageGuardExtensions.MySql)] StorageGuard mysql,
+        CancellationToken cancellationToken)
     {
         var articleId = RequestParameters.RequiredInt64(article_id, "article_id", 1, long.MaxValue);
         var card = await cache.GetAsync(articleId, cancellationToken) ?? throw ApiException.NotFound("Article not found.");
-        var content = html.Sanitize(await repository.GetContentAsync(articleId, cancellationToken) ?? "");
+        var content = html.Sanitize(await mysql.RunAsync(token => repository.GetContentAsync(articleId, token), cancellationToken) ?? "");
         var info = card.Info;
         var state = ReaderArticleState.None;
         if (reader.UserId is { } userId)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
+using Toutiao.Contracts.Storage;
 
 namespace Toutiao.Web.Database;
 
@@ -20,6 +21,9 @@ public sealed partial class ReadReplica(
     ILogger<ReadReplica> logger) : BackgroundService, IHealthCheck
 {
     public const string ConnectionName = "toutiao-replica";
+
+    /// <summary>The part of what a request has left that a read may wait for the replica.</summary>
+    private const double ReplicaShare = 0.4;
 
     private readonly Lock _lock = new();
     private volatile bool _inUse;
@@ -54,16 +58,21 @@ public sealed partial class ReadReplica(
             return await read(primary);
         }
 
+        var replicaRead = read(replica);
         try
         {
-            var answer = await read(replica);
+            // A replica that hangs (frozen, or its proxy accepting and never answering) may take only
+            // part of the request's budget: the rest is for the primary.
+            var answer = await replicaRead.WaitAsync(RequestBudget.Share(options.Value.ReadTimeout, ReplicaShare), cancellationToken);
             return lacking?.Invoke(answer) == true ? await read(primary) : answer;
         }
-        catch (MySqlException ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is MySqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
             // The replica only spares the primary: whatever fails there is asked of the primary,
-            // and a fault of the query itself fails there too and is reported from there.
-            SetInUse(false, $"a read failed: {ex.Message}", ex);
+            // and a fault of the query itself fails there too and is reported from there. A read
+            // given up on is left to fail on its own, observed.
+            _ = replicaRead.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            SetInUse(false, ex is TimeoutException ? "a read did not answer in time" : $"a read failed: {ex.Message}", ex);
             return await read(primary);
         }
     }

@@ -9,4 +9,10 @@ public sealed class ReadReplicaOptions
 
     /// <summary>Further behind the primary than this, reads go to the primary.</summary>
     public TimeSpan MaxLag { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The longest a read waits for the replica before it asks the primary (within a request, also
+    /// at most 40 % of what the request has left); the replica is then out of use until a probe.
+    /// </summary>
+    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(1);
 }
