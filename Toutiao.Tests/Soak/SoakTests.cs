@@ -228,28 +228,7 @@ public sealed class SoakTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOut
         return samples;
     }
 
-    /// <summary>The instances (replicas) of a resource as they are now: the notifications replay every resource's latest state first.</summary>
-    private async Task<IReadOnlyList<ResourceEvent>> InstancesAsync(string resource)
-    {
-        var found = new Dictionary<string, ResourceEvent>();
-        using var enough = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-        try
-        {
-            await foreach (var update in app.App.ResourceNotifications.WatchAsync(enough.Token))
-            {
-                if (update.Resource.Name == resource && update.Snapshot.Properties.Any(p => p.Name == "executable.pid" && p.Value is not null))
-                {
-                    found[update.ResourceId] = update;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Replayed and waited a second for more.
-        }
-
-        return [.. found.Values.OrderBy(e => e.ResourceId, StringComparer.Ordinal)];
-    }
+    private Task<IReadOnlyList<ResourceEvent>> InstancesAsync(string resource) => AppInstances.OfAsync(app.App, resource);
 
     private static double ResidentMegabytes(int pid)
     {
