@@ -59,12 +59,12 @@ public sealed partial class ReadReplica(
         }
 
         var replicaRead = read(replica);
+        T answer;
         try
         {
             // A replica that hangs (frozen, or its proxy accepting and never answering) may take only
             // part of the request's budget: the rest is for the primary.
-            var answer = await replicaRead.WaitAsync(RequestBudget.Share(options.Value.ReadTimeout, ReplicaShare), cancellationToken);
-            return lacking?.Invoke(answer) == true ? await read(primary) : answer;
+            answer = await replicaRead.WaitAsync(RequestBudget.Share(options.Value.ReadTimeout, ReplicaShare), cancellationToken);
         }
         catch (Exception ex) when (ex is MySqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
@@ -75,6 +75,8 @@ public sealed partial class ReadReplica(
             SetInUse(false, ex is TimeoutException ? "a read did not answer in time" : $"a read failed: {ex.Message}", ex);
             return await read(primary);
         }
+
+        return lacking?.Invoke(answer) == true ? await read(primary) : answer;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
