@@ -19,6 +19,7 @@ public static class ArticleCounters
     private const string AddIfLoadedScript = """
         if redis.call('EXISTS', KEYS[1]) == 1 then
           for i = 1, #ARGV, 2 do redis.call('ZINCRBY', KEYS[1], ARGV[i + 1], ARGV[i]) end
+          return 1
         end
         return 0
         """;
@@ -26,19 +27,27 @@ public static class ArticleCounters
     private const string SetIfLoadedScript = """
         if redis.call('EXISTS', KEYS[1]) == 1 then
           for i = 1, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i]) end
+          return 1
         end
         return 0
         """;
 
-    /// <summary>Sets <paramref name="counts"/> (article id → count, read from MySQL) in the counter <paramref name="key"/> if it is loaded; one round trip.</summary>
-    public static Task SetIfLoadedAsync(this IDatabaseAsync cache, string key, IReadOnlyCollection<KeyValuePair<long, long>> counts)
-        => counts.Count == 0
-            ? Task.CompletedTask
-            : cache.ScriptEvaluateAsync(SetIfLoadedScript, [key], counts.SelectMany(c => new RedisValue[] { c.Key, c.Value }).ToArray());
+    /// <summary>
+    /// Sets <paramref name="counts"/> (article id → count, read from MySQL) in the counter <paramref name="key"/> if it is loaded; one round trip.
+    /// False when it is not: a load from an older reading of MySQL may be on its way, so the caller sets the counts again later.
+    /// </summary>
+    public static Task<bool> SetIfLoadedAsync(this IDatabaseAsync cache, string key, IReadOnlyCollection<KeyValuePair<long, long>> counts)
+        => counts.Count == 0 ? Task.FromResult(true) : LoadedAsync(cache.ScriptEvaluateAsync(SetIfLoadedScript, [key], Arguments(counts)));
 
-    /// <summary>Adds <paramref name="changes"/> (article id → change) to the counter <paramref name="key"/> if it is loaded; one round trip.</summary>
-    public static Task AddIfLoadedAsync(this IDatabaseAsync cache, string key, IReadOnlyCollection<KeyValuePair<long, long>> changes)
-        => changes.Count == 0
-            ? Task.CompletedTask
-            : cache.ScriptEvaluateAsync(AddIfLoadedScript, [key], changes.SelectMany(c => new RedisValue[] { c.Key, c.Value }).ToArray());
+    /// <summary>
+    /// Adds <paramref name="changes"/> (article id → change) to the counter <paramref name="key"/> if it is loaded; one round trip.
+    /// False when it is not: the change is not in Redis, and a load that read MySQL before it was committed would miss it too.
+    /// </summary>
+    public static Task<bool> AddIfLoadedAsync(this IDatabaseAsync cache, string key, IReadOnlyCollection<KeyValuePair<long, long>> changes)
+        => changes.Count == 0 ? Task.FromResult(true) : LoadedAsync(cache.ScriptEvaluateAsync(AddIfLoadedScript, [key], Arguments(changes)));
+
+    private static RedisValue[] Arguments(IReadOnlyCollection<KeyValuePair<long, long>> counts)
+        => counts.SelectMany(c => new RedisValue[] { c.Key, c.Value }).ToArray();
+
+    private static async Task<bool> LoadedAsync(Task<RedisResult> script) => (long)await script == 1;
 }

@@ -155,6 +155,52 @@ public sealed class StorageOutageTests(ToutiaoFixture fixture, Xunit.Abstraction
     }
 
     [Fact]
+    public async Task A_like_committed_while_the_counters_are_being_loaded_from_an_older_reading_of_mysql_is_not_lost()
+    {
+        var reader = Api.Bearer(fixture.WebService<Toutiao.Web.Auth.TokenService>().Create(944, refresh: false));
+        long articleId;
+        await using (var command = fixture.MySql.CreateCommand(
+            "SELECT a.article_id FROM news_article_basic a WHERE a.status = 2 ORDER BY a.article_id DESC LIMIT 1 OFFSET 7"))
+        {
+            articleId = Convert.ToInt64(await command.ExecuteScalarAsync());
+        }
+
+        var cache = fixture.Cache.GetDatabase();
+        // What a load that read MySQL before the like would write: the count without it.
+        var before = await LikesInMySqlAsync(articleId);
+        await Task.WhenAll(Toutiao.Web.Articles.ArticleCacheKeys.AllCounts.Select(key => cache.KeyDeleteAsync(key)));
+        try
+        {
+            Assert.Equal(HttpStatusCode.Created, (await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/article/likings", reader, new { target = articleId })).Status);
+            Assert.Equal(before + 1, await LikesInMySqlAsync(articleId));
+            await cache.SortedSetAddAsync(Toutiao.Web.Articles.ArticleCacheKeys.LikeCounts, articleId, before);
+            await cache.SortedSetAddAsync(Toutiao.Web.Articles.ArticleCacheKeys.ReadCounts, articleId, 0);
+
+            var stopwatch = Stopwatch.StartNew();
+            long shown;
+            while ((shown = (long)(await cache.SortedSetScoreAsync(Toutiao.Web.Articles.ArticleCacheKeys.LikeCounts, articleId) ?? -1)) != before + 1)
+            {
+                Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(60), $"60 s after the load the cache shows {shown} likes; MySQL has {before + 1}");
+                await Task.Delay(100);
+            }
+        }
+        finally
+        {
+            await fixture.WebClient.SendAsync(HttpMethod.Delete, $"/v1_0/article/likings/{articleId}", reader);
+            // The partial sets go; the whole ones come back from MySQL for the tests after this one.
+            await Task.WhenAll(Toutiao.Web.Articles.ArticleCacheKeys.AllCounts.Select(key => cache.KeyDeleteAsync(key)));
+            await fixture.RefillCacheAsync();
+        }
+    }
+
+    private async Task<long> LikesInMySqlAsync(long articleId)
+    {
+        await using var command = fixture.MySql.CreateCommand("SELECT like_count FROM news_article_statistic WHERE article_id = @a");
+        command.Parameters.Add(new MySqlConnector.MySqlParameter("@a", articleId));
+        return Convert.ToInt64(await command.ExecuteScalarAsync() ?? 0L);
+    }
+
+    [Fact]
     public async Task With_the_state_redis_full_a_fresh_page_is_the_popular_page_from_memory_not_an_error()
     {
         var options = StackExchange.Redis.ConfigurationOptions.Parse(fixture.Storage.RedisConnectionString);

@@ -11,7 +11,9 @@ namespace Toutiao.Web.Articles;
 /// cache's counters. MySQL's commit is the write's truth, so the client is told it is done whatever
 /// Redis does: a change Redis did not take in time is remembered and repaired from MySQL
 /// (<c>news_article_statistic</c>) once the cache answers again, so the counters agree within
-/// seconds of a recovery. What is remembered is this process's: a Web stopped before the repair
+/// seconds of a recovery. So is a change that finds the counters not loaded (the cache server just
+/// restarted): the load under way may have read MySQL before the change, so the count is set from
+/// MySQL once the counter is loaded. What is remembered is this process's: a Web stopped before the repair
 /// leaves that count off until the article's counters are reloaded.
 /// </summary>
 public sealed partial class ArticleCounterUpdates(
@@ -46,22 +48,32 @@ public sealed partial class ArticleCounterUpdates(
 
         try
         {
-            await guard.RunAsync(() => cache.GetDatabase().AddIfLoadedAsync(counter, [KeyValuePair.Create(articleId, delta)]), CancellationToken.None);
+            if (!await guard.RunAsync(() => cache.GetDatabase().AddIfLoadedAsync(counter, [KeyValuePair.Create(articleId, delta)]), CancellationToken.None))
+            {
+                // Not loaded (the cache server just restarted): a load now under way may have read
+                // MySQL before this change was committed, so the count is set from MySQL after it.
+                Defer(counter, articleId, "the counters are not loaded");
+            }
         }
         catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
         {
             // The change may still reach Redis (a frozen server runs it when thawed): the repair sets the
             // count from MySQL after it, on the same connection, so it ends right either way.
-            _stale.TryAdd((counter, articleId), 0);
-            LogDeferred(counter, articleId, ex.Message);
-            try
-            {
-                _wake.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // A repair is already due.
-            }
+            Defer(counter, articleId, ex.Message);
+        }
+    }
+
+    private void Defer(string counter, long articleId, string reason)
+    {
+        _stale.TryAdd((counter, articleId), 0);
+        LogDeferred(counter, articleId, reason);
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A repair is already due.
         }
     }
 
@@ -109,17 +121,23 @@ public sealed partial class ArticleCounterUpdates(
             }
 
             var batch = cache.GetDatabase().CreateBatch();
-            var writes = stale.GroupBy(s => s.Counter).Select(counter => batch.SetIfLoadedAsync(counter.Key,
-                counter.Select(s => KeyValuePair.Create(s.ArticleId, truth.GetValueOrDefault(s.ArticleId)?.GetValueOrDefault(s.Counter) ?? 0)).ToList())).ToList();
+            var writes = stale.GroupBy(s => s.Counter).Select(counter => (Stale: counter.ToList(), Set: batch.SetIfLoadedAsync(counter.Key,
+                counter.Select(s => KeyValuePair.Create(s.ArticleId, truth.GetValueOrDefault(s.ArticleId)?.GetValueOrDefault(s.Counter) ?? 0)).ToList()))).ToList();
             batch.Execute();
-            await Task.WhenAll(writes);
-            foreach (var repaired in stale)
+            await Task.WhenAll(writes.Select(w => w.Set));
+            // A counter not loaded yet keeps its changes for the next try: set after its load, they end right.
+            var repaired = writes.Where(w => w.Set.Result).SelectMany(w => w.Stale).ToList();
+            foreach (var count in repaired)
             {
-                _stale.TryRemove(repaired, out _);
+                _stale.TryRemove(count, out _);
             }
 
-            LogRepaired(stale.Count);
-            return true;
+            if (repaired.Count > 0)
+            {
+                LogRepaired(repaired.Count);
+            }
+
+            return repaired.Count == stale.Count;
         }
         catch (Exception ex) when (StorageFailures.IsStorageFailure(ex))
         {
