@@ -157,7 +157,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
 
         // MySQL frozen: the owner's load hangs in it until the waiter has joined.
         using var ownerInMySql = WebMySql();
-        using var twoMisses = new MeasurementSignal(ArticleCacheMetrics.MeterName, "toutiao.cache.lookups", new("outcome", "miss"), 2);
+        using var twoMisses = new MeasurementSignal(ArticleCacheMetrics.MeterName, "toutiao.cache.lookups", new("outcome", "miss"), 2, fixture.Web.Services);
         await LocalProcesses.SignalAsync(mariadbd.Pid, "STOP");
         try
         {

@@ -239,7 +239,8 @@ public sealed class BehaviorTests(ToutiaoFixture fixture)
         new(BehaviorStream.Fields.TraceParent, ""),
     ];
 
-    private static MeasurementSignal Applied(long count) => new("Toutiao.Reco", "toutiao.behaviors", new("outcome", "applied"), count);
+    // This fixture's Reco only: the cluster tests' Reco applies behaviours in this process at the same time.
+    private MeasurementSignal Applied(long count) => new("Toutiao.Reco", "toutiao.behaviors", new("outcome", "applied"), count, fixture.Reco.Services);
 
 
     private async Task<Activity> SpanAsync(Func<Activity, bool> match)
