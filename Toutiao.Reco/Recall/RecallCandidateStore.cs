@@ -16,7 +16,8 @@ namespace Toutiao.Reco.Recall;
 public readonly record struct Candidate(long ArticleId, double PublishedAtMs, double Hotness);
 
 /// <summary>
-/// The per-channel recall sets in Redis (<c>ch:{id}:new</c>, <c>ch:{id}:hot</c>), built from MySQL,
+/// The per-channel recall sets in Redis (<c>ch:{id}:new</c>, <c>ch:{id}:hot</c>), built from MySQL
+/// (each channel's newest and hottest <see cref="RecommendationOptions.CandidatesPerChannel"/>),
 /// and the copy of them Reco serves from: every channel's candidates in memory, ranked once per
 /// build for both A/B buckets. A fresh page then costs no Redis round trip for recall. The copy is
 /// reloaded when the sets' marker says they were rebuilt (checked at most every
@@ -31,7 +32,7 @@ public sealed partial class RecallCandidateStore
     /// <summary>How old the in-memory copy may be before the marker is checked again.</summary>
     public static readonly TimeSpan SnapshotCheckInterval = TimeSpan.FromSeconds(2);
 
-    // A channel per pipeline (its two sets: channel 0's hold every article, the others' ~2,000 each)
+    // A channel per pipeline (its two sets: channel 0's up to twice CandidatesPerChannel, the demo's others ~2,000 each)
     // and keywords by the hundred (≤ 200 articles each): see ReadInBatchesAsync.
     private const int SetsPerBatch = 2;
     private const int ChannelsPerBatch = 1;
@@ -176,7 +177,8 @@ public sealed partial class RecallCandidateStore
             byKeyword[keywords[i]] = [.. keywordSets[i].Select(a => (long)a)];
         }
 
-        return new RecallSnapshot(builtAt, hotVersion, clock.GetUtcNow(), loaded, Catalog(loaded, await DetailsAsync(builtAt, cancellationToken), byKeyword))
+        var window = loaded.GetValueOrDefault(RecommendedChannel.Id)?.Newest.ToHashSet() ?? [];
+        return new RecallSnapshot(builtAt, hotVersion, clock.GetUtcNow(), loaded, Catalog(loaded, await DetailsAsync(builtAt, window, cancellationToken), byKeyword))
         {
             NewVersion = newVersion,
         };
@@ -185,9 +187,10 @@ public sealed partial class RecallCandidateStore
     /// <summary>
     /// Each approved article's author and keywords, read from MySQL in full once per build of the
     /// sets, and in between only for articles newer than any read (published since): neither
-    /// changes once an article is out. MySQL away: the last ones read, so a page never waits.
+    /// changes once an article is out. Only the <paramref name="candidates"/>' are kept: the
+    /// catalogue is the window, not every article. MySQL away: the last ones read, so a page never waits.
     /// </summary>
-    private async Task<IReadOnlyDictionary<long, ArticleDetails>> DetailsAsync(long builtAt, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<long, ArticleDetails>> DetailsAsync(long builtAt, HashSet<long> candidates, CancellationToken cancellationToken)
     {
         var known = _details;
         var full = known is null || known.Value.BuiltAt != builtAt;
@@ -202,15 +205,26 @@ public sealed partial class RecallCandidateStore
                 """);
             command.Parameters.Add(new MySqlParameter("@after", after));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var newest = after;
             while (await reader.ReadAsync(cancellationToken))
             {
-                details[reader.GetInt64(0)] = new ArticleDetails(reader.GetInt64(1), []);
+                var id = reader.GetInt64(0);
+                newest = Math.Max(newest, id);
+                if (candidates.Contains(id))
+                {
+                    details[id] = new ArticleDetails(reader.GetInt64(1), []);
+                }
             }
 
             await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 var id = reader.GetInt64(0);
+                if (!candidates.Contains(id))
+                {
+                    continue;
+                }
+
                 if (!keywords.TryGetValue(id, out var list))
                 {
                     keywords[id] = list = [];
@@ -227,7 +241,6 @@ public sealed partial class RecallCandidateStore
                 }
             }
 
-            var newest = details.Count == 0 ? after : Math.Max(after, details.Keys.Max());
             _details = (builtAt, newest, details);
             return details;
         }
@@ -373,6 +386,12 @@ public sealed partial class RecallCandidateStore
             }
 
             byChannel[RecommendedChannel.Id] = all;
+            var perChannel = options.Value.CandidatesPerChannel;
+            foreach (var channel in byChannel.Keys.ToList())
+            {
+                byChannel[channel] = Window(byChannel[channel], perChannel);
+            }
+
             var byKeyword = await KeywordSetsAsync(cancellationToken);
             var db = redis.GetDatabase();
             await db.WriteInBatchesAsync(byChannel, ChannelsPerBatch, (batch, channel) => [
@@ -398,7 +417,7 @@ public sealed partial class RecallCandidateStore
             last.Execute();
             await Task.WhenAll(writes);
 
-            LogRebuilt(byChannel.Count, all.Count, stopwatch.ElapsedMilliseconds);
+            LogRebuilt(byChannel.Count, all.Count, byChannel[RecommendedChannel.Id].Count, stopwatch.ElapsedMilliseconds);
         }
         finally
         {
@@ -407,6 +426,19 @@ public sealed partial class RecallCandidateStore
                 "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
                 [RecallKeys.BuildLock], [lockToken]);
         }
+    }
+
+    /// <summary>A channel's newest <paramref name="count"/> articles and its hottest <paramref name="count"/>: at most twice that, whatever the catalogue.</summary>
+    public static List<(long Id, double Time, double Hot)> Window(List<(long Id, double Time, double Hot)> articles, int count)
+    {
+        if (articles.Count <= count)
+        {
+            return articles;
+        }
+
+        var newest = articles.OrderByDescending(a => a.Time).ThenByDescending(a => a.Id).Take(count);
+        var hottest = articles.OrderByDescending(a => a.Hot).ThenByDescending(a => a.Id).Take(count);
+        return [.. newest.UnionBy(hottest, a => a.Id)];
     }
 
     /// <summary>
@@ -495,10 +527,15 @@ public sealed partial class RecallCandidateStore
     {
         var byKeyword = new Dictionary<string, List<SortedSetEntry>>(StringComparer.Ordinal);
         await using var command = database.CreateCommand("""
-            SELECT k.keyword, k.article_id, a.create_time
-            FROM news_article_keyword k JOIN news_article_basic a ON a.article_id = k.article_id
-            WHERE a.status = 2
+            SELECT keyword, article_id, create_time FROM (
+                SELECT k.keyword, k.article_id, a.create_time,
+                       ROW_NUMBER() OVER (PARTITION BY k.keyword ORDER BY a.create_time DESC, k.article_id DESC) AS n
+                FROM news_article_keyword k JOIN news_article_basic a ON a.article_id = k.article_id
+                WHERE a.status = 2) newest
+            WHERE n <= @kept
             """);
+        // Cut in MySQL: every (keyword, article) pair of the catalogue would otherwise pass through memory.
+        command.Parameters.Add(new MySqlParameter("@kept", RecallKeys.ArticlesPerKeyword));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -509,11 +546,6 @@ public sealed partial class RecallCandidateStore
             }
 
             entries.Add(new SortedSetEntry(reader.GetInt64(1), new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc)).ToUnixTimeMilliseconds()));
-        }
-
-        foreach (var keyword in byKeyword.Keys.ToList())
-        {
-            byKeyword[keyword] = [.. byKeyword[keyword].OrderByDescending(e => e.Score).Take(RecallKeys.ArticlesPerKeyword)];
         }
 
         return byKeyword;
@@ -540,8 +572,8 @@ public sealed partial class RecallCandidateStore
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rebuilding the recall sets in the background failed; serving the sets of the last build")]
     private partial void LogServingOldSets(Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuilt recall sets of {ChannelCount} channels from {ArticleCount} articles in {ElapsedMs} ms")]
-    private partial void LogRebuilt(int channelCount, int articleCount, long elapsedMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuilt recall sets of {ChannelCount} channels from {ArticleCount} articles ({CandidateCount} kept as channel 0's candidates) in {ElapsedMs} ms")]
+    private partial void LogRebuilt(int channelCount, int articleCount, int candidateCount, long elapsedMs);
 }
 
 /// <summary>The recall candidates of every channel as one build left them, in memory.</summary>

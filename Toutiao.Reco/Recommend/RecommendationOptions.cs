@@ -8,6 +8,14 @@ public sealed class RecommendationOptions
     /// <summary>How many of the top-ranked candidates a fresh page offers the history script first (at least five times the page); four times as many while too few are unserved.</summary>
     public int RecallWindow { get; set; } = 50;
 
+    /// <summary>
+    /// Each channel's recall sets (channel 0's too) hold its newest and its hottest this many
+    /// articles, not every article ever: Reco's memory and the sets in Redis stay bounded as the
+    /// catalogue grows. An article outside both is still read, searched and reported on; a
+    /// channel's history pages end at the oldest article of its window.
+    /// </summary>
+    public int CandidatesPerChannel { get; set; } = 50_000;
+
     /// <summary>How often the recall sets are rebuilt from MySQL.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -1,0 +1,96 @@
+extern alias reco;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+using StackExchange.Redis;
+using Toutiao.Contracts.Feed;
+using Toutiao.Contracts.Recall;
+using Toutiao.Tests.Infrastructure;
+using ChannelDirectory = reco::Toutiao.Reco.Recall.ChannelDirectory;
+using FeedRanker = reco::Toutiao.Reco.Recommend.FeedRanker;
+using RecallCandidateStore = reco::Toutiao.Reco.Recall.RecallCandidateStore;
+using RecommendationOptions = reco::Toutiao.Reco.Recommend.RecommendationOptions;
+
+namespace Toutiao.Tests.Reco;
+
+/// <summary>Reco's candidates are a window of each channel (its newest and its hottest), not every article ever.</summary>
+[Trait("Category", TestCategories.Unit)]
+public sealed class CandidateWindowTests
+{
+    [Fact]
+    public void A_channel_keeps_its_newest_and_its_hottest_and_a_small_one_keeps_all()
+    {
+        // Ids 1..10: a larger id is newer; 1, 2 and 3 are the hottest.
+        var articles = Enumerable.Range(1, 10).Select(n => ((long)n, Time: (double)n, Hot: n <= 3 ? 100d - n : 0d)).ToList();
+
+        var kept = RecallCandidateStore.Window(articles, 3).Select(a => a.Id).Order().ToList();
+
+        Assert.Equal([1, 2, 3, 8, 9, 10], kept);
+        Assert.Same(articles, RecallCandidateStore.Window(articles, 10));
+    }
+}
+
+/// <summary>The window on the demo catalogue, built into a Redis database of its own (the fixture's sets stay as they are).</summary>
+[Collection(ToutiaoCollection.Name)]
+public sealed class CandidateWindowBuildTests(ToutiaoFixture fixture)
+{
+    [Fact]
+    public async Task A_rebuild_keeps_each_channels_newest_and_hottest_in_redis_and_in_memory_and_no_more()
+    {
+        const int perChannel = 300;
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Storage.RedisConnectionString + ",defaultDatabase=7,allowAdmin=true");
+        var server = redis.GetServers()[0];
+        await server.FlushDatabaseAsync(7);
+        try
+        {
+            var options = Options.Create(new RecommendationOptions { CandidatesPerChannel = perChannel });
+            var store = new RecallCandidateStore(redis, fixture.MySql, fixture.Reco.Services.GetRequiredService<ChannelDirectory>(), new FeedRanker(options),
+                TimeProvider.System, options, NullLogger<RecallCandidateStore>.Instance);
+
+            await store.RebuildAsync(CancellationToken.None);
+            await store.RefreshAsync(CancellationToken.None);
+
+            var db = redis.GetDatabase();
+            var all = await db.SortedSetRangeByRankAsync(RecallKeys.New(RecommendedChannel.Id));
+            var expected = (await IdsAsync("ORDER BY a.create_time DESC, a.article_id DESC")).Union(await IdsAsync("ORDER BY hot DESC, a.article_id DESC")).ToHashSet();
+            Assert.True(expected.Count is > perChannel and <= 2 * perChannel);
+            Assert.Equal(expected.Order(), all.Select(a => (long)a).Order());
+            Assert.Equal(expected.Count, await db.SortedSetLengthAsync(RecallKeys.Hot(RecommendedChannel.Id)));
+
+            var inMemory = await store.GetAsync(RecommendedChannel.Id, CancellationToken.None);
+            Assert.Equal(expected.Order(), inMemory.Newest.Order());
+            Assert.True((await store.GetCatalogAsync(CancellationToken.None)).Articles.Count <= 2 * perChannel);
+            foreach (var channel in await fixture.Reco.Services.GetRequiredService<ChannelDirectory>().GetAllAsync(CancellationToken.None))
+            {
+                Assert.InRange(await db.SortedSetLengthAsync(RecallKeys.New(channel)), 1, 2 * perChannel);
+            }
+
+            foreach (var keyword in (await db.SetMembersAsync(RecallKeys.Keywords)).Take(50))
+            {
+                Assert.InRange(await db.SortedSetLengthAsync(RecallKeys.Keyword(keyword!)), 1, RecallKeys.ArticlesPerKeyword);
+            }
+        }
+        finally
+        {
+            await server.FlushDatabaseAsync(7);
+        }
+    }
+
+    private async Task<List<long>> IdsAsync(string order)
+    {
+        await using var command = fixture.MySql.CreateCommand($"""
+            SELECT a.article_id, COALESCE(s.read_count, 0) + 2 * COALESCE(s.like_count, 0) + 3 * COALESCE(s.collect_count, 0) + 4 * COALESCE(s.comment_count, 0) AS hot
+            FROM news_article_basic a LEFT JOIN news_article_statistic s ON s.article_id = a.article_id
+            WHERE a.status = 2 {order} LIMIT 300
+            """);
+        var ids = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+
+        return ids;
+    }
+}
