@@ -120,6 +120,8 @@ public static class ToutiaoBuilderExtensions
                .WithEnvironment("Tracking__SigningKey", trackingKey)
                // Uploaded photos are kept with the other data, between runs.
                .WithEnvironment("Images__Directory", LocalServer.DataDirectory(builder, "images"))
+               // The search index in files, not Web's heap: a folder per replica under it.
+               .WithEnvironment("Search__IndexDirectory", LocalServer.DataDirectory(builder, "search"))
                .WithReference(reco)
                .WithReference(redis)
                .WithReference(cache)

@@ -28,6 +28,9 @@ public class ToutiaoFixture : IAsyncLifetime
     /// <summary>Where Web keeps uploaded images in the tests; deleted at the end.</summary>
     public string ImagesDirectory { get; } = Path.Combine(Path.GetTempPath(), $"toutiao-test-images-{Guid.NewGuid():N}");
 
+    /// <summary>Where the fixture's Web keeps its search index, as a deployment does (files, not the heap).</summary>
+    public string SearchDirectory { get; } = Path.Combine(Path.GetTempPath(), $"toutiao-test-search-{Guid.NewGuid():N}");
+
     private readonly List<IAsyncDisposable> _owned = [];
 
     public StorageServers Storage { get; private set; } = null!;
@@ -87,7 +90,7 @@ public class ToutiaoFixture : IAsyncLifetime
             {
                 services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans));
                 services.ConfigureOpenTelemetryLoggerProvider(logging => logging.AddInMemoryExporter(Logs));
-            }, new Dictionary<string, string?> { ["Search:Enabled"] = "true" });
+            }, new Dictionary<string, string?> { ["Search:Enabled"] = "true", ["Search:IndexDirectory"] = SearchDirectory });
             WebClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{webPort}") };
 
             await WaitUntilHealthyAsync(WebClient, TimeSpan.FromSeconds(60));
@@ -322,9 +325,9 @@ public class ToutiaoFixture : IAsyncLifetime
             await _owned[i].DisposeAsync();
         }
 
-        if (Directory.Exists(ImagesDirectory))
+        foreach (var directory in new[] { ImagesDirectory, SearchDirectory }.Where(Directory.Exists))
         {
-            Directory.Delete(ImagesDirectory, recursive: true);
+            Directory.Delete(directory, recursive: true);
         }
     }
 }

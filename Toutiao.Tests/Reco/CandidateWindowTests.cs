@@ -2,7 +2,6 @@ extern alias reco;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using MySqlConnector;
 using StackExchange.Redis;
 using Toutiao.Contracts.Feed;
 using Toutiao.Contracts.Recall;

@@ -20,6 +20,9 @@ public sealed class SearchTests(ToutiaoFixture fixture)
         Assert.Equal(HttpStatusCode.OK, byNumber.Status);
         // The number is in its title ("第49993篇") and its content: it comes first.
         Assert.Equal(49993, byNumber.ArticleIds()[0]);
+        // Served from files in this process' folder under Search:IndexDirectory, not the heap.
+        var folder = Path.Combine(fixture.SearchDirectory, $"{Environment.MachineName}-{Environment.ProcessId}");
+        Assert.True(Directory.EnumerateFiles(folder).Sum(f => new FileInfo(f).Length) > 1_000_000);
 
         var byContent = await fixture.WebClient.SendAsync(HttpMethod.Get, "/v1_0/search?q=推荐服务&page=2&per_page=5");
         Assert.True(byContent.Data.GetProperty("total_count").GetInt64() > 10);

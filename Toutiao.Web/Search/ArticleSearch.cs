@@ -17,7 +17,8 @@ namespace Toutiao.Web.Search;
 
 /// <summary>
 /// Full-text search over approved articles' titles and content with Lucene.Net and its SmartCn
-/// analyzer (Chinese word segmentation), held in memory: built from MySQL when Web starts, then kept
+/// analyzer (Chinese word segmentation), on disk (<see cref="SearchOptions.IndexDirectory"/>) or in
+/// memory: built from MySQL when Web starts, then kept
 /// current by indexing what changed (<c>news_article_basic.update_time</c>) every
 /// <see cref="SearchOptions.RefreshInterval"/>; an article no longer approved leaves the index.
 /// Titles weigh three times as much as content.
@@ -31,10 +32,15 @@ public sealed partial class ArticleSearch(MySqlDataSource database, IOptions<Sea
         .CreateHistogram<long>("toutiao.search.indexed", "{article}", "Articles indexed or removed per look at MySQL, by look (build, refresh).");
     private const LuceneVersion Version = LuceneVersion.LUCENE_48;
     private readonly Analyzer _analyzer = new SmartChineseAnalyzer(Version);
-    private readonly RAMDirectory _directory = new();
+    private readonly SearchIndexFolder? _folder = options.Value.IndexDirectory is { Length: > 0 } root ? SearchIndexFolder.Claim(root) : null;
+    private Lucene.Net.Store.Directory? _directory;
     private IndexWriter? _writer;
     private SearcherManager? _searchers;
     private DateTime _indexedUpTo = DateTime.MinValue;
+
+    // Articles indexed with an update_time still within the look-back, and that time: the next looks
+    // read them again and pass over those unchanged (the seed stamps 50,000 with one second).
+    private readonly Dictionary<long, (DateTime Changed, int Text)> _lagging = [];
 
     private readonly TaskCompletionSource _built = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -100,7 +106,9 @@ public sealed partial class ArticleSearch(MySqlDataSource database, IOptions<Sea
             return;
         }
 
-        _writer = new IndexWriter(_directory, new IndexWriterConfig(Version, _analyzer) { OpenMode = OpenMode.CREATE_OR_APPEND });
+        _directory = _folder is null ? new RAMDirectory() : FSDirectory.Open(_folder.Path);
+        // Always built afresh from MySQL: what a folder may hold is not trusted.
+        _writer = new IndexWriter(_directory, new IndexWriterConfig(Version, _analyzer) { OpenMode = OpenMode.CREATE });
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -148,7 +156,8 @@ public sealed partial class ArticleSearch(MySqlDataSource database, IOptions<Sea
         // before the newest seen may still arrive, so the next look starts at the newest seen or at
         // the database's now minus CommitLag, whichever is earlier. Never at a second already
         // read in full: the demo data stamps all 50,000 articles with one update_time, and looking
-        // at that second again would re-index all of them every time.
+        // at that second again would re-index all of them every time. Within the look-back, what was
+        // indexed unchanged is passed over (_lagging).
         await using var clock = new MySqlCommand("SELECT NOW()", connection);
         var settled = Convert.ToDateTime(await clock.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) - CommitLag;
 
@@ -163,7 +172,23 @@ public sealed partial class ArticleSearch(MySqlDataSource database, IOptions<Sea
         var newest = _indexedUpTo;
         while (await reader.ReadAsync(cancellationToken))
         {
-            var id = reader.GetInt64(0).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var articleId = reader.GetInt64(0);
+            var changed = reader.GetDateTime(4);
+            newest = changed > newest ? changed : newest;
+            // Two changes within one second share an update_time: the text tells them apart.
+            var version = (changed, HashCode.Combine(reader.GetString(1), reader.GetString(2), reader.GetValue(3)));
+            if (_lagging.TryGetValue(articleId, out var indexed) && indexed == version)
+            {
+                // Read again only because it is within the look-back: indexed as it is.
+                continue;
+            }
+
+            if (changed > settled)
+            {
+                _lagging[articleId] = version;
+            }
+
+            var id = articleId.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (Convert.ToInt64(reader.GetValue(3)) == 1)
             {
                 _writer!.UpdateDocument(new Term("id", id),
@@ -178,8 +203,6 @@ public sealed partial class ArticleSearch(MySqlDataSource database, IOptions<Sea
                 _writer!.DeleteDocuments(new Term("id", id));
             }
 
-            var changed = reader.GetDateTime(4);
-            newest = changed > newest ? changed : newest;
             count++;
         }
 
@@ -190,6 +213,14 @@ public sealed partial class ArticleSearch(MySqlDataSource database, IOptions<Sea
 
         // Indexing is idempotent: what the look-back reads again is only re-indexed.
         _indexedUpTo = newest < settled ? newest : (settled > _indexedUpTo ? settled : _indexedUpTo);
+        foreach (var (articleId, indexed) in _lagging)
+        {
+            if (indexed.Changed <= _indexedUpTo)
+            {
+                _lagging.Remove(articleId);
+            }
+        }
+
         return count;
     }
 
@@ -236,7 +267,8 @@ public sealed partial class ArticleSearch(MySqlDataSource database, IOptions<Sea
     {
         _searchers?.Dispose();
         _writer?.Dispose();
-        _directory.Dispose();
+        _directory?.Dispose();
+        _folder?.Dispose();
         _analyzer.Dispose();
         base.Dispose();
     }
