@@ -12,6 +12,12 @@ public static class RecallKeys
     /// <summary>A counter raised whenever articles published since the last build were added to the sets: the copies in memory reload.</summary>
     public const string NewVersion = "ch:recall:new-version";
 
+    /// <summary>
+    /// The largest approved article id the last build read: articles past it were published since.
+    /// Not the sets' largest, which the window may leave out (an older import with larger ids).
+    /// </summary>
+    public const string BuiltUpTo = "ch:recall:up-to";
+
     /// <summary>Held by the one process that rebuilds, so replicas do not rebuild together.</summary>
     public const string BuildLock = "ch:recall:lock";
 

@@ -181,6 +181,7 @@ public sealed partial class RecallCandidateStore
         return new RecallSnapshot(builtAt, hotVersion, clock.GetUtcNow(), loaded, Catalog(loaded, await DetailsAsync(builtAt, window, cancellationToken), byKeyword))
         {
             NewVersion = newVersion,
+            BuiltUpTo = (long)await db.StringGetAsync(RecallKeys.BuiltUpTo),
         };
     }
 
@@ -359,6 +360,7 @@ public sealed partial class RecallCandidateStore
             var channelIds = await channels.GetAllAsync(cancellationToken);
             var byChannel = channelIds.ToDictionary(id => id, _ => new List<(long Id, double Time, double Hot)>());
             var all = new List<(long Id, double Time, double Hot)>();
+            long upTo = 0;
 
             await using (var command = database.CreateCommand(
                 """
@@ -378,6 +380,7 @@ public sealed partial class RecallCandidateStore
                         Time: (double)new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc)).ToUnixTimeMilliseconds(),
                         Hot: Hotness(reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6)));
                     all.Add(entry);
+                    upTo = Math.Max(upTo, entry.Id);
                     if (byChannel.TryGetValue(reader.GetInt32(1), out var list))
                     {
                         list.Add(entry);
@@ -410,6 +413,7 @@ public sealed partial class RecallCandidateStore
                 writes.Add(last.SetAddAsync(RecallKeys.Keywords, [.. byKeyword.Keys.Select(k => (RedisValue)k)]));
             }
 
+            writes.Add(last.StringSetAsync(RecallKeys.BuiltUpTo, upTo));
             // Written last, so a build that failed half-way leaves no marker and is done again. It
             // outlives two refresh periods, so a stalled refresher makes requests rebuild.
             writes.Add(last.StringSetAsync(RecallKeys.BuiltMarker, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
@@ -447,6 +451,8 @@ public sealed partial class RecallCandidateStore
     /// so every replica's copy has them within <see cref="SnapshotCheckInterval"/>: the <c>new</c>
     /// source sees an article seconds after it is published, not at the next build. Idempotent
     /// (<c>ZADD NX</c>), so replicas doing it at once do no harm. Returns how many were added.
+    /// More than <see cref="RecommendationOptions.PublishedAddedAtOnce"/> since the build (an import, a long outage) is a
+    /// rebuild instead: commands by the million would hold Redis for minutes, and the window applies.
     /// </summary>
     public async Task<int> AddPublishedAsync(CancellationToken cancellationToken)
     {
@@ -455,15 +461,18 @@ public sealed partial class RecallCandidateStore
             return 0;
         }
 
+        var after = Math.Max(loaded.Catalog.NewestArticleId, loaded.BuiltUpTo);
+        var limit = options.Value.PublishedAddedAtOnce;
         var published = new List<(long Id, int Channel, double Time, double Hot)>();
         await using (var command = database.CreateCommand("""
             SELECT a.article_id, a.channel_id, a.create_time,
                    COALESCE(s.read_count, 0), COALESCE(s.like_count, 0), COALESCE(s.collect_count, 0), COALESCE(s.comment_count, 0)
             FROM news_article_basic a LEFT JOIN news_article_statistic s ON s.article_id = a.article_id
-            WHERE a.status = 2 AND a.article_id > @after
+            WHERE a.status = 2 AND a.article_id > @after ORDER BY a.article_id LIMIT @limit
             """))
         {
-            command.Parameters.Add(new MySqlParameter("@after", loaded.Catalog.NewestArticleId));
+            command.Parameters.Add(new MySqlParameter("@after", after));
+            command.Parameters.Add(new MySqlParameter("@limit", limit + 1));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -475,6 +484,14 @@ public sealed partial class RecallCandidateStore
 
         if (published.Count == 0)
         {
+            return 0;
+        }
+
+        if (published.Count > limit)
+        {
+            LogTooManyPublished(limit);
+            await RebuildAsync(cancellationToken);
+            await RefreshAsync(cancellationToken);
             return 0;
         }
 
@@ -492,9 +509,10 @@ public sealed partial class RecallCandidateStore
 
         var keywordWrites = new List<Task>();
         var publishedAt = published.ToDictionary(a => a.Id, a => a.Time);
-        await using (var command = database.CreateCommand("SELECT article_id, keyword FROM news_article_keyword WHERE article_id > @after"))
+        await using (var command = database.CreateCommand("SELECT article_id, keyword FROM news_article_keyword WHERE article_id > @after AND article_id <= @last"))
         {
-            command.Parameters.Add(new MySqlParameter("@after", loaded.Catalog.NewestArticleId));
+            command.Parameters.Add(new MySqlParameter("@after", after));
+            command.Parameters.Add(new MySqlParameter("@last", published.Max(a => a.Id)));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -563,6 +581,9 @@ public sealed partial class RecallCandidateStore
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the articles' authors and keywords failed; recall and the click model see the last ones read")]
     private partial void LogDetailsUnread(Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "More than {Limit} articles were approved since the recall sets were built; rebuilding them rather than adding each")]
+    private partial void LogTooManyPublished(int limit);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Added {ArticleCount} newly published articles to the recall sets")]
     private partial void LogPublishedAdded(int articleCount);
 
@@ -582,6 +603,9 @@ public sealed record RecallSnapshot(long BuiltAt, long HotVersion, DateTimeOffse
 {
     /// <summary>The <see cref="RecallKeys.NewVersion"/> the sets had when read.</summary>
     public long NewVersion { get; init; }
+
+    /// <summary>The <see cref="RecallKeys.BuiltUpTo"/> of the build (0 for a build before it was kept).</summary>
+    public long BuiltUpTo { get; init; }
 }
 
 /// <summary>

@@ -62,7 +62,7 @@ public static class RecommendationExtensions
             .Validate(o => o.RecallWindow > 0 && o.HistoryPagesKept > 0 && o.ServedKept > 0 && o.RecencyHalfLifeHours > 0
                            && o.HotBoostHalfLifeHours > 0 && o.HotReloadInterval >= TimeSpan.Zero
                            && o.HistoryRetention >= TimeSpan.FromSeconds(1) && o.AnonymousHistoryRetention >= TimeSpan.FromSeconds(1)
-                           && o.RefreshInterval > TimeSpan.Zero && o.CandidatesPerChannel > 0
+                           && o.RefreshInterval > TimeSpan.Zero && o.CandidatesPerChannel > 0 && o.PublishedAddedAtOnce > 0
                            && o.HotWeightAlgo1 is >= 0 and <= 1 && o.HotWeightAlgo2 is >= 0 and <= 1
                            && o.ExploreShare is > 0 and <= 1 && o.ChannelShareExponent is >= 1 and <= 4 && o.ProfileHalfLife > TimeSpan.Zero && o.ProfileChannelsKept > 0 && o.ProfileAuthorsKept > 0
                            && o.CoReadShare is >= 0 and < 1 && o.ContentShare is >= 0 and < 1 && o.AuthorShare is >= 0 and < 1

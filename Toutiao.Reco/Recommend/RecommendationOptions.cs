@@ -16,6 +16,12 @@ public sealed class RecommendationOptions
     /// </summary>
     public int CandidatesPerChannel { get; set; } = 50_000;
 
+    /// <summary>
+    /// At most this many articles approved since the build are added to the sets one by one
+    /// (every <see cref="PublishedCheckInterval"/>); more (an import, a long outage) is a rebuild.
+    /// </summary>
+    public int PublishedAddedAtOnce { get; set; } = 1_000;
+
     /// <summary>How often the recall sets are rebuilt from MySQL.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -10,4 +10,7 @@ public static class TestCategories
 
     /// <summary><c>./toutiao soak</c>: ten minutes of traffic with faults injected; never part of <c>./toutiao test</c>.</summary>
     public const string Soak = "Soak";
+
+    /// <summary><c>./toutiao scale</c>: memory with 50,000 and with 500,000 articles; never part of <c>./toutiao test</c>.</summary>
+    public const string Scale = "Scale";
 }

@@ -76,6 +76,61 @@ public sealed class CandidateWindowBuildTests(ToutiaoFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task More_articles_approved_since_the_build_than_are_added_at_once_make_a_rebuild_and_only_one()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Storage.RedisConnectionString + ",defaultDatabase=8,allowAdmin=true");
+        var server = redis.GetServers()[0];
+        await server.FlushDatabaseAsync(8);
+        try
+        {
+            var options = Options.Create(new RecommendationOptions { CandidatesPerChannel = 300, PublishedAddedAtOnce = 2 });
+            var store = new RecallCandidateStore(redis, fixture.MySql, fixture.Reco.Services.GetRequiredService<ChannelDirectory>(), new FeedRanker(options),
+                TimeProvider.System, options, NullLogger<RecallCandidateStore>.Instance);
+            await store.RebuildAsync(CancellationToken.None);
+            await store.RefreshAsync(CancellationToken.None);
+            var db = redis.GetDatabase();
+            var firstBuild = (long)await db.StringGetAsync(RecallKeys.BuiltMarker);
+
+            // Three old, cold articles (an import): more than two, and outside the window once built.
+            var imported = new List<long>();
+            for (var i = 0; i < 3; i++)
+            {
+                imported.Add(await InsertApprovedAsync("NOW() - INTERVAL 400 DAY"));
+            }
+
+            Assert.Equal(0, await store.AddPublishedAsync(CancellationToken.None));
+            Assert.NotEqual(firstBuild, (long)await db.StringGetAsync(RecallKeys.BuiltMarker));
+            Assert.Equal(imported.Max(), (long)await db.StringGetAsync(RecallKeys.BuiltUpTo));
+            Assert.DoesNotContain(imported[0], (await store.GetAsync(RecommendedChannel.Id, CancellationToken.None)).Newest);
+
+            // Past the window's largest id, and not looked for again: no second rebuild.
+            var secondBuild = (long)await db.StringGetAsync(RecallKeys.BuiltMarker);
+            Assert.Equal(0, await store.AddPublishedAsync(CancellationToken.None));
+            Assert.Equal(secondBuild, (long)await db.StringGetAsync(RecallKeys.BuiltMarker));
+
+            // One published now is added as before.
+            var published = await InsertApprovedAsync("NOW()");
+            Assert.Equal(1, await store.AddPublishedAsync(CancellationToken.None));
+            Assert.NotNull(await db.SortedSetScoreAsync(RecallKeys.New(RecommendedChannel.Id), published));
+        }
+        finally
+        {
+            await server.FlushDatabaseAsync(8);
+        }
+    }
+
+    /// <summary>An approved article in channel 1 (the fixture's Reco takes it in like a newsroom's).</summary>
+    private async Task<long> InsertApprovedAsync(string createTime)
+    {
+        await using var command = fixture.MySql.CreateCommand($"""
+            INSERT INTO news_article_basic (user_id, channel_id, title, cover, create_time, status, review_time, allow_comment)
+            VALUES (1, 1, 'An imported article', JSON_OBJECT('type', 0, 'images', JSON_ARRAY()), {createTime}, 2, NOW(), 1);
+            SELECT LAST_INSERT_ID();
+            """);
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
     private async Task<List<long>> IdsAsync(string order)
     {
         await using var command = fixture.MySql.CreateCommand($"""

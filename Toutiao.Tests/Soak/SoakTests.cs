@@ -196,7 +196,7 @@ public sealed class SoakTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOut
                 {
                     try
                     {
-                        sample[service] = (await InstancesAsync(service)).Sum(instance => ResidentMegabytes(LocalProcesses.ServiceOf(instance)));
+                        sample[service] = (await InstancesAsync(service)).Sum(instance => ProcessMemory.ResidentMegabytes(LocalProcesses.ServiceOf(instance)));
                     }
                     catch (Exception ex) when (ex is IOException or InvalidOperationException)
                     {
@@ -229,12 +229,6 @@ public sealed class SoakTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOut
     }
 
     private Task<IReadOnlyList<ResourceEvent>> InstancesAsync(string resource) => AppInstances.OfAsync(app.App, resource);
-
-    private static double ResidentMegabytes(int pid)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-    }
 
     private async Task SearchReadyAsync(string reader)
     {
