@@ -186,53 +186,38 @@ public sealed partial class RecallCandidateStore
     }
 
     /// <summary>
-    /// Each approved article's author and keywords, read from MySQL in full once per build of the
-    /// sets, and in between only for articles newer than any read (published since): neither
-    /// changes once an article is out. Only the <paramref name="candidates"/>' are kept: the
-    /// catalogue is the window, not every article. MySQL away: the last ones read, so a page never waits.
+    /// The author and keywords of each of the window's articles (<paramref name="candidates"/>), read
+    /// from MySQL by id once per build of the sets, and in between only for articles the sets gained
+    /// (published since): neither changes once an article is out. MySQL away: the last ones read,
+    /// so a page never waits.
     /// </summary>
     private async Task<IReadOnlyDictionary<long, ArticleDetails>> DetailsAsync(long builtAt, HashSet<long> candidates, CancellationToken cancellationToken)
     {
-        var known = _details;
-        var full = known is null || known.Value.BuiltAt != builtAt;
-        var after = full ? 0 : known!.Value.NewestId;
+        var known = _details is { } last && last.BuiltAt == builtAt ? last.Details : null;
         try
         {
-            var details = full ? new Dictionary<long, ArticleDetails>() : new Dictionary<long, ArticleDetails>(known!.Value.Details);
+            var details = known is null ? new Dictionary<long, ArticleDetails>() : new Dictionary<long, ArticleDetails>(known);
             var keywords = new Dictionary<long, List<ArticleKeyword>>();
-            await using var command = database.CreateCommand("""
-                SELECT article_id, user_id FROM news_article_basic WHERE status = 2 AND article_id > @after;
-                SELECT article_id, keyword, weight FROM news_article_keyword WHERE article_id > @after ORDER BY article_id, weight DESC;
-                """);
-            command.Parameters.Add(new MySqlParameter("@after", after));
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            var newest = after;
-            while (await reader.ReadAsync(cancellationToken))
+            await ReadByIdAsync([.. candidates.Where(id => !details.ContainsKey(id))], ids => $"""
+                SELECT article_id, user_id FROM news_article_basic WHERE status = 2 AND article_id IN ({ids});
+                SELECT article_id, keyword, weight FROM news_article_keyword WHERE article_id IN ({ids}) ORDER BY article_id, weight DESC;
+                """, (result, reader) =>
             {
                 var id = reader.GetInt64(0);
-                newest = Math.Max(newest, id);
-                if (candidates.Contains(id))
+                if (result == 0)
                 {
                     details[id] = new ArticleDetails(reader.GetInt64(1), []);
                 }
-            }
-
-            await reader.NextResultAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var id = reader.GetInt64(0);
-                if (!candidates.Contains(id))
+                else
                 {
-                    continue;
-                }
+                    if (!keywords.TryGetValue(id, out var list))
+                    {
+                        keywords[id] = list = [];
+                    }
 
-                if (!keywords.TryGetValue(id, out var list))
-                {
-                    keywords[id] = list = [];
+                    list.Add(new ArticleKeyword(reader.GetString(1), reader.GetDouble(2)));
                 }
-
-                list.Add(new ArticleKeyword(reader.GetString(1), reader.GetDouble(2)));
-            }
+            }, cancellationToken);
 
             foreach (var (id, list) in keywords)
             {
@@ -242,17 +227,45 @@ public sealed partial class RecallCandidateStore
                 }
             }
 
-            _details = (builtAt, newest, details);
+            _details = (builtAt, details);
             return details;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogDetailsUnread(ex);
-            return known?.Details ?? new Dictionary<long, ArticleDetails>();
+            return known ?? _details?.Details ?? new Dictionary<long, ArticleDetails>();
         }
     }
 
-    private (long BuiltAt, long NewestId, IReadOnlyDictionary<long, ArticleDetails> Details)? _details;
+    /// <summary>
+    /// Rows about the articles <paramref name="ids"/>, asked by id in commands of at most
+    /// <see cref="IdsPerRead"/>: what MySQL reads is the window, whatever the catalogue holds.
+    /// <paramref name="row"/> gets the index of the command's result set and the row.
+    /// </summary>
+    private async Task ReadByIdAsync(IReadOnlyList<long> ids, Func<string, string> sql, Action<int, System.Data.Common.DbDataReader> row, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in ids.Chunk(IdsPerRead))
+        {
+            // Numbers only: inlined rather than thousands of parameters.
+            await using var command = database.CreateCommand(sql(string.Join(',', chunk)));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var result = 0;
+            do
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    row(result, reader);
+                }
+
+                result++;
+            }
+            while (await reader.NextResultAsync(cancellationToken));
+        }
+    }
+
+    private const int IdsPerRead = 2_000;
+
+    private (long BuiltAt, IReadOnlyDictionary<long, ArticleDetails> Details)? _details;
 
     /// <summary>An article's author and keywords, as MySQL holds them.</summary>
     private readonly record struct ArticleDetails(long Author, ArticleKeyword[] Keywords);
@@ -395,22 +408,28 @@ public sealed partial class RecallCandidateStore
                 byChannel[channel] = Window(byChannel[channel], perChannel);
             }
 
-            var byKeyword = await KeywordSetsAsync(cancellationToken);
+            var byKeyword = await KeywordSetsAsync(byChannel[RecommendedChannel.Id], cancellationToken);
             var db = redis.GetDatabase();
             await db.WriteInBatchesAsync(byChannel, ChannelsPerBatch, (batch, channel) => [
                 .. batch.QueueSortedSetReplace(RecallKeys.New(channel.Key), channel.Value.Select(e => new SortedSetEntry(e.Id, e.Time)).ToList()),
                 .. batch.QueueSortedSetReplace(RecallKeys.Hot(channel.Key), channel.Value.Select(e => new SortedSetEntry(e.Id, e.Hot)).ToList())],
                 cancellationToken);
 
-            // A keyword no article has any more keeps its old set until it gains one; the catalogue
-            // in memory, built from the channels' sets, passes over articles no longer approved.
             await db.WriteInBatchesAsync(byKeyword, KeywordSetsPerBatch, (batch, keyword) => batch.QueueSortedSetReplace(RecallKeys.Keyword(keyword.Key), keyword.Value),
                 cancellationToken);
+            // A keyword no article of the window has any more loses its set: the sets stay the window's.
+            var gone = (await db.SetMembersAsync(RecallKeys.Keywords)).Select(k => (string)k!).Where(k => !byKeyword.ContainsKey(k)).ToList();
+            await db.WriteInBatchesAsync(gone, KeywordSetsPerBatch, (batch, keyword) => [batch.KeyDeleteAsync(RecallKeys.Keyword(keyword))], cancellationToken);
             var writes = new List<Task>();
             var last = db.CreateBatch();
             if (byKeyword.Count > 0)
             {
                 writes.Add(last.SetAddAsync(RecallKeys.Keywords, [.. byKeyword.Keys.Select(k => (RedisValue)k)]));
+            }
+
+            if (gone.Count > 0)
+            {
+                writes.Add(last.SetRemoveAsync(RecallKeys.Keywords, [.. gone.Select(k => (RedisValue)k)]));
             }
 
             writes.Add(last.StringSetAsync(RecallKeys.BuiltUpTo, upTo));
@@ -540,30 +559,28 @@ public sealed partial class RecallCandidateStore
         return count;
     }
 
-    /// <summary>Each keyword's newest approved articles (at most <see cref="RecallKeys.ArticlesPerKeyword"/>), from MySQL.</summary>
-    private async Task<Dictionary<string, List<SortedSetEntry>>> KeywordSetsAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Each keyword's newest articles of the window (channel 0's candidates, at most
+    /// <see cref="RecallKeys.ArticlesPerKeyword"/>): content recall draws from the window, as every source does.
+    /// </summary>
+    private async Task<Dictionary<string, List<SortedSetEntry>>> KeywordSetsAsync(List<(long Id, double Time, double Hot)> window, CancellationToken cancellationToken)
     {
+        var publishedAt = window.ToDictionary(a => a.Id, a => a.Time);
         var byKeyword = new Dictionary<string, List<SortedSetEntry>>(StringComparer.Ordinal);
-        await using var command = database.CreateCommand("""
-            SELECT keyword, article_id, create_time FROM (
-                SELECT k.keyword, k.article_id, a.create_time,
-                       ROW_NUMBER() OVER (PARTITION BY k.keyword ORDER BY a.create_time DESC, k.article_id DESC) AS n
-                FROM news_article_keyword k JOIN news_article_basic a ON a.article_id = k.article_id
-                WHERE a.status = 2) newest
-            WHERE n <= @kept
-            """);
-        // Cut in MySQL: every (keyword, article) pair of the catalogue would otherwise pass through memory.
-        command.Parameters.Add(new MySqlParameter("@kept", RecallKeys.ArticlesPerKeyword));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        await ReadByIdAsync([.. publishedAt.Keys], ids => $"SELECT article_id, keyword FROM news_article_keyword WHERE article_id IN ({ids})", (_, reader) =>
         {
-            var keyword = reader.GetString(0);
+            var keyword = reader.GetString(1);
             if (!byKeyword.TryGetValue(keyword, out var entries))
             {
                 byKeyword[keyword] = entries = [];
             }
 
-            entries.Add(new SortedSetEntry(reader.GetInt64(1), new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc)).ToUnixTimeMilliseconds()));
+            entries.Add(new SortedSetEntry(reader.GetInt64(0), publishedAt[reader.GetInt64(0)]));
+        }, cancellationToken);
+
+        foreach (var keyword in byKeyword.Keys.ToList())
+        {
+            byKeyword[keyword] = [.. byKeyword[keyword].OrderByDescending(e => e.Score).ThenByDescending(e => (long)e.Element).Take(RecallKeys.ArticlesPerKeyword)];
         }
 
         return byKeyword;

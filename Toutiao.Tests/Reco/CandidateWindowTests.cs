@@ -68,6 +68,8 @@ public sealed class CandidateWindowBuildTests(ToutiaoFixture fixture)
             foreach (var keyword in (await db.SetMembersAsync(RecallKeys.Keywords)).Take(50))
             {
                 Assert.InRange(await db.SortedSetLengthAsync(RecallKeys.Keyword(keyword!)), 1, RecallKeys.ArticlesPerKeyword);
+                // Content recall draws from the window too.
+                Assert.All(await db.SortedSetRangeByRankAsync(RecallKeys.Keyword(keyword!)), a => Assert.Contains((long)a, expected));
             }
         }
         finally
