@@ -104,12 +104,16 @@ public static class ProfileRecall
         return new MixedCandidates([.. ids], [.. from], [.. at], sources.Select((s, i) => next[i] >= s.Ranked.Length).ToArray());
     }
 
-    /// <summary>Each source's places on a page of <paramref name="count"/>: its share, rounded so that they add up (largest remainders first).</summary>
+    /// <summary>
+    /// Each source's places on a page of <paramref name="count"/>: its share, rounded so that they add
+    /// up (largest remainders first; among equal ones, the source with fewest places first, so a 5 %
+    /// source on a page of 10 is not always the one left out).
+    /// </summary>
     public static int[] Places(IReadOnlyList<RecallSource> sources, int count)
     {
         var exact = sources.Select(s => s.Share * count).ToArray();
         var places = exact.Select(e => (int)Math.Floor(e)).ToArray();
-        foreach (var i in Enumerable.Range(0, sources.Count).OrderByDescending(i => exact[i] - places[i]).Take(count - places.Sum()))
+        foreach (var i in Enumerable.Range(0, sources.Count).OrderByDescending(i => Math.Round(exact[i] - places[i], 9)).ThenBy(i => places[i]).Take(count - places.Sum()).ToList())
         {
             places[i]++;
         }

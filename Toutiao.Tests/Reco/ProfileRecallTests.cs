@@ -93,6 +93,9 @@ public sealed class ProfileRecallTests
     [InlineData(new[] { 0.35, 0.35, 0.3 }, 10, new[] { 4, 3, 3 })]
     [InlineData(new[] { 0.7, 0.3 }, 3, new[] { 2, 1 })]
     [InlineData(new[] { 1.0 }, 10, new[] { 10 })]
+    // A profiled page of 10: the channels, explore, co-read, content, authors. Of the tied halves the
+    // author source, with no place yet, gets one first.
+    [InlineData(new[] { 0.55, 0.15, 0.15, 0.1, 0.05 }, 10, new[] { 5, 2, 1, 1, 1 })]
     public void Places_follow_the_shares_and_add_up_to_the_page(double[] shares, int count, int[] expected)
         => Assert.Equal(expected, ProfileRecall.Places(shares.Select(s => new RecallSource([1], s, 0, 0)).ToList(), count));
 

@@ -1,7 +1,10 @@
 extern alias reco;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Toutiao.Tests.Infrastructure;
 using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;
+using ClickModelStore = reco::Toutiao.Reco.Ranking.ClickModelStore;
+using ClickModelTraining = reco::Toutiao.Reco.Ranking.ClickModelTraining;
 using Experiments = reco::Toutiao.Reco.Recommend.Experiments;
 
 namespace Toutiao.Tests.Reco;
@@ -23,6 +26,28 @@ public sealed class ReaderActions(ToutiaoFixture fixture)
                 return reader;
             }
         }
+    }
+
+    /// <summary>
+    /// Until disposed, pages keep their sources' order: the stored click model is removed and
+    /// training held off (its lock taken). A model the fixture's Reco trained on other tests' clicks
+    /// may otherwise rank a source's one article off the page.
+    /// </summary>
+    public async Task<IAsyncDisposable> WithoutClickModelAsync()
+    {
+        // One key at a time: on a cluster the two live in different slots.
+        var db = fixture.Redis.GetDatabase();
+        await db.StringSetAsync(ClickModelTraining.LockKey, "a test", TimeSpan.FromMinutes(2));
+        await db.KeyDeleteAsync(ClickModelStore.Key);
+        var models = fixture.Reco.Services.GetRequiredService<ClickModelStore>();
+        await models.RefreshAsync();
+        Assert.Null(models.Current);
+        return new Held(() => db.KeyDeleteAsync(ClickModelTraining.LockKey));
+    }
+
+    private sealed class Held(Func<Task> release) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await release();
     }
 
     public async Task<ApiResponse> PageAsync(int channel, string reader)
