@@ -371,9 +371,11 @@ public sealed partial class RecallCandidateStore
         {
             var stopwatch = Stopwatch.StartNew();
             var channelIds = await channels.GetAllAsync(cancellationToken);
-            var byChannel = channelIds.ToDictionary(id => id, _ => new List<(long Id, double Time, double Hot)>());
-            var all = new List<(long Id, double Time, double Hot)>();
+            var perChannel = options.Value.CandidatesPerChannel;
+            var windows = channelIds.ToDictionary(id => id, _ => new CandidateWindow(perChannel));
+            var all = new CandidateWindow(perChannel);
             long upTo = 0;
+            var read = 0;
 
             await using (var command = database.CreateCommand(
                 """
@@ -394,19 +396,16 @@ public sealed partial class RecallCandidateStore
                         Hot: Hotness(reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6)));
                     all.Add(entry);
                     upTo = Math.Max(upTo, entry.Id);
-                    if (byChannel.TryGetValue(reader.GetInt32(1), out var list))
+                    read++;
+                    if (windows.TryGetValue(reader.GetInt32(1), out var window))
                     {
-                        list.Add(entry);
+                        window.Add(entry);
                     }
                 }
             }
 
-            byChannel[RecommendedChannel.Id] = all;
-            var perChannel = options.Value.CandidatesPerChannel;
-            foreach (var channel in byChannel.Keys.ToList())
-            {
-                byChannel[channel] = Window(byChannel[channel], perChannel);
-            }
+            windows[RecommendedChannel.Id] = all;
+            var byChannel = windows.ToDictionary(w => w.Key, w => w.Value.ToList());
 
             var byKeyword = await KeywordSetsAsync(byChannel[RecommendedChannel.Id], cancellationToken);
             var db = redis.GetDatabase();
@@ -440,7 +439,7 @@ public sealed partial class RecallCandidateStore
             last.Execute();
             await Task.WhenAll(writes);
 
-            LogRebuilt(byChannel.Count, all.Count, byChannel[RecommendedChannel.Id].Count, stopwatch.ElapsedMilliseconds);
+            LogRebuilt(byChannel.Count, read, byChannel[RecommendedChannel.Id].Count, stopwatch.ElapsedMilliseconds);
         }
         finally
         {
@@ -449,19 +448,6 @@ public sealed partial class RecallCandidateStore
                 "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
                 [RecallKeys.BuildLock], [lockToken]);
         }
-    }
-
-    /// <summary>A channel's newest <paramref name="count"/> articles and its hottest <paramref name="count"/>: at most twice that, whatever the catalogue.</summary>
-    public static List<(long Id, double Time, double Hot)> Window(List<(long Id, double Time, double Hot)> articles, int count)
-    {
-        if (articles.Count <= count)
-        {
-            return articles;
-        }
-
-        var newest = articles.OrderByDescending(a => a.Time).ThenByDescending(a => a.Id).Take(count);
-        var hottest = articles.OrderByDescending(a => a.Hot).ThenByDescending(a => a.Id).Take(count);
-        return [.. newest.UnionBy(hottest, a => a.Id)];
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ using StackExchange.Redis;
 using Toutiao.Contracts.Feed;
 using Toutiao.Contracts.Recall;
 using Toutiao.Tests.Infrastructure;
+using CandidateWindow = reco::Toutiao.Reco.Recall.CandidateWindow;
 using ChannelDirectory = reco::Toutiao.Reco.Recall.ChannelDirectory;
 using FeedRanker = reco::Toutiao.Reco.Recommend.FeedRanker;
 using RecallCandidateStore = reco::Toutiao.Reco.Recall.RecallCandidateStore;
@@ -23,10 +24,17 @@ public sealed class CandidateWindowTests
         // Ids 1..10: a larger id is newer; 1, 2 and 3 are the hottest.
         var articles = Enumerable.Range(1, 10).Select(n => ((long)n, Time: (double)n, Hot: n <= 3 ? 100d - n : 0d)).ToList();
 
-        var kept = RecallCandidateStore.Window(articles, 3).Select(a => a.Id).Order().ToList();
+        Assert.Equal([1, 2, 3, 8, 9, 10], Kept(articles, 3));
+        Assert.Equal(Enumerable.Range(1, 10).Select(n => (long)n), Kept(articles, 10));
+        // Shown in any order, the same window.
+        Assert.Equal([1, 2, 3, 8, 9, 10], Kept([.. articles.OrderBy(_ => Random.Shared.Next())], 3));
+    }
 
-        Assert.Equal([1, 2, 3, 8, 9, 10], kept);
-        Assert.Same(articles, RecallCandidateStore.Window(articles, 10));
+    private static List<long> Kept(List<(long, double, double)> articles, int count)
+    {
+        var window = new CandidateWindow(count);
+        articles.ForEach(window.Add);
+        return [.. window.ToList().Select(a => a.Id).Order()];
     }
 }
 

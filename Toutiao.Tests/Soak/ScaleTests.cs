@@ -48,8 +48,10 @@ public sealed class ScaleTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOu
         await using var state = await ConnectAsync("redis");
         var builtBefore = (long)await state.GetDatabase().StringGetAsync(RecallKeys.BuiltMarker);
         await state.GetDatabase().KeyDeleteAsync(RecallKeys.BuiltMarker);
+        // A build that read every copy: its largest id is the last copy's.
+        var newest = await NewestApprovedAsync();
         await UntilAsync(async () => (long?)await state.GetDatabase().StringGetAsync(RecallKeys.BuiltMarker) is { } built && built != builtBefore
-            && await state.GetDatabase().SortedSetLengthAsync(RecallKeys.New(RecommendedChannel.Id)) > approved, "Reco's rebuild");
+            && (long)await state.GetDatabase().StringGetAsync(RecallKeys.BuiltUpTo) >= newest, "Reco's rebuild");
         await SearchFindsAsync(found * (Copies + 1));
         var after = await MeasureAsync();
         var candidates = (long)after["channel 0 candidates"];
@@ -155,11 +157,15 @@ public sealed class ScaleTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOu
         }
     }
 
-    private async Task<long> ApprovedAsync()
+    private Task<long> ApprovedAsync() => ScalarAsync("SELECT COUNT(*) FROM news_article_basic WHERE status = 2");
+
+    private Task<long> NewestApprovedAsync() => ScalarAsync("SELECT MAX(article_id) FROM news_article_basic WHERE status = 2");
+
+    private async Task<long> ScalarAsync(string sql)
     {
         await using var connection = new MySqlConnection(await app.App.GetConnectionStringAsync("toutiao"));
         await connection.OpenAsync();
-        await using var command = new MySqlCommand("SELECT COUNT(*) FROM news_article_basic WHERE status = 2", connection);
+        await using var command = new MySqlCommand(sql, connection);
         return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
