@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using Aspire.Hosting.Testing;
 using MySqlConnector;
 using StackExchange.Redis;
@@ -29,7 +28,7 @@ public sealed class ScaleTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOu
     /// <summary>The window Reco runs with: its default, or <c>Recommendation__CandidatesPerChannel</c> given to <c>./toutiao scale</c>.</summary>
     private static readonly int Window = int.TryParse(Environment.GetEnvironmentVariable("Recommendation__CandidatesPerChannel"), out var window) ? window : 50_000;
     private const long IdOffset = 1_000_000;
-    private readonly List<string> _report = [];
+    private readonly RunReport _report = new(output, "scale");
 
     [Fact]
     public async Task From_50000_to_500000_articles_every_channels_candidates_stay_within_the_window()
@@ -64,7 +63,7 @@ public sealed class ScaleTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOu
             Note($"| {name} | {before[name]:0} | {after[name]:0} | {after[name] / before[name]:0.00}x |");
         }
 
-        await WriteReportAsync();
+        await _report.WriteAsync();
 
         // The window holds: at most each channel's newest and hottest (Reco inherits the setting from this process' environment).
         Assert.InRange(candidates, Math.Min(approved, Window), 2 * Window);
@@ -209,18 +208,8 @@ public sealed class ScaleTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOu
         }
     }
 
-    private void Note(string line)
-    {
-        _report.Add(line);
-        output.WriteLine(line);
-    }
+    private void Note(string line) => _report.Note(line);
 
-    private async Task WriteReportAsync()
-    {
-        var directory = Path.Combine(HeadlessChromium.RepositoryRoot(), "TestResults", "scale");
-        Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, "scale.md"), string.Join('\n', _report) + "\n", Encoding.UTF8);
-    }
 }
 
 [CollectionDefinition(Name)]

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using MySqlConnector;
@@ -24,7 +23,7 @@ public sealed class SoakTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOut
 {
     private static readonly TimeSpan Freeze = TimeSpan.FromSeconds(10);
 
-    private readonly List<string> _report = [];
+    private readonly RunReport _report = new(output, "soak");
     private readonly List<string> _faultErrors = [];
 
     [Fact]
@@ -73,7 +72,7 @@ public sealed class SoakTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOut
         }
 
         Note($"Comments meant {traffic.Comments.Count}, kept {rows} rows, duplicated {duplicates}, still refused after resending {unkept}; counts of {traffic.Touched.Count} written articles differing from MySQL: {mismatches.Count} {string.Join(", ", mismatches.Take(5))}");
-        await WriteReportAsync();
+        await _report.WriteAsync();
 
         Assert.Empty(_faultErrors);
         Assert.Empty(requests.Where(r => r.Status is 0 or (>= 500 and not 503)).Select(r => $"{r.At:mm\\:ss} {r.Operation} {r.Status}").Take(20));
@@ -354,18 +353,8 @@ public sealed class SoakTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOut
         }
     }
 
-    private void Note(string line)
-    {
-        _report.Add(line);
-        output.WriteLine(line);
-    }
+    private void Note(string line) => _report.Note(line);
 
-    private async Task WriteReportAsync()
-    {
-        var directory = Path.Combine(HeadlessChromium.RepositoryRoot(), "TestResults", "soak");
-        Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, "soak.md"), string.Join('\n', _report) + "\n", Encoding.UTF8);
-    }
 }
 
 [CollectionDefinition(Name)]
