@@ -280,6 +280,35 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         => cards.Select(c => JsonSerializer.Serialize(new { c.Info, c.Author }, ToutiaoJson.Options)).ToList();
 
     [Fact]
+    public async Task While_another_web_loads_the_counters_a_web_does_not_load_them_over_its_sets()
+    {
+        // Both Webs load after the cache server restarts: each renaming its reading of MySQL over the
+        // other's lost a like added to the first one's sets in between (the soak, 2026-12-06).
+        var warmer = fixture.WebService<ArticleCacheWarmer>();
+        var db = fixture.Cache.GetDatabase();
+        foreach (var counter in ArticleCacheKeys.AllCounts)
+        {
+            // One key at a time: on a cluster they live in different slots.
+            await db.KeyDeleteAsync(counter);
+        }
+
+        await db.StringSetAsync(ArticleCacheKeys.CountsLoadLock, "another web", TimeSpan.FromMinutes(1));
+        try
+        {
+            Assert.False(await warmer.WarmAsync(CancellationToken.None));
+            Assert.False(await db.KeyExistsAsync(ArticleCacheKeys.LikeCounts));
+        }
+        finally
+        {
+            await db.KeyDeleteAsync(ArticleCacheKeys.CountsLoadLock);
+        }
+
+        Assert.True(await warmer.WarmAsync(CancellationToken.None));
+        Assert.True(await db.KeyExistsAsync(ArticleCacheKeys.ReadCounts));
+        Assert.False(await db.KeyExistsAsync(ArticleCacheKeys.CountsLoadLock));
+    }
+
+    [Fact]
     public async Task A_warm_up_that_finds_everything_in_place_writes_nothing_and_is_no_trace_and_a_changed_pin_is_put_back()
     {
         var warmer = fixture.WebService<ArticleCacheWarmer>();

@@ -258,8 +258,14 @@ public class ToutiaoFixture : IAsyncLifetime
         {
             try
             {
-                await WebService<Toutiao.Web.Articles.ArticleCacheWarmer>().WarmAsync(CancellationToken.None);
-                return;
+                // False while another Web (they share the cache server) holds the load: loaded when it is done.
+                if (await WebService<Toutiao.Web.Articles.ArticleCacheWarmer>().WarmAsync(CancellationToken.None))
+                {
+                    return;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, "Another Web held the counters' load for 30 s.");
+                await Task.Delay(200);
             }
             catch (Exception ex) when (Toutiao.Contracts.Storage.StorageFailures.IsRedisFailure(ex) && DateTime.UtcNow < deadline)
             {

@@ -20,6 +20,9 @@ public static class ArticleCacheKeys
 
     public static readonly string[] AllCounts = [CommentCounts, LikeCounts, CollectCounts, ReadCounts];
 
+    /// <summary>Held by the one Web that loads the counters from MySQL, so two loads never rename over each other.</summary>
+    public const string CountsLoadLock = "count:art:load";
+
     public const string InfoPrefix = "art:";
     public const string InfoSuffix = ":info";
     public const string ProfilePrefix = "user:";

@@ -60,7 +60,12 @@ public sealed partial class ArticleCacheWarmer(
             var delay = options.Value.WarmInterval;
             try
             {
-                await WarmAsync(stoppingToken);
+                if (!await WarmAsync(stoppingToken))
+                {
+                    // Another Web is loading the counters: look again soon.
+                    delay = CountsLoadedElsewhereRetry;
+                }
+
                 _warmed.TrySetResult();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -85,7 +90,16 @@ public sealed partial class ArticleCacheWarmer(
         }
     }
 
-    public async Task WarmAsync(CancellationToken cancellationToken)
+    private static readonly TimeSpan CountsLoadedElsewhereRetry = TimeSpan.FromSeconds(2);
+
+    /// <summary>Long enough for any load; a Web that died holding it delays the next load by at most this.</summary>
+    private static readonly TimeSpan CountsLoadLockLifetime = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Loads what the cache lacks: the counters (by one Web at a time), changed pins, and after a
+    /// load the popular cards. False when the counters are missing and another Web is loading them.
+    /// </summary>
+    public async Task<bool> WarmAsync(CancellationToken cancellationToken)
     {
         // Looking is not traced (unparented Redis and MySQL calls are not recorded): an interval or a
         // restored connection that finds everything in place adds nothing to the dashboard. Only a
@@ -101,14 +115,23 @@ public sealed partial class ArticleCacheWarmer(
             .SequenceEqual(channel.OrderBy(p => p.Order).ThenBy(p => p.ArticleId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal).Select(p => (p.ArticleId, p.Order)))).ToList();
         if (countsLoaded && changedPins.Count == 0)
         {
-            return;
+            return true;
+        }
+
+        // Two loads would each rename its reading of MySQL over the other's: a change added to the
+        // first one's sets in between (both Webs load after the cache server restarts) would be lost.
+        var lockToken = Guid.NewGuid().ToString("N");
+        var loadCounts = !countsLoaded && await db.StringSetAsync(ArticleCacheKeys.CountsLoadLock, lockToken, CountsLoadLockLifetime, When.NotExists);
+        if (!countsLoaded && !loadCounts)
+        {
+            LogCountsLoadedElsewhere();
         }
 
         using var activity = WebTelemetry.Source.StartActivity("article_cache warm");
         activity?.SetTag("toutiao.cache.pinned_channels_changed", changedPins.Count);
         var writes = new List<Func<IBatch, IEnumerable<Task>>>();
 
-        if (!countsLoaded)
+        if (loadCounts)
         {
             var entries = ArticleCacheKeys.AllCounts.ToDictionary(key => key, _ => new List<SortedSetEntry>());
             await foreach (var (id, counts) in repository.ReadStatisticsAsync(cancellationToken))
@@ -136,11 +159,26 @@ public sealed partial class ArticleCacheWarmer(
 
         // A pipeline a set, each answered before the next: four sets of 50,000 in one pipeline could
         // not be answered within the client's timeout on a busy machine (as Reco's recall sets).
-        await db.WriteInBatchesAsync(writes, perBatch: 1, (batch, write) => write(batch), cancellationToken);
-        if (!countsLoaded)
+        try
+        {
+            await db.WriteInBatchesAsync(writes, perBatch: 1, (batch, write) => write(batch), cancellationToken);
+        }
+        finally
+        {
+            if (loadCounts)
+            {
+                // Only our own lock: one that expired and was taken by another Web is theirs.
+                await db.ScriptEvaluateAsync("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+                    [ArticleCacheKeys.CountsLoadLock], [lockToken]);
+            }
+        }
+
+        if (loadCounts)
         {
             await WarmPopularCardsAsync(cancellationToken);
         }
+
+        return countsLoaded || loadCounts;
     }
 
     /// <summary>
@@ -173,6 +211,9 @@ public sealed partial class ArticleCacheWarmer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded the cards of {ArticleCount} popular articles into Redis")]
     private partial void LogPopularCardsWarmed(int articleCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The article counters are being loaded by another Web; looking again in 2 s")]
+    private partial void LogCountsLoadedElsewhere();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded counters of {ArticleCount} articles into Redis")]
     private partial void LogCountsLoaded(int articleCount);
