@@ -69,7 +69,8 @@ public sealed class QuietTracesTests(ToutiaoAppFixture fixture, Xunit.Abstractio
         {
             if (change.Resource.Name == service)
             {
-                if (change.Snapshot.HealthStatus == HealthStatus.Healthy)
+                // Running as well: a replica replaced earlier keeps its last health in the replay.
+                if (change.Snapshot.HealthStatus == HealthStatus.Healthy && change.Snapshot.State?.Text == Aspire.Hosting.ApplicationModel.KnownResourceStates.Running)
                 {
                     healthy.Add(change.ResourceId);
                 }
