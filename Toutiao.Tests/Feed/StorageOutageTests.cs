@@ -166,11 +166,21 @@ public sealed class StorageOutageTests(ToutiaoFixture fixture, Xunit.Abstraction
         }
 
         var cache = fixture.Cache.GetDatabase();
-        // What a load that read MySQL before the like would write: the count without it.
-        var before = await LikesInMySqlAsync(articleId);
-        await Task.WhenAll(Toutiao.Web.Articles.ArticleCacheKeys.AllCounts.Select(key => cache.KeyDeleteAsync(key)));
+        // The test is the load: holding the Webs' load lock keeps a real load (a warm-up interval) from
+        // setting the flag before the test's older reading is written, which the repair would then precede.
+        var waiting = Stopwatch.StartNew();
+        while (!await cache.StringSetAsync(Toutiao.Web.Articles.ArticleCacheKeys.CountsLoadLock, "test", TimeSpan.FromMinutes(3), StackExchange.Redis.When.NotExists))
+        {
+            // A load under way (a Web woken by a reconnection) ends within seconds.
+            Assert.True(waiting.Elapsed < TimeSpan.FromSeconds(60), "a Web held the counters' load lock for 60 s");
+            await Task.Delay(100);
+        }
+
         try
         {
+            // What a load that read MySQL before the like would write: the count without it.
+            var before = await LikesInMySqlAsync(articleId);
+            await Task.WhenAll(Toutiao.Web.Articles.ArticleCacheKeys.AllCounts.Select(key => cache.KeyDeleteAsync(key)));
             Assert.Equal(HttpStatusCode.Created, (await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/article/likings", reader, new { target = articleId })).Status);
             Assert.Equal(before + 1, await LikesInMySqlAsync(articleId));
             await cache.SortedSetAddAsync(Toutiao.Web.Articles.ArticleCacheKeys.LikeCounts, articleId, before);
@@ -189,6 +199,7 @@ public sealed class StorageOutageTests(ToutiaoFixture fixture, Xunit.Abstraction
             await fixture.WebClient.SendAsync(HttpMethod.Delete, $"/v1_0/article/likings/{articleId}", reader);
             // The partial sets go; the whole ones come back from MySQL for the tests after this one.
             await Task.WhenAll(Toutiao.Web.Articles.ArticleCacheKeys.AllCounts.Select(key => cache.KeyDeleteAsync(key)));
+            await cache.KeyDeleteAsync(Toutiao.Web.Articles.ArticleCacheKeys.CountsLoadLock);
             await fixture.RefillCacheAsync();
         }
     }
