@@ -130,6 +130,46 @@ public sealed class StorageFreezeTests(ToutiaoFixture fixture, Xunit.Abstraction
         Assert.Null(after.Header("X-Feed-Degraded"));
     }
 
+    [Fact]
+    public async Task A_signed_in_readers_detail_whose_state_query_hangs_is_a_503_within_the_deadline()
+    {
+        var reader = Api.Bearer(fixture.WebService<TokenService>().Create(945, refresh: false));
+        var article = (await fixture.WebClient.FeedAsync(5, Api.Now() - 20_000, reader)).ArticleIds()[0];
+        Assert.Equal(HttpStatusCode.OK, (await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{article}", reader)).Status);
+
+        // Only the reader's state waits (the card and the content are read first, from other tables):
+        // the wait of the soak's 10 s detail, which started before MySQL froze and ended after it.
+        await using (var locker = await fixture.MySql.OpenConnectionAsync())
+        {
+            await using (var lockTable = new MySqlConnector.MySqlCommand("LOCK TABLES news_attitude WRITE", locker))
+            {
+                await lockTable.ExecuteNonQueryAsync();
+            }
+
+            try
+            {
+                var (detail, took) = await TimedAsync(() => fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{article}", reader));
+                output.WriteLine($"detail {detail.Status} in {took.TotalMilliseconds:0} ms: {detail.Message}");
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, detail.Status);
+                Assert.True(took < Deadline + Slack, $"the detail took {took.TotalMilliseconds:0} ms");
+            }
+            finally
+            {
+                // Not left to the pool's reset of the connection, which may come later.
+                await using var unlock = new MySqlConnector.MySqlCommand("UNLOCK TABLES", locker);
+                await unlock.ExecuteNonQueryAsync();
+            }
+        }
+
+        // The guard lets MySQL's reads through again.
+        var watch = Stopwatch.StartNew();
+        while ((await fixture.WebClient.SendAsync(HttpMethod.Get, $"/v1_0/articles/{article}", reader)).Status != HttpStatusCode.OK)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), "the detail did not answer 200 again within 30 s");
+            await Task.Delay(200);
+        }
+    }
+
     private static async Task<(ApiResponse Response, TimeSpan Took)> TimedAsync(Func<Task<ApiResponse>> request)
     {
         var watch = Stopwatch.StartNew();

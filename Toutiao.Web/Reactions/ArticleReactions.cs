@@ -34,7 +34,11 @@ public sealed class ArticleReactions(
     }
 
     /// <summary>What the detail page shows a signed-in reader: attitude (-1 none, 0 disliked, 1 liked), collected, following the author.</summary>
-    public async Task<ReaderArticleState> GetStateAsync(long userId, long articleId, long authorId, CancellationToken cancellationToken)
+    /// <remarks>Behind the MySQL guard like every read of the page: a server that stops answering is a 503 within the request's budget.</remarks>
+    public Task<ReaderArticleState> GetStateAsync(long userId, long articleId, long authorId, CancellationToken cancellationToken)
+        => mysql.RunAsync(token => ReadStateAsync(userId, articleId, authorId, token), cancellationToken);
+
+    private async Task<ReaderArticleState> ReadStateAsync(long userId, long articleId, long authorId, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand("""
             SELECT COALESCE((SELECT attitude FROM news_attitude WHERE user_id = @u AND article_id = @a), -1),
