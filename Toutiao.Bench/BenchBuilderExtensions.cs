@@ -23,12 +23,14 @@ public static class BenchBuilderExtensions
         toutiao.Web.WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", unlimited)
                    .WithEnvironment("Demo__PublishInterval", "00:00:00");
 
-        var reco = builder.AddProject<TReco>("reco-untraced", options => options.ExcludeLaunchProfile = true)
-            .WithReplicas(toutiao.Replicas.Reco)
-            .WithHttpEndpoint(port: UntracedRecoPort, name: "http", isProxied: toutiao.Replicas.Reco > 1)
-            .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
-            .WithEnvironment(WithoutTelemetryExport)
-            .WithoutDevelopmentCertificate();
+        var recoInstances = builder.AddProjectInstances<TReco>("reco-untraced", toutiao.Replicas.Reco, proxied: false, port: UntracedRecoPort);
+        foreach (var instance in recoInstances)
+        {
+            instance.WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
+                    .WithEnvironment(WithoutTelemetryExport)
+                    .WithoutDevelopmentCertificate();
+        }
+
         var copy = builder.AddProject<TWeb>("web-untraced", options => options.ExcludeLaunchProfile = true)
             .WithReplicas(toutiao.Replicas.Web)
             .WithHttpEndpoint(port: UntracedWebPort, name: "http", isProxied: toutiao.Replicas.Web > 1)
@@ -40,16 +42,27 @@ public static class BenchBuilderExtensions
             .WithEnvironment(WithoutTelemetryExport)
             .DisableForwardedHeaders()
             .WithoutDevelopmentCertificate()
-            .WithReference(reco)
-            .WaitFor(reco);
+            .WithReferences(recoInstances);
+        foreach (var reco in recoInstances)
+        {
+            copy.WaitFor(reco);
+            foreach (var server in new[] { toutiao.Redis, toutiao.Cache })
+            {
+                reco.WithReference(server).WaitFor(server);
+            }
+
+            // The services' own accounts, as the traced pair has them; the training is the trainer's.
+            reco.WithReference(toutiao.Accounts.Reco, toutiao.Toutiao.Resource.Name).WithEnvironment("Ranking__Trainer", "elsewhere")
+                // Like the traced pair, after the demo data is in: a copy started before it would build its
+                // recall sets from empty tables, and rebuild them during the rounds.
+                .WaitForCompletion(toutiao.Initializer);
+        }
+
         foreach (var server in new[] { toutiao.Redis, toutiao.Cache })
         {
-            reco.WithReference(server).WaitFor(server);
             copy.WithReference(server).WaitFor(server);
         }
 
-        // The services' own accounts, as the traced pair has them; the training is the trainer's.
-        reco.WithReference(toutiao.Accounts.Reco, toutiao.Toutiao.Resource.Name).WithEnvironment("Ranking__Trainer", "elsewhere");
         copy.WithReference(toutiao.Accounts.Web, toutiao.Toutiao.Resource.Name);
         if (toutiao.ToutiaoReplica is { } readReplica && toutiao.Accounts.ReplicaReader is { } reader)
         {
@@ -60,8 +73,7 @@ public static class BenchBuilderExtensions
         toutiao.Trainer.WithHttpEndpoint(port: TrainerPort, name: BenchTrainerEndpoint);
 
         // Like the traced pair, after the demo data is in: a copy started before it would build its
-        // recall sets and search index from empty tables, and rebuild them during the rounds.
-        reco.WaitForCompletion(toutiao.Initializer);
+        // search index from empty tables, and rebuild it during the rounds.
         copy.WaitForCompletion(toutiao.Initializer);
     }
 

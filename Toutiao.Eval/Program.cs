@@ -9,7 +9,10 @@ var toutiao = builder.AddToutiao<Projects.Toutiao_Web, Projects.Toutiao_Reco>();
 var buckets = EvaluationArms.Parse(builder.Configuration["Simulation:Buckets"] ?? EvaluationArms.Default);
 foreach (var (digit, arm) in buckets)
 {
-    toutiao.Reco.WithEnvironment($"Recommendation__Buckets__{digit:x}", arm);
+    foreach (var reco in toutiao.RecoInstances)
+    {
+        reco.WithEnvironment($"Recommendation__Buckets__{digit:x}", arm);
+    }
 }
 
 // Every simulated reader calls from 127.0.0.1 and says which client it is in X-Forwarded-For, as a
@@ -22,7 +25,10 @@ toutiao.Web.WithEnvironment("TrustedProxies__Addresses__0", "127.0.0.1")
 // profile arm is ranked by a model fitted on this run's own exposures: --Eval:TrainInterval=00:00:30.
 // The trainer process fits it; Reco loads each new one within 2 s.
 toutiao.Trainer.WithEnvironment("Ranking__TrainInterval", builder.Configuration["Eval:TrainInterval"] ?? "00:00:15");
-toutiao.Reco.WithEnvironment("Ranking__ModelCheckInterval", "00:00:02");
+foreach (var reco in toutiao.RecoInstances)
+{
+    reco.WithEnvironment("Ranking__ModelCheckInterval", "00:00:02");
+}
 
 var simulator = builder.AddProject<Projects.Toutiao_Simulator>("simulator")
     .WithReference(toutiao.Web)

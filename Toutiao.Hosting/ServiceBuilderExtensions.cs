@@ -28,6 +28,70 @@ public static class ServiceBuilderExtensions
             });
 
     /// <summary>
+    /// <paramref name="count"/> instances of a project, each a resource with an address of its own
+    /// (<paramref name="name"/>, <c>{name}-2</c>, ...; <c>{name}-2</c> on the first one's port + 100,
+    /// and so on), so that a caller can spread its calls over them (<see cref="WithReferences"/>):
+    /// Aspire's replicas share one address, DCP's proxy, which spreads connections, not calls. Only
+    /// run mode: a deployment gets one resource of <paramref name="count"/> replicas, which its
+    /// platform runs as pods behind a Service.
+    /// </summary>
+    /// <param name="proxied">Each address through a proxy of its own (randomized ports: tests, several AppHosts at once).</param>
+    /// <param name="port">The first instance's port, without its launch profile (the caller sets its environment); without it, the launch profile's.</param>
+    public static IReadOnlyList<IResourceBuilder<ProjectResource>> AddProjectInstances<TProject>(
+        this IDistributedApplicationBuilder builder, string name, int count, bool proxied, int? port = null)
+        where TProject : IProjectMetadata, new()
+    {
+        if (count < 1)
+        {
+            var message = $"Replicas of {name} is {count}: at least 1.";
+            builder.Eventing.Subscribe<BeforeStartEvent>((_, _) => throw new DistributedApplicationException(message));
+            count = 1;
+        }
+
+        var first = port is { } fixedPort
+            ? builder.AddProject<TProject>(name, options => options.ExcludeLaunchProfile = true).WithHttpEndpoint(port: fixedPort, name: "http", isProxied: proxied)
+            : builder.AddProject<TProject>(name).WithEndpoint("http", endpoint => endpoint.IsProxied = proxied);
+        if (!builder.ExecutionContext.IsRunMode)
+        {
+            return [first.WithEndpoint("http", endpoint => endpoint.IsProxied = proxied || count > 1).WithReplicas(count)];
+        }
+
+        var firstPort = first.Resource.Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == "http").Port
+            ?? throw new InvalidOperationException($"{name} has no port for its instances to count from.");
+        var instances = new List<IResourceBuilder<ProjectResource>> { first };
+        for (var i = 2; i <= count; i++)
+        {
+            instances.Add(builder.AddProject<TProject>(InstanceName(name, i), options => options.ExcludeLaunchProfile = true)
+                .WithHttpEndpoint(port: firstPort + (100 * (i - 1)), name: "http", isProxied: proxied)
+                // What the launch profile gives the first (run mode is development).
+                .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development"));
+        }
+
+        return instances;
+    }
+
+    /// <summary>Whether <paramref name="resource"/> is one of <see cref="AddProjectInstances"/>' instances of <paramref name="name"/>.</summary>
+    public static bool IsInstanceOf(string resource, string name)
+        => resource == name || (resource.StartsWith(name + "-", StringComparison.Ordinal) && int.TryParse(resource.AsSpan(name.Length + 1), out var i) && i >= 2);
+
+    private static string InstanceName(string name, int instance) => $"{name}-{instance}";
+
+    /// <summary>
+    /// Service discovery of every instance under the first one's name: <c>services__{name}__http__0</c>,
+    /// <c>__1</c>, ... (<c>WithReference</c> would name each after its own resource).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithReferences(this IResourceBuilder<ProjectResource> consumer, IReadOnlyList<IResourceBuilder<ProjectResource>> instances)
+    {
+        consumer.WithReference(instances[0]);
+        for (var i = 1; i < instances.Count; i++)
+        {
+            consumer.WithEnvironment($"services__{instances[0].Resource.Name}__http__{i}", instances[i].GetEndpoint("http"));
+        }
+
+        return consumer;
+    }
+
+    /// <summary>
     /// Records <paramref name="ratio"/> of the traces that start in this service and follows its
     /// callers' choice for the rest (OpenTelemetry's <c>parentbased_traceidratio</c>), instead of
     /// Aspire's every trace: exporting to the dashboard costs the services and the dashboard that

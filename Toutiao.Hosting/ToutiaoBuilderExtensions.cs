@@ -14,9 +14,13 @@ public sealed record ToutiaoResources(
     ToutiaoAccounts Accounts,
     IResourceBuilder<ProjectResource> Initializer,
     IResourceBuilder<ProjectResource> Web,
-    IResourceBuilder<ProjectResource> Reco,
+    IReadOnlyList<IResourceBuilder<ProjectResource>> RecoInstances,
     IResourceBuilder<ProjectResource> Trainer,
-    ServiceReplicas Replicas);
+    ServiceReplicas Replicas)
+{
+    /// <summary>The first Reco instance ("reco"): with several, <see cref="RecoInstances"/> are all of them.</summary>
+    public IResourceBuilder<ProjectResource> Reco => RecoInstances[0];
+}
 
 /// <summary>The services' MariaDB accounts (rows only), and Web's on the read replica when there is one.</summary>
 public sealed record ToutiaoAccounts(
@@ -73,22 +77,25 @@ public static class ToutiaoBuilderExtensions
 
         // Web and Reco listen on their own ports: DCP's proxy in front of them would cost as much CPU as
         // Web spends on a small request and add a hop to every call. The proxy stays where it is needed:
-        // replicas (one port for all, spread by DCP) and randomized ports (tests, `aspire run --isolated`:
-        // several AppHosts at once).
-        // --Replicas:web=2 --Replicas:reco=2: several instances of each behind DCP's proxy, which spreads connections over them.
+        // Web's replicas (one port for all, spread by DCP) and randomized ports (tests, `aspire run
+        // --isolated`: several AppHosts at once).
+        // --Replicas:web=2 --Replicas:reco=2: several instances of each. Reco's are resources of their
+        // own ("reco", "reco-2", ...), each with its own address for Web's channel to spread calls over:
+        // DCP's proxy spreads connections, and Web's one HTTP/2 connection would carry every call to one.
         var replicas = new ServiceReplicas(builder.Configuration.GetValue("Replicas:web", 1), builder.Configuration.GetValue("Replicas:reco", 1));
         var randomPorts = builder.Configuration.GetValue("DcpPublisher:RandomizePorts", false);
-        var reco = builder.AddProject<TReco>("reco")
-                          .WithReplicas(replicas.Reco)
-                          .WithEndpoint("http", endpoint => endpoint.IsProxied = randomPorts || replicas.Reco > 1)
-                          .WithH2cHealthCheck("/health")
-                          .WithEnvironment("Tracking__SigningKey", trackingKey)
-                          .WithReference(redis)
-                          .WithReference(cache)
-                          .WithReference(recoAccount, toutiao.Resource.Name)
-                          .WaitFor(redis)
-                          .WaitFor(cache)
-                          .WaitForCompletion(initializer);
+        var recoInstances = builder.AddProjectInstances<TReco>("reco", replicas.Reco, randomPorts);
+        foreach (var instance in recoInstances)
+        {
+            instance.WithH2cHealthCheck("/health")
+                    .WithEnvironment("Tracking__SigningKey", trackingKey)
+                    .WithReference(redis)
+                    .WithReference(cache)
+                    .WithReference(recoAccount, toutiao.Resource.Name)
+                    .WaitFor(redis)
+                    .WaitFor(cache)
+                    .WaitForCompletion(initializer);
+        }
 
         // The click model is fitted in a process of its own, on CPU the services leave idle: a fit keeps a
         // core busy for half a minute and its garbage collections would stop Reco's pages too. Reco's
@@ -109,7 +116,10 @@ public static class ToutiaoBuilderExtensions
                    .WithHttpHealthCheck("/health");
         }
 
-        reco.WithEnvironment("Ranking__Trainer", "elsewhere");
+        foreach (var instance in recoInstances)
+        {
+            instance.WithEnvironment("Ranking__Trainer", "elsewhere");
+        }
 
         var web = builder.AddProject<TWeb>("web")
                .WithReplicas(replicas.Web)
@@ -122,12 +132,15 @@ public static class ToutiaoBuilderExtensions
                .WithEnvironment("Images__Directory", LocalServer.DataDirectory(builder, "images"))
                // The search index in files, not Web's heap: a folder per replica under it.
                .WithEnvironment("Search__IndexDirectory", LocalServer.DataDirectory(builder, "search"))
-               .WithReference(reco)
+               .WithReferences(recoInstances)
                .WithReference(redis)
                .WithReference(cache)
                .WithReference(webAccount, toutiao.Resource.Name)
-               .WaitFor(reco)
                .WaitForCompletion(initializer);
+        foreach (var instance in recoInstances)
+        {
+            web.WaitFor(instance);
+        }
 
         if (toutiaoReplica is not null && replicaAccount is not null)
         {
@@ -137,15 +150,17 @@ public static class ToutiaoBuilderExtensions
         // --Tracing:SampleRatio=0.1: a tenth of the traces, chosen where they start (Web), whole through Reco.
         var sampleRatio = builder.Configuration.GetValue("Tracing:SampleRatio", 1.0);
         web.WithTraceSampleRatio(sampleRatio);
-        reco.WithTraceSampleRatio(sampleRatio);
         trainer.WithTraceSampleRatio(sampleRatio);
+        foreach (var instance in recoInstances)
+        {
+            instance.WithTraceSampleRatio(sampleRatio).WithoutDevelopmentCertificate();
+        }
 
         initializer.WithoutDevelopmentCertificate();
-        reco.WithoutDevelopmentCertificate();
         trainer.WithoutDevelopmentCertificate();
         web.WithoutDevelopmentCertificate();
 
-        return new(redis, cache, toutiao, toutiaoReplica, new(webAccount, recoAccount, replicaAccount), initializer, web, reco, trainer, replicas);
+        return new(redis, cache, toutiao, toutiaoReplica, new(webAccount, recoAccount, replicaAccount), initializer, web, recoInstances, trainer, replicas);
     }
 
     /// <summary>

@@ -35,11 +35,7 @@ public static class ServiceDefaultsExtensions
 
         FailFastRedisDefaults.AddFailFastRedisDefaults(builder.Services);
         builder.Services.AddServiceDiscovery();
-        builder.Services.ConfigureHttpClientDefaults(http =>
-        {
-            http.AddGrpcUnaryResilience();
-            http.AddServiceDiscovery();
-        });
+        builder.Services.ConfigureHttpClientDefaults(http => http.AddServiceDiscovery());
 
         return builder;
     }

@@ -122,19 +122,37 @@ public sealed class AppHostLifecycleTests : IDisposable
 
     [Theory]
     [InlineData(false, 1, 1, false, false)]
-    [InlineData(false, 2, 1, false, true)]
+    [InlineData(false, 3, 1, false, false)]
     [InlineData(false, 1, 2, true, false)]
     [InlineData(true, 1, 1, true, true)]
+    [InlineData(true, 2, 2, true, true)]
     public async Task Web_and_reco_listen_without_dcps_proxy_unless_replicas_or_random_ports_need_it(
         bool randomPorts, int recoReplicas, int webReplicas, bool webProxied, bool recoProxied)
     {
         // The app model only: nothing starts.
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
             [$"--AppHost:DataDirectory={_directory}", $"--DcpPublisher:RandomizePorts={randomPorts}", $"--Replicas:reco={recoReplicas}", $"--Replicas:web={webReplicas}"]);
-        bool Proxied(string resource) => builder.Resources.Single(r => r.Name == resource)
-            .Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == "http").IsProxied;
+        EndpointAnnotation Http(IResource resource) => resource.Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == "http");
 
-        Assert.Equal((webProxied, recoProxied), (Proxied("web"), Proxied("reco")));
+        // Reco's instances are resources of their own, each with its own address (Web spreads its
+        // calls over them), so none needs the proxy; Web's replicas share the proxy's port.
+        var reco = builder.Resources.Where(r => ServiceBuilderExtensions.IsInstanceOf(r.Name, "reco")).ToList();
+        Assert.Equal(["reco", .. Enumerable.Range(2, recoReplicas - 1).Select(i => $"reco-{i}")], reco.Select(r => r.Name));
+        Assert.All(reco, r => Assert.Equal(1, r.Annotations.OfType<ReplicaAnnotation>().SingleOrDefault()?.Replicas ?? 1));
+        Assert.Equal(webProxied, Http(builder.Resources.Single(r => r.Name == "web")).IsProxied);
+        Assert.All(reco, r => Assert.Equal(recoProxied, Http(r).IsProxied));
+        Assert.Equal(recoReplicas, reco.Select(r => Http(r).Port).Distinct().Count());
+
+        // Web is given every instance's address under the one name its client resolves.
+        var web = builder.Resources.Single(r => r.Name == "web");
+        var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), web);
+        foreach (var callback in web.Annotations.OfType<EnvironmentCallbackAnnotation>())
+        {
+            await callback.Callback(context);
+        }
+
+        Assert.Equal(Enumerable.Range(0, recoReplicas).Select(i => $"services__reco__http__{i}"),
+            context.EnvironmentVariables.Keys.Where(k => k.StartsWith("services__reco__http__", StringComparison.Ordinal)).Order());
     }
 
     [Theory]

@@ -2,7 +2,6 @@ using System.Net;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 using StackExchange.Redis;
@@ -127,44 +126,43 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture, Xunit.Abstractions.
     }
 
     [Fact]
-    public async Task Both_reco_replicas_serve_feed_requests()
+    public async Task Web_spreads_its_calls_over_both_reco_instances()
     {
-        var replicas = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources
-            .Single(r => r.Name == "reco").GetReplicaCount();
-        Assert.Equal(2, replicas);
+        var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>();
+        Assert.Equal(["reco", "reco-2"], model.Resources.Where(r => ServiceBuilderExtensions.IsInstanceOf(r.Name, "reco")).Select(r => r.Name).Order());
 
-        // DCP's proxy spreads connections, not calls, over the replicas: each new HTTP/2 connection
-        // lands on the next one. Reco's server span in the dashboard says which replica answered.
-        var reco = fixture.App.GetEndpoint("reco", "http");
-        var instances = new HashSet<string>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        // Through one connection to one Web: DCP's proxy would send every call of its one HTTP/2
+        // connection to Reco to one instance; Web's channel spreads the calls themselves.
+        var web = fixture.App.GetEndpoint("web", "http");
+        using var reader = new HttpClient { BaseAddress = web };
         var traces = new List<TestTrace>();
-        // Twenty connections: the proxy's choice is not strictly alternating (six all landed on one replica once).
-        for (var i = 0; i < 20; i++)
+        const int pages = 40;
+        for (var i = 0; i < pages; i++)
         {
             var trace = TestTrace.New();
-            using var channel = GrpcChannel.ForAddress(reco);
-            using (trace.Begin())
-            {
-                var reply = await new UserRecommend.UserRecommendClient(channel).user_recommendAsync(
-                    new UserRequest { UserId = $"replica-{i}", ChannelId = 1, ArticleNum = 5, TimeStamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
-                Assert.Equal(5, reply.Recommends.Count);
-            }
-
+            Assert.Equal(HttpStatusCode.OK, (await reader.FeedAsync(1 + (i % 8), Api.Now(), Api.NewAnonymousReader(), trace: trace)).Status);
             traces.Add(trace);
         }
 
-        while (instances.Count < 2 && DateTime.UtcNow < deadline)
+        // Reco's server span in the dashboard says which instance answered.
+        var served = new Dictionary<TestTrace, string>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (served.Count < traces.Count && DateTime.UtcNow < deadline)
         {
             await Task.Delay(500);
-            foreach (var trace in traces)
+            foreach (var trace in traces.Where(t => !served.ContainsKey(t)))
             {
-                instances.UnionWith((await fixture.TraceAsync(trace))
-                    .Where(s => s.Service == "reco" && s.Kind == 2).Select(s => s.InstanceId));
+                if ((await fixture.TraceAsync(trace)).FirstOrDefault(s => s.Of("reco") && s.Kind == 2 && s.Name == "UserRecommend/user_recommend") is { } span)
+                {
+                    served[trace] = span.Service;
+                }
             }
         }
 
-        Assert.Equal(2, instances.Count);
+        var split = served.Values.GroupBy(service => service).ToDictionary(g => g.Key, g => g.Count());
+        output.WriteLine($"{pages} pages through one connection to Web: {string.Join(", ", split.Select(s => $"{s.Key} {s.Value}"))}");
+        Assert.Equal(pages, served.Count);
+        Assert.All(new[] { "reco", "reco-2" }, instance => Assert.InRange(split.GetValueOrDefault(instance), pages * 40 / 100, pages * 60 / 100));
     }
 
     /// <summary>
@@ -229,11 +227,11 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture, Xunit.Abstractions.
         var webServer = Assert.Single(spans, s => s.Service == "web" && s.Kind == 2 && s.Name.Contains("/v1_1/articles", StringComparison.Ordinal));
         var grpcClient = Assert.Single(spans, s => s.Service == "web" && s.Kind == 3 && s.Name == "UserRecommend/user_recommend");
         Assert.Equal("grpc", grpcClient.Attributes["rpc.system"]);
-        var recoServer = Assert.Single(spans, s => s.Service == "reco" && s.Kind == 2 && s.Name == "UserRecommend/user_recommend");
+        var recoServer = Assert.Single(spans, s => s.Of("reco") && s.Kind == 2 && s.Name == "UserRecommend/user_recommend");
         Assert.Equal(grpcClient.SpanId, recoServer.ParentSpanId);
         Assert.True(IsDescendant(grpcClient, webServer, spans));
 
-        Assert.Contains(spans, s => s.Service == "reco" && s.Attributes.GetValueOrDefault("db.system") == "redis" && IsDescendant(s, recoServer, spans));
+        Assert.Contains(spans, s => s.Of("reco") && s.Attributes.GetValueOrDefault("db.system") == "redis" && IsDescendant(s, recoServer, spans));
         Assert.Contains(spans, s => s.Service == "web" && s.Attributes.GetValueOrDefault("db.system") == "redis" && IsDescendant(s, webServer, spans));
 
         var cacheRead = Assert.Single(spans, s => s.Service == "web" && s.Name == "article_cache read");

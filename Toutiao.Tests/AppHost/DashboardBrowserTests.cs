@@ -36,7 +36,7 @@ public sealed class DashboardBrowserTests(ToutiaoAppFixture fixture) : IDisposab
 
         // The detail page shows a trace that has arrived; it does not wait for one that has not.
         var spans = await fixture.CompleteFeedTraceAsync(trace, expectMySql: false);
-        Assert.Contains(spans, s => s.Service == "reco");
+        Assert.Contains(spans, s => s.Of("reco"));
         Browser.Navigate().GoToUrl(new Uri(new Uri(login), $"/traces/detail/{trace.TraceId.ToHexString()}").ToString());
         WaitForText("web", "reco", "UserRecommend/user_recommend", "article_cache read", "reco recall", "DATA redis");
         Screenshot("trace");

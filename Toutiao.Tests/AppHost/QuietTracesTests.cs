@@ -42,7 +42,7 @@ public sealed class QuietTracesTests(ToutiaoAppFixture fixture, Xunit.Abstractio
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         // Whole: the Redis spans of both services arrive last.
         var spans = await fixture.CompleteFeedTraceAsync(trace, expectMySql: false);
-        Assert.Contains(spans, s => s.Service == "reco" && s.Kind == 2);
+        Assert.Contains(spans, s => s.Of("reco") && s.Kind == 2);
 
         var after = await TracesStartedSinceAsync(idleFrom);
         output.WriteLine($"Since the idle time began: {Describe(after)}");
@@ -67,7 +67,7 @@ public sealed class QuietTracesTests(ToutiaoAppFixture fixture, Xunit.Abstractio
         // Starts with the current state of every resource, then follows changes.
         await foreach (var change in fixture.App.ResourceNotifications.WatchAsync(timeout.Token))
         {
-            if (change.Resource.Name == service)
+            if (Aspire.Hosting.ServiceBuilderExtensions.IsInstanceOf(change.Resource.Name, service))
             {
                 // Running as well: a replica replaced earlier keeps its last health in the replay.
                 if (change.Snapshot.HealthStatus == HealthStatus.Healthy && change.Snapshot.State?.Text == Aspire.Hosting.ApplicationModel.KnownResourceStates.Running)

@@ -62,8 +62,10 @@ public sealed class ToutiaoAppFixture : IAsyncLifetime
             .WithEnvironment("ArticleCache__WarmInterval", "01:00:00")
             // The newsroom's articles are work and traces too (NewsroomTests publish on their own).
             .WithEnvironment("Demo__PublishInterval", "00:00:00");
-        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(p => p.Name == "reco"))
-            .WithEnvironment("Recommendation__RefreshInterval", "01:00:00");
+        foreach (var reco in builder.Resources.OfType<ProjectResource>().Where(p => ServiceBuilderExtensions.IsInstanceOf(p.Name, "reco")))
+        {
+            builder.CreateResourceBuilder(reco).WithEnvironment("Recommendation__RefreshInterval", "01:00:00");
+        }
 
         App = await builder.BuildAsync(timeout.Token);
         try
@@ -137,10 +139,10 @@ public sealed class ToutiaoAppFixture : IAsyncLifetime
         // server span (the root, which ends last) and every kind the tests look for.
         bool IsComplete(List<DashboardSpan> trace)
             => trace.Any(s => s.Service == "web" && s.Kind == 2)
-               && trace.Any(s => s.Service == "reco" && s.Attributes.GetValueOrDefault("db.system") == "redis")
+               && trace.Any(s => s.Of("reco") && s.Attributes.GetValueOrDefault("db.system") == "redis")
                && trace.Any(s => s.Service == "web" && s.Attributes.GetValueOrDefault("db.system") == "redis")
                && (!expectMySql || trace.Any(s => s.Service == "web" && s.Scope == "MySqlConnector"))
-               && trace.Any(s => s.Service == "reco" && s.Kind == 2);
+               && trace.Any(s => s.Of("reco") && s.Kind == 2);
     }
 
     public async Task DisposeAsync()
@@ -166,6 +168,9 @@ public sealed record DashboardSpan(
     string Service, string InstanceId, string Scope, string Name, string SpanId, string? ParentSpanId, int Kind,
     IReadOnlyDictionary<string, string> Attributes)
 {
+    /// <summary>Sent by <paramref name="service"/>, any of its instances (Reco's are "reco", "reco-2", ...).</summary>
+    public bool Of(string service) => ServiceBuilderExtensions.IsInstanceOf(Service, service);
+
     public static List<DashboardSpan> Parse(JsonElement envelope)
     {
         var spans = new List<DashboardSpan>();

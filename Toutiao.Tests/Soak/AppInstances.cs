@@ -6,7 +6,7 @@ namespace Toutiao.Tests.Soak;
 /// <summary>The instances (replicas) of an app model's resource, as they are now.</summary>
 public static class AppInstances
 {
-    /// <summary>Every instance with a process: the notifications replay every resource's latest state first, then a second is waited for more.</summary>
+    /// <summary>Every instance with a process (replicas, and the resources of <c>AddProjectInstances</c>): the notifications replay every resource's latest state first, then a second is waited for more.</summary>
     public static async Task<IReadOnlyList<ResourceEvent>> OfAsync(DistributedApplication app, string resource)
     {
         var found = new Dictionary<string, ResourceEvent>();
@@ -15,7 +15,7 @@ public static class AppInstances
         {
             await foreach (var update in app.ResourceNotifications.WatchAsync(enough.Token))
             {
-                if (update.Resource.Name == resource && update.Snapshot.Properties.Any(p => p.Name == "executable.pid" && p.Value is not null))
+                if (Aspire.Hosting.ServiceBuilderExtensions.IsInstanceOf(update.Resource.Name, resource) && update.Snapshot.Properties.Any(p => p.Name == "executable.pid" && p.Value is not null))
                 {
                     found[update.ResourceId] = update;
                 }

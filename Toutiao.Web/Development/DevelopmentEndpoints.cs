@@ -24,7 +24,7 @@ public static class DevelopmentEndpoints
     {
         if (builder.Environment.IsDevelopment())
         {
-            builder.Services.AddRecoGrpcClient<Health.HealthClient>();
+            builder.Services.AddRecoGrpcClient(invoker => new Health.HealthClient(invoker));
         }
 
         return builder;

@@ -1,3 +1,6 @@
+using Grpc.Core;
+using Grpc.Net.Client.Balancer;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Polly;
 using Toutiao.Reco.Grpc;
@@ -13,7 +16,7 @@ public static class FeedExtensions
             .Validate(o => o.Deadline > TimeSpan.Zero && o.BreakDuration >= TimeSpan.FromMilliseconds(500),
                 "Reco:Deadline must be positive and Reco:BreakDuration at least 00:00:00.5 (Polly's minimum).")
             .ValidateOnStart();
-        builder.Services.AddRecoGrpcClient<UserRecommend.UserRecommendClient>();
+        builder.Services.AddRecoGrpcClient(invoker => new UserRecommend.UserRecommendClient(invoker));
         builder.Services.AddResiliencePipeline(RecoClient.BreakerName, (pipeline, context) =>
             RecoClient.ConfigureBreaker(pipeline, context.ServiceProvider.GetRequiredService<IOptions<RecoOptions>>().Value.BreakDuration));
         builder.Services.AddSingleton<RecoClient>();
@@ -26,11 +29,15 @@ public static class FeedExtensions
         return builder;
     }
 
-    /// <summary>A client of Reco's gRPC services, at <see cref="RecoOptions.Address"/>.</summary>
-    internal static IHttpClientBuilder AddRecoGrpcClient<TClient>(this IServiceCollection services) where TClient : class =>
-        services.AddGrpcClient<TClient>((services, client) =>
-                client.Address = services.GetRequiredService<IOptions<RecoOptions>>().Value.Address)
-            // One HTTP/2 connection allows only so many concurrent streams (100 by Kestrel's default);
-            // past that, calls queue unless another connection may be opened.
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { EnableMultipleHttp2Connections = true });
+    /// <summary>
+    /// A client of Reco's gRPC services on the process's one channel to Reco (<see cref="RecoChannel"/>).
+    /// </summary>
+    internal static IServiceCollection AddRecoGrpcClient<TClient>(this IServiceCollection services, Func<CallInvoker, TClient> create) where TClient : class
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ResolverFactory, DiscoveryResolverFactory>());
+        // Pods come and go: the names are resolved again this often, not only when a connection fails.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ResolverFactory>(new DnsResolverFactory(TimeSpan.FromSeconds(30))));
+        services.TryAddSingleton<RecoChannel>();
+        return services.AddSingleton(sp => create(sp.GetRequiredService<RecoChannel>().CallInvoker));
+    }
 }

@@ -1,0 +1,49 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Grpc.Net.Client.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Toutiao.Web.Feed;
+
+/// <summary>
+/// The process's one gRPC channel to Reco, its calls spread round robin over every instance: an
+/// <c>http://</c> <see cref="RecoOptions.Address"/> through service discovery
+/// (<see cref="DiscoveryResolverFactory"/>: every <c>services:reco:http:*</c>), a <c>dns:///</c> one
+/// over every address the name resolves to (a Kubernetes headless Service). A call goes to an
+/// instance that is connected; one that is down is skipped and tried again within a second.
+/// </summary>
+/// <remarks>
+/// Made here, not by the gRPC client factory: its HttpClient pipeline carries service discovery's
+/// handler, which marks the connection handler as not for gRPC's balancing (it picks one address per
+/// request itself, but not only among instances that are up).
+/// </remarks>
+public sealed class RecoChannel(IOptions<RecoOptions> options, IServiceProvider services, ILoggerFactory loggerFactory) : IDisposable
+{
+    private readonly GrpcChannel _channel = GrpcChannel.ForAddress(ChannelAddress(options.Value.Address), new GrpcChannelOptions
+    {
+        // One HTTP/2 connection allows only so many concurrent streams (100 by Kestrel's default);
+        // past that, calls queue unless another connection may be opened.
+        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+        DisposeHttpClient = true,
+        // Plain h2c, as Reco serves: a resolver's address has no http:// to say so.
+        Credentials = ChannelCredentials.Insecure,
+        ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } },
+        // A restarted instance is taken back within a second (gRPC's default waits up to two minutes).
+        InitialReconnectBackoff = TimeSpan.FromMilliseconds(250),
+        MaxReconnectBackoff = TimeSpan.FromSeconds(1),
+        ServiceProvider = services,
+        LoggerFactory = loggerFactory,
+    });
+
+    public CallInvoker CallInvoker => _channel.CreateCallInvoker();
+
+    /// <summary><c>http://reco</c> becomes <c>discovery:///reco</c>; <c>dns:///</c> stays as it is.</summary>
+    public static Uri ChannelAddress(Uri address) => address.Scheme switch
+    {
+        "http" => new Uri($"{DiscoveryResolverFactory.Scheme}:///{address.Authority}"),
+        "dns" => address,
+        _ => throw new InvalidOperationException($"Reco:Address {address} must be http://host[:port] (service discovery) or dns:///host:port."),
+    };
+
+    public void Dispose() => _channel.Dispose();
+}
