@@ -3,7 +3,7 @@
 # Two pairs of Reco and Web run side by side on the same Redis and MariaDB, one exporting traces
 # to the dashboard and one exporting nothing; every scenario runs on both in alternating rounds.
 # Settings (environment): BENCH_SECONDS per round (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16),
-# BENCH_THREADS (2), BENCH_WARMUP_SECONDS (4, per scenario and pair, unmeasured), BENCH_RECO_REPLICAS and BENCH_WEB_REPLICAS (1; with more, the allocation and CPU columns are one replica's), BENCH_APPHOST_ARGS (further AppHost settings, e.g. --Redis:Topology=cluster or --MySql:ReadReplicas=1), BENCH_SCENARIOS (default: all: channels reco-check anonymous fresh fresh-recommended fresh-one-reader history detail).
+# BENCH_THREADS (2), BENCH_WARMUP_SECONDS (4, per scenario and pair, unmeasured), BENCH_RECO_REPLICAS and BENCH_WEB_REPLICAS (1; with more, the allocation and CPU columns are one replica's), BENCH_SAMPLE_RATIO (0.01: the share of traces the traced pair keeps, as a deployment would), BENCH_APPHOST_ARGS (further AppHost settings, e.g. --Redis:Topology=cluster or --MySql:ReadReplicas=1), BENCH_SCENARIOS (default: all: channels reco-check anonymous fresh fresh-recommended fresh-one-reader history detail).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BENCH_DIR=Toutiao.Bench
@@ -33,6 +33,7 @@ trap 'apphost_stop "$data"' EXIT
 # shellcheck disable=SC2086 # BENCH_APPHOST_ARGS is a list of settings.
 apphost_start Toutiao.Bench "$results/apphost.log" \
   --AppHost:DataDirectory="$data" --Replicas:reco="${BENCH_RECO_REPLICAS:-1}" --Replicas:web="${BENCH_WEB_REPLICAS:-1}" \
+  --Tracing:SampleRatio="${BENCH_SAMPLE_RATIO:-0.01}" \
   ${BENCH_APPHOST_ARGS:-}
 
 now_ms() { date +%s%3N; }
@@ -261,9 +262,34 @@ case " $scenarios " in *" fresh-recommended "*)
 esac
 
 table=$results/bench.md
+# The targets against the floor the design sets, the hop to Reco (/debug/reco-check), in this run:
+# a page's throughput as a share of the hop's (the traced pair, which keeps BENCH_SAMPLE_RATIO of the
+# traces), and at half load each page's p99/p50 against the hop's own.
+ratios() {
+  awk -F'\t' -v half="$half" '
+    FILENAME != half && FNR > 1 && $2 == "traced" { n[$1] += $3; t[$1] += $4 }
+    FILENAME == half && FNR > 1 && $5 > 0 { tail[$1] = $6 / $5 }
+    function share(s, target) {
+      if (!(s in t) || !("reco-check" in t)) return sprintf("| %s / hop req/s | not measured | >= %.2f | |", s, target)
+      r = (n[s] / t[s]) / (n["reco-check"] / t["reco-check"])
+      return sprintf("| %s / hop req/s | %.0f / %.0f = **%.2f** | >= %.2f | %s |", s, n[s] / t[s], n["reco-check"] / t["reco-check"], r, target, r >= target ? "met" : "missed")
+    }
+    function tails(s) {
+      if (!(s in tail) || !("reco-check" in tail)) return sprintf("| %s p99/p50 / hop p99/p50, half load | not measured | <= 1.50 | |", s)
+      r = tail[s] / tail["reco-check"]
+      return sprintf("| %s p99/p50 / hop p99/p50, half load | %.1f / %.1f = **%.2f** | <= 1.50 | %s |", s, tail[s], tail["reco-check"], r, r <= 1.5 ? "met" : "missed")
+    }
+    END {
+      print "| target | this run | bound | |"
+      print "| --- | ---: | ---: | --- |"
+      print share("fresh", 0.35); print share("history", 0.50); print tails("fresh"); print tails("history")
+    }' "$raw" "$half"
+}
 {
   echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(free -g | awk '/Mem:/ { print $2 }') GiB;"
-  echo "wrk -t$threads -c$connections, $rounds alternating rounds of $seconds s, ${BENCH_RECO_REPLICAS:-1} Reco and ${BENCH_WEB_REPLICAS:-1} Web replica(s) per pair${BENCH_APPHOST_ARGS:+, $BENCH_APPHOST_ARGS}; Release; everything on this machine."
+  echo "wrk -t$threads -c$connections, $rounds alternating rounds of $seconds s, ${BENCH_RECO_REPLICAS:-1} Reco and ${BENCH_WEB_REPLICAS:-1} Web replica(s) per pair, the traced pair keeping ${BENCH_SAMPLE_RATIO:-0.01} of the traces${BENCH_APPHOST_ARGS:+, $BENCH_APPHOST_ARGS}; Release; everything on this machine."
+  echo
+  ratios
   echo
   awk -F'\t' '
     NR > 1 {
@@ -314,6 +340,9 @@ echo "Training the click model on a million synthetic events ..."
 dotnet build Toutiao.Tests -c Release -nologo -v q >/dev/null
 training=$(dotnet test Toutiao.Tests -c Release --no-build -nologo --filter "Category=Bench" --logger "console;verbosity=detailed" 2>&1 | grep -o 'click model training:.*' || echo "click model training: failed, see dotnet test Toutiao.Tests --filter Category=Bench")
 { echo; echo "$training"; } >>"$table"
+echo
+# The three ratios first, then everything measured.
+ratios
 echo
 cat "$table"
 echo

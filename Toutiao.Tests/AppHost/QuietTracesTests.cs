@@ -30,6 +30,16 @@ public sealed class QuietTracesTests(ToutiaoAppFixture fixture, Xunit.Abstractio
             await AllReplicasHealthyAsync(service, replicas: 2);
         }
 
+        // Healthy does not say that each Web replica has warmed up: their health check asks DCP's
+        // proxy, which answers from either replica. Each Web process logs its warm-up once (done or
+        // given up): as many of those as Web processes started.
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1)))
+        {
+            static int Web(IReadOnlyList<string> lines, params string[] texts)
+                => lines.Count(l => l.Contains("Toutiao.AppHost.Resources.web:", StringComparison.Ordinal) && texts.Any(t => l.Contains(t, StringComparison.Ordinal)));
+            await fixture.AppHostLog.WaitUntilAsync(lines => Web(lines, "Feed warmed up", "Feed not warmed up") >= Web(lines, "Now listening on"), timeout.Token);
+        }
+
         var idleFrom = DateTimeOffset.UtcNow;
         // The idle time is what is tested: nothing happens that could be awaited instead.
         await Task.Delay(Idle);

@@ -250,6 +250,15 @@ public sealed class CapturedLog : ILoggerProvider
         }
     }
 
+    /// <summary>Completes once <paramref name="condition"/> holds for the lines logged so far.</summary>
+    public async Task WaitUntilAsync(Func<IReadOnlyList<string>, bool> condition, CancellationToken cancellationToken)
+    {
+        while (!condition(Lines))
+        {
+            await _added.WaitAsync(cancellationToken);
+        }
+    }
+
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     public void Dispose()
