@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using MySqlConnector;
 using StackExchange.Redis;
@@ -52,6 +53,21 @@ public sealed class ScaleTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOu
         await UntilAsync(async () => (long?)await state.GetDatabase().StringGetAsync(RecallKeys.BuiltMarker) is { } built && built != builtBefore
             && (long)await state.GetDatabase().StringGetAsync(RecallKeys.BuiltUpTo) >= newest, "Reco's rebuild");
         await SearchFindsAsync(found * (Copies + 1));
+
+        // The cache holds every article's counters, loaded when it starts empty: restarted, the Webs
+        // load them for all 500,000 (the copies were written to MySQL behind their back).
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5)))
+        {
+            var restarted = await app.App.ResourceCommands.ExecuteCommandAsync("cache", KnownResourceCommands.RestartCommand, timeout.Token);
+            Assert.True(restarted.Success, restarted.Message);
+            await app.App.ResourceNotifications.WaitForResourceHealthyAsync("cache", WaitBehavior.WaitOnResourceUnavailable, timeout.Token);
+        }
+
+        await using (var cache = await ConnectAsync("cache"))
+        {
+            await UntilAsync(async () => await cache.GetDatabase().SortedSetLengthAsync(Toutiao.Web.Articles.ArticleCacheKeys.ReadCounts) >= after500k, "the counters of every article in the cache");
+        }
+
         var after = await MeasureAsync();
         var candidates = (long)after["channel 0 candidates"];
 
