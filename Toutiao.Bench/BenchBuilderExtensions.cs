@@ -23,7 +23,7 @@ public static class BenchBuilderExtensions
         toutiao.Web.WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", unlimited)
                    .WithEnvironment("Demo__PublishInterval", "00:00:00");
 
-        var recoInstances = builder.AddProjectInstances<TReco>("reco-untraced", toutiao.Replicas.Reco, proxied: false, port: UntracedRecoPort);
+        var recoInstances = builder.AddProjectInstances<TReco>("reco-untraced", toutiao.Replicas.Reco, randomPorts: false, port: UntracedRecoPort);
         foreach (var instance in recoInstances)
         {
             instance.WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")

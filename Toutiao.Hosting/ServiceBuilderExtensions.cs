@@ -31,14 +31,15 @@ public static class ServiceBuilderExtensions
     /// <paramref name="count"/> instances of a project, each a resource with an address of its own
     /// (<paramref name="name"/>, <c>{name}-2</c>, ...; <c>{name}-2</c> on the first one's port + 100,
     /// and so on), so that a caller can spread its calls over them (<see cref="WithReferences"/>):
-    /// Aspire's replicas share one address, DCP's proxy, which spreads connections, not calls. Only
-    /// run mode: a deployment gets one resource of <paramref name="count"/> replicas, which its
-    /// platform runs as pods behind a Service.
+    /// Aspire's replicas share one address, DCP's proxy, which spreads connections, not calls. None
+    /// is behind a proxy: a stopped instance refuses connections, and a caller skips it, where a
+    /// proxy would accept them and hold the calls. Only run mode: a deployment gets one resource of
+    /// <paramref name="count"/> replicas, which its platform runs as pods behind a Service.
     /// </summary>
-    /// <param name="proxied">Each address through a proxy of its own (randomized ports: tests, several AppHosts at once).</param>
+    /// <param name="randomPorts">Each instance on a free port of this machine (tests, several AppHosts at once).</param>
     /// <param name="port">The first instance's port, without its launch profile (the caller sets its environment); without it, the launch profile's.</param>
     public static IReadOnlyList<IResourceBuilder<ProjectResource>> AddProjectInstances<TProject>(
-        this IDistributedApplicationBuilder builder, string name, int count, bool proxied, int? port = null)
+        this IDistributedApplicationBuilder builder, string name, int count, bool randomPorts, int? port = null)
         where TProject : IProjectMetadata, new()
     {
         if (count < 1)
@@ -49,25 +50,43 @@ public static class ServiceBuilderExtensions
         }
 
         var first = port is { } fixedPort
-            ? builder.AddProject<TProject>(name, options => options.ExcludeLaunchProfile = true).WithHttpEndpoint(port: fixedPort, name: "http", isProxied: proxied)
-            : builder.AddProject<TProject>(name).WithEndpoint("http", endpoint => endpoint.IsProxied = proxied);
+            ? builder.AddProject<TProject>(name, options => options.ExcludeLaunchProfile = true).WithHttpEndpoint(port: fixedPort, name: "http", isProxied: false)
+            : builder.AddProject<TProject>(name);
         if (!builder.ExecutionContext.IsRunMode)
         {
-            return [first.WithEndpoint("http", endpoint => endpoint.IsProxied = proxied || count > 1).WithReplicas(count)];
+            return [first.WithEndpoint("http", endpoint => endpoint.IsProxied = count > 1).WithReplicas(count)];
         }
 
         var firstPort = first.Resource.Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == "http").Port
             ?? throw new InvalidOperationException($"{name} has no port for its instances to count from.");
+        first.WithEndpoint("http", endpoint => Listen(endpoint, randomPorts ? FreePort() : firstPort));
         var instances = new List<IResourceBuilder<ProjectResource>> { first };
         for (var i = 2; i <= count; i++)
         {
+            var instancePort = randomPorts ? FreePort() : firstPort + (100 * (i - 1));
             instances.Add(builder.AddProject<TProject>(InstanceName(name, i), options => options.ExcludeLaunchProfile = true)
-                .WithHttpEndpoint(port: firstPort + (100 * (i - 1)), name: "http", isProxied: proxied)
+                .WithHttpEndpoint(name: "http")
+                .WithEndpoint("http", endpoint => Listen(endpoint, instancePort))
                 // What the launch profile gives the first (run mode is development).
                 .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development"));
         }
 
         return instances;
+
+        static void Listen(EndpointAnnotation endpoint, int at)
+        {
+            endpoint.IsProxied = false;
+            endpoint.Port = at;
+            endpoint.TargetPort = at;
+        }
+    }
+
+    /// <summary>A port no process listens on now (the OS's pick); the instance binds it seconds later.</summary>
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Whether <paramref name="resource"/> is one of <see cref="AddProjectInstances"/>' instances of <paramref name="name"/>.</summary>

@@ -77,8 +77,8 @@ public static class ToutiaoBuilderExtensions
 
         // Web and Reco listen on their own ports: DCP's proxy in front of them would cost as much CPU as
         // Web spends on a small request and add a hop to every call. The proxy stays where it is needed:
-        // Web's replicas (one port for all, spread by DCP) and randomized ports (tests, `aspire run
-        // --isolated`: several AppHosts at once).
+        // Web's replicas (one port for all, spread by DCP) and Web with randomized ports (tests, `aspire
+        // run --isolated`: several AppHosts at once); Reco's instances then take free ports of their own.
         // --Replicas:web=2 --Replicas:reco=2: several instances of each. Reco's are resources of their
         // own ("reco", "reco-2", ...), each with its own address for Web's channel to spread calls over:
         // DCP's proxy spreads connections, and Web's one HTTP/2 connection would carry every call to one.

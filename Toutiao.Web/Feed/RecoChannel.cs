@@ -27,7 +27,30 @@ public sealed class RecoChannel(IOptions<RecoOptions> options, IServiceProvider 
         DisposeHttpClient = true,
         // Plain h2c, as Reco serves: a resolver's address has no http:// to say so.
         Credentials = ChannelCredentials.Insecure,
-        ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } },
+        ServiceConfig = new ServiceConfig
+        {
+            LoadBalancingConfigs = { new RoundRobinConfig() },
+            // A call refused as unavailable (an instance stopping, or gone behind a proxy that still
+            // accepts) goes once to the next instance, within the call's deadline. gRPC retries only
+            // a call that has no answer yet, and the throttle stops retries while most calls fail
+            // (every instance's storage down): then the page degrades at once, as before.
+            MethodConfigs =
+            {
+                new MethodConfig
+                {
+                    Names = { MethodName.Default },
+                    RetryPolicy = new RetryPolicy
+                    {
+                        MaxAttempts = 2,
+                        InitialBackoff = TimeSpan.FromMilliseconds(10),
+                        MaxBackoff = TimeSpan.FromMilliseconds(50),
+                        BackoffMultiplier = 2,
+                        RetryableStatusCodes = { StatusCode.Unavailable },
+                    },
+                },
+            },
+            RetryThrottling = new RetryThrottlingPolicy { MaxTokens = 10, TokenRatio = 0.1 },
+        },
         // A restarted instance is taken back within a second (gRPC's default waits up to two minutes).
         InitialReconnectBackoff = TimeSpan.FromMilliseconds(250),
         MaxReconnectBackoff = TimeSpan.FromSeconds(1),
