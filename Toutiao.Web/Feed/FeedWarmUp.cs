@@ -26,6 +26,9 @@ public sealed partial class FeedWarmUp(
 
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Completes when the warm-up is over, done or given up: from then on it sends nothing.</summary>
+    public Task Done => _done.Task;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
