@@ -30,8 +30,8 @@ public sealed class RecoChannel(IOptions<RecoOptions> options, IServiceProvider 
         ServiceConfig = new ServiceConfig
         {
             LoadBalancingConfigs = { new RoundRobinConfig() },
-            // A call refused as unavailable (an instance stopping, or gone behind a proxy that still
-            // accepts) goes once to the next instance, within the call's deadline. gRPC retries only
+            // A call answered unavailable (its instance stopping under it, the connection refused)
+            // goes once to the next instance, within the call's deadline. gRPC retries only
             // a call that has no answer yet, and the throttle stops retries while most calls fail
             // (every instance's storage down): then the page degrades at once, as before.
             MethodConfigs =
