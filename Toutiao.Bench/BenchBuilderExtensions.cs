@@ -20,7 +20,8 @@ public static class BenchBuilderExtensions
         where TReco : IProjectMetadata, new()
     {
         const string unlimited = "1000000000";
-        toutiao.Web.WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", unlimited)
+        toutiao.Web.WithEnvironment("RateLimits__ReadsPerClientPerMinute", unlimited)
+                   .WithEnvironment("RateLimits__ReadsPerReaderPerMinute", unlimited)
                    .WithEnvironment("Demo__PublishInterval", "00:00:00");
 
         var recoInstances = builder.AddProjectInstances<TReco>("reco-untraced", toutiao.Replicas.Reco, randomPorts: false, port: UntracedRecoPort);
@@ -36,7 +37,8 @@ public static class BenchBuilderExtensions
             .WithHttpEndpoint(port: UntracedWebPort, name: "http", isProxied: toutiao.Replicas.Web > 1)
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
             .WithEnvironment("Reco__Address", "http://reco-untraced")
-            .WithEnvironment("RateLimits__AnonymousFeedPerClientPerMinute", unlimited)
+            .WithEnvironment("RateLimits__ReadsPerClientPerMinute", unlimited)
+            .WithEnvironment("RateLimits__ReadsPerReaderPerMinute", unlimited)
             // Rounds compare like with like: no article is published while they run.
             .WithEnvironment("Demo__PublishInterval", "00:00:00")
             .WithEnvironment(WithoutTelemetryExport)

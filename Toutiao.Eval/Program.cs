@@ -19,7 +19,9 @@ foreach (var (digit, arm) in buckets)
 // proxy in front of Web would: per-client limits and counts see 240 phones, not one.
 toutiao.Web.WithEnvironment("TrustedProxies__Addresses__0", "127.0.0.1")
            // The same catalogue for every arm and every run: no newsroom.
-           .WithEnvironment("Demo__PublishInterval", "00:00:00");
+           .WithEnvironment("Demo__PublishInterval", "00:00:00")
+           // Simulated days are compressed: a reader pages far faster than a person could.
+           .WithEnvironment("RateLimits__ReadsPerReaderPerMinute", "1000000");
 
 // The click model is trained while the readers read (every 10 minutes in a deployment), so the
 // profile arm is ranked by a model fitted on this run's own exposures: --Eval:TrainInterval=00:00:30.

@@ -142,6 +142,12 @@ public static class ToutiaoBuilderExtensions
             web.WaitFor(instance);
         }
 
+        // Web's rate limits from the AppHost's own settings (--RateLimits:ReadsPerClientPerMinute=...): load driven from one address needs more.
+        foreach (var limit in builder.Configuration.GetSection("RateLimits").GetChildren())
+        {
+            web.WithEnvironment($"RateLimits__{limit.Key}", limit.Value);
+        }
+
         if (toutiaoReplica is not null && replicaAccount is not null)
         {
             web.WithReference(replicaAccount, toutiaoReplica.Resource.Name);

@@ -51,6 +51,9 @@ public sealed class ToutiaoAppFixture : IAsyncLifetime
                 "--Replicas:web=2",
                 // The state server as a deployment that must lose nothing acknowledged runs it.
                 "--Redis:redis:AppendFsync=always",
+                // The soak drives pages at half capacity from one address, as no client would.
+                "--RateLimits:ReadsPerClientPerMinute=1000000000",
+                "--RateLimits:ReadsPerReaderPerMinute=1000000000",
             ],
             timeout.Token);
         builder.Services.AddLogging(logging => logging.AddProvider(AppHostLog));

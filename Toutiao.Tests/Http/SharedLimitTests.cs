@@ -50,6 +50,39 @@ public class SharedLimitTests(ToutiaoFixture fixture)
         Assert.Equal(HttpStatusCode.Created, (await SendAsync(one, HttpMethod.Post, "/v1_0/article/likings", NewAddress(), another, new { target = 1 })).Status);
     }
 
+    [Fact]
+    public async Task Reads_hold_per_signed_in_reader_across_two_replicas_and_are_taken_in_blocks()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["TrustedProxies:Addresses:0"] = "127.0.0.1",
+            ["RateLimits:ReadsPerReaderPerMinute"] = "3",
+            ["RateLimits:ReadsPerClientPerMinute"] = "400",
+        };
+        var (firstPort, secondPort) = (Ports.Free(), Ports.Free());
+        await using var first = fixture.StartWeb(firstPort, fixture.RecoAddress, "Development", overrides: settings);
+        await using var second = fixture.StartWeb(secondPort, fixture.RecoAddress, "Development", overrides: settings);
+        using var one = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{firstPort}") };
+        using var other = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{secondPort}") };
+
+        // A client's first read takes a block of a twentieth of its limit, not one permit: the next 19 need no round trip.
+        var client = NewAddress();
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(one, HttpMethod.Get, $"/v1_1/articles?channel_id=1&timestamp={Api.Now()}", client, null)).Status);
+        var counted = await fixture.Redis.GetDatabase().HashValuesAsync($"rl:{{reads:client:{client}}}");
+        Assert.Equal(20, counted.Sum(c => (long)c));
+
+        // Three reads per reader, whatever the client and the replica: the fourth is refused by either.
+        var userId = Random.Shared.NextInt64(4_000_000, 5_000_000);
+        var reader = Api.Bearer(fixture.WebService<TokenService>().Create(userId, refresh: false));
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(one, HttpMethod.Get, $"/v1_1/articles?channel_id=1&timestamp={Api.Now()}", NewAddress(), reader)).Status);
+        Assert.NotEqual(HttpStatusCode.TooManyRequests, (await SendAsync(other, HttpMethod.Get, "/v1_0/articles/1", NewAddress(), reader)).Status);
+        Assert.NotEqual(HttpStatusCode.TooManyRequests, (await SendAsync(one, HttpMethod.Get, "/v1_0/user/channels", NewAddress(), reader)).Status);
+        AssertLimited(await SendAsync(other, HttpMethod.Get, $"/v1_1/articles?channel_id=1&timestamp={Api.Now()}", NewAddress(), reader));
+        AssertLimited(await SendAsync(one, HttpMethod.Get, "/v1_0/articles/1", NewAddress(), reader));
+        var another = Api.Bearer(fixture.WebService<TokenService>().Create(userId + 1_000_000, refresh: false));
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(other, HttpMethod.Get, $"/v1_1/articles?channel_id=1&timestamp={Api.Now()}", NewAddress(), another)).Status);
+    }
+
     private static void AssertLimited(ApiResponse answer)
     {
         Assert.Equal(HttpStatusCode.TooManyRequests, answer.Status);

@@ -143,7 +143,8 @@ public class ToutiaoFixture : IAsyncLifetime
         // Every test reads from 127.0.0.1: the limits are tested on a Web of their own.
         ["RateLimits:SignInPerClientPerMinute"] = "100000",
         ["RateLimits:CodesPerMobile"] = "100000",
-        ["RateLimits:AnonymousFeedPerClientPerMinute"] = "100000",
+        ["RateLimits:ReadsPerClientPerMinute"] = "100000",
+        ["RateLimits:ReadsPerReaderPerMinute"] = "100000",
         ["RateLimits:CommentsPerClientPerMinute"] = "100000",
         ["RateLimits:UploadsPerClientPerMinute"] = "100000",
         ["RateLimits:ReportsPerReaderPerMinute"] = "100000",

@@ -22,8 +22,8 @@ public static class ArticleEndpoints
 
     public static IEndpointRouteBuilder MapArticleEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1_0/articles", ListAsync);
-        app.MapGet("/v1_0/articles/{article_id}", DetailAsync);
+        app.MapGet("/v1_0/articles", ListAsync).WithSharedLimit(SharedLimit.Reads);
+        app.MapGet("/v1_0/articles/{article_id}", DetailAsync).WithSharedLimit(SharedLimit.Reads);
         return app;
     }
 

@@ -15,8 +15,8 @@ public static partial class AuthEndpoints
     public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1_0/authorizations", LoginAsync).WithSharedLimit(SharedLimit.SignIn);
-        app.MapPut("/v1_0/authorizations", RefreshAsync);
-        app.MapDelete("/v1_0/authorizations", SignOutAsync);
+        app.MapPut("/v1_0/authorizations", RefreshAsync).WithSharedLimit(SharedLimit.SignIn);
+        app.MapDelete("/v1_0/authorizations", SignOutAsync).WithSharedLimit(SharedLimit.Writes);
         app.MapGet("/v1_0/sms/codes/{mobile}", SendCodeAsync).WithSharedLimit(SharedLimit.SignIn);
         return app;
     }

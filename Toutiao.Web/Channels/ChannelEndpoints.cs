@@ -22,7 +22,7 @@ public static class ChannelEndpoints
 
         // The app's first call: the reader's channels, or the defaults without a token.
         app.MapGet("/v1_0/user/channels", async (Reader reader, UserChannels channels, CancellationToken cancellationToken)
-            => TypedResults.Ok(ApiEnvelope.Ok(new ChannelList(await channels.GetAsync(reader.UserId, cancellationToken)))));
+            => TypedResults.Ok(ApiEnvelope.Ok(new ChannelList(await channels.GetAsync(reader.UserId, cancellationToken))))).WithSharedLimit(SharedLimit.Reads);
         app.MapPut("/v1_0/user/channels", (UserChannelsRequest? body, SignedInReader reader, UserChannels channels, CancellationToken cancellationToken)
             => SetAsync(body, replace: true, reader, channels, cancellationToken)).WithBodyLimit(MaxBodyBytes).WithSharedLimit(SharedLimit.Writes);
         app.MapPatch("/v1_0/user/channels", (UserChannelsRequest? body, SignedInReader reader, UserChannels channels, CancellationToken cancellationToken)

@@ -13,7 +13,7 @@ public static class FeedEndpoints
 
     public static IEndpointRouteBuilder MapFeedEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1_1/articles", GetFeedAsync);
+        app.MapGet("/v1_1/articles", GetFeedAsync).WithSharedLimit(SharedLimit.Reads);
         return app;
     }
 

@@ -33,8 +33,8 @@ public static class HttpApiExtensions
 
     /// <summary>
     /// Around the API's endpoints: metrics outside the exception handler (they count the status the
-    /// client gets), the request's time budget, then failures as the envelope, the rate limits, bare
-    /// statuses as the envelope, and sign-in and body limits before any body is read.
+    /// client gets), the request's time budget, then failures as the envelope, bare
+    /// statuses as the envelope, and sign-in, rate limits and body limits before any body is read.
     /// </summary>
     public static WebApplication UseApiOutcomes(this WebApplication app)
     {
@@ -46,7 +46,6 @@ public static class HttpApiExtensions
             await next(http);
         });
         app.UseExceptionHandler();
-        app.UseRateLimiter();
         app.UseStatusCodePages(async context =>
         {
             // Unknown routes and wrong methods still answer in the Toutiao envelope.

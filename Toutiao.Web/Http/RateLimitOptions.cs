@@ -13,8 +13,11 @@ public sealed class RateLimitOptions
 
     public TimeSpan CodesPerMobileWindow { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Feed pages per minute for readers without a token, per client address, in each Web process (a shared count would cost every page a Redis round trip).</summary>
-    public int AnonymousFeedPerClientPerMinute { get; set; } = 600;
+    /// <summary>Reads (<see cref="SharedLimit.Reads"/>: feed pages, article detail, the reader's own data) per signed-in reader and minute, across replicas.</summary>
+    public int ReadsPerReaderPerMinute { get; set; } = 600;
+
+    /// <summary>Reads per client address and minute, across replicas: every reader behind one address, with or without a token.</summary>
+    public int ReadsPerClientPerMinute { get; set; } = 3000;
 
     /// <summary>Comments and replies posted per client address, and per reader, and minute, across replicas.</summary>
     public int CommentsPerClientPerMinute { get; set; } = 30;
@@ -46,6 +49,7 @@ public sealed class RateLimitOptions
         SharedLimit.SignIn => (SignInPerClientPerMinute, SignInPerClientPerMinute),
         SharedLimit.Comments => (CommentsPerClientPerMinute, CommentsPerClientPerMinute),
         SharedLimit.Uploads => (UploadsPerClientPerMinute, UploadsPerClientPerMinute),
+        SharedLimit.Reads => (ReadsPerReaderPerMinute, ReadsPerClientPerMinute),
         _ => throw new ArgumentOutOfRangeException(nameof(limit), limit, null),
     };
 

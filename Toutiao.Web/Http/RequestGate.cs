@@ -44,10 +44,7 @@ public sealed class RequestGate(RequestDelegate next)
 
         if (endpoint.Metadata.GetOrderedMetadata<SharedLimitMetadata>() is { Count: > 0 } shared)
         {
-            var reader = await ReaderResolver.ResolveAsync(http);
-            var limits = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
-            await http.RequestServices.GetRequiredService<SharedRateLimiter>()
-                .TakeAsync(shared.Select(s => s.Limit), limits, ClientAddress.Of(http), reader.RecoUserId, cost: 1);
+            await TakePermitsAsync(http, shared);
         }
 
         if (http.Request.ContentLength > limit)
@@ -68,6 +65,35 @@ public sealed class RequestGate(RequestDelegate next)
         if (http.Response.StatusCode == StatusCodes.Status413PayloadTooLarge && !http.Response.HasStarted)
         {
             throw TooLarge(limit);
+        }
+    }
+
+    private static async Task TakePermitsAsync(HttpContext http, IReadOnlyList<SharedLimitMetadata> shared)
+    {
+        var limits = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+        var client = ClientAddress.Of(http);
+        // Sign-in counts per client only: its endpoints carry no reader (a token refresh carries a refresh token, not an access token).
+        var reader = shared.All(s => s.Limit == SharedLimit.SignIn) ? Reader.Anonymous : await ReaderResolver.ResolveAsync(http);
+        if (shared.Any(s => s.Limit == SharedLimit.Reads))
+        {
+            var blocks = http.RequestServices.GetRequiredService<SharedPermitBlocks>();
+            var (perReader, perClient) = limits.PerMinute(SharedLimit.Reads);
+            var wait = await blocks.TryTakeAsync(new SharedRateLimit($"reads:client:{client}", perClient, TimeSpan.FromMinutes(1)));
+            if (wait is null && reader.UserId is not null)
+            {
+                wait = await blocks.TryTakeAsync(new SharedRateLimit($"reads:reader:{reader.RecoUserId}", perReader, TimeSpan.FromMinutes(1)));
+            }
+
+            if (wait is { } retryAfter)
+            {
+                throw ApiException.TooManyRequests(retryAfter);
+            }
+        }
+
+        if (shared.Any(s => s.Limit != SharedLimit.Reads))
+        {
+            await http.RequestServices.GetRequiredService<SharedRateLimiter>()
+                .TakeAsync(shared.Select(s => s.Limit).Where(l => l != SharedLimit.Reads), limits, client, reader.RecoUserId, cost: 1);
         }
     }
 

@@ -25,4 +25,11 @@ public enum SharedLimit
 
     /// <summary>Photo uploads.</summary>
     Uploads,
+
+    /// <summary>
+    /// Reads of cached data: the feed, article detail and lists, the reader's own profile and channels.
+    /// Per client, and per signed-in reader (an anonymous id costs nothing to invent); taken in blocks
+    /// (<see cref="SharedPermitBlocks"/>), not a round trip each.
+    /// </summary>
+    Reads,
 }

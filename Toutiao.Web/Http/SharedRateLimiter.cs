@@ -29,13 +29,17 @@ public sealed partial class SharedRateLimiter(
         local previous = tonumber(counts[2] or '0') * (1 - (now % window) / window)
         local used = tonumber(counts[1] or '0') + previous
         local cost = tonumber(@cost)
+        local room = math.floor(tonumber(@limit) - used)
+        if tonumber(@partial) == 1 and room >= 1 and room < cost then
+          cost = room
+        end
         if used + cost > tonumber(@limit) then
-          return window - (now % window)
+          return {0, window - (now % window)}
         end
         redis.call('HINCRBY', @key, tostring(current), cost)
         redis.call('HDEL', @key, tostring(current - 2))
         redis.call('PEXPIRE', @key, window * 2)
-        return 0
+        return {cost, 0}
         """);
 
     /// <summary>
@@ -90,17 +94,32 @@ public sealed partial class SharedRateLimiter(
     public async Task<TimeSpan?> TryTakeAsync(IReadOnlyList<SharedRateLimit> limits, int cost)
     {
         var batch = redis.GetDatabase().CreateBatch();
-        var takes = limits.Select(limit => batch.ScriptEvaluateAsync(Take, new
+        var takes = limits.Select(limit => TakeAsync(batch, limit, cost, partial: false)).ToList();
+        batch.Execute();
+        var waits = await Task.WhenAll(takes);
+        var longest = waits.Max(w => w.Wait);
+        return longest > TimeSpan.Zero ? longest : null;
+    }
+
+    /// <summary>
+    /// Up to <paramref name="wanted"/> permits of one limit, as many as it has room for: a block that
+    /// a process spends locally (<see cref="SharedPermitBlocks"/>). None, and how long until there is
+    /// room, when it is spent.
+    /// </summary>
+    public Task<(int Granted, TimeSpan Wait)> TakeBlockAsync(SharedRateLimit limit, int wanted)
+        => guard.RunAsync(() => TakeAsync(redis.GetDatabase(), limit, wanted, partial: true), CancellationToken.None);
+
+    private static async Task<(int Granted, TimeSpan Wait)> TakeAsync(IDatabaseAsync db, SharedRateLimit limit, int cost, bool partial)
+    {
+        var answer = (RedisResult[])(await db.ScriptEvaluateAsync(Take, new
         {
             key = (RedisKey)$"rl:{{{limit.Partition}}}",
             window = (long)limit.Window.TotalMilliseconds,
             limit = limit.Permits,
             cost,
-        })).ToList();
-        batch.Execute();
-        var waits = await Task.WhenAll(takes);
-        var longest = waits.Max(w => (long)w);
-        return longest > 0 ? TimeSpan.FromMilliseconds(longest) : null;
+            partial = partial ? 1 : 0,
+        }))!;
+        return ((int)answer[0], TimeSpan.FromMilliseconds((long)answer[1]));
     }
 }
 

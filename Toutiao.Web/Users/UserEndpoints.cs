@@ -22,14 +22,14 @@ public static class UserEndpoints
     public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1_0/user", async (SignedInReader reader, UserDirectory directory, CancellationToken ct)
-            => TypedResults.Ok(ApiEnvelope.Ok(await directory.GetAsync(reader.UserId, null, ct))));
+            => TypedResults.Ok(ApiEnvelope.Ok(await directory.GetAsync(reader.UserId, null, ct)))).WithSharedLimit(SharedLimit.Reads);
         app.MapGet("/v1_0/users/{id}", async (string id, Reader reader, UserDirectory directory, CancellationToken ct) =>
         {
             var viewer = reader.UserId;
             return TypedResults.Ok(ApiEnvelope.Ok(await directory.GetAsync(RequestParameters.RequiredInt64(id, "id", 1, long.MaxValue), viewer, ct)));
         }).WithSharedLimit(SharedLimit.Lookups);
         app.MapGet("/v1_0/user/profile", async (SignedInReader reader, UserDirectory directory, CancellationToken ct)
-            => TypedResults.Ok(ApiEnvelope.Ok(await directory.GetProfileAsync(reader.UserId, ct))));
+            => TypedResults.Ok(ApiEnvelope.Ok(await directory.GetProfileAsync(reader.UserId, ct)))).WithSharedLimit(SharedLimit.Reads);
         app.MapPatch("/v1_0/user/profile", UpdateProfileAsync).WithSharedLimit(SharedLimit.Writes);
         // multipart/form-data with the image in "photo", as the app sends it; no antiforgery: the token is a header.
         app.MapPatch("/v1_0/user/photo", async (SignedInReader reader, HttpContext http, UserDirectory directory, ImageStore images, CancellationToken ct) =>
