@@ -142,7 +142,7 @@ public sealed partial class UserRecommendService(
                     }
                 }
 
-                return Response(request.UserId, algorithm, page.ArticleIds, page.PreviousTimestamp, withExposure: page.Recorded);
+                return Response(request.UserId, algorithm, page.ArticleIds, page.PreviousTimestamp, withExposure: page.Recorded, recorded: true);
             }
 
             if (start + window == ranked.Length)
@@ -261,7 +261,7 @@ public sealed partial class UserRecommendService(
                 var sourceOf = page.Recorded
                     ? mixed.Ids.Select((id, i) => (id, i)).ToDictionary(c => c.id, c => SourceName(sources[mixed.Sources[c.i]]))
                     : null;
-                return Response(request.UserId, algorithm, page.ArticleIds, page.PreviousTimestamp, withExposure: page.Recorded, sourceOf);
+                return Response(request.UserId, algorithm, page.ArticleIds, page.PreviousTimestamp, withExposure: page.Recorded, sourceOf, recorded: true);
             }
 
             if (everyCandidate)
@@ -306,11 +306,12 @@ public sealed partial class UserRecommendService(
 
     /// <param name="sourceOf">How each article was recalled, when the page was mixed from several sources: its tracking strings say <c>Algo-1|coread</c>, <c>Algo-1|channel-7</c>, <c>Algo-1|explore</c>.</param>
     private ArticleResponse Response(string userId, string algorithm, IReadOnlyList<long> articleIds, long timestamp, bool withExposure,
-        IReadOnlyDictionary<long, string>? sourceOf = null)
+        IReadOnlyDictionary<long, string>? sourceOf = null, bool recorded = false)
     {
         var response = new ArticleResponse
         {
             TimeStamp = timestamp,
+            Recorded = recorded,
             Exposure = withExposure && articleIds.Count > 0 ? tracking.Exposure(userId, articleIds, algorithm) : "",
         };
         var tracks = sourceOf is null

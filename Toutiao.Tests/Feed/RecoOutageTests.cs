@@ -141,4 +141,43 @@ public sealed class RecoOutageTests(ToutiaoFixture fixture, Xunit.Abstractions.I
         // Personalised: the tracking strings name this reader.
         Assert.Contains("anony:", page.Data.GetProperty("results")[0].GetProperty("trace").GetProperty("click").GetString());
     }
+
+    [Fact]
+    public async Task With_reco_gone_a_reader_still_gets_the_pages_just_served_from_webs_memory()
+    {
+        var recoPort = Ports.Free();
+        var port = Ports.Free();
+        var reco = fixture.StartReco(recoPort, fixture.Storage.RedisConnectionString, fixture.Storage.RecoMySqlConnectionString);
+        await using var web = fixture.StartWeb(port, new Uri($"http://127.0.0.1:{recoPort}"), "Development");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var reader = Api.NewAnonymousReader();
+        long t1;
+        ApiResponse first, second;
+        await using (reco)
+        {
+            // Reco's first answers after its start may outlast the deadline: a degraded page is recorded nowhere.
+            var stopwatch = Stopwatch.StartNew();
+            do
+            {
+                first = await client.FeedAsync(2, t1 = Api.Now(), reader);
+            }
+            while (first.Header("X-Feed-Degraded") is not null && stopwatch.Elapsed < TimeSpan.FromSeconds(10));
+
+            second = await client.FeedAsync(2, t1 + 1000, reader);
+        }
+
+        Assert.Null(first.Header("X-Feed-Degraded"));
+        Assert.Null(second.Header("X-Feed-Degraded"));
+        Assert.Equal(t1, second.PreTimestamp());
+
+        // Reco is gone: paging back, and a retry of the last refresh, are the recorded pages, not degraded.
+        var back = await client.FeedAsync(2, second.PreTimestamp(), reader);
+        Assert.Null(back.Header("X-Feed-Degraded"));
+        Assert.Equal(first.ArticleIds(), back.ArticleIds());
+        Assert.Equal(first.PreTimestamp(), back.PreTimestamp());
+        var retry = await client.FeedAsync(2, t1 + 1000, reader);
+        Assert.Equal(second.ArticleIds(), retry.ArticleIds());
+        // A new refresh needs Reco: the popular page instead.
+        Assert.Equal("reco", (await client.FeedAsync(2, Api.Now() + 2000, reader)).Header("X-Feed-Degraded"));
+    }
 }

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using OpenTelemetry.Logs;
 using StackExchange.Redis;
+using Toutiao.Contracts.Readers;
 using Toutiao.Tests.Infrastructure;
 using Toutiao.Web.Articles;
 
@@ -17,7 +18,10 @@ public sealed class TracingTests(ToutiaoFixture fixture)
     {
         var reader = Api.NewAnonymousReader();
         var time = Api.Now();
-        var ids = (await fixture.WebClient.FeedAsync(8, time, reader)).ArticleIds();
+        // Recorded by Reco, not through Web: Web would serve it again from its memory (RecordedPages), not from Reco.
+        var recorded = await new Toutiao.Reco.Grpc.UserRecommend.UserRecommendClient(Grpc.Net.Client.GrpcChannel.ForAddress(fixture.RecoAddress))
+            .user_recommendAsync(new Toutiao.Reco.Grpc.UserRequest { UserId = AnonymousReaders.UserId(reader["Anony ".Length..]), ChannelId = 8, ArticleNum = 10, TimeStamp = time });
+        var ids = recorded.Recommends.Select(a => a.ArticleId).ToList();
         // Cold: the loads just finished are forgotten too (they would be shared, not read from MySQL).
         foreach (var id in ids)
         {
@@ -28,7 +32,9 @@ public sealed class TracingTests(ToutiaoFixture fixture)
 
         // Cold: the page's infos come from MySQL.
         var cold = TestTrace.New();
-        Assert.Equal(HttpStatusCode.OK, (await fixture.WebClient.FeedAsync(8, time, reader, trace: cold)).Status);
+        var page = await fixture.WebClient.FeedAsync(8, time, reader, trace: cold);
+        Assert.True(page.Status == HttpStatusCode.OK && page.Header("X-Feed-Degraded") is null, $"{page.Status} {page.Header("X-Feed-Degraded")} {page.Body}");
+        Assert.Equal(ids, page.ArticleIds());
         var spans = await SpansOfAsync(cold, expectAtLeast: 8, withRedisUnder: ["article_cache read", "article_cache write_back", "reco history"]);
 
         var webServer = Assert.Single(spans, IsWebServerSpan);
@@ -93,10 +99,12 @@ public sealed class TracingTests(ToutiaoFixture fixture)
         Assert.Equal(10, historyWrite.GetTagItem("toutiao.reco.articles"));
         Assert.Contains(freshSpans, s => s.ParentSpanId == historyWrite.SpanId && s.Source.Name == RedisSource);
 
-        // Hot: the same page again is all hits, and MySQL is not in the trace at all.
+        // Hot: the same page again is all hits, and MySQL is not in the trace at all; nor is Reco,
+        // since Web served that page a moment ago (RecordedPages).
         var hot = TestTrace.New();
         await fixture.WebClient.FeedAsync(8, time, reader, trace: hot);
-        var hotSpans = await SpansOfAsync(hot, expectAtLeast: 6);
+        var hotSpans = await SpansOfAsync(hot, expectAtLeast: 3);
+        Assert.DoesNotContain(hotSpans, s => Equals(s.GetTagItem("rpc.system"), "grpc"));
         var hotRead = Assert.Single(hotSpans, s => s.DisplayName == "article_cache read");
         Assert.Equal(10, hotRead.GetTagItem("toutiao.cache.hit"));
         Assert.Equal(0, hotRead.GetTagItem("toutiao.cache.missed"));

@@ -15,11 +15,14 @@ public static class FeedExtensions
         builder.Services.AddOptions<RecoOptions>().BindConfiguration(RecoOptions.SectionName)
             .Validate(o => o.Deadline > TimeSpan.Zero && o.BreakDuration >= TimeSpan.FromMilliseconds(500),
                 "Reco:Deadline must be positive and Reco:BreakDuration at least 00:00:00.5 (Polly's minimum).")
+            .Validate(o => o.RecordedPageLifetime >= TimeSpan.Zero && o.RecordedPagesKept > 0,
+                "Reco:RecordedPageLifetime must not be negative (zero keeps none) and Reco:RecordedPagesKept must be positive.")
             .ValidateOnStart();
         builder.Services.AddRecoGrpcClient(invoker => new UserRecommend.UserRecommendClient(invoker));
         builder.Services.AddResiliencePipeline(RecoClient.BreakerName, (pipeline, context) =>
             RecoClient.ConfigureBreaker(pipeline, context.ServiceProvider.GetRequiredService<IOptions<RecoOptions>>().Value.BreakDuration));
         builder.Services.AddSingleton<RecoClient>();
+        builder.Services.AddSingleton<RecordedPages>();
         builder.Services.AddSingleton<PopularArticles>();
         builder.Services.AddSingleton<FeedService>();
         builder.Services.AddSingleton<FeedMetrics>();

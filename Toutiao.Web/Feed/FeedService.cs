@@ -13,7 +13,7 @@ namespace Toutiao.Web.Feed;
 /// When Reco cannot answer, the channel's hottest and newest articles are served instead
 /// (not personalised, no history, empty tracking strings) rather than an empty screen.
 /// </summary>
-public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, PopularArticles popular, BehaviorLog behaviors, FeedMetrics metrics)
+public sealed class FeedService(RecoClient reco, RecordedPages recorded, ArticleInfoCache cache, PopularArticles popular, BehaviorLog behaviors, FeedMetrics metrics)
 {
     public const int PageSize = 10;
 
@@ -21,14 +21,17 @@ public sealed class FeedService(RecoClient reco, ArticleInfoCache cache, Popular
 
     public async Task<FeedPage> GetPageAsync(Reader user, int channelId, long timestamp, bool withTop, CancellationToken cancellationToken)
     {
-        Recommendation recommendation;
-        try
+        if (!recorded.TryGet(user.RecoUserId, channelId, timestamp, out var recommendation))
         {
-            recommendation = await reco.RecommendAsync(user.RecoUserId, channelId, PageSize, timestamp, cancellationToken);
-        }
-        catch (RecoUnavailableException ex)
-        {
-            recommendation = await PopularInsteadAsync(channelId, "reco", (int)ex.StatusCode);
+            try
+            {
+                recommendation = await reco.RecommendAsync(user.RecoUserId, channelId, PageSize, timestamp, cancellationToken);
+                recorded.Remember(user.RecoUserId, channelId, timestamp, recommendation);
+            }
+            catch (RecoUnavailableException ex)
+            {
+                recommendation = await PopularInsteadAsync(channelId, "reco", (int)ex.StatusCode);
+            }
         }
 
         if (recommendation.Exposure.Length > 0)

@@ -60,6 +60,7 @@ public sealed partial class RecoClient(
                 headers.GetValue(PopularPage.DegradedHeader))
             {
                 StartsAtTop = headers.GetValue(PopularPage.LaterPageHeader) != "later",
+                Recorded = response.Recorded,
             };
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)

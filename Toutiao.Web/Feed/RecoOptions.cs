@@ -15,4 +15,10 @@ public sealed class RecoOptions
     /// Short, so a reader gets personalised pages again within a second of Reco's return.
     /// </summary>
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long this process keeps a page Reco recorded, to serve it again without asking (<see cref="RecordedPages"/>); zero keeps none.</summary>
+    public TimeSpan RecordedPageLifetime { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>At most this many recorded pages kept, 10 per reader and channel: about 17 KB each with their tracking strings, so 34 MB.</summary>
+    public int RecordedPagesKept { get; set; } = 2_000;
 }

@@ -5,4 +5,7 @@ public sealed record Recommendation(long PreviousTimestamp, string Exposure, IRe
 {
     /// <summary>False for a later page of a reader without identity: the channel's pinned articles were on its first.</summary>
     public bool StartsAtTop { get; init; } = true;
+
+    /// <summary>Reco recorded this page under the request's timestamp: the same request gets it again (<see cref="RecordedPages"/>).</summary>
+    public bool Recorded { get; init; }
 }

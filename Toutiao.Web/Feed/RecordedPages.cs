@@ -1,0 +1,109 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace Toutiao.Web.Feed;
+
+/// <summary>
+/// Pages Reco recorded, kept in this process for a short while (<see cref="RecoOptions.RecordedPageLifetime"/>):
+/// asked for again (the reader paging back through what they were just served, or a retry), a page
+/// needs neither Reco nor Redis. A replica that did not serve it asks Reco, which answers the same
+/// page. Withdrawn articles still leave it: its cards are looked up, and filtered, as any page's are.
+/// </summary>
+/// <remarks>
+/// A page's articles never change, but its pre_timestamp can: a refresh with an older timestamp
+/// (concurrent refreshes arrive out of order) records a page between it and the one before. What
+/// this process recorded itself is accounted for (the newest of its pages older than the one asked
+/// for); a page another replica recorded out of order meanwhile is not, so paging back through this
+/// process may skip it. It never repeats an article: each page is still the one recorded.
+/// </remarks>
+public sealed class RecordedPages : IDisposable
+{
+    /// <summary>The newest pages kept per reader and channel: more refreshes than a reader pages back through in a lifetime.</summary>
+    private const int PagesPerReader = 10;
+
+    private readonly MemoryCache? _readers;
+    private readonly TimeSpan _lifetime;
+
+    public RecordedPages(IOptions<RecoOptions> options)
+    {
+        _lifetime = options.Value.RecordedPageLifetime;
+        _readers = _lifetime > TimeSpan.Zero ? new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Value.RecordedPagesKept }) : null;
+    }
+
+    public bool TryGet(string userId, int channelId, long timestamp, [NotNullWhen(true)] out Recommendation? page)
+    {
+        page = null;
+        return _readers is not null && userId.Length > 0
+            && _readers.TryGetValue(new ReaderChannel(userId, channelId), out ReaderPages? pages) && pages is not null
+            && pages.TryGet(timestamp, out page);
+    }
+
+    /// <summary>Keeps <paramref name="page"/> if Reco recorded it; a page from memory, degraded or without a reader is not a page to repeat.</summary>
+    public void Remember(string userId, int channelId, long timestamp, Recommendation page)
+    {
+        if (_readers is null || !page.Recorded || page.DegradedBecause is not null || userId.Length == 0)
+        {
+            return;
+        }
+
+        var key = new ReaderChannel(userId, channelId);
+        if (!_readers.TryGetValue(key, out ReaderPages? pages) || pages is null)
+        {
+            pages = new ReaderPages();
+        }
+
+        // Served again it is history: what the reader was shown was logged once, when it was recorded.
+        // Set again, so that the entry's size is its count of pages (the limit counts pages).
+        _readers.Set(key, pages, new MemoryCacheEntryOptions { Size = pages.Add(timestamp, page with { Exposure = "" }), SlidingExpiration = _lifetime });
+    }
+
+    public void Dispose() => _readers?.Dispose();
+
+    private readonly record struct ReaderChannel(string UserId, int ChannelId);
+
+    private sealed class ReaderPages
+    {
+        private readonly SortedList<long, Recommendation> _pages = [];
+
+        /// <summary>The newest timestamp of a page let go here: it was recorded here too, and may be the one before the oldest kept.</summary>
+        private long _letGo;
+
+        public bool TryGet(long timestamp, [NotNullWhen(true)] out Recommendation? page)
+        {
+            lock (_pages)
+            {
+                if (!_pages.TryGetValue(timestamp, out page))
+                {
+                    return false;
+                }
+
+                // A page recorded here after this one, with an older timestamp, is now the one before it.
+                var index = _pages.IndexOfKey(timestamp);
+                var before = index > 0 ? _pages.Keys[index - 1] : _letGo;
+                if (before > page.PreviousTimestamp && before < timestamp)
+                {
+                    page = page with { PreviousTimestamp = before };
+                }
+
+                return true;
+            }
+        }
+
+        /// <summary>Adds the page (the oldest goes beyond <see cref="PagesPerReader"/>); returns how many there are.</summary>
+        public int Add(long timestamp, Recommendation page)
+        {
+            lock (_pages)
+            {
+                _pages[timestamp] = page;
+                if (_pages.Count > PagesPerReader)
+                {
+                    _letGo = Math.Max(_letGo, _pages.Keys[0]);
+                    _pages.RemoveAt(0);
+                }
+
+                return _pages.Count;
+            }
+        }
+    }
+}
