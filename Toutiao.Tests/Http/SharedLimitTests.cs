@@ -14,17 +14,8 @@ public class SharedLimitTests(ToutiaoFixture fixture)
     [Fact]
     public async Task Lookups_per_client_and_writes_per_reader_hold_across_two_replicas_with_a_429_and_retry_after()
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["TrustedProxies:Addresses:0"] = "127.0.0.1",
-            ["RateLimits:LookupsPerClientPerMinute"] = "5",
-            ["RateLimits:WritesPerReaderPerMinute"] = "3",
-        };
-        var (firstPort, secondPort) = (Ports.Free(), Ports.Free());
-        await using var first = fixture.StartWeb(firstPort, fixture.RecoAddress, "Development", overrides: settings);
-        await using var second = fixture.StartWeb(secondPort, fixture.RecoAddress, "Development", overrides: settings);
-        using var one = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{firstPort}") };
-        using var other = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{secondPort}") };
+        await using var webs = TwoWebs(("RateLimits:LookupsPerClientPerMinute", "5"), ("RateLimits:WritesPerReaderPerMinute", "3"));
+        var (one, other) = (webs.One, webs.Other);
         var client = $"198.18.{Random.Shared.Next(0, 256)}.{Random.Shared.Next(1, 255)}";
 
         // Five lookups from one client, spread over both replicas; the sixth is refused by either.
@@ -53,17 +44,8 @@ public class SharedLimitTests(ToutiaoFixture fixture)
     [Fact]
     public async Task Reads_hold_per_signed_in_reader_across_two_replicas_and_are_taken_in_blocks()
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["TrustedProxies:Addresses:0"] = "127.0.0.1",
-            ["RateLimits:ReadsPerReaderPerMinute"] = "3",
-            ["RateLimits:ReadsPerClientPerMinute"] = "400",
-        };
-        var (firstPort, secondPort) = (Ports.Free(), Ports.Free());
-        await using var first = fixture.StartWeb(firstPort, fixture.RecoAddress, "Development", overrides: settings);
-        await using var second = fixture.StartWeb(secondPort, fixture.RecoAddress, "Development", overrides: settings);
-        using var one = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{firstPort}") };
-        using var other = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{secondPort}") };
+        await using var webs = TwoWebs(("RateLimits:ReadsPerReaderPerMinute", "3"), ("RateLimits:ReadsPerClientPerMinute", "400"));
+        var (one, other) = (webs.One, webs.Other);
 
         // A client's first read takes a block of a twentieth of its limit, not one permit: the next 19 need no round trip.
         var client = NewAddress();
@@ -81,6 +63,30 @@ public class SharedLimitTests(ToutiaoFixture fixture)
         AssertLimited(await SendAsync(one, HttpMethod.Get, "/v1_0/articles/1", NewAddress(), reader));
         var another = Api.Bearer(fixture.WebService<TokenService>().Create(userId + 1_000_000, refresh: false));
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(other, HttpMethod.Get, $"/v1_1/articles?channel_id=1&timestamp={Api.Now()}", NewAddress(), another)).Status);
+    }
+
+    /// <summary>Two Webs behind a trusted proxy (this machine) with <paramref name="limits"/>, sharing the fixture's Redis.</summary>
+    private Replicas TwoWebs(params (string Key, string Value)[] limits)
+    {
+        var settings = limits.ToDictionary(l => l.Key, l => (string?)l.Value);
+        settings["TrustedProxies:Addresses:0"] = "127.0.0.1";
+        var (firstPort, secondPort) = (Ports.Free(), Ports.Free());
+        return new Replicas(
+            fixture.StartWeb(firstPort, fixture.RecoAddress, "Development", overrides: settings),
+            fixture.StartWeb(secondPort, fixture.RecoAddress, "Development", overrides: settings),
+            new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{firstPort}") },
+            new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{secondPort}") });
+    }
+
+    private sealed record Replicas(IAsyncDisposable First, IAsyncDisposable Second, HttpClient One, HttpClient Other) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            One.Dispose();
+            Other.Dispose();
+            await First.DisposeAsync();
+            await Second.DisposeAsync();
+        }
     }
 
     private static void AssertLimited(ApiResponse answer)
