@@ -20,6 +20,12 @@ public static class RequestBudget
     public static IDisposable Begin(DateTime deadlineUtc)
         => deadlineUtc == DateTime.MaxValue ? new Scope(EndsAt.Value) : Begin(deadlineUtc - DateTime.UtcNow);
 
+    /// <summary>
+    /// No budget until the scope ends: for work a request starts that nobody waits for (a
+    /// prefetch), which gets its dependency's own cap rather than what the request has left.
+    /// </summary>
+    public static IDisposable Suspend() => new Scope(null);
+
     /// <summary>What is left of the current request's budget (negative once spent), or null outside a request.</summary>
     public static TimeSpan? Remaining => EndsAt.Value is { } end ? Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), end) : null;
 

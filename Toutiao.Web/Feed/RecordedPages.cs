@@ -36,7 +36,7 @@ public sealed class RecordedPages : IDisposable
         page = null;
         return _readers is not null && userId.Length > 0
             && _readers.TryGetValue(new ReaderChannel(userId, channelId), out ReaderPages? pages) && pages is not null
-            && pages.TryGet(timestamp, out page);
+            && pages.TryGet(timestamp, Environment.TickCount64 - (long)_lifetime.TotalMilliseconds, out page);
     }
 
     /// <summary>Keeps <paramref name="page"/> if Reco recorded it; a page from memory, degraded or without a reader is not a page to repeat.</summary>
@@ -54,9 +54,9 @@ public sealed class RecordedPages : IDisposable
         // (a passing reader's), and kept, each would outlive collections for nothing (measured: Web's
         // collections at 26 ms instead of 1-3 under fresh pages of new readers). From the second on,
         // the reader is paging: served again it is history, whose exposure was logged once already.
-        var kept = pages.Add(timestamp, known ? page with { Exposure = "" } : null);
+        var kept = pages.Add(timestamp, known ? page with { Exposure = "" } : null, Environment.TickCount64);
         // Set again, so that the entry's size is its count of pages (the limit counts pages).
-        _readers.Set(key, pages, new MemoryCacheEntryOptions { Size = Math.Max(1, kept), SlidingExpiration = _lifetime });
+        _readers.Set(key, pages, new MemoryCacheEntryOptions { Size = Math.Max(1, kept), AbsoluteExpirationRelativeToNow = _lifetime });
     }
 
     public void Dispose() => _readers?.Dispose();
@@ -65,20 +65,24 @@ public sealed class RecordedPages : IDisposable
 
     private sealed class ReaderPages
     {
-        /// <summary>Pages recorded here by timestamp; null for one noted, not kept.</summary>
-        private readonly SortedList<long, Recommendation?> _pages = [];
+        /// <summary>Pages recorded here by timestamp, and when (<see cref="Environment.TickCount64"/>); null for one noted, not kept.</summary>
+        private readonly SortedList<long, (Recommendation? Page, long At)> _pages = [];
 
         /// <summary>The newest timestamp of a page let go here: it was recorded here too, and may be the one before the oldest kept.</summary>
         private long _letGo;
 
-        public bool TryGet(long timestamp, [NotNullWhen(true)] out Recommendation? page)
+        /// <summary>The page recorded at <paramref name="timestamp"/>, unless it was kept before <paramref name="keptSince"/>: its tracking strings age.</summary>
+        public bool TryGet(long timestamp, long keptSince, [NotNullWhen(true)] out Recommendation? page)
         {
             lock (_pages)
             {
-                if (!_pages.TryGetValue(timestamp, out page) || page is null)
+                page = null;
+                if (!_pages.TryGetValue(timestamp, out var kept) || kept.At < keptSince || kept.Page is null)
                 {
                     return false;
                 }
+
+                page = kept.Page;
 
                 // A page recorded here after this one, with an older timestamp, is now the one before it.
                 var index = _pages.IndexOfKey(timestamp);
@@ -93,13 +97,13 @@ public sealed class RecordedPages : IDisposable
         }
 
         /// <summary>Adds the page, or notes its timestamp (the oldest goes beyond <see cref="PagesPerReader"/>); returns how many are kept.</summary>
-        public int Add(long timestamp, Recommendation? page)
+        public int Add(long timestamp, Recommendation? page, long at)
         {
             lock (_pages)
             {
                 if (page is not null || !_pages.ContainsKey(timestamp))
                 {
-                    _pages[timestamp] = page;
+                    _pages[timestamp] = (page, at);
                 }
 
                 if (_pages.Count > PagesPerReader)
@@ -108,7 +112,7 @@ public sealed class RecordedPages : IDisposable
                     _pages.RemoveAt(0);
                 }
 
-                return _pages.Values.Count(p => p is not null);
+                return _pages.Values.Count(p => p.Page is not null);
             }
         }
     }

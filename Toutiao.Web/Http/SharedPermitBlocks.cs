@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Toutiao.Contracts.Storage;
 
 namespace Toutiao.Web.Http;
 
@@ -17,7 +18,7 @@ namespace Toutiao.Web.Http;
 /// </remarks>
 public sealed partial class SharedPermitBlocks(SharedRateLimiter limiter, TimeProvider clock, ILogger<SharedPermitBlocks> logger)
 {
-    /// <summary>Partitions kept before idle ones (a window without a request) are forgotten.</summary>
+    /// <summary>Every this many new partitions, those without a request for two minutes are forgotten.</summary>
     private const int SweepEvery = 50_000;
 
     private readonly ConcurrentDictionary<string, Block> _blocks = new();
@@ -63,7 +64,7 @@ public sealed partial class SharedPermitBlocks(SharedRateLimiter limiter, TimePr
 
             if (started is not null)
             {
-                _ = FetchAsync(block, limit, size, started);
+                _ = FetchAsync(block, limit, size, started, waitedFor: fetching is not null);
             }
 
             if (fetching is null)
@@ -101,8 +102,10 @@ public sealed partial class SharedPermitBlocks(SharedRateLimiter limiter, TimePr
         }
     }
 
-    private async Task FetchAsync(Block block, SharedRateLimit limit, int size, TaskCompletionSource fetch)
+    private async Task FetchAsync(Block block, SharedRateLimit limit, int size, TaskCompletionSource fetch, bool waitedFor)
     {
+        // Fetched ahead, nobody waits for it: not bound by what the request that started it has left.
+        using var budget = waitedFor ? null : RequestBudget.Suspend();
         int granted;
         TimeSpan wait;
         try
