@@ -76,18 +76,9 @@ public sealed class RequestGate(RequestDelegate next)
         var reader = shared.All(s => s.Limit == SharedLimit.SignIn) ? Reader.Anonymous : await ReaderResolver.ResolveAsync(http);
         if (shared.Any(s => s.Limit == SharedLimit.Reads))
         {
-            var blocks = http.RequestServices.GetRequiredService<SharedPermitBlocks>();
-            var (perReader, perClient) = limits.PerMinute(SharedLimit.Reads);
-            var wait = await blocks.TryTakeAsync(new SharedRateLimit($"reads:client:{client}", perClient, TimeSpan.FromMinutes(1)));
-            if (wait is null && reader.UserId is not null)
-            {
-                wait = await blocks.TryTakeAsync(new SharedRateLimit($"reads:reader:{reader.RecoUserId}", perReader, TimeSpan.FromMinutes(1)));
-            }
-
-            if (wait is { } retryAfter)
-            {
-                throw ApiException.TooManyRequests(retryAfter);
-            }
+            // Per signed-in reader only: an anonymous id costs nothing to invent.
+            await http.RequestServices.GetRequiredService<SharedPermitBlocks>().TakeAsync(
+                SharedRateLimiter.PerMinute([SharedLimit.Reads], limits, client, reader.UserId is null ? "" : reader.RecoUserId));
         }
 
         if (shared.Any(s => s.Limit != SharedLimit.Reads))

@@ -24,6 +24,18 @@ public sealed partial class SharedPermitBlocks(SharedRateLimiter limiter, TimePr
     private readonly ConcurrentDictionary<string, Block> _blocks = new();
     private int _added;
 
+    /// <summary>A permit of each of <paramref name="limits"/> in turn; 429 with <c>Retry-After</c> at the first that is spent.</summary>
+    public async ValueTask TakeAsync(IEnumerable<SharedRateLimit> limits)
+    {
+        foreach (var limit in limits)
+        {
+            if (await TryTakeAsync(limit) is { } retryAfter)
+            {
+                throw ApiException.TooManyRequests(retryAfter);
+            }
+        }
+    }
+
     /// <summary>A permit of <paramref name="limit"/>, or how long until there is one.</summary>
     public async ValueTask<TimeSpan?> TryTakeAsync(SharedRateLimit limit)
     {

@@ -49,18 +49,7 @@ public sealed partial class SharedRateLimiter(
     /// </summary>
     public async Task TakeAsync(IEnumerable<SharedLimit> kinds, RateLimitOptions options, string client, string readerId, int cost)
     {
-        var perMinute = new List<SharedRateLimit>();
-        foreach (var limit in kinds)
-        {
-            var (perReader, perClient) = options.PerMinute(limit);
-            var kind = limit.ToString().ToLowerInvariant();
-            perMinute.Add(new($"{kind}:client:{client}", perClient, TimeSpan.FromMinutes(1)));
-            if (readerId.Length > 0)
-            {
-                perMinute.Add(new($"{kind}:reader:{readerId}", perReader, TimeSpan.FromMinutes(1)));
-            }
-        }
-
+        var perMinute = PerMinute(kinds, options, client, readerId);
         if (perMinute.Count == 0)
         {
             return;
@@ -81,6 +70,24 @@ public sealed partial class SharedRateLimiter(
         {
             throw ApiException.TooManyRequests(retryAfter);
         }
+    }
+
+    /// <summary>The per-minute limits of <paramref name="kinds"/>: each per client and, when <paramref name="readerId"/> is given, per reader.</summary>
+    public static List<SharedRateLimit> PerMinute(IEnumerable<SharedLimit> kinds, RateLimitOptions options, string client, string readerId)
+    {
+        var perMinute = new List<SharedRateLimit>();
+        foreach (var limit in kinds)
+        {
+            var (perReader, perClient) = options.PerMinute(limit);
+            var kind = limit.ToString().ToLowerInvariant();
+            perMinute.Add(new($"{kind}:client:{client}", perClient, TimeSpan.FromMinutes(1)));
+            if (readerId.Length > 0)
+            {
+                perMinute.Add(new($"{kind}:reader:{readerId}", perReader, TimeSpan.FromMinutes(1)));
+            }
+        }
+
+        return perMinute;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rate limit {Partition} not checked ({Reason}): the request goes through")]
