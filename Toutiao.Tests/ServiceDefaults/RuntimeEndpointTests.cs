@@ -25,6 +25,20 @@ public sealed class RuntimeEndpointTests(ToutiaoFixture fixture)
     }
 
     [Fact]
+    public async Task A_collection_on_request_compacts_the_whole_heap_and_says_what_is_left()
+    {
+        var fullBefore = GC.CollectionCount(GC.MaxGeneration);
+        using var response = await fixture.WebClient.PostAsync(Microsoft.Extensions.Hosting.RuntimeCounters.CollectPath, content: null);
+        response.EnsureSuccessStatusCode();
+        var collected = JsonSerializer.Deserialize<Dictionary<string, long>>(await response.Content.ReadAsStringAsync())!;
+
+        // This process is Web's: the answer is its own heap, after a collection of every generation.
+        Assert.True(GC.CollectionCount(GC.MaxGeneration) > fullBefore);
+        Assert.True(collected["full_collections"] > fullBefore);
+        Assert.InRange(collected["live_bytes"], 1, collected["heap_bytes"]);
+    }
+
+    [Fact]
     public async Task Web_calls_reco_for_nothing_but_its_liveness()
     {
         var response = await fixture.WebClient.SendAsync(HttpMethod.Get, "/debug/reco-check");
