@@ -165,6 +165,51 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture, Xunit.Abstractions.
         Assert.All(new[] { "reco", "reco-2" }, instance => Assert.InRange(split.GetValueOrDefault(instance), pages * 40 / 100, pages * 60 / 100));
     }
 
+    [Fact]
+    public async Task With_one_reco_instance_stopped_every_page_is_whole_from_the_other()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var stopped = await fixture.App.ResourceCommands.ExecuteCommandAsync("reco-2", KnownResourceCommands.StopCommand, timeout.Token);
+        Assert.True(stopped.Success, stopped.Message);
+        try
+        {
+            await fixture.App.ResourceNotifications.WaitForResourceAsync("reco-2", KnownResourceStates.TerminalStates, timeout.Token);
+            // Its address refuses connections: a call picked for it is tried again on the other
+            // instance, which serves every page. The stop may cost the calls it caught on the closing
+            // connection (and the breaker they open, half a second), not more: once a page is whole,
+            // the next 20 are.
+            var web = fixture.App.GetEndpoint("web", "http");
+            using var reader = new HttpClient { BaseAddress = web };
+            var settling = System.Diagnostics.Stopwatch.StartNew();
+            var settlingPages = new List<string>();
+            while ((await reader.FeedAsync(1, Api.Now(), Api.NewAnonymousReader())).Header("X-Feed-Degraded") is { } reason)
+            {
+                settlingPages.Add(reason);
+                Assert.True(settling.Elapsed < TimeSpan.FromSeconds(5), $"no whole page within 5 s of the stop: {string.Join(", ", settlingPages)}");
+            }
+
+            var degraded = new List<string>();
+            for (var i = 0; i < 20; i++)
+            {
+                var page = await reader.FeedAsync(1 + (i % 8), Api.Now(), Api.NewAnonymousReader());
+                Assert.Equal(HttpStatusCode.OK, page.Status);
+                if (page.Header("X-Feed-Degraded") is { } without)
+                {
+                    degraded.Add(without);
+                }
+            }
+
+            output.WriteLine($"whole again {settling.ElapsedMilliseconds} ms after the stop, after {settlingPages.Count} degraded ({string.Join(", ", settlingPages.Distinct())}); degraded of the next 20: {degraded.Count}");
+            Assert.Empty(degraded);
+        }
+        finally
+        {
+            var started = await fixture.App.ResourceCommands.ExecuteCommandAsync("reco-2", KnownResourceCommands.StartCommand, CancellationToken.None);
+            Assert.True(started.Success, started.Message);
+            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("reco-2", timeout.Token);
+        }
+    }
+
     /// <summary>
     /// Two Web instances behind DCP's proxy share the readers: each new connection lands on the next
     /// instance. Web's server span in the dashboard says which one answered; the split is printed.

@@ -49,7 +49,14 @@ public sealed class RecoChannel(IOptions<RecoOptions> options, IServiceProvider 
                     },
                 },
             },
-            RetryThrottling = new RetryThrottlingPolicy { MaxTokens = 10, TokenRatio = 0.1 },
+            // Each failed attempt costs a token, each call that succeeds earns one back, and retries
+            // stop at half the tokens. With one of two instances failing (stopping, or stopped and still
+            // picked until gRPC sees its connection gone), a call may fail there first and succeed on
+            // the other: the tokens hold, however often that happens (sequential calls pick the failing
+            // instance first every time: RecoChannelTests). At 0.1 a token they ran out after about a
+            // dozen such calls, and the rest failed (CI, 2026-12-07: 8 of 20 pages degraded). With every
+            // instance failing, each call costs two, and retries stop within three calls.
+            RetryThrottling = new RetryThrottlingPolicy { MaxTokens = 10, TokenRatio = 1 },
         },
         // A restarted instance is taken back within a second (gRPC's default waits up to two minutes).
         InitialReconnectBackoff = TimeSpan.FromMilliseconds(250),
