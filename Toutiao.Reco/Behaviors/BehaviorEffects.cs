@@ -242,7 +242,7 @@ public sealed class BehaviorEffects(
     }
 
     private Task IncrementReadCountersAsync(Dictionary<long, int> reads)
-        => cache.GetDatabase().AddIfLoadedAsync(ArticleCounters.Reads, reads.Select(r => KeyValuePair.Create(r.Key, (long)r.Value)).ToList());
+        => cache.GetDatabase().AddIfLoadedAsync(ArticleCounter.Reads, reads.Select(r => KeyValuePair.Create(r.Key, (long)r.Value)).ToList());
 }
 
 /// <summary>One entry of <see cref="BehaviorStream.Events"/>, as Web appended it; <paramref name="AuthorId"/>: the user followed or unfollowed, else 0.</summary>

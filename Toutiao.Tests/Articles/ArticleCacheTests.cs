@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
+using Toutiao.Contracts.Articles;
 using Toutiao.Tests.Infrastructure;
 using Toutiao.Web.Articles;
 
@@ -34,9 +35,10 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         Assert.Equal(first.ArticleIds(), again.ArticleIds());
         Assert.Empty(mysql.Statements);
         // One script on one server. On a cluster, whose nodes run no script across slots, pipelines
-        // sent to every node at once: the pinned ids; every info and the four counters; the authors.
+        // sent to every node at once: the pinned ids; every info and each counter bucket; the authors.
         var authors = again.Data.GetProperty("results").EnumerateArray().Select(a => a.GetProperty("aut_id").GetInt64()).Distinct().Count();
-        Assert.Equal(fixture.IsCluster ? 1 + again.ArticleIds().Count + 4 + authors : 1, WebRedisOperations - before);
+        var buckets = again.ArticleIds().Select(ArticleCounters.Bucket).Distinct().Count();
+        Assert.Equal(fixture.IsCluster ? 1 + again.ArticleIds().Count + buckets + authors : 1, WebRedisOperations - before);
     }
 
     [Fact]
@@ -112,6 +114,9 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
     {
         var cache = fixture.WebService<ArticleInfoCache>();
         const long id = 31_337;
+        // Its counters in Redis (a bucket's load is not handed out once done): only the card is missed.
+        await cache.GetPageAsync([id], null, CancellationToken.None);
+        cache.Forget(id);
         await Redis.KeyDeleteAsync(ArticleCacheKeys.Info(id));
 
         using var mysql = WebMySql();
@@ -176,7 +181,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
             await LocalProcesses.SignalAsync(mariadbd.Pid, "CONT");
             var card = Assert.Single((await waiter).Articles);
             Assert.Equal(id, card.Info.ArtId);
-            Assert.Single(ownerInMySql.Statements);
+            Assert.Single(ownerInMySql.Statements, sql => sql.Contains("a.article_id IN", StringComparison.Ordinal));
             var expected = await AuthorNameAsync(card.Info.AutId);
             Assert.Equal(expected, card.Author?.Name);
             if (!cancelOwner)
@@ -222,7 +227,7 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         var first = await cache.GetPageAsync(ids, 11, CancellationToken.None);
         Assert.NotEmpty(first.Pinned);
         Assert.Equal(ids, first.Articles.Select(c => c.Info.ArtId));
-        await Redis.SortedSetIncrementAsync(ArticleCacheKeys.LikeCounts, ids[0], 1);
+        Assert.True(await Redis.AddIfLoadedAsync(ArticleCounter.Likes, [KeyValuePair.Create(ids[0], 1L)]));
         // The new process's own warm-ups (a look at every channel's pins; the feed's page of cards) must not fall inside the count.
         await web.Services.GetRequiredService<ArticleCacheWarmer>().Warmed.WaitAsync(TimeSpan.FromSeconds(30));
         await web.Services.GetRequiredService<Toutiao.Web.Feed.FeedWarmUp>().Done.WaitAsync(TimeSpan.FromSeconds(30));
@@ -232,12 +237,13 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         var again = await cache.GetPageAsync(ids, 11, CancellationToken.None);
 
         Assert.Empty(mysql.Statements);
-        // One pipeline of the four counters (on a cluster, sent to the nodes holding them at once): no script, infos or profiles.
-        Assert.Equal(4, Operations(web) - before);
+        // One pipeline, an HMGET per counter bucket of the page (on a cluster, sent to the nodes holding them at once): no script, infos or profiles.
+        Assert.Equal(first.Pinned.Concat(first.Articles).Select(c => ArticleCounters.Bucket(c.Info.ArtId)).Distinct().Count(), Operations(web) - before);
         Assert.Equal(Cards(first.Pinned), Cards(again.Pinned));
         Assert.Equal(Cards(first.Articles), Cards(again.Articles));
         Assert.Equal(first.Articles[0].Counts.LikeCount + 1, again.Articles[0].Counts.LikeCount);
         Assert.Equal(first.Articles[1].Counts, again.Articles[1].Counts);
+        await Redis.AddIfLoadedAsync(ArticleCounter.Likes, [KeyValuePair.Create(ids[0], -1L)]);
     }
 
     [Fact]
@@ -281,32 +287,41 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         => cards.Select(c => JsonSerializer.Serialize(new { c.Info, c.Author }, ToutiaoJson.Options)).ToList();
 
     [Fact]
-    public async Task While_another_web_loads_the_counters_a_web_does_not_load_them_over_its_sets()
+    public async Task A_counter_bucket_not_in_redis_is_loaded_from_mysql_by_the_page_that_needs_it_and_changes_then_show()
     {
-        // Both Webs load after the cache server restarts: each renaming its reading of MySQL over the
-        // other's lost a like added to the first one's sets in between (the soak, 2026-12-06).
-        var warmer = fixture.WebService<ArticleCacheWarmer>();
-        var db = fixture.Cache.GetDatabase();
-        foreach (var counter in ArticleCacheKeys.AllCounts)
+        const long id = 4_305;
+        var cache = fixture.WebService<ArticleInfoCache>();
+        var key = ArticleCounters.KeyOf(id);
+        await Redis.KeyDeleteAsync(key);
+        // Not loaded: a change is not kept (a load reads MySQL, where it is) and makes no bucket.
+        Assert.False(await Redis.AddIfLoadedAsync(ArticleCounter.Likes, [KeyValuePair.Create(id, 1L)]));
+        Assert.False(await Redis.KeyExistsAsync(key));
+
+        var loaded = Assert.Single((await cache.GetPageAsync([id], null, CancellationToken.None)).Articles).Counts;
+        Assert.Equal(await CountsInMySqlAsync(id), loaded);
+        Assert.True(await Redis.HashExistsAsync(key, ArticleCounters.LoadedField));
+        // The bucket's other articles came with it: a page of them costs MySQL nothing more.
+        using (var mysql = WebMySql())
         {
-            // One key at a time: on a cluster they live in different slots.
-            await db.KeyDeleteAsync(counter);
+            await cache.GetPageAsync([id + 1, id + 2], null, CancellationToken.None);
+            Assert.DoesNotContain(mysql.Statements, statement => statement.Contains("news_article_statistic", StringComparison.Ordinal));
         }
 
-        await db.StringSetAsync(ArticleCacheKeys.CountsLoadLock, "another web", TimeSpan.FromMinutes(1));
-        try
-        {
-            Assert.False(await warmer.WarmAsync(CancellationToken.None));
-            Assert.False(await db.KeyExistsAsync(ArticleCacheKeys.LikeCounts));
-        }
-        finally
-        {
-            await db.KeyDeleteAsync(ArticleCacheKeys.CountsLoadLock);
-        }
+        // Loaded, it holds the live counts: a change shows, and a reading of MySQL that comes late does not replace it.
+        Assert.True(await Redis.AddIfLoadedAsync(ArticleCounter.Likes, [KeyValuePair.Create(id, 1L)]));
+        Assert.False(await Redis.LoadIfAbsentAsync(ArticleCounters.Bucket(id), [KeyValuePair.Create(id, new long[4])]));
+        Assert.Equal(loaded with { LikeCount = loaded.LikeCount + 1 },
+            Assert.Single((await cache.GetPageAsync([id], null, CancellationToken.None)).Articles).Counts);
+        await Redis.AddIfLoadedAsync(ArticleCounter.Likes, [KeyValuePair.Create(id, -1L)]);
+    }
 
-        Assert.True(await warmer.WarmAsync(CancellationToken.None));
-        Assert.True(await db.KeyExistsAsync(ArticleCacheKeys.ReadCounts));
-        Assert.False(await db.KeyExistsAsync(ArticleCacheKeys.CountsLoadLock));
+    private async Task<ArticleCounts> CountsInMySqlAsync(long id)
+    {
+        await using var command = fixture.MySql.CreateCommand(
+            "SELECT comment_count, like_count, collect_count, read_count FROM news_article_statistic WHERE article_id = @id");
+        command.Parameters.Add(new MySqlConnector.MySqlParameter("@id", id));
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? new ArticleCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)) : ArticleCounts.Zero;
     }
 
     [Fact]

@@ -3,6 +3,7 @@ extern alias reco;
 using System.Net;
 using System.Text.Json;
 using MySqlConnector;
+using Toutiao.Contracts.Articles;
 using Toutiao.Tests.Infrastructure;
 using Toutiao.Web.Auth;
 using AlgorithmBucket = reco::Toutiao.Reco.Recommend.AlgorithmBucket;
@@ -226,8 +227,10 @@ public class FeedTests(ToutiaoFixture fixture)
         var item = response.Data.GetProperty("results")[0];
         var id = item.GetProperty("art_id").GetInt64();
 
-        await fixture.Cache.GetDatabase().SortedSetIncrementAsync("count:art:liking", id, 7);
+        var likes = Toutiao.Contracts.Articles.ArticleCounter.Likes;
+        Assert.True(await fixture.Cache.GetDatabase().AddIfLoadedAsync(likes, [KeyValuePair.Create(id, 7L)]));
         var detail = await Web.SendAsync(HttpMethod.Get, $"/v1_0/articles/{id}");
+        await fixture.Cache.GetDatabase().AddIfLoadedAsync(likes, [KeyValuePair.Create(id, -7L)]);
         Assert.Equal(item.GetProperty("like_count").GetInt64() + 7, detail.Data.GetProperty("like_count").GetInt64());
     }
 

@@ -2,6 +2,7 @@ extern alias reco;
 
 using System.Diagnostics;
 using System.Net;
+using Toutiao.Contracts.Articles;
 using Toutiao.Contracts.Recall;
 using Toutiao.Tests.Infrastructure;
 
@@ -155,7 +156,7 @@ public sealed class StorageOutageTests(ToutiaoFixture fixture, Xunit.Abstraction
     }
 
     [Fact]
-    public async Task A_like_committed_while_the_counters_are_being_loaded_from_an_older_reading_of_mysql_is_not_lost()
+    public async Task A_like_committed_while_its_counters_are_being_loaded_from_an_older_reading_of_mysql_is_not_lost()
     {
         var reader = Api.Bearer(fixture.WebService<Toutiao.Web.Auth.TokenService>().Create(944, refresh: false));
         long articleId;
@@ -166,29 +167,20 @@ public sealed class StorageOutageTests(ToutiaoFixture fixture, Xunit.Abstraction
         }
 
         var cache = fixture.Cache.GetDatabase();
-        // The test is the load: holding the Webs' load lock keeps a real load (a warm-up interval) from
-        // setting the flag before the test's older reading is written, which the repair would then precede.
-        var waiting = Stopwatch.StartNew();
-        while (!await cache.StringSetAsync(Toutiao.Web.Articles.ArticleCacheKeys.CountsLoadLock, "test", TimeSpan.FromMinutes(3), StackExchange.Redis.When.NotExists))
-        {
-            // A load under way (a Web woken by a reconnection) ends within seconds.
-            Assert.True(waiting.Elapsed < TimeSpan.FromSeconds(60), "a Web held the counters' load lock for 60 s");
-            await Task.Delay(100);
-        }
-
+        var bucket = ArticleCounters.Bucket(articleId);
         try
         {
-            // What a load that read MySQL before the like would write: the count without it.
+            // The bucket not loaded, a page's load reads MySQL, the like commits and finds the bucket
+            // absent, then the load writes its older reading: the count without the like.
+            await cache.KeyDeleteAsync(ArticleCounters.Key(bucket));
             var before = await LikesInMySqlAsync(articleId);
-            await Task.WhenAll(Toutiao.Web.Articles.ArticleCacheKeys.AllCounts.Select(key => cache.KeyDeleteAsync(key)));
             Assert.Equal(HttpStatusCode.Created, (await fixture.WebClient.SendAsync(HttpMethod.Post, "/v1_0/article/likings", reader, new { target = articleId })).Status);
             Assert.Equal(before + 1, await LikesInMySqlAsync(articleId));
-            await cache.SortedSetAddAsync(Toutiao.Web.Articles.ArticleCacheKeys.LikeCounts, articleId, before);
-            await cache.SortedSetAddAsync(Toutiao.Web.Articles.ArticleCacheKeys.ReadCounts, articleId, 0);
+            Assert.True(await cache.LoadIfAbsentAsync(bucket, [KeyValuePair.Create(articleId, new long[] { 0, before, 0, 0 })]));
 
             var stopwatch = Stopwatch.StartNew();
             long shown;
-            while ((shown = (long)(await cache.SortedSetScoreAsync(Toutiao.Web.Articles.ArticleCacheKeys.LikeCounts, articleId) ?? -1)) != before + 1)
+            while ((shown = ArticleCounters.Parse(await cache.HashGetAsync(ArticleCounters.Key(bucket), articleId))[(int)ArticleCounter.Likes]) != before + 1)
             {
                 Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(60), $"60 s after the load the cache shows {shown} likes; MySQL has {before + 1}");
                 await Task.Delay(100);
@@ -197,10 +189,8 @@ public sealed class StorageOutageTests(ToutiaoFixture fixture, Xunit.Abstraction
         finally
         {
             await fixture.WebClient.SendAsync(HttpMethod.Delete, $"/v1_0/article/likings/{articleId}", reader);
-            // The partial sets go; the whole ones come back from MySQL for the tests after this one.
-            await Task.WhenAll(Toutiao.Web.Articles.ArticleCacheKeys.AllCounts.Select(key => cache.KeyDeleteAsync(key)));
-            await cache.KeyDeleteAsync(Toutiao.Web.Articles.ArticleCacheKeys.CountsLoadLock);
-            await fixture.RefillCacheAsync();
+            // The made-up reading goes; the next page loads the bucket from MySQL.
+            await cache.KeyDeleteAsync(ArticleCounters.Key(bucket));
         }
     }
 

@@ -259,14 +259,8 @@ public class ToutiaoFixture : IAsyncLifetime
         {
             try
             {
-                // False while another Web (they share the cache server) holds the load: loaded when it is done.
-                if (await WebService<Toutiao.Web.Articles.ArticleCacheWarmer>().WarmAsync(CancellationToken.None))
-                {
-                    return;
-                }
-
-                Assert.True(DateTime.UtcNow < deadline, "Another Web held the counters' load for 30 s.");
-                await Task.Delay(200);
+                await WebService<Toutiao.Web.Articles.ArticleCacheWarmer>().WarmAsync(CancellationToken.None);
+                return;
             }
             catch (Exception ex) when (Toutiao.Contracts.Storage.StorageFailures.IsRedisFailure(ex) && DateTime.UtcNow < deadline)
             {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Toutiao.Contracts.Articles;
 
 namespace Toutiao.Web.Articles;
 
@@ -13,15 +12,8 @@ public static class ArticleCacheKeys
     /// <summary>Cached for an id that does not exist, so repeated misses do not reach MySQL.</summary>
     public const string NotFoundMarker = "-1";
 
-    public const string CommentCounts = ArticleCounters.Comments;
-    public const string LikeCounts = ArticleCounters.Likes;
-    public const string CollectCounts = ArticleCounters.Collects;
-    public const string ReadCounts = ArticleCounters.Reads;
-
-    public static readonly string[] AllCounts = [CommentCounts, LikeCounts, CollectCounts, ReadCounts];
-
-    /// <summary>Held by the one Web that loads the counters from MySQL, so two loads never rename over each other.</summary>
-    public const string CountsLoadLock = "count:art:load";
+    /// <summary>Set once a Web gave an empty cache each channel's popular cards; gone with the cache server's data (or evicted), so the next warm-up gives them again.</summary>
+    public const string PopularCardsWarmed = "art:popular:warmed";
 
     public const string InfoPrefix = "art:";
     public const string InfoSuffix = ":info";

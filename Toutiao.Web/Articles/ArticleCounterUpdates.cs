@@ -11,10 +11,12 @@ namespace Toutiao.Web.Articles;
 /// cache's counters. MySQL's commit is the write's truth, so the client is told it is done whatever
 /// Redis does: a change Redis did not take in time is remembered and repaired from MySQL
 /// (<c>news_article_statistic</c>) once the cache answers again, so the counters agree within
-/// seconds of a recovery. So is a change that finds the counters not loaded (the cache server just
-/// restarted): the load under way may have read MySQL before the change, so the count is set from
-/// MySQL once the counter is loaded. What is remembered is this process's: a Web stopped before the repair
-/// leaves that count off until the article's counters are reloaded.
+/// seconds of a recovery. So is a change that finds the article's counter bucket not loaded: a page's
+/// load of it may have read MySQL before the change, so the count is set from MySQL if the bucket is
+/// loaded within <see cref="NotLoadedRepairWindow"/> (longer than a reading may wait to be written,
+/// <see cref="ArticleCounterLoader.ReadingLifetime"/>); a bucket loaded later reads MySQL after the
+/// change. What is remembered is this process's: a Web stopped before the repair leaves that count
+/// off until the bucket is loaded again.
 /// </summary>
 public sealed partial class ArticleCounterUpdates(
     [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer cache,
@@ -23,23 +25,27 @@ public sealed partial class ArticleCounterUpdates(
     ILogger<ArticleCounterUpdates> logger) : BackgroundService
 {
     /// <summary>The counters that a repair sets from MySQL, by the column that holds their truth.</summary>
-    private static readonly Dictionary<string, string> Columns = new()
+    private static readonly Dictionary<ArticleCounter, string> Columns = new()
     {
-        [ArticleCounters.Comments] = "comment_count",
-        [ArticleCounters.Likes] = "like_count",
-        [ArticleCounters.Collects] = "collect_count",
+        [ArticleCounter.Comments] = "comment_count",
+        [ArticleCounter.Likes] = "like_count",
+        [ArticleCounter.Collects] = "collect_count",
     };
+
+    /// <summary>How long a change whose bucket was not loaded waits for a load to set it after: a reading written back is at most <see cref="ArticleCounterLoader.ReadingLifetime"/> old, plus its write's share of a budget.</summary>
+    public static readonly TimeSpan NotLoadedRepairWindow = ArticleCounterLoader.ReadingLifetime + TimeSpan.FromSeconds(5);
 
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
 
-    private readonly ConcurrentDictionary<(string Counter, long ArticleId), byte> _stale = new();
+    /// <summary>Counts to set from MySQL, with when their bucket was last found not loaded (null: Redis failed, repaired whenever it answers).</summary>
+    private readonly ConcurrentDictionary<(ArticleCounter Counter, long ArticleId), long?> _stale = new();
     private readonly SemaphoreSlim _wake = new(0, 1);
 
     /// <summary>Counts waiting for their repair.</summary>
     public int Pending => _stale.Count;
 
     /// <summary>Adds <paramref name="delta"/> to an article's counter; never fails the caller, whose write is committed.</summary>
-    public async Task AddAsync(string counter, long articleId, long delta)
+    public async Task AddAsync(ArticleCounter counter, long articleId, long delta)
     {
         if (!Columns.ContainsKey(counter))
         {
@@ -50,22 +56,23 @@ public sealed partial class ArticleCounterUpdates(
         {
             if (!await guard.RunAsync(() => cache.GetDatabase().AddIfLoadedAsync(counter, [KeyValuePair.Create(articleId, delta)]), CancellationToken.None))
             {
-                // Not loaded (the cache server just restarted): a load now under way may have read
-                // MySQL before this change was committed, so the count is set from MySQL after it.
-                Defer(counter, articleId, "the counters are not loaded");
+                // Not loaded: a page's load now under way may have read MySQL before this change was
+                // committed, so the count is set from MySQL after it, if it lands.
+                Defer(counter, articleId, Environment.TickCount64, "its counter bucket is not loaded");
             }
         }
         catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
         {
             // The change may still reach Redis (a frozen server runs it when thawed): the repair sets the
             // count from MySQL after it, on the same connection, so it ends right either way.
-            Defer(counter, articleId, ex.Message);
+            Defer(counter, articleId, null, ex.Message);
         }
     }
 
-    private void Defer(string counter, long articleId, string reason)
+    private void Defer(ArticleCounter counter, long articleId, long? notLoadedAt, string reason)
     {
-        _stale.TryAdd((counter, articleId), 0);
+        // A Redis failure is kept as one: that change may still land, so the count is set whatever the bucket.
+        _stale.AddOrUpdate((counter, articleId), notLoadedAt, (_, earlier) => earlier is null || notLoadedAt is null ? null : notLoadedAt);
         LogDeferred(counter, articleId, reason);
         try
         {
@@ -108,7 +115,7 @@ public sealed partial class ArticleCounterUpdates(
         try
         {
             var ids = stale.Select(s => s.ArticleId).Distinct().ToList();
-            var truth = new Dictionary<long, Dictionary<string, long>>();
+            var truth = new Dictionary<long, Dictionary<ArticleCounter, long>>();
             await using (var command = database.CreateCommand(
                 $"SELECT article_id, {string.Join(", ", Columns.Values)} FROM news_article_statistic WHERE article_id IN ({string.Join(",", ids)})"))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -121,13 +128,30 @@ public sealed partial class ArticleCounterUpdates(
             }
 
             var batch = cache.GetDatabase().CreateBatch();
-            var writes = stale.GroupBy(s => s.Counter).Select(counter => (Stale: counter.ToList(), Set: batch.SetIfLoadedAsync(counter.Key,
-                counter.Select(s => KeyValuePair.Create(s.ArticleId, truth.GetValueOrDefault(s.ArticleId)?.GetValueOrDefault(s.Counter) ?? 0)).ToList()))).ToList();
+            var writes = stale.GroupBy(s => (s.Counter, Bucket: ArticleCounters.Bucket(s.ArticleId))).Select(bucket => (Stale: bucket.ToList(), Set: batch.SetIfLoadedAsync(bucket.Key.Counter,
+                bucket.Select(s => KeyValuePair.Create(s.ArticleId, truth.GetValueOrDefault(s.ArticleId)?.GetValueOrDefault(s.Counter) ?? 0)).ToList()))).ToList();
             batch.Execute();
             await Task.WhenAll(writes.Select(w => w.Set));
-            // A counter not loaded yet keeps its changes for the next try: set after its load, they end right.
+            // A bucket not loaded keeps its changes for the next try: set after its load, they end right.
+            // Past the window no reading that missed them can still be written, and a later load reads them.
             var repaired = writes.Where(w => w.Set.Result).SelectMany(w => w.Stale).ToList();
-            foreach (var count in repaired)
+            var expired = new List<(ArticleCounter, long)>();
+            var now = Environment.TickCount64;
+            foreach (var count in writes.Where(w => !w.Set.Result).SelectMany(w => w.Stale))
+            {
+                if (_stale.TryGetValue(count, out var notLoadedAt) && notLoadedAt is null)
+                {
+                    // Redis answered on the connection the failed change went by, so that change is done
+                    // with; from here the count waits as one whose bucket is not loaded.
+                    _stale[count] = now;
+                }
+                else if (now - notLoadedAt > NotLoadedRepairWindow.TotalMilliseconds)
+                {
+                    expired.Add(count);
+                }
+            }
+
+            foreach (var count in repaired.Concat(expired))
             {
                 _stale.TryRemove(count, out _);
             }
@@ -137,7 +161,7 @@ public sealed partial class ArticleCounterUpdates(
                 LogRepaired(repaired.Count);
             }
 
-            return repaired.Count == stale.Count;
+            return repaired.Count + expired.Count == stale.Count;
         }
         catch (Exception ex) when (StorageFailures.IsStorageFailure(ex))
         {
@@ -146,7 +170,7 @@ public sealed partial class ArticleCounterUpdates(
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Counter {Counter} of article {ArticleId} not updated in the cache ({Reason}): repaired from MySQL when it answers")]
-    private partial void LogDeferred(string counter, long articleId, string reason);
+    private partial void LogDeferred(ArticleCounter counter, long articleId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Repaired {Count} article counters from MySQL")]
     private partial void LogRepaired(int count);

@@ -12,7 +12,8 @@ namespace Toutiao.Web.Articles;
 /// pipeline of counters), else from Redis: one script round trip on a single server
 /// (<see cref="ScriptPageSource"/>), two or three pipelines on a cluster, each one round trip per
 /// node in parallel (<see cref="ClusterPageSource"/>). Misses cost one MySQL round trip and one
-/// write-back pipeline, shared by concurrent pages (<see cref="ArticleMissLoader"/>). Ids that do
+/// write-back pipeline, shared by concurrent pages (<see cref="ArticleMissLoader"/>); counter
+/// buckets that are not loaded one more of each (<see cref="ArticleCounterLoader"/>). Ids that do
 /// not exist are cached as a not-found marker.
 /// </summary>
 /// <remarks>
@@ -35,6 +36,7 @@ public sealed partial class ArticleInfoCache(
     private readonly ClusterPageSource _cluster = new(redis, logger);
     private readonly ArticleMissLoader _misses = new(repository, mysqlGuard, new ArticleCacheWriteBack(redis, cacheGuard, logger), metrics);
     private readonly UncachedPageReader _uncached = new(repository, mysqlGuard, metrics, options);
+    private readonly ArticleCounterLoader _counters = new(repository, mysqlGuard, redis, cacheGuard, logger);
 
     /// <summary>
     /// Reads a page of cards as one span (<c>article_cache read</c>) tagged with requested, hit,
@@ -79,7 +81,7 @@ public sealed partial class ArticleInfoCache(
     {
         // Each within its share of the request's budget: a frozen cache server turns the page to MySQL in time.
         var fromMemory = await cacheGuard.RunAsync(() => _local.ReadAsync(articleIds, pinnedOfChannel), cancellationToken);
-        var (pinnedCount, ids, counts, articles, articleMisses, authors) = fromMemory
+        var (pinnedCount, ids, counts, articles, articleMisses, authors, countMisses) = fromMemory
             ?? await cacheGuard.RunAsync(() => (IsCluster ? _cluster : (RedisPageSource)_server).ReadAsync(articleIds, pinnedOfChannel), cancellationToken);
 
         var authorMisses = articles.Values.OfType<ArticleInfo>().Select(a => a.AutId).Where(id => !authors.ContainsKey(id)).Distinct().ToList();
@@ -98,6 +100,7 @@ public sealed partial class ArticleInfoCache(
             activity.SetTag("toutiao.cache.missed", articleMisses.Count);
             activity.SetTag("toutiao.cache.authors_missed", authorMisses.Count);
             activity.SetTag("toutiao.cache.local", fromMemory is not null);
+            activity.SetTag("toutiao.cache.counters_missed", countMisses.Count);
         }
 
         string? degraded = null;
@@ -130,6 +133,13 @@ public sealed partial class ArticleInfoCache(
             }
         }
 
+        // Only articles shown need their counts: an id that does not exist costs no load.
+        countMisses = countMisses.Where(id => articles.GetValueOrDefault(id) is not null).ToList();
+        if (countMisses.Count > 0 && !cachedOnly)
+        {
+            await LoadCountsAsync(ids, counts, countMisses, cancellationToken);
+        }
+
         if (fromMemory is null && !cachedOnly)
         {
             _local.Remember(pinnedOfChannel, ids[..pinnedCount], articles, authors);
@@ -150,6 +160,28 @@ public sealed partial class ArticleInfoCache(
         var pinned = Enumerable.Range(0, pinnedCount).Select(Card).OfType<ArticleCard>().ToList();
         var requested = Enumerable.Range(pinnedCount, ids.Length - pinnedCount).Select(Card).OfType<ArticleCard>().ToList();
         return new CachedPage(pinned, requested, degraded);
+    }
+
+    /// <summary>The counts of the ids whose bucket was not loaded, from MySQL (and written back); zeros if MySQL fails.</summary>
+    private async Task LoadCountsAsync(long[] ids, long[][] counts, List<long> countMisses, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var loaded = await _counters.LoadAsync(countMisses, cancellationToken);
+            var missed = countMisses.ToHashSet();
+            for (var i = 0; i < ids.Length; i++)
+            {
+                if (missed.Contains(ids[i]) && loaded.TryGetValue(ids[i], out var four))
+                {
+                    RedisPageSource.SetCounts(counts, i, four);
+                }
+            }
+        }
+        catch (Exception ex) when (StorageFailures.IsStorageFailure(ex))
+        {
+            // Counts are not what a page is for: zeros rather than no page.
+            LogCountsUnavailable(countMisses.Count, ex);
+        }
     }
 
     private bool? _isCluster;
@@ -175,6 +207,9 @@ public sealed partial class ArticleInfoCache(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MySQL failed: serving {Cached} cached articles without {Missed} uncached ones")]
     private partial void LogPartialPage(int cached, int missed, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MySQL failed: {Count} articles shown with zero counts (their counters are not in Redis)")]
+    private partial void LogCountsUnavailable(int count, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis failed: reading {Count} articles from MySQL")]
     private partial void LogRedisBypassed(int count, Exception exception);

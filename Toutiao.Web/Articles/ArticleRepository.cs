@@ -157,18 +157,35 @@ public sealed class ArticleRepository(MySqlDataSource database, ReadReplica read
             return await command.ExecuteScalarAsync(cancellationToken) as string;
         }, cancellationToken, lacking: content => content is null);
 
-    /// <summary>Every approved article's counters, for warming the <c>count:art:*</c> sets.</summary>
-    public async IAsyncEnumerable<(long ArticleId, ArticleCounts Counts)> ReadStatisticsAsync(
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// The four counts (<see cref="Toutiao.Contracts.Articles.ArticleCounter"/> order) of every article in
+    /// the given counter buckets, by id, from the primary (they are what the counters are repaired from).
+    /// </summary>
+    public async Task<Dictionary<long, long[]>> ReadCounterBucketsAsync(IReadOnlyCollection<long> buckets, CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand(
-            "SELECT article_id, comment_count, like_count, collect_count, read_count FROM news_article_statistic");
+        var counts = new Dictionary<long, long[]>();
+        if (buckets.Count == 0)
+        {
+            return counts;
+        }
+
+        await using var command = database.CreateCommand();
+        var ranges = buckets.Select((bucket, i) =>
+        {
+            var (first, last) = Toutiao.Contracts.Articles.ArticleCounters.Range(bucket);
+            AddParameter(command, $"@first{i}", first);
+            AddParameter(command, $"@last{i}", last);
+            return $"article_id BETWEEN @first{i} AND @last{i}";
+        }).ToList();
+        command.CommandText = "SELECT article_id, comment_count, like_count, collect_count, read_count FROM news_article_statistic WHERE "
+            + string.Join(" OR ", ranges);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return (reader.GetInt64(0),
-                new ArticleCounts(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
+            counts[reader.GetInt64(0)] = [reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)];
         }
+
+        return counts;
     }
 
     /// <summary>Pinned approved articles per channel, with their publish time (Unix ms) as the order.</summary>

@@ -28,12 +28,12 @@ internal sealed class ClusterPageSource(IConnectionMultiplexer redis, ILogger lo
         var countReads = QueueCountReads(batch, ids);
         batch.Execute();
         var (articles, misses) = ParseInfos(ids, await Task.WhenAll(infoReads));
-        var counts = await countReads;
+        var (counts, countMisses) = await countReads;
 
         var authorIds = articles.Values.OfType<ArticleInfo>().Select(info => info.AutId).Distinct().ToArray();
         batch = db.CreateBatch();
         var profileReads = Array.ConvertAll(authorIds, id => batch.StringGetAsync(ArticleCacheKeys.Profile(id)));
         batch.Execute();
-        return new CachedEntries(pinned.Length, ids, counts, articles, misses, ParseProfiles(authorIds, await Task.WhenAll(profileReads)));
+        return new CachedEntries(pinned.Length, ids, counts, articles, misses, ParseProfiles(authorIds, await Task.WhenAll(profileReads)), countMisses);
     }
 }

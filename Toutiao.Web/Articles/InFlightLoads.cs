@@ -5,12 +5,19 @@ namespace Toutiao.Web.Articles;
 /// <summary>
 /// Collapses concurrent loads of the same key: the first caller to claim a key loads it, every
 /// other caller awaits that load. Keeps a burst of misses for one hot article to one MySQL read
-/// per process. A finished load is still handed out for <see cref="Linger"/>: a caller whose cache
-/// read missed just before the write-back landed would otherwise load the same key again.
+/// per process. A finished load is still handed out for a moment (<see cref="Linger"/> by default):
+/// a caller whose cache read missed just before the write-back landed would otherwise load the same
+/// key again.
 /// </summary>
-public sealed class InFlightLoads<TKey, TValue> where TKey : notnull where TValue : class
+/// <param name="linger">How long a finished load is handed out; zero for none (what it read may change in Redis after it).</param>
+public sealed class InFlightLoads<TKey, TValue>(TimeSpan linger) where TKey : notnull where TValue : class
 {
     public static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(500);
+
+    public InFlightLoads()
+        : this(Linger)
+    {
+    }
 
     private readonly ConcurrentDictionary<TKey, TaskCompletionSource<TValue?>> _loads = new();
 
@@ -36,7 +43,7 @@ public sealed class InFlightLoads<TKey, TValue> where TKey : notnull where TValu
         return (owned, awaited);
     }
 
-    /// <summary>Publishes the results of the owned keys (absent = not found) and forgets them after <see cref="Linger"/>.</summary>
+    /// <summary>Publishes the results of the owned keys (absent = not found) and forgets them after the linger.</summary>
     public void Complete(IEnumerable<TKey> owned, IReadOnlyDictionary<TKey, TValue> results)
     {
         var finished = new List<KeyValuePair<TKey, TaskCompletionSource<TValue?>>>();
@@ -49,7 +56,17 @@ public sealed class InFlightLoads<TKey, TValue> where TKey : notnull where TValu
             }
         }
 
-        _ = Task.Delay(Linger).ContinueWith(_ =>
+        if (linger <= TimeSpan.Zero)
+        {
+            foreach (var entry in finished)
+            {
+                _loads.TryRemove(entry);
+            }
+
+            return;
+        }
+
+        _ = Task.Delay(linger).ContinueWith(_ =>
         {
             foreach (var entry in finished)
             {

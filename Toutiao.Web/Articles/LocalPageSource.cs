@@ -45,9 +45,10 @@ internal sealed class LocalPageSource(IConnectionMultiplexer redis, LocalCardCac
         }
 
         var batch = redis.GetDatabase().CreateBatch();
-        var counts = RedisPageSource.QueueCountReads(batch, ids);
+        var countReads = RedisPageSource.QueueCountReads(batch, ids);
         batch.Execute();
-        return new CachedEntries(pinned.Length, ids, await counts, articles, [], authors);
+        var (counts, countMisses) = await countReads;
+        return new CachedEntries(pinned.Length, ids, counts, articles, [], authors, countMisses);
     }
 
     /// <summary>What a page read from Redis or MySQL found, for the next pages of this process.</summary>

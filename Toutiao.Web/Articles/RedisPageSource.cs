@@ -1,11 +1,12 @@
 using System.Text.Json;
 using StackExchange.Redis;
+using Toutiao.Contracts.Articles;
 
 namespace Toutiao.Web.Articles;
 
 /// <summary>
 /// Reads a page's entries from Redis: the pinned ids (when asked for), every <c>art:{id}:info</c>,
-/// the four <c>count:art:*</c> scores and the authors' <c>user:{id}:profile</c>. How many round
+/// the four counts of each (<c>count:art:{bucket}</c>) and the authors' <c>user:{id}:profile</c>. How many round
 /// trips that takes depends on the server: see <see cref="ScriptPageSource"/> and
 /// <see cref="ClusterPageSource"/>.
 /// </summary>
@@ -13,12 +14,47 @@ internal abstract partial class RedisPageSource(ILogger logger)
 {
     public abstract Task<CachedEntries> ReadAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel);
 
-    /// <summary>The four counters of every id, queued on a batch: one round trip (on a cluster, one per node holding them).</summary>
-    public static async Task<long[][]> QueueCountReads(IBatch batch, long[] ids)
+    /// <summary>
+    /// The four counters of every id, queued on a batch: one <c>HMGET</c> per counter bucket, one round
+    /// trip (on a cluster, one per node holding them). Ids of a bucket not loaded are counted 0 and listed.
+    /// </summary>
+    public static async Task<(long[][] Counts, List<long> Misses)> QueueCountReads(IBatch batch, long[] ids)
     {
-        var members = Array.ConvertAll(ids, id => (RedisValue)id);
-        var reads = Array.ConvertAll(ArticleCacheKeys.AllCounts, key => batch.SortedSetScoresAsync(key, members));
-        return Array.ConvertAll(await Task.WhenAll(reads), scores => Array.ConvertAll(scores, score => (long)(score ?? 0)));
+        var reads = ids.Select((id, index) => (id, index)).GroupBy(i => ArticleCounters.Bucket(i.id)).Select(bucket =>
+        {
+            var fields = bucket.Select(i => (RedisValue)i.id).Prepend(ArticleCounters.LoadedField).ToArray();
+            return (Members: bucket.ToList(), Read: batch.HashGetAsync(ArticleCounters.Key(bucket.Key), fields));
+        }).ToList();
+        var counts = NoCounts(ids.Length);
+        var misses = new List<long>();
+        foreach (var (members, read) in reads)
+        {
+            var values = await read;
+            for (var m = 0; m < members.Count; m++)
+            {
+                if (values[0].IsNull)
+                {
+                    misses.Add(members[m].id);
+                }
+                else
+                {
+                    SetCounts(counts, members[m].index, ArticleCounters.Parse(values[m + 1]));
+                }
+            }
+        }
+
+        return (counts, misses);
+    }
+
+    /// <summary>Zero counts for a page of <paramref name="length"/> ids: comments, likes, collects, reads, each by index.</summary>
+    public static long[][] NoCounts(int length) => [new long[length], new long[length], new long[length], new long[length]];
+
+    public static void SetCounts(long[][] counts, int index, long[] four)
+    {
+        for (var c = 0; c < 4; c++)
+        {
+            counts[c][index] = four[c];
+        }
     }
 
     /// <summary>Cached infos by id: an article, null for one that does not exist, or a miss.</summary>

@@ -1,38 +1,44 @@
 using StackExchange.Redis;
+using Toutiao.Contracts.Articles;
 
 namespace Toutiao.Web.Articles;
 
 /// <summary>
 /// One Redis server: the whole page in one round trip, by a Lua script that reads the pinned ids,
-/// every info, the four counters and the authors' profiles at once (authors are only known after
+/// every info, each article's counters and the authors' profiles at once (authors are only known after
 /// the infos are read, which a plain pipeline cannot do).
 /// </summary>
 /// <remarks>
-/// The script names no key of its own: the counters and the pinned set come in KEYS, and the
-/// prefixes and suffixes of the per-id keys in ARGV, all from <see cref="ArticleCacheKeys"/>.
-/// The info and profile keys of ids read inside the script cannot be declared up front, which is
-/// why a cluster does not run it (<see cref="ClusterPageSource"/>).
+/// The script names no key of its own: the pinned set comes in KEYS, and the prefixes and suffixes
+/// of the per-id keys in ARGV, from <see cref="ArticleCacheKeys"/> and <see cref="ArticleCounters"/>.
+/// The info, counter and profile keys of ids read inside the script cannot be declared up front,
+/// which is why a cluster does not run it (<see cref="ClusterPageSource"/>).
 /// </remarks>
 internal sealed class ScriptPageSource(IConnectionMultiplexer redis, ILogger logger) : RedisPageSource(logger)
 {
-    // KEYS[1..4] = the counters (comments, likes, collects, reads), KEYS[5] = the pinned set, if asked for.
-    // ARGV[1..4] = info key prefix and suffix, profile key prefix and suffix; ARGV[5..] = article ids.
-    // Returns { pinnedCount, ids, infos, comments, likes, collects, reads, profileKeys, profiles }.
+    // KEYS[1] = the pinned set, if asked for.
+    // ARGV[1..6] = info key prefix and suffix, profile key prefix and suffix, counter bucket key prefix
+    // and bucket size; ARGV[7..] = article ids.
+    // Returns { pinnedCount, ids, infos, counts, countsLoaded, profileKeys, profiles }: counts are each
+    // id's field of its counter bucket ('' without one), countsLoaded 1 where the bucket is loaded.
     private static readonly LuaScript PageScript = LuaScript.Prepare(
         """
         local ids = {}
-        if #KEYS == 5 then ids = redis.call('ZREVRANGE', KEYS[5], 0, -1) end
+        if #KEYS == 1 then ids = redis.call('ZREVRANGE', KEYS[1], 0, -1) end
         local pinned = #ids
-        for i = 5, #ARGV do ids[#ids + 1] = ARGV[i] end
-        if #ids == 0 then return { 0, {}, {}, {}, {}, {}, {}, {}, {} } end
+        for i = 7, #ARGV do ids[#ids + 1] = ARGV[i] end
+        if #ids == 0 then return { 0, {}, {}, {}, {}, {}, {} } end
         local infoPrefix, infoSuffix, profilePrefix, profileSuffix = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+        local counterPrefix, bucketSize = ARGV[5], tonumber(ARGV[6])
         local infoKeys = {}
         for i, id in ipairs(ids) do infoKeys[i] = infoPrefix .. id .. infoSuffix end
         local infos = redis.call('MGET', unpack(infoKeys))
-        local comments = redis.call('ZMSCORE', KEYS[1], unpack(ids))
-        local likes = redis.call('ZMSCORE', KEYS[2], unpack(ids))
-        local collects = redis.call('ZMSCORE', KEYS[3], unpack(ids))
-        local reads = redis.call('ZMSCORE', KEYS[4], unpack(ids))
+        local counts, loaded = {}, {}
+        for i, id in ipairs(ids) do
+          local got = redis.call('HMGET', counterPrefix .. string.format('%d', math.floor(tonumber(id) / bucketSize)), '_', id)
+          loaded[i] = got[1] and 1 or 0
+          counts[i] = got[2] or ''
+        end
         local profileKeys, seen = {}, {}
         for i = 1, #ids do
           local info = infos[i]
@@ -47,17 +53,15 @@ internal sealed class ScriptPageSource(IConnectionMultiplexer redis, ILogger log
         end
         local profiles = {}
         if #profileKeys > 0 then profiles = redis.call('MGET', unpack(profileKeys)) end
-        return { pinned, ids, infos, comments, likes, collects, reads, profileKeys, profiles }
+        return { pinned, ids, infos, counts, loaded, profileKeys, profiles }
         """);
 
-    private static readonly RedisKey[] CountKeys = Array.ConvertAll(ArticleCacheKeys.AllCounts, key => (RedisKey)key);
-
     private static readonly RedisValue[] KeyParts =
-        [ArticleCacheKeys.InfoPrefix, ArticleCacheKeys.InfoSuffix, ArticleCacheKeys.ProfilePrefix, ArticleCacheKeys.ProfileSuffix];
+        [ArticleCacheKeys.InfoPrefix, ArticleCacheKeys.InfoSuffix, ArticleCacheKeys.ProfilePrefix, ArticleCacheKeys.ProfileSuffix, ArticleCounters.KeyPrefix, ArticleCounters.BucketSize];
 
     public override async Task<CachedEntries> ReadAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel)
     {
-        var keys = pinnedOfChannel is { } channel ? [.. CountKeys, ArticleCacheKeys.Top(channel)] : CountKeys;
+        RedisKey[] keys = pinnedOfChannel is { } channel ? [ArticleCacheKeys.Top(channel)] : [];
         var arguments = new RedisValue[KeyParts.Length + articleIds.Count];
         KeyParts.CopyTo(arguments, 0);
         for (var i = 0; i < articleIds.Count; i++)
@@ -67,11 +71,28 @@ internal sealed class ScriptPageSource(IConnectionMultiplexer redis, ILogger log
 
         var reply = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(PageScript.ExecutableScript, keys, arguments))!;
         var ids = ((RedisValue[])reply[1]!).Select(v => (long)v).ToArray();
-        var counts = Enumerable.Range(3, 4).Select(i => Array.ConvertAll((RedisValue[])reply[i]!, Count)).ToArray();
+        var (counts, countMisses) = Counts(ids, (RedisValue[])reply[3]!, (RedisValue[])reply[4]!);
         var (articles, misses) = ParseInfos(ids, (RedisValue[])reply[2]!);
-        var authorIds = Array.ConvertAll((RedisValue[])reply[7]!, key => ArticleCacheKeys.ProfileOwner(key!));
-        return new CachedEntries((int)reply[0], ids, counts, articles, misses, ParseProfiles(authorIds, (RedisValue[])reply[8]!));
+        var authorIds = Array.ConvertAll((RedisValue[])reply[5]!, key => ArticleCacheKeys.ProfileOwner(key!));
+        return new CachedEntries((int)reply[0], ids, counts, articles, misses, ParseProfiles(authorIds, (RedisValue[])reply[6]!), countMisses);
     }
 
-    private static long Count(RedisValue score) => score.IsNull ? 0 : (long)(double)score;
+    private static (long[][] Counts, List<long> Misses) Counts(long[] ids, RedisValue[] values, RedisValue[] loaded)
+    {
+        var counts = NoCounts(ids.Length);
+        var misses = new List<long>();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if ((long)loaded[i] == 0)
+            {
+                misses.Add(ids[i]);
+            }
+            else
+            {
+                SetCounts(counts, i, ArticleCounters.Parse(values[i]));
+            }
+        }
+
+        return (counts, misses);
+    }
 }

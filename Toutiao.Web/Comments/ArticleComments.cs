@@ -68,7 +68,7 @@ public sealed class ArticleComments(
             token => TransactionRetry.RunAsync(() => InsertAsync(userId, target, articleId, content, idempotencyKey, token)), cancellationToken);
         if (!posted.Replayed)
         {
-            await counters.AddAsync(ArticleCounters.Comments, posted.ArticleId, 1);
+            await counters.AddAsync(ArticleCounter.Comments, posted.ArticleId, 1);
         }
 
         return posted;

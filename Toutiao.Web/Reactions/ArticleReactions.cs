@@ -27,7 +27,7 @@ public sealed class ArticleReactions(
 
         if (delta != 0)
         {
-            await counters.AddAsync(reaction == Reaction.Collect ? ArticleCounters.Collects : ArticleCounters.Likes, articleId, delta);
+            await counters.AddAsync(reaction == Reaction.Collect ? ArticleCounter.Collects : ArticleCounter.Likes, articleId, delta);
         }
 
         return changed;
