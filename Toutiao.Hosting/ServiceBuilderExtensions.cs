@@ -81,12 +81,28 @@ public static class ServiceBuilderExtensions
         }
     }
 
-    /// <summary>A port no process listens on now (the OS's pick); the instance binds it seconds later.</summary>
+    /// <summary>
+    /// A port no process holds now; the instance binds it seconds later. Picked below Linux's ephemeral
+    /// range (32768 and up): the OS's own pick came from that range, where the machine's outgoing
+    /// connections take their local ports too, and one took an instance's port before it started
+    /// (CI, 2026-12-07: "address already in use", and the app never became healthy).
+    /// </summary>
     private static int FreePort()
     {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = Random.Shared.Next(15_000, 32_000);
+            try
+            {
+                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException) when (attempt < 100)
+            {
+                // Held: another.
+            }
+        }
     }
 
     /// <summary>Whether <paramref name="resource"/> is one of <see cref="AddProjectInstances"/>' instances of <paramref name="name"/>.</summary>

@@ -28,12 +28,8 @@ public sealed class RecoChannelTests
     [Fact]
     public async Task With_one_of_two_instances_answering_unavailable_every_call_succeeds_on_the_other()
     {
-        await using var serving = await HealthServer.StartAsync(failing: false);
-        await using var stopping = await HealthServer.StartAsync(failing: true);
-        await using var services = Discovery(serving.Port, stopping.Port);
-        using var channel = new RecoChannel(Options.Create(new RecoOptions()), services, NullLoggerFactory.Instance);
-        var health = new Health.HealthClient(channel.CallInvoker);
-        await BothConnectedAsync(health, serving, stopping);
+        await using var instances = await TwoInstances.StartAsync(firstFailing: false, secondFailing: true);
+        var (serving, stopping, health) = (instances.First, instances.Second, instances.Health);
         var (servingBefore, stoppingBefore) = (serving.Calls, stopping.Calls);
 
         var failed = new List<StatusCode>();
@@ -59,12 +55,8 @@ public sealed class RecoChannelTests
     [Fact]
     public async Task With_every_instance_failing_retries_stop_within_a_few_calls()
     {
-        await using var first = await HealthServer.StartAsync(failing: true);
-        await using var second = await HealthServer.StartAsync(failing: true);
-        await using var services = Discovery(first.Port, second.Port);
-        using var channel = new RecoChannel(Options.Create(new RecoOptions()), services, NullLoggerFactory.Instance);
-        var health = new Health.HealthClient(channel.CallInvoker);
-        await BothConnectedAsync(health, first, second);
+        await using var instances = await TwoInstances.StartAsync(firstFailing: true, secondFailing: true);
+        var (first, second, health) = (instances.First, instances.Second, instances.Health);
         var before = first.Calls + second.Calls;
 
         for (var call = 0; call < 40; call++)
@@ -79,37 +71,75 @@ public sealed class RecoChannelTests
     }
 
     /// <summary>
-    /// Calls until both servers have answered: the channel connects to each on its own, and while only
-    /// one is connected every attempt, the retry too, goes to it.
+    /// Two servers found by service discovery of <c>http://reco</c>, as Web's registration gives
+    /// <see cref="RecoChannel"/> (configuration and its resolver), and the channel's health client,
+    /// once the channel has reached both.
     /// </summary>
-    private static async Task BothConnectedAsync(Health.HealthClient health, params HealthServer[] servers)
+    private sealed class TwoInstances : IAsyncDisposable
     {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (servers.Any(server => server.Calls == 0))
+        private readonly ServiceProvider _services;
+        private readonly RecoChannel _channel;
+
+        private TwoInstances(HealthServer first, HealthServer second)
         {
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(10), "the channel did not reach both servers within 10 s");
-            try
+            First = first;
+            Second = second;
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
             {
-                await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5));
-            }
-            catch (RpcException)
+                ["services:reco:http:0"] = $"http://127.0.0.1:{first.Port}",
+                ["services:reco:http:1"] = $"http://127.0.0.1:{second.Port}",
+            }).Build();
+            var services = new ServiceCollection();
+            services.AddSingleton<IConfiguration>(configuration);
+            services.AddLogging();
+            services.AddServiceDiscovery();
+            services.AddSingleton<ResolverFactory, DiscoveryResolverFactory>();
+            _services = services.BuildServiceProvider();
+            _channel = new RecoChannel(Options.Create(new RecoOptions()), _services, NullLoggerFactory.Instance);
+            Health = new Health.HealthClient(_channel.CallInvoker);
+        }
+
+        public HealthServer First { get; }
+
+        public HealthServer Second { get; }
+
+        public Health.HealthClient Health { get; }
+
+        public static async Task<TwoInstances> StartAsync(bool firstFailing, bool secondFailing)
+        {
+            var instances = new TwoInstances(await HealthServer.StartAsync(firstFailing), await HealthServer.StartAsync(secondFailing));
+            await instances.BothConnectedAsync();
+            return instances;
+        }
+
+        /// <summary>
+        /// Calls until both servers have answered: the channel connects to each on its own, and while only
+        /// one is connected every attempt, the retry too, goes to it.
+        /// </summary>
+        private async Task BothConnectedAsync()
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (First.Calls == 0 || Second.Calls == 0)
             {
-                // The stopping one's answer, before the retry had the other to go to.
+                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(10), "the channel did not reach both servers within 10 s");
+                try
+                {
+                    await Health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5));
+                }
+                catch (RpcException)
+                {
+                    // A failing one's answer, before the retry had the other to go to.
+                }
             }
         }
-    }
 
-    /// <summary>What Web's registration gives <see cref="RecoChannel"/>: service discovery of <c>http://reco</c> over configuration, and its resolver.</summary>
-    private static ServiceProvider Discovery(params int[] ports)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
-            ports.Select((port, i) => KeyValuePair.Create($"services:reco:http:{i}", (string?)$"http://127.0.0.1:{port}"))).Build();
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddLogging();
-        services.AddServiceDiscovery();
-        services.AddSingleton<ResolverFactory, DiscoveryResolverFactory>();
-        return services.BuildServiceProvider();
+        public async ValueTask DisposeAsync()
+        {
+            _channel.Dispose();
+            await _services.DisposeAsync();
+            await First.DisposeAsync();
+            await Second.DisposeAsync();
+        }
     }
 
     /// <summary>A gRPC health service on a free loopback port (HTTP/2 without TLS, as Reco serves) that counts its calls.</summary>
