@@ -6,6 +6,7 @@ using Toutiao.Contracts.Articles;
 using Toutiao.Contracts.Caching;
 using Toutiao.Contracts.Feed;
 using Toutiao.Contracts.Recall;
+using Toutiao.Contracts.Storage;
 using Toutiao.Reco.Ranking;
 using Toutiao.Reco.Recommend;
 using Toutiao.ServiceDefaults.Clients;
@@ -28,6 +29,13 @@ public readonly record struct Candidate(long ArticleId, double PublishedAtMs, do
 public sealed partial class RecallCandidateStore
 {
     private static readonly TimeSpan RebuildRetryGap = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The build lock's lease, renewed while the build runs: a builder that dies holds the others up
+    /// this long, not the two minutes of a lease long enough for any build (CI, 2026-12-07: an
+    /// instance that failed to start left the other without candidates for two minutes).
+    /// </summary>
+    public static readonly TimeSpan BuildLease = TimeSpan.FromSeconds(15);
 
     /// <summary>How old the in-memory copy may be before the marker is checked again.</summary>
     public static readonly TimeSpan SnapshotCheckInterval = TimeSpan.FromSeconds(2);
@@ -358,15 +366,19 @@ public sealed partial class RecallCandidateStore
     {
         using var activity = RecoTelemetry.Source.StartActivity("reco recall rebuild");
         var lockToken = Guid.NewGuid().ToString("N");
-        var lockTtl = TimeSpan.FromMinutes(2);
-        if (!await redis.GetDatabase().StringSetAsync(RecallKeys.BuildLock, lockToken, lockTtl, When.NotExists))
+        while (!await redis.GetDatabase().StringSetAsync(RecallKeys.BuildLock, lockToken, BuildLease, When.NotExists))
         {
-            // Another process builds right now; wait for its marker rather than build twice.
-            activity?.SetTag("toutiao.reco.outcome", "built_elsewhere");
-            await WaitForMarkerAsync(lockTtl, cancellationToken);
-            return;
+            // Another process builds right now: wait for its marker rather than build twice. Its
+            // lease ending without one (it died) leaves the build to us.
+            if (await WaitForMarkerAsync(cancellationToken))
+            {
+                activity?.SetTag("toutiao.reco.outcome", "built_elsewhere");
+                return;
+            }
         }
 
+        using var building = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var renewing = RenewLeaseAsync(lockToken, building.Token);
         try
         {
             var stopwatch = Stopwatch.StartNew();
@@ -443,6 +455,8 @@ public sealed partial class RecallCandidateStore
         }
         finally
         {
+            await building.CancelAsync();
+            await renewing;
             // Release only our own lock.
             await redis.GetDatabase().ScriptEvaluateAsync(
                 "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
@@ -572,12 +586,49 @@ public sealed partial class RecallCandidateStore
         return byKeyword;
     }
 
-    private async Task WaitForMarkerAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Until the sets' marker is there (true) or the builder's lease is gone without one (false).</summary>
+    private async Task<bool> WaitForMarkerAsync(CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline && !await redis.GetDatabase().KeyExistsAsync(RecallKeys.BuiltMarker))
+        var db = redis.GetDatabase();
+        while (true)
         {
+            if (await db.KeyExistsAsync(RecallKeys.BuiltMarker))
+            {
+                return true;
+            }
+
+            if (!await db.KeyExistsAsync(RecallKeys.BuildLock))
+            {
+                return await db.KeyExistsAsync(RecallKeys.BuiltMarker);
+            }
+
             await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    /// <summary>Extends our build lock every third of its lease while the build runs; a failed extension is tried again at the next.</summary>
+    private async Task RenewLeaseAsync(string lockToken, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(BuildLease / 3, clock);
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    await redis.GetDatabase().ScriptEvaluateAsync(
+                        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
+                        [RecallKeys.BuildLock], [lockToken, (long)BuildLease.TotalMilliseconds]);
+                }
+                catch (Exception ex) when (StorageFailures.IsRedisFailure(ex))
+                {
+                    // The build's own writes fail the same way; the lease runs out if it stays away.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The build ended.
         }
     }
 

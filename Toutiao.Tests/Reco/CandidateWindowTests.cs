@@ -130,6 +130,35 @@ public sealed class CandidateWindowBuildTests(ToutiaoFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task A_builder_that_died_holding_the_build_lock_holds_the_others_up_until_its_lease_ends_not_longer()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Storage.RedisConnectionString + ",defaultDatabase=9,allowAdmin=true");
+        var server = redis.GetServers()[0];
+        await server.FlushDatabaseAsync(9);
+        try
+        {
+            var options = Options.Create(new RecommendationOptions { CandidatesPerChannel = 300 });
+            var store = new RecallCandidateStore(redis, fixture.MySql, fixture.Reco.Services.GetRequiredService<ChannelDirectory>(), new FeedRanker(options),
+                TimeProvider.System, options, NullLogger<RecallCandidateStore>.Instance);
+            // What an instance leaves that died building: its lock, with what is left of its lease, and no marker.
+            var db = redis.GetDatabase();
+            await db.StringSetAsync(RecallKeys.BuildLock, "a builder that died", TimeSpan.FromSeconds(2));
+
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            await store.EnsureBuiltAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+
+            // Built here once the lease ran out (before, it waited out a two-minute lock and built nothing).
+            Assert.True(await db.KeyExistsAsync(RecallKeys.BuiltMarker), $"no sets after {waited.Elapsed}");
+            Assert.True(await db.KeyExistsAsync(RecallKeys.New(RecommendedChannel.Id)));
+            Assert.False(await db.KeyExistsAsync(RecallKeys.BuildLock));
+        }
+        finally
+        {
+            await server.FlushDatabaseAsync(9);
+        }
+    }
+
     /// <summary>An approved article in channel 1 (the fixture's Reco takes it in like a newsroom's).</summary>
     private async Task<long> InsertApprovedAsync(string createTime)
     {
