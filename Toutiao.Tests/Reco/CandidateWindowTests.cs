@@ -51,9 +51,7 @@ public sealed class CandidateWindowBuildTests(ToutiaoFixture fixture)
         await server.FlushDatabaseAsync(7);
         try
         {
-            var options = Options.Create(new RecommendationOptions { CandidatesPerChannel = perChannel });
-            var store = new RecallCandidateStore(redis, fixture.MySql, fixture.Reco.Services.GetRequiredService<ChannelDirectory>(), new FeedRanker(options),
-                TimeProvider.System, options, NullLogger<RecallCandidateStore>.Instance);
+            var store = Store(redis, new RecommendationOptions { CandidatesPerChannel = perChannel });
 
             await store.RebuildAsync(CancellationToken.None);
             await store.RefreshAsync(CancellationToken.None);
@@ -94,9 +92,7 @@ public sealed class CandidateWindowBuildTests(ToutiaoFixture fixture)
         await server.FlushDatabaseAsync(8);
         try
         {
-            var options = Options.Create(new RecommendationOptions { CandidatesPerChannel = 300, PublishedAddedAtOnce = 2 });
-            var store = new RecallCandidateStore(redis, fixture.MySql, fixture.Reco.Services.GetRequiredService<ChannelDirectory>(), new FeedRanker(options),
-                TimeProvider.System, options, NullLogger<RecallCandidateStore>.Instance);
+            var store = Store(redis, new RecommendationOptions { CandidatesPerChannel = 300, PublishedAddedAtOnce = 2 });
             await store.RebuildAsync(CancellationToken.None);
             await store.RefreshAsync(CancellationToken.None);
             var db = redis.GetDatabase();
@@ -138,9 +134,7 @@ public sealed class CandidateWindowBuildTests(ToutiaoFixture fixture)
         await server.FlushDatabaseAsync(9);
         try
         {
-            var options = Options.Create(new RecommendationOptions { CandidatesPerChannel = 300 });
-            var store = new RecallCandidateStore(redis, fixture.MySql, fixture.Reco.Services.GetRequiredService<ChannelDirectory>(), new FeedRanker(options),
-                TimeProvider.System, options, NullLogger<RecallCandidateStore>.Instance);
+            var store = Store(redis, new RecommendationOptions { CandidatesPerChannel = 300 });
             // What an instance leaves that died building: its lock, with what is left of its lease, and no marker.
             var db = redis.GetDatabase();
             await db.StringSetAsync(RecallKeys.BuildLock, "a builder that died", TimeSpan.FromSeconds(2));
@@ -157,6 +151,14 @@ public sealed class CandidateWindowBuildTests(ToutiaoFixture fixture)
         {
             await server.FlushDatabaseAsync(9);
         }
+    }
+
+    /// <summary>A candidate store of its own on <paramref name="redis"/> (a database of the test's), reading the fixture's MySQL.</summary>
+    private RecallCandidateStore Store(IConnectionMultiplexer redis, RecommendationOptions settings)
+    {
+        var options = Options.Create(settings);
+        return new RecallCandidateStore(redis, fixture.MySql, fixture.Reco.Services.GetRequiredService<ChannelDirectory>(), new FeedRanker(options),
+            TimeProvider.System, options, NullLogger<RecallCandidateStore>.Instance);
     }
 
     /// <summary>An approved article in channel 1 (the fixture's Reco takes it in like a newsroom's).</summary>
