@@ -15,6 +15,13 @@ public sealed class RecordedPagesTests
 
     private static Recommendation Recorded(long previous, string exposure = "") => new(previous, exposure, Articles) { Recorded = true };
 
+    /// <summary>The pre_timestamp of reader 42's page of channel 3 at <paramref name="timestamp"/>, which must be kept.</summary>
+    private static long PreviousOf(RecordedPages pages, long timestamp)
+    {
+        Assert.True(pages.TryGet("42", 3, timestamp, out var page), $"no page kept at {timestamp}");
+        return page.PreviousTimestamp;
+    }
+
     [Fact]
     public void From_a_readers_second_page_on_a_recorded_page_is_served_again_without_its_exposure()
     {
@@ -63,10 +70,8 @@ public sealed class RecordedPagesTests
         // A concurrent refresh that arrived late, recorded between them.
         pages.Remember("42", 3, 2000, Recorded(1000));
 
-        Assert.True(pages.TryGet("42", 3, 3000, out var newest));
-        Assert.Equal(2000, newest.PreviousTimestamp);
-        Assert.True(pages.TryGet("42", 3, 2000, out var between));
-        Assert.Equal(1000, between.PreviousTimestamp);
+        Assert.Equal(2000, PreviousOf(pages, 3000));
+        Assert.Equal(1000, PreviousOf(pages, 2000));
     }
 
     [Fact]
@@ -82,10 +87,8 @@ public sealed class RecordedPagesTests
 
         // Ten are known (3000..11000 kept, 20000 noted), and each names the one before it, the oldest the one let go.
         Assert.False(pages.TryGet("42", 3, 2000, out _));
-        Assert.True(pages.TryGet("42", 3, 3000, out var oldest));
-        Assert.Equal(2000, oldest.PreviousTimestamp);
-        Assert.True(pages.TryGet("42", 3, 11_000, out var newest));
-        Assert.Equal(10_000, newest.PreviousTimestamp);
+        Assert.Equal(2000, PreviousOf(pages, 3000));
+        Assert.Equal(10_000, PreviousOf(pages, 11_000));
     }
 
     [Fact]

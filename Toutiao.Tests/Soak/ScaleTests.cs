@@ -118,8 +118,7 @@ public sealed class ScaleTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOu
             foreach (var name in new[] { "redis", "cache" })
             {
                 await using var client = await ConnectAsync(name);
-                var info = (await client.GetServers()[0].InfoAsync("memory")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
-                sample[$"{name} Redis used_memory MB"] = double.Parse(info["used_memory"], CultureInfo.InvariantCulture) / 1048576;
+                sample[$"{name} Redis used_memory MB"] = await UsedMemoryMegabytesAsync(client);
                 if (name == "redis")
                 {
                     sample["channel 0 candidates"] = await client.GetDatabase().SortedSetLengthAsync(RecallKeys.New(RecommendedChannel.Id));
@@ -194,7 +193,12 @@ public sealed class ScaleTests(ToutiaoAppFixture app, Xunit.Abstractions.ITestOu
             await Task.WhenAll(chunk.Select(bucket => cache.GetDatabase().LoadIfAbsentAsync(bucket.Key, bucket.Value)));
         }
 
-        var info = (await cache.GetServers()[0].InfoAsync("memory")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+        return await UsedMemoryMegabytesAsync(cache);
+    }
+
+    private static async Task<double> UsedMemoryMegabytesAsync(ConnectionMultiplexer redis)
+    {
+        var info = (await redis.GetServers()[0].InfoAsync("memory")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
         return double.Parse(info["used_memory"], CultureInfo.InvariantCulture) / 1048576;
     }
 

@@ -30,40 +30,28 @@ internal sealed partial class ArticleCounterLoader(ArticleRepository repository,
     {
         // Pages that miss the same bucket at once (a cache just restarted) share one load.
         var claim = _loads.Claim(articleIds.Select(ArticleCounters.Bucket));
-        var counts = new Dictionary<long, long[]>();
+        var buckets = new List<Dictionary<long, long[]>>();
         if (claim.Owned.Count > 0)
         {
             // Under none of the waiters' cancellations: the owner going away never fails them.
-            foreach (var (id, four) in await LoadAndShareAsync(claim.Owned).WaitAsync(cancellationToken))
-            {
-                counts[id] = four;
-            }
+            buckets.AddRange((await LoadAndShareAsync(claim.Owned).WaitAsync(cancellationToken)).Values);
         }
 
         foreach (var (_, load) in claim.Awaited)
         {
-            foreach (var (id, four) in await load.WaitAsync(cancellationToken) ?? [])
-            {
-                counts[id] = four;
-            }
+            buckets.Add(await load.WaitAsync(cancellationToken) ?? []);
         }
 
-        return counts;
+        return buckets.SelectMany(bucket => bucket).ToDictionary();
     }
 
-    private async Task<Dictionary<long, long[]>> LoadAndShareAsync(List<long> buckets)
+    private async Task<Dictionary<long, Dictionary<long, long[]>>> LoadAndShareAsync(List<long> buckets)
     {
         try
         {
-            var counts = await ReadAndWriteBackAsync(buckets);
-            var byBucket = buckets.ToDictionary(bucket => bucket, _ => new Dictionary<long, long[]>());
-            foreach (var (id, four) in counts)
-            {
-                byBucket[ArticleCounters.Bucket(id)][id] = four;
-            }
-
+            var byBucket = await ReadAndWriteBackAsync(buckets);
             _loads.Complete(buckets, byBucket);
-            return counts;
+            return byBucket;
         }
         catch (Exception ex)
         {
@@ -72,15 +60,22 @@ internal sealed partial class ArticleCounterLoader(ArticleRepository repository,
         }
     }
 
-    private async Task<Dictionary<long, long[]>> ReadAndWriteBackAsync(List<long> buckets)
+    /// <summary>Each bucket's counts (article id → its four), every bucket asked for present, empty where MySQL has none.</summary>
+    private async Task<Dictionary<long, Dictionary<long, long[]>>> ReadAndWriteBackAsync(List<long> buckets)
     {
         using var activity = WebTelemetry.Source.StartActivity("article_cache load_counters");
         activity?.SetTag("toutiao.cache.counter_buckets", buckets.Count);
         var reading = Stopwatch.StartNew();
         var counts = await mysql.RunAsync(token => repository.ReadCounterBucketsAsync(buckets, token), CancellationToken.None);
+        var byBucket = buckets.ToDictionary(bucket => bucket, _ => new Dictionary<long, long[]>());
+        foreach (var (id, four) in counts)
+        {
+            byBucket[ArticleCounters.Bucket(id)][id] = four;
+        }
+
         if (reading.Elapsed >= ReadingLifetime)
         {
-            return counts;
+            return byBucket;
         }
 
         try
@@ -88,8 +83,7 @@ internal sealed partial class ArticleCounterLoader(ArticleRepository repository,
             await cache.RunAsync(async () =>
             {
                 var batch = redis.GetDatabase().CreateBatch();
-                var writes = counts.GroupBy(c => ArticleCounters.Bucket(c.Key)).ToDictionary(b => b.Key, b => b.AsEnumerable());
-                var written = buckets.Select(bucket => batch.LoadIfAbsentAsync(bucket, writes.GetValueOrDefault(bucket, []))).ToList();
+                var written = byBucket.Select(bucket => batch.LoadIfAbsentAsync(bucket.Key, bucket.Value)).ToList();
                 batch.Execute();
                 return await Task.WhenAll(written);
             }, CancellationToken.None);
@@ -101,7 +95,7 @@ internal sealed partial class ArticleCounterLoader(ArticleRepository repository,
             LogWriteBackFailed(buckets.Count, ex);
         }
 
-        return counts;
+        return byBucket;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Buckets} counter buckets back to Redis failed")]
