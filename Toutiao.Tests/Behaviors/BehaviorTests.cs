@@ -159,7 +159,8 @@ public sealed class BehaviorTests(ToutiaoFixture fixture)
         var other = Api.NewAnonymousReader();
         var signature = new TrackingSignature(Options.Create(new TrackingOptions { SigningKey = ToutiaoFixture.TrackingKey }));
         var twoDaysAgo = DateTimeOffset.UtcNow.AddDays(-2).ToUnixTimeMilliseconds();
-        var expired = signature.Sign($$"""{"action":"read","userId":"anony:{{reader["Anony ".Length..]}}","articleId":"{{article.Id}}","algorithmCombine":"Algo-1","issuedAt":{{twoDaysAgo}}""");
+        var expired = signature.Sign("read", "\"" + $$"""userId":"anony:{{reader["Anony ".Length..]}}","articleId":"{{article.Id}}","algorithmCombine":"Algo-1","issuedAt":{{twoDaysAgo}}""");
+        var exposureAsClick = signature.Sign("click", "\"" + $$"""userId":"anony:{{reader["Anony ".Length..]}}","articleId":"[{{article.Id}}, 1]","algorithmCombine":"Algo-1","issuedAt":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}""");
         var unsigned = $$"""{"action":"read","userId":"anony:{{reader["Anony ".Length..]}}","articleId":"{{article.Id}}","algorithmCombine":"Algo-1"}""";
 
         await Refused(HttpStatusCode.Forbidden, "not a tracking string this server issued", reader, new { param = article.Read.Replace($"\"articleId\":\"{article.Id}\"", "\"articleId\":\"1\"") });
@@ -167,6 +168,7 @@ public sealed class BehaviorTests(ToutiaoFixture fixture)
         await Refused(HttpStatusCode.Forbidden, "issued to another reader", other, new { param = article.Read });
         await Refused(HttpStatusCode.Forbidden, "issued to another reader", null, new { param = article.Read });
         await Refused(HttpStatusCode.Forbidden, "expired", reader, new { param = expired });
+        await Refused(HttpStatusCode.BadRequest, "names no single article", reader, new { param = exposureAsClick });
         await Refused(HttpStatusCode.BadRequest, "param must be a tracking string", reader, new { param = "clicked!" });
         await Refused(HttpStatusCode.BadRequest, "The body must be", reader, new { read_time = 3 });
         await Refused(HttpStatusCode.BadRequest, "1 to 50 items", reader, Array.Empty<object>());

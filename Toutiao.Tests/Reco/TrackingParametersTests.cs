@@ -46,7 +46,8 @@ public sealed class TrackingParametersTests
         var click = Tracking.Tracks("42", [7], "Algo-1").Single().Click;
         Assert.NotNull(Signature.Verify(click));
         Assert.Null(Signature.Verify(click.Replace("\"articleId\":\"7\"", "\"articleId\":\"8\"")));
-        Assert.Null(Signature.Verify(click.Replace("\"click\"", "\"read\"")));
+        Assert.Null(Signature.Verify(click.Replace("\"Algo-1\"", "\"Algo-2\"")));
+        Assert.Null(Signature.Verify(click.Replace("\"action\":\"click\",", "")));
         Assert.Null(SignatureWith(Key + "!").Verify(click));
         Assert.Null(Signature.Verify(click[..click.IndexOf(",\"sig\"", StringComparison.Ordinal)] + "}"));
         Assert.Null(Signature.Verify(click[..^3] + "\"}"));

@@ -80,7 +80,13 @@ public sealed class BehaviorReports(TrackingSignature signature, IOptions<Tracki
             throw new ApiException(StatusCodes.Status403Forbidden, $"{at}param has expired: it was issued more than {Describe(maxAge)} ago.");
         }
 
-        return new ReportedBehavior(action, userId, long.Parse(root.GetProperty("articleId").GetString()!, CultureInfo.InvariantCulture),
+        // The signature leaves the action out (TrackingSignature): a page's exposure, whose articleId is a list, must not pass as a click.
+        if (!long.TryParse(root.GetProperty("articleId").GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var articleId))
+        {
+            throw ApiException.BadRequest($"{at}param names no single article.");
+        }
+
+        return new ReportedBehavior(action, userId, articleId,
             root.GetProperty("algorithmCombine").GetString()!, issuedAt, action == "read" ? ReadTime(item, at) : null);
     }
 
