@@ -20,7 +20,8 @@ public enum ArticleCounter
 /// page needs it and absent otherwise, so the cache's LRU keeps the counters of the articles being
 /// read and lets the rest go; at 64 a bucket stays a small listpack (about 20 bytes an article).
 /// Whatever changes a count in MySQL adds the change here with <see cref="AddIfLoadedAsync"/>.
-/// Each script touches one bucket, one key: Cluster-safe.
+/// Each script touches one bucket, one key: Cluster-safe. A script that changes counts publishes the
+/// bucket's key on <see cref="ChangedChannel"/>, loaded or not, for the copies Web keeps in memory.
 /// </summary>
 public static class ArticleCounters
 {
@@ -28,8 +29,12 @@ public static class ArticleCounters
     public const int BucketSize = 64;
     public const string LoadedField = "_";
 
+    /// <summary>The pub/sub channel on which every change of a bucket's counts publishes the bucket's key (a cluster carries it to every node).</summary>
+    public const string ChangedChannel = "article-counters-changed";
+
     /// <summary>Changes (<c>add</c>) or sets (<c>set</c>) one counter of articles in a loaded bucket; a bucket not loaded is left alone (0).</summary>
-    private const string ChangeIfLoadedScript = """
+    private const string ChangeIfLoadedScript = $$"""
+        redis.call('PUBLISH', '{{ChangedChannel}}', KEYS[1])
         if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
         local index = tonumber(ARGV[1])
         for i = 3, #ARGV, 2 do
@@ -54,6 +59,11 @@ public static class ArticleCounters
     public static string Key(long bucket) => KeyPrefix + bucket.ToString(CultureInfo.InvariantCulture);
 
     public static string KeyOf(long articleId) => Key(Bucket(articleId));
+
+    /// <summary>The bucket of a key published on <see cref="ChangedChannel"/>, or null for anything else.</summary>
+    public static long? BucketOfKey(string? key)
+        => key is not null && key.StartsWith(KeyPrefix, StringComparison.Ordinal)
+            && long.TryParse(key.AsSpan(KeyPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var bucket) ? bucket : null;
 
     /// <summary>The first and last id of a bucket.</summary>
     public static (long First, long Last) Range(long bucket) => (bucket * BucketSize, (bucket * BucketSize) + BucketSize - 1);

@@ -219,31 +219,68 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
     }
 
     [Fact]
-    public async Task With_the_local_layer_a_page_read_before_costs_redis_its_counters_only_and_they_stay_live()
+    public async Task With_the_local_layer_a_page_read_before_costs_redis_nothing_until_a_counter_changes_and_then_that_bucket_only()
     {
-        await using var web = StartWebWithLocalCards(TimeSpan.FromMinutes(1));
+        // Far longer than the test: what changes here is heard, not expired.
+        await using var web = StartWebWithLocalCards(TimeSpan.FromMinutes(10));
         var cache = web.Services.GetRequiredService<ArticleInfoCache>();
+        var local = web.Services.GetRequiredService<LocalCardCache>();
+        await web.Services.GetRequiredService<ArticleCounterChanges>().Listening.WaitAsync(TimeSpan.FromSeconds(30));
         long[] ids = [4_301, 4_302, 4_303];
         var first = await cache.GetPageAsync(ids, 11, CancellationToken.None);
         Assert.NotEmpty(first.Pinned);
         Assert.Equal(ids, first.Articles.Select(c => c.Info.ArtId));
-        Assert.True(await Redis.AddIfLoadedAsync(ArticleCounter.Likes, [KeyValuePair.Create(ids[0], 1L)]));
         // The new process's own warm-ups (a look at every channel's pins; the feed's page of cards) must not fall inside the count.
         await web.Services.GetRequiredService<ArticleCacheWarmer>().Warmed.WaitAsync(TimeSpan.FromSeconds(30));
         await web.Services.GetRequiredService<Toutiao.Web.Feed.FeedWarmUp>().Done.WaitAsync(TimeSpan.FromSeconds(30));
 
         var before = Operations(web);
         using var mysql = WebMySql();
-        var again = await cache.GetPageAsync(ids, 11, CancellationToken.None);
-
-        Assert.Empty(mysql.Statements);
+        var second = await cache.GetPageAsync(ids, 11, CancellationToken.None);
         // One pipeline, an HMGET per counter bucket of the page (on a cluster, sent to the nodes holding them at once): no script, infos or profiles.
         Assert.Equal(first.Pinned.Concat(first.Articles).Select(c => ArticleCounters.Bucket(c.Info.ArtId)).Distinct().Count(), Operations(web) - before);
-        Assert.Equal(Cards(first.Pinned), Cards(again.Pinned));
-        Assert.Equal(Cards(first.Articles), Cards(again.Articles));
-        Assert.Equal(first.Articles[0].Counts.LikeCount + 1, again.Articles[0].Counts.LikeCount);
-        Assert.Equal(first.Articles[1].Counts, again.Articles[1].Counts);
-        await Redis.AddIfLoadedAsync(ArticleCounter.Likes, [KeyValuePair.Create(ids[0], -1L)]);
+        Assert.Equal(Cards(first.Pinned), Cards(second.Pinned));
+        Assert.Equal(Cards(first.Articles), Cards(second.Articles));
+
+        // Then the counters too are in memory: nothing at all.
+        before = Operations(web);
+        var third = await cache.GetPageAsync(ids, 11, CancellationToken.None);
+        Assert.Equal(0, Operations(web) - before);
+        Assert.Empty(mysql.Statements);
+        Assert.Equal(second.Articles.Select(c => c.Counts), third.Articles.Select(c => c.Counts));
+
+        // A change made elsewhere (this test's connection, as another Web or Reco would) is heard at once:
+        // its bucket alone is read again, and the change shows.
+        try
+        {
+            Assert.True(await Redis.AddIfLoadedAsync(ArticleCounter.Likes, [KeyValuePair.Create(ids[0], 1L)]));
+            await HeardAsync(web, local, ids[0]);
+            before = Operations(web);
+            var fourth = await cache.GetPageAsync(ids, 11, CancellationToken.None);
+            Assert.Equal(1, Operations(web) - before);
+            Assert.Equal(second.Articles[0].Counts.LikeCount + 1, fourth.Articles[0].Counts.LikeCount);
+            Assert.Equal(second.Articles[1].Counts, fourth.Articles[1].Counts);
+            Assert.Equal(second.Pinned.Select(c => c.Counts), fourth.Pinned.Select(c => c.Counts));
+        }
+        finally
+        {
+            await Redis.AddIfLoadedAsync(ArticleCounter.Likes, [KeyValuePair.Create(ids[0], -1L)]);
+        }
+    }
+
+    /// <summary>Waits until the process has heard that the article's counter bucket changed (other buckets' changes may come first).</summary>
+    private static async Task HeardAsync(WebApplicationFactory<Program> web, LocalCardCache local, long articleId)
+    {
+        while (true)
+        {
+            using var dropped = new MeasurementSignal(ArticleCacheMetrics.MeterName, "toutiao.cache.local_counts_dropped", new("reason", "changed"), 1, web.Services);
+            if (!local.TryGetCounts(articleId, out _))
+            {
+                return;
+            }
+
+            await dropped.Reached.WaitAsync(TimeSpan.FromSeconds(10));
+        }
     }
 
     [Fact]

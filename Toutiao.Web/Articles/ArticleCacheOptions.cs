@@ -13,7 +13,7 @@ public sealed class ArticleCacheOptions
     /// <summary>
     /// How long a Web process keeps the infos, authors and pinned ids it read in its own memory
     /// (<see cref="LocalCardCache"/>); zero keeps nothing there. It bounds how late an edited pin
-    /// shows. Counters are always read from Redis.
+    /// shows. The live counters are kept as long, but dropped at every change (<see cref="ArticleCounterChanges"/>).
     /// </summary>
     public TimeSpan LocalTtl { get; set; } = TimeSpan.FromSeconds(10);
 

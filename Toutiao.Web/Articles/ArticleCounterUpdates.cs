@@ -22,6 +22,7 @@ public sealed partial class ArticleCounterUpdates(
     [FromKeyedServices(RedisConnections.Cache)] IConnectionMultiplexer cache,
     [FromKeyedServices(RedisConnections.Cache)] StorageGuard guard,
     MySqlDataSource database,
+    LocalCardCache local,
     ILogger<ArticleCounterUpdates> logger) : BackgroundService
 {
     /// <summary>The counters that a repair sets from MySQL, by the column that holds their truth.</summary>
@@ -66,6 +67,11 @@ public sealed partial class ArticleCounterUpdates(
             // The change may still reach Redis (a frozen server runs it when thawed): the repair sets the
             // count from MySQL after it, on the same connection, so it ends right either way.
             Defer(counter, articleId, null, ex.Message);
+        }
+        finally
+        {
+            // The writer's next page shows its change even before the published one is heard.
+            local.ForgetCounts(ArticleCounters.Bucket(articleId));
         }
     }
 

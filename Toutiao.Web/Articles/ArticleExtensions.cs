@@ -10,6 +10,8 @@ public static class ArticleExtensions
         builder.Services.AddSingleton<ArticleRepository>();
         builder.Services.AddSingleton<ArticleHtml>();
         builder.Services.AddSingleton<LocalCardCache>();
+        builder.Services.AddSingleton<ArticleCounterChanges>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ArticleCounterChanges>());
         builder.Services.AddSingleton<ArticleInfoCache>();
         builder.Services.AddSingleton<ArticleStatuses>();
         builder.Services.AddSingleton<ArticleCounterUpdates>();

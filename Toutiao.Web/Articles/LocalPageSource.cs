@@ -3,8 +3,9 @@ using StackExchange.Redis;
 namespace Toutiao.Web.Articles;
 
 /// <summary>
-/// A page from this process's memory (<see cref="LocalCardCache"/>) with its live counters from
-/// Redis in one pipeline of plain reads, and what pages read elsewhere found, for the next ones.
+/// A page from this process's memory (<see cref="LocalCardCache"/>), with the live counters it
+/// does not hold from Redis in one pipeline of plain reads (none when it holds them all), and what
+/// pages read elsewhere found, for the next ones.
 /// </summary>
 internal sealed class LocalPageSource(IConnectionMultiplexer redis, LocalCardCache local)
 {
@@ -44,10 +45,43 @@ internal sealed class LocalPageSource(IConnectionMultiplexer redis, LocalCardCac
             return CachedEntries.Empty();
         }
 
+        var counts = RedisPageSource.NoCounts(ids.Length);
+        List<int>? unknown = null;
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (local.TryGetCounts(ids[i], out var four))
+            {
+                RedisPageSource.SetCounts(counts, i, four);
+            }
+            else
+            {
+                (unknown ??= []).Add(i);
+            }
+        }
+
+        if (unknown is null)
+        {
+            return new CachedEntries(pinned.Length, ids, counts, articles, [], authors, []);
+        }
+
+        // Taken before the read: a change heard after it may be newer than what the read finds.
+        var version = local.CountsVersion;
+        long[] unknownIds = [.. unknown.Select(i => ids[i])];
         var batch = redis.GetDatabase().CreateBatch();
-        var countReads = RedisPageSource.QueueCountReads(batch, ids);
+        var countReads = RedisPageSource.QueueCountReads(batch, unknownIds);
         batch.Execute();
-        var (counts, countMisses) = await countReads;
+        var (read, countMisses) = await countReads;
+        var missed = countMisses.ToHashSet();
+        for (var u = 0; u < unknown.Count; u++)
+        {
+            long[] four = [read[0][u], read[1][u], read[2][u], read[3][u]];
+            RedisPageSource.SetCounts(counts, unknown[u], four);
+            if (!missed.Contains(unknownIds[u]))
+            {
+                local.RememberCounts(version, unknownIds[u], four);
+            }
+        }
+
         return new CachedEntries(pinned.Length, ids, counts, articles, [], authors, countMisses);
     }
 
