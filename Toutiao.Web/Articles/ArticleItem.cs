@@ -1,6 +1,7 @@
 namespace Toutiao.Web.Articles;
 
-/// <summary>One item of an article list, in the Toutiao JSON shape.</summary>
+/// <summary>One item of an article list, in the Toutiao JSON shape (written by <see cref="ArticleItemJson"/>).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(ArticleItemJson))]
 public sealed record ArticleItem(
     long ArtId,
     string Title,
