@@ -79,8 +79,14 @@ public sealed partial class ArticleInfoCache(
 
     private async Task<CachedPage> ReadPageAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel, bool cachedOnly, Activity? activity, CancellationToken cancellationToken)
     {
-        // Each within its share of the request's budget: a frozen cache server turns the page to MySQL in time.
-        var fromMemory = await cacheGuard.RunAsync(() => _local.ReadAsync(articleIds, pinnedOfChannel), cancellationToken);
+        // What memory holds whole needs no guard; each Redis read runs within its share of the
+        // request's budget: a frozen cache server turns the page to MySQL in time.
+        var fromMemory = _local.TryRead(articleIds, pinnedOfChannel, out var unknownCounts);
+        if (fromMemory is not null && unknownCounts.Count > 0)
+        {
+            fromMemory = await cacheGuard.RunAsync(() => _local.ReadCountsAsync(fromMemory, unknownCounts), cancellationToken);
+        }
+
         var (pinnedCount, ids, counts, articles, articleMisses, authors, countMisses) = fromMemory
             ?? await cacheGuard.RunAsync(() => (IsCluster ? _cluster : (RedisPageSource)_server).ReadAsync(articleIds, pinnedOfChannel), cancellationToken);
 

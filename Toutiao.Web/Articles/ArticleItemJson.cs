@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -76,39 +75,32 @@ public sealed class ArticleItemJson : JsonConverter<ArticleItem>
     /// </summary>
     private static void WriteTracking(Utf8JsonWriter writer, JsonEncodedText name, string value)
     {
-        var text = value.AsSpan();
-        if (text.IndexOfAnyExceptInRange(' ', '~') >= 0 || text.Contains('\\'))
-        {
-            writer.WriteString(name, value);
-            return;
-        }
-
-        var quotes = text.Count('"');
-        var length = text.Length + quotes + 2;
-        var rented = ArrayPool<byte>.Shared.Rent(length);
+        // At most two bytes a character, and the two quotes around.
+        var rented = ArrayPool<byte>.Shared.Rent((2 * value.Length) + 2);
         try
         {
-            var escaped = rented.AsSpan(0, length);
-            escaped[0] = (byte)'"';
-            var at = 1;
-            while (true)
+            var escaped = rented.AsSpan();
+            var at = 0;
+            escaped[at++] = (byte)'"';
+            foreach (var c in value)
             {
-                var quote = text.IndexOf('"');
-                var run = quote < 0 ? text : text[..quote];
-                at += Encoding.ASCII.GetBytes(run, escaped[at..]);
-                if (quote < 0)
+                if (c is < ' ' or > '~' or '\\')
                 {
-                    break;
+                    writer.WriteString(name, value);
+                    return;
                 }
 
-                escaped[at++] = (byte)'\\';
-                escaped[at++] = (byte)'"';
-                text = text[(quote + 1)..];
+                if (c == '"')
+                {
+                    escaped[at++] = (byte)'\\';
+                }
+
+                escaped[at++] = (byte)c;
             }
 
-            escaped[at] = (byte)'"';
+            escaped[at++] = (byte)'"';
             writer.WritePropertyName(name);
-            writer.WriteRawValue(escaped, skipInputValidation: true);
+            writer.WriteRawValue(escaped[..at], skipInputValidation: true);
         }
         finally
         {

@@ -9,9 +9,14 @@ namespace Toutiao.Web.Articles;
 /// </summary>
 internal sealed class LocalPageSource(IConnectionMultiplexer redis, LocalCardCache local)
 {
-    /// <summary>The page, or null when any part of it is not in memory.</summary>
-    public async Task<CachedEntries?> ReadAsync(IReadOnlyList<long> articleIds, int? pinnedOfChannel)
+    /// <summary>
+    /// The page as far as memory holds it, with no I/O (so it needs no guard): null when a card's part
+    /// is not here; else the page with <paramref name="unknownCounts"/>, the indexes whose counts
+    /// are not here either (empty: the page is whole), for <see cref="ReadCountsAsync"/>.
+    /// </summary>
+    public CachedEntries? TryRead(IReadOnlyList<long> articleIds, int? pinnedOfChannel, out List<int> unknownCounts)
     {
+        unknownCounts = [];
         long[] pinned = [];
         if (pinnedOfChannel is { } channel && !local.TryGetPinned(channel, out pinned))
         {
@@ -46,7 +51,6 @@ internal sealed class LocalPageSource(IConnectionMultiplexer redis, LocalCardCac
         }
 
         var counts = RedisPageSource.NoCounts(ids.Length);
-        List<int>? unknown = null;
         for (var i = 0; i < ids.Length; i++)
         {
             if (local.TryGetCounts(ids[i], out var four))
@@ -55,18 +59,19 @@ internal sealed class LocalPageSource(IConnectionMultiplexer redis, LocalCardCac
             }
             else
             {
-                (unknown ??= []).Add(i);
+                unknownCounts.Add(i);
             }
         }
 
-        if (unknown is null)
-        {
-            return new CachedEntries(pinned.Length, ids, counts, articles, [], authors, []);
-        }
+        return new CachedEntries(pinned.Length, ids, counts, articles, [], authors, []);
+    }
 
+    /// <summary>The counts memory did not hold (<paramref name="unknown"/>, from <see cref="TryRead"/>), in one pipeline of plain reads.</summary>
+    public async Task<CachedEntries> ReadCountsAsync(CachedEntries page, List<int> unknown)
+    {
         // Taken before the read: a change heard after it may be newer than what the read finds.
         var version = local.CountsVersion;
-        long[] unknownIds = [.. unknown.Select(i => ids[i])];
+        long[] unknownIds = [.. unknown.Select(i => page.Ids[i])];
         var batch = redis.GetDatabase().CreateBatch();
         var countReads = RedisPageSource.QueueCountReads(batch, unknownIds);
         batch.Execute();
@@ -75,14 +80,14 @@ internal sealed class LocalPageSource(IConnectionMultiplexer redis, LocalCardCac
         for (var u = 0; u < unknown.Count; u++)
         {
             long[] four = [read[0][u], read[1][u], read[2][u], read[3][u]];
-            RedisPageSource.SetCounts(counts, unknown[u], four);
+            RedisPageSource.SetCounts(page.Counts, unknown[u], four);
             if (!missed.Contains(unknownIds[u]))
             {
                 local.RememberCounts(version, unknownIds[u], four);
             }
         }
 
-        return new CachedEntries(pinned.Length, ids, counts, articles, [], authors, countMisses);
+        return page with { CountMisses = countMisses };
     }
 
     /// <summary>What a page read from Redis or MySQL found, for the next pages of this process.</summary>
