@@ -63,7 +63,14 @@ public sealed class LocalCardCache(IOptions<ArticleCacheOptions> options) : IDis
         // Even: listening. A change heard after the read began may have come after the read: what it read may be older.
         if (version % 2 == 0 && version == CountsVersion)
         {
-            Remember(new CountsKey(id), counts);
+            var key = new CountsKey(id);
+            Remember(key, counts);
+            // A change heard between the check and the insert may have removed its keys before the
+            // insert: checked again after it (a forget bumps the version before it removes).
+            if (CountsVersion != version)
+            {
+                _entries.Remove(key);
+            }
         }
     }
 
