@@ -20,8 +20,8 @@ public enum ArticleCounter
 /// page needs it and absent otherwise, so the cache's LRU keeps the counters of the articles being
 /// read and lets the rest go; at 64 a bucket stays a small listpack (about 20 bytes an article).
 /// Whatever changes a count in MySQL adds the change here with <see cref="AddIfLoadedAsync"/>.
-/// Each script touches one bucket, one key: Cluster-safe. A script that changes counts publishes the
-/// bucket's key on <see cref="ChangedChannel"/>, loaded or not, for the copies Web keeps in memory.
+/// Each script touches one bucket, one key: Cluster-safe. Every script that writes counts publishes the
+/// bucket's key on <see cref="ChangedChannel"/> (a change: loaded or not), for the copies Web keeps in memory.
 /// </summary>
 public static class ArticleCounters
 {
@@ -47,10 +47,14 @@ public static class ArticleCounters
         return 1
         """;
 
-    /// <summary>Writes a bucket read from MySQL unless it is there already (then it holds changes the reading may not).</summary>
-    private const string LoadIfAbsentScript = """
+    /// <summary>
+    /// Writes a bucket read from MySQL unless it is there already (then it holds changes the reading
+    /// may not). A write publishes too: a copy in memory from before an eviction may differ from MySQL.
+    /// </summary>
+    private const string LoadIfAbsentScript = $$"""
         if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
         redis.call('HSET', KEYS[1], unpack(ARGV))
+        redis.call('PUBLISH', '{{ChangedChannel}}', KEYS[1])
         return 1
         """;
 

@@ -22,6 +22,7 @@ public sealed class TrackingSignature
     private const string ActionEnd = "\",";
     private const string Field = ",\"sig\":\"";
     private const int MacLength = 32;
+    private const int MaxActionLength = 16;
 
     // HMACSHA256.HashData sets up a new native HMAC context per call; a context kept per thread and
     // reset after each hash takes under half the time.
@@ -35,7 +36,7 @@ public sealed class TrackingSignature
 
     /// <summary>
     /// The signed string of each action, all with the same <paramref name="fields"/>: the object's
-    /// fields after the action, without braces or a trailing comma. Actions are plain words.
+    /// fields after the action, without braces or a trailing comma. Actions are plain words (a to z).
     /// </summary>
     public string[] Sign(ReadOnlySpan<string> actions, string fields)
     {
@@ -66,8 +67,11 @@ public sealed class TrackingSignature
             return null;
         }
 
+        // The action is not signed, so it must be what Sign writes, a plain word: anything else
+        // there (another "action" field, an escape) would be read instead of what was signed.
         var actionEnd = signed.IndexOf(ActionEnd, ActionStart.Length, StringComparison.Ordinal);
-        if (actionEnd < 0 || actionEnd + ActionEnd.Length > at)
+        if (actionEnd < 0 || actionEnd + ActionEnd.Length > at || actionEnd == ActionStart.Length || actionEnd - ActionStart.Length > MaxActionLength
+            || signed.AsSpan(ActionStart.Length, actionEnd - ActionStart.Length).IndexOfAnyExceptInRange('a', 'z') >= 0)
         {
             return null;
         }

@@ -38,4 +38,13 @@ public sealed class ArticleItemJsonTests
         Assert.Equal("""[{"art_id":8,"title":"t","aut_id":1,"aut_name":"","comm_count":0,"like_count":0,"collect_count":0,"pubdate":"2026-12-07T06:20:40","cover":{"type":0,"images":[]},"is_top":1}]""",
             Json(new[] { item }));
     }
+
+    [Fact]
+    public void Parts_a_cached_info_may_lack_are_left_out_as_the_options_leave_out_nulls()
+    {
+        var item = new ArticleItem(9, null!, 1, null!, 0, 0, 0, new DateTime(2026, 12, 7), null!, 0, new ArticleTrace(null!, "", "", ""));
+        Assert.Equal("""{"art_id":9,"aut_id":1,"comm_count":0,"like_count":0,"collect_count":0,"pubdate":"2026-12-07T00:00:00","is_top":0,"trace":{"collect":"","share":"","read":""}}""",
+            Json(item));
+        Assert.Contains(""","pubdate":"2026-12-07T00:00:00","cover":{"type":0},"is_top":0,""", Json(item with { Cover = new ArticleCover(0, null!) }));
+    }
 }

@@ -170,6 +170,10 @@ public sealed class BehaviorTests(ToutiaoFixture fixture)
         await Refused(HttpStatusCode.Forbidden, "expired", reader, new { param = expired });
         await Refused(HttpStatusCode.BadRequest, "names no single article", reader, new { param = exposureAsClick });
         await Refused(HttpStatusCode.BadRequest, "param must be a tracking string", reader, new { param = "clicked!" });
+        await Refused(HttpStatusCode.BadRequest, "param must be a tracking string", reader, "[{\"param\":\"\\ud800\"}]", raw: true);
+        // The action is not signed: one that is not a plain word is not what was issued.
+        await Refused(HttpStatusCode.Forbidden, "not a tracking string this server issued", reader,
+            new { param = "{\"action\":\"x\" ,\"action\":1 ,\"p\":\"q" + article.Click["{\"action\":\"click".Length..] });
         await Refused(HttpStatusCode.BadRequest, "The body must be", reader, new { read_time = 3 });
         await Refused(HttpStatusCode.BadRequest, "1 to 50 items", reader, Array.Empty<object>());
         await Refused(HttpStatusCode.BadRequest, "[1] read_time must be whole seconds", reader,

@@ -49,6 +49,19 @@ public sealed class TrackingSignatureTests
         Assert.Null(_signature.Verify("{\"action\":\"read\"" + signed[signed.LastIndexOf(",\"sig\"", StringComparison.Ordinal)..]));
     }
 
+    [Theory]
+    [InlineData("x\" ,\"action\":1 ,\"p\":\"q")]
+    [InlineData("\\ud800")]
+    [InlineData("Read")]
+    [InlineData("")]
+    [InlineData("readreadreadreadr")]
+    public void The_unsigned_action_must_be_a_plain_word(string action)
+    {
+        var signed = _signature.Sign("read", Fields);
+        var rewritten = "{\"action\":\"" + action + signed["{\"action\":\"read".Length..];
+        Assert.Null(_signature.Verify(rewritten));
+    }
+
     [Fact]
     public void A_string_issued_before_the_action_was_left_out_still_verifies_until_it_expires()
     {

@@ -20,6 +20,9 @@ public sealed partial class ArticleCounterChanges(
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _lost = new(0, 1);
 
+    /// <summary>Connection failures heard so far: a subscription made while one came in is not trusted.</summary>
+    private long _failures;
+
     /// <summary>Done once the first subscription is made.</summary>
     public Task Listening => _listening.Task;
 
@@ -36,9 +39,24 @@ public sealed partial class ArticleCounterChanges(
                 {
                     // Subscribed anew after every failure, before counters are kept again: the client's own
                     // resubscription comes after its reconnection, and what is published in between is lost.
+                    // Nothing is kept meanwhile, and only if no connection failed while subscribing.
+                    local.KeepCounts(listening: false);
+                    var failures = Volatile.Read(ref _failures);
                     await subscriber.UnsubscribeAsync(channel, OnChanged);
                     await subscriber.SubscribeAsync(channel, OnChanged);
+                    if (Volatile.Read(ref _failures) != failures)
+                    {
+                        continue;
+                    }
+
                     local.KeepCounts(listening: true);
+                    if (Volatile.Read(ref _failures) != failures)
+                    {
+                        // The failure's handler may have run just before the line above: stop again.
+                        local.KeepCounts(listening: false);
+                        continue;
+                    }
+
                     _listening.TrySetResult();
                     await _lost.WaitAsync(stoppingToken);
                 }
@@ -72,6 +90,7 @@ public sealed partial class ArticleCounterChanges(
     // Any connection: over RESP3 the subscription shares the interactive one.
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
+        Interlocked.Increment(ref _failures);
         local.KeepCounts(listening: false);
         metrics.LocalCountsDropped("unsubscribed");
         try

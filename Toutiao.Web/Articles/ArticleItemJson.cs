@@ -36,25 +36,34 @@ public sealed class ArticleItemJson : JsonConverter<ArticleItem>
 
     public override void Write(Utf8JsonWriter writer, ArticleItem item, JsonSerializerOptions options)
     {
+        // Nulls are left out, as ToutiaoJson's options do (a cached info or cover may lack a part).
         writer.WriteStartObject();
         writer.WriteNumber(ArtIdName, item.ArtId);
-        writer.WriteString(TitleName, item.Title);
+        WriteIfAny(writer, TitleName, item.Title);
         writer.WriteNumber(AutIdName, item.AutId);
-        writer.WriteString(AutNameName, item.AutName);
+        WriteIfAny(writer, AutNameName, item.AutName);
         writer.WriteNumber(CommCountName, item.CommCount);
         writer.WriteNumber(LikeCountName, item.LikeCount);
         writer.WriteNumber(CollectCountName, item.CollectCount);
         writer.WriteString(PubdateName, item.Pubdate);
-        writer.WriteStartObject(CoverName);
-        writer.WriteNumber(TypeName, item.Cover.Type);
-        writer.WriteStartArray(ImagesName);
-        foreach (var image in item.Cover.Images)
+        if (item.Cover is { } cover)
         {
-            writer.WriteStringValue(image);
+            writer.WriteStartObject(CoverName);
+            writer.WriteNumber(TypeName, cover.Type);
+            if (cover.Images is { } images)
+            {
+                writer.WriteStartArray(ImagesName);
+                foreach (var image in images)
+                {
+                    writer.WriteStringValue(image);
+                }
+
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndObject();
         }
 
-        writer.WriteEndArray();
-        writer.WriteEndObject();
         writer.WriteNumber(IsTopName, item.IsTop);
         if (item.Trace is { } trace)
         {
@@ -73,8 +82,21 @@ public sealed class ArticleItemJson : JsonConverter<ArticleItem>
     /// A tracking string is printable ASCII (Reco builds it from ids, numbers and base64url) whose
     /// only characters to escape are its quotes; anything else goes through the writer's encoder.
     /// </summary>
-    private static void WriteTracking(Utf8JsonWriter writer, JsonEncodedText name, string value)
+    private static void WriteIfAny(Utf8JsonWriter writer, JsonEncodedText name, string? value)
     {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    private static void WriteTracking(Utf8JsonWriter writer, JsonEncodedText name, string? value)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
         // At most two bytes a character, and the two quotes around.
         var rented = ArrayPool<byte>.Shared.Rent((2 * value.Length) + 2);
         try

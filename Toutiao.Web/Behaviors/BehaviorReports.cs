@@ -39,6 +39,21 @@ public sealed class BehaviorReports(TrackingSignature signature, IOptions<Tracki
         }
     }
 
+    /// <summary>False for a string JSON allows but .NET cannot hold (a lone surrogate escape).</summary>
+    private static bool TryGetString(JsonElement value, out string text)
+    {
+        try
+        {
+            text = value.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = "";
+            return false;
+        }
+    }
+
     private ReportedBehavior ReadOne(JsonElement item, Reader reader, string at)
     {
         if (item.ValueKind != JsonValueKind.Object
@@ -47,8 +62,7 @@ public sealed class BehaviorReports(TrackingSignature signature, IOptions<Tracki
             throw ApiException.BadRequest(at + BodyShape);
         }
 
-        var param = paramValue.GetString()!;
-        if (param.Length is 0 or > MaxParamLength || !IsJsonObject(param))
+        if (!TryGetString(paramValue, out var param) || param.Length is 0 or > MaxParamLength || !IsJsonObject(param))
         {
             throw ApiException.BadRequest($"{at}param must be a tracking string from a feed page.");
         }
