@@ -352,6 +352,45 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         await Redis.AddIfLoadedAsync(ArticleCounter.Likes, [KeyValuePair.Create(id, -1L)]);
     }
 
+    [Fact]
+    public async Task Every_script_that_writes_a_counter_bucket_publishes_its_key()
+    {
+        // Counters kept in Web's memory are dropped by what is published: a write that is not heard keeps a stale count.
+        const long id = 4_410;
+        var key = ArticleCounters.KeyOf(id);
+        var heard = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var subscriber = fixture.Cache.GetSubscriber();
+        var channel = RedisChannel.Literal(ArticleCounters.ChangedChannel);
+        void OnMessage(RedisChannel _, RedisValue message) => heard.Enqueue(message!);
+        await subscriber.SubscribeAsync(channel, OnMessage);
+        try
+        {
+            async Task HeardAsync(int count, string what)
+            {
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+                while (heard.Count(k => k == key) < count)
+                {
+                    Assert.True(DateTime.UtcNow < deadline, $"{what}: {key} not published");
+                    await Task.Delay(10);
+                }
+            }
+
+            await Redis.KeyDeleteAsync(key);
+            Assert.False(await Redis.AddIfLoadedAsync(ArticleCounter.Likes, [KeyValuePair.Create(id, 1L)]));
+            await HeardAsync(1, "a change of a bucket not loaded");
+            Assert.True(await Redis.LoadIfAbsentAsync(ArticleCounters.Bucket(id), [KeyValuePair.Create(id, new long[4])]));
+            await HeardAsync(2, "a load");
+            Assert.True(await Redis.SetIfLoadedAsync(ArticleCounter.Likes, [KeyValuePair.Create(id, 3L)]));
+            await HeardAsync(3, "a repair");
+        }
+        finally
+        {
+            await subscriber.UnsubscribeAsync(channel, OnMessage);
+            // The made-up counts go; the next page loads the bucket from MySQL.
+            await Redis.KeyDeleteAsync(key);
+        }
+    }
+
     private async Task<ArticleCounts> CountsInMySqlAsync(long id)
     {
         await using var command = fixture.MySql.CreateCommand(
