@@ -1,7 +1,6 @@
 namespace Toutiao.Web.Articles;
 
-/// <summary>One item of an article list, in the Toutiao JSON shape (written by <see cref="ArticleItemJson"/>).</summary>
-[System.Text.Json.Serialization.JsonConverter(typeof(ArticleItemJson))]
+/// <summary>One item of an article list, in the Toutiao JSON shape.</summary>
 public sealed record ArticleItem(
     long ArtId,
     string Title,
