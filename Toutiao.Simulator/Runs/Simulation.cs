@@ -53,7 +53,13 @@ public static class Simulation
                 arms.Select(arm => string.Create(CultureInfo.InvariantCulture, $"{arm} CTR {tallies[arm].Result(catalogue.Count).CtrPerRound[round]:0.000}"))));
         }
 
-        await Parallel.ForEachAsync(readers, parallel, (reader, token) => new ValueTask(run.EvaluateAsync(reader, token)));
+        await Parallel.ForEachAsync(readers, parallel, async (reader, token) =>
+        {
+            for (var page = 0; page < options.HeldOutPages; page++)
+            {
+                await run.EvaluateAsync(reader, token);
+            }
+        });
 
         return new SimulationReport
         {

@@ -323,6 +323,17 @@ public sealed class AppHostLifecycleTests : IDisposable
         builder.CreateResourceBuilder(projects["web"]).WithEnvironment("Channels__CacheDuration", "00:00:00")
             // The page's articles must come from Redis, where one of them is deleted, not from Web's memory.
             .WithEnvironment("ArticleCache__LocalTtl", "00:00:00");
+        // What is checked is where each part of a page comes from, not the budget: on a busy CI machine
+        // (2026-12-07, beside the simulation test) the history page once came out popular, as it
+        // must when a Redis call or Reco overruns its share of 1.5 s. Time enough for every call here.
+        builder.CreateResourceBuilder(projects["web"]).WithEnvironment("RequestBudget__Length", "00:00:10");
+        foreach (var service in new[] { "web", "reco" })
+        {
+            builder.CreateResourceBuilder(projects[service])
+                .WithEnvironment($"StorageGuards__{Microsoft.Extensions.Hosting.RedisConnections.State}__Cap", "00:00:03")
+                .WithEnvironment($"StorageGuards__{Microsoft.Extensions.Hosting.RedisConnections.Cache}__Cap", "00:00:03");
+        }
+
         builder.CreateResourceBuilder(projects["reco"]).WithEnvironment("Recommendation__ChannelRefreshInterval", "00:00:00");
         await using var app = await builder.BuildAsync(timeout.Token);
         await app.StartAsync(timeout.Token);
@@ -348,7 +359,9 @@ public sealed class AppHostLifecycleTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await web.SendAsync(HttpMethod.Get, "/v1_0/channels")).Status);
         var history = await web.SendAsync(HttpMethod.Get, $"/v1_1/articles?channel_id=4&timestamp={t1}", reader);
         Assert.Equal(HttpStatusCode.OK, history.Status);
-        Assert.Equal(fresh.ArticleIds().Where((_, i) => i != 3), history.ArticleIds());
+        var served = $"degraded: {history.Header("X-Feed-Degraded")}; " +
+            string.Join('\n', log.Lines.Where(l => l.Contains("Resources.web", StringComparison.Ordinal) || l.Contains("Resources.reco", StringComparison.Ordinal)).TakeLast(20));
+        Assert.True(fresh.ArticleIds().Where((_, i) => i != 3).SequenceEqual(history.ArticleIds()), served);
         Assert.Equal("mysql", history.Header("X-Feed-Degraded"));
 
         // The recall sets' freshness marker expired during the outage: Reco keeps recommending from the last build.

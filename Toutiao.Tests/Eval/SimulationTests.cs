@@ -21,6 +21,9 @@ public class SimulationTests(ToutiaoFixture fixture, ITestOutputHelper output)
             Readers = 50,
             Rounds = 8,
             Seed = 20261204,
+            // One held-out page each is 25 pages an arm: their NDCG varied 0.11-0.22 (profile) and
+            // 0.026-0.056 (hot-new) over five runs on 2026-12-07, too little for a ratio to hold.
+            HeldOutPages = 4,
             // The fixture's Reco: bucket f the control, every other one personalised.
             Buckets = BucketMap.Parse("f=hot-new"),
         };
@@ -38,12 +41,13 @@ public class SimulationTests(ToutiaoFixture fixture, ITestOutputHelper output)
         Assert.True(report.Arms.All(arm => arm.EmptyPages == 0), summary);
         Assert.Equal([25, 25], report.Arms.Select(a => a.Readers));
         Assert.True(report.UnknownArticles == 0, summary);
-        // Measured on 2026-12-04 (25 readers an arm, 8 rounds, 15-19 s; no click model here: the
-        // fixture trains none): profile CTR 0.051-0.054 against 0.022 (2.3-2.5x); liked share after
-        // 8 pages 0.34-0.36 against 0.08; NDCG@10 0.20-0.21 against 0.025-0.028. Earlier versions
-        // of the recommender the same day gave 1.7-2.3x. The share stays under a half: the readers'
-        // few clicks outside their channels (2 %, and liked authors anywhere) weigh in their
-        // profiles too, and two fifths of a page are explored or read-together articles.
+        // Measured on 2026-12-07 (25 readers an arm, 8 rounds, 4 held-out pages, 16-17 s; no click
+        // model here: the fixture trains none): profile CTR 0.053-0.059 against 0.024-0.026
+        // (2.1-2.4x); liked share after 8 pages 0.43-0.49 against 0.08; NDCG@10 0.18-0.22 against
+        // 0.045-0.050. On 2026-12-04 earlier versions of the recommender gave 1.7-2.5x CTR. The
+        // share stays under a half: the readers' few clicks outside their channels (2 %, and liked
+        // authors anywhere) weigh in their profiles too, and two fifths of a page are explored or
+        // read-together articles.
         Assert.True(profile.Ctr >= 1.4 * control.Ctr, summary);
         Assert.True(profile.LikedShareAfter >= 0.25 && profile.LikedShareAfter >= 3 * control.LikedShareAfter, summary);
         Assert.True(profile.Ndcg >= 0.08 && profile.Ndcg >= 2 * control.Ndcg, summary);
