@@ -89,6 +89,9 @@ public sealed class AppModelTests(ToutiaoAppFixture fixture, Xunit.Abstractions.
         // Redis:redis:AppendFsync=always in this app (the fixture's setting); the cache keeps the default.
         Assert.Equal(appendFsync, config["appendfsync"]);
         Assert.True(long.Parse(config["maxmemory"], System.Globalization.CultureInfo.InvariantCulture) > 0, "no memory limit");
+        // Both free a replaced or deleted large value (a recall set) off the thread that serves commands.
+        Assert.Equal("yes", config["lazyfree-lazy-server-del"]);
+        Assert.Equal("yes", config["lazyfree-lazy-user-del"]);
     }
 
     [Fact]

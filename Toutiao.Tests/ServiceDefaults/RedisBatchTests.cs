@@ -54,6 +54,56 @@ public class RedisBatchTests(ToutiaoFixture fixture)
         await db.KeyDeleteAsync(key);
     }
 
+    [Theory]
+    [InlineData(10_007)]
+    [InlineData(10_000)]
+    public async Task A_set_read_in_ranges_comes_back_whole_highest_first_a_range_a_command(int members)
+    {
+        var db = fixture.Cache.GetDatabase();
+        var key = (RedisKey)$"test:batch:{Guid.NewGuid():N}";
+        var entries = Enumerable.Range(0, members).Select(i => new SortedSetEntry(i, i)).ToList();
+        await db.WriteInBatchesAsync([key], 1, (batch, k) => batch.QueueSortedSetReplace(k, entries), CancellationToken.None);
+        var before = fixture.Cache.GetCounters().Interactive.OperationCount;
+
+        var read = await db.SortedSetReadInRangesAsync(key, 1_000, CancellationToken.None);
+
+        Assert.Equal(entries.AsEnumerable().Reverse(), read);
+        // Eleven ranges (the last short, or empty when the set is a multiple of the range), not one command.
+        Assert.InRange(fixture.Cache.GetCounters().Interactive.OperationCount - before, 11, 12);
+        await db.KeyDeleteAsync(key);
+    }
+
+    [Fact]
+    public async Task A_set_read_in_ranges_while_members_are_added_on_top_has_every_member_it_had_once()
+    {
+        // Each member added on top moves the rest down a rank: a member at the end of one range is at
+        // the start of the next one as well. Added from a connection of its own, between the reads.
+        await using var other = await ConnectionMultiplexer.ConnectAsync(fixture.Cache.Configuration);
+        var db = fixture.Cache.GetDatabase();
+        var key = (RedisKey)$"test:batch:{Guid.NewGuid():N}";
+        var entries = Enumerable.Range(0, 5_000).Select(i => new SortedSetEntry(i, i)).ToList();
+        await db.WriteInBatchesAsync([key], 1, (batch, k) => batch.QueueSortedSetReplace(k, entries), CancellationToken.None);
+        using var reading = new CancellationTokenSource();
+        var adding = new TaskCompletionSource();
+        var added = Task.Run(async () =>
+        {
+            for (var score = 1_000_000; !reading.IsCancellationRequested; score++)
+            {
+                await other.GetDatabase().SortedSetAddAsync(key, score, score);
+                adding.TrySetResult();
+            }
+        });
+        await adding.Task;
+
+        var read = await db.SortedSetReadInRangesAsync(key, 50, CancellationToken.None);
+        await reading.CancelAsync();
+        await added;
+
+        Assert.Equal(read.Length, read.Select(e => e.Element).Distinct().Count());
+        Assert.Subset(read.Select(e => (long)e.Element).ToHashSet(), entries.Select(e => (long)e.Element).ToHashSet());
+        await db.KeyDeleteAsync(key);
+    }
+
     [Fact]
     public async Task A_cancelled_load_sends_nothing_more()
     {
