@@ -127,6 +127,38 @@ public sealed class CandidateWindowBuildTests(ToutiaoFixture fixture)
     }
 
     [Fact]
+    public async Task A_rebuild_reads_the_authors_and_keywords_of_the_articles_new_to_the_window_only()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Storage.RedisConnectionString + ",defaultDatabase=10,allowAdmin=true");
+        var server = redis.GetServers()[0];
+        await server.FlushDatabaseAsync(10);
+        try
+        {
+            var store = Store(redis, new RecommendationOptions { CandidatesPerChannel = 300 });
+            await store.RebuildAsync(CancellationToken.None);
+            await store.RefreshAsync(CancellationToken.None);
+            var before = await store.GetCatalogAsync(CancellationToken.None);
+            var published = await InsertApprovedAsync("NOW()");
+
+            await store.RebuildAsync(CancellationToken.None);
+            await store.RefreshAsync(CancellationToken.None);
+            var after = await store.GetCatalogAsync(CancellationToken.None);
+
+            // The articles still in the window keep what was read of them: the very same keywords.
+            var kept = before.Articles.Where(a => a.Value.Keywords is { Length: > 0 } && after.Articles.ContainsKey(a.Key)).ToList();
+            Assert.NotEmpty(kept);
+            Assert.All(kept, a => Assert.Same(a.Value.Keywords, after.Articles[a.Key].Keywords));
+            // The one new to the window is read.
+            Assert.False(before.Articles.ContainsKey(published));
+            Assert.Equal(1, after.Articles[published].AuthorId);
+        }
+        finally
+        {
+            await server.FlushDatabaseAsync(10);
+        }
+    }
+
+    [Fact]
     public async Task A_builder_that_died_holding_the_build_lock_holds_the_others_up_until_its_lease_ends_not_longer()
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Storage.RedisConnectionString + ",defaultDatabase=9,allowAdmin=true");
