@@ -46,10 +46,7 @@ public sealed class CandidateWindowBuildTests(ToutiaoFixture fixture)
     public async Task A_rebuild_keeps_each_channels_newest_and_hottest_in_redis_and_in_memory_and_no_more()
     {
         const int perChannel = 300;
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Storage.RedisConnectionString + ",defaultDatabase=7,allowAdmin=true");
-        var server = redis.GetServers()[0];
-        await server.FlushDatabaseAsync(7);
-        try
+        await InOwnDatabaseAsync(7, async redis =>
         {
             var store = Store(redis, new RecommendationOptions { CandidatesPerChannel = perChannel });
 
@@ -77,20 +74,13 @@ public sealed class CandidateWindowBuildTests(ToutiaoFixture fixture)
                 // Content recall draws from the window too.
                 Assert.All(await db.SortedSetRangeByRankAsync(RecallKeys.Keyword(keyword!)), a => Assert.Contains((long)a, expected));
             }
-        }
-        finally
-        {
-            await server.FlushDatabaseAsync(7);
-        }
+        });
     }
 
     [Fact]
     public async Task More_articles_approved_since_the_build_than_are_added_at_once_make_a_rebuild_and_only_one()
     {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Storage.RedisConnectionString + ",defaultDatabase=8,allowAdmin=true");
-        var server = redis.GetServers()[0];
-        await server.FlushDatabaseAsync(8);
-        try
+        await InOwnDatabaseAsync(8, async redis =>
         {
             var store = Store(redis, new RecommendationOptions { CandidatesPerChannel = 300, PublishedAddedAtOnce = 2 });
             await store.RebuildAsync(CancellationToken.None);
@@ -119,20 +109,13 @@ public sealed class CandidateWindowBuildTests(ToutiaoFixture fixture)
             var published = await InsertApprovedAsync("NOW()");
             Assert.Equal(1, await store.AddPublishedAsync(CancellationToken.None));
             Assert.NotNull(await db.SortedSetScoreAsync(RecallKeys.New(RecommendedChannel.Id), published));
-        }
-        finally
-        {
-            await server.FlushDatabaseAsync(8);
-        }
+        });
     }
 
     [Fact]
     public async Task A_rebuild_reads_the_authors_and_keywords_of_the_articles_new_to_the_window_only()
     {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Storage.RedisConnectionString + ",defaultDatabase=10,allowAdmin=true");
-        var server = redis.GetServers()[0];
-        await server.FlushDatabaseAsync(10);
-        try
+        await InOwnDatabaseAsync(10, async redis =>
         {
             var store = Store(redis, new RecommendationOptions { CandidatesPerChannel = 300 });
             await store.RebuildAsync(CancellationToken.None);
@@ -151,20 +134,13 @@ public sealed class CandidateWindowBuildTests(ToutiaoFixture fixture)
             // The one new to the window is read.
             Assert.False(before.Articles.ContainsKey(published));
             Assert.Equal(1, after.Articles[published].AuthorId);
-        }
-        finally
-        {
-            await server.FlushDatabaseAsync(10);
-        }
+        });
     }
 
     [Fact]
     public async Task A_builder_that_died_holding_the_build_lock_holds_the_others_up_until_its_lease_ends_not_longer()
     {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Storage.RedisConnectionString + ",defaultDatabase=9,allowAdmin=true");
-        var server = redis.GetServers()[0];
-        await server.FlushDatabaseAsync(9);
-        try
+        await InOwnDatabaseAsync(9, async redis =>
         {
             var store = Store(redis, new RecommendationOptions { CandidatesPerChannel = 300 });
             // What an instance leaves that died building: its lock, with what is left of its lease, and no marker.
@@ -178,10 +154,22 @@ public sealed class CandidateWindowBuildTests(ToutiaoFixture fixture)
             Assert.True(await db.KeyExistsAsync(RecallKeys.BuiltMarker), $"no sets after {waited.Elapsed}");
             Assert.True(await db.KeyExistsAsync(RecallKeys.New(RecommendedChannel.Id)));
             Assert.False(await db.KeyExistsAsync(RecallKeys.BuildLock));
+        });
+    }
+
+    /// <summary>Runs <paramref name="test"/> on a Redis database of its own (the fixture's sets stay as they are), emptied before and after.</summary>
+    private async Task InOwnDatabaseAsync(int database, Func<IConnectionMultiplexer, Task> test)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync($"{fixture.Storage.RedisConnectionString},defaultDatabase={database},allowAdmin=true");
+        var server = redis.GetServers()[0];
+        await server.FlushDatabaseAsync(database);
+        try
+        {
+            await test(redis);
         }
         finally
         {
-            await server.FlushDatabaseAsync(9);
+            await server.FlushDatabaseAsync(database);
         }
     }
 
