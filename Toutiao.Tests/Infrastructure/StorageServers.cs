@@ -42,7 +42,9 @@ public sealed class StorageServers : IAsyncDisposable
     public static async Task<StorageServers> StartAsync(params string[] arguments)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("toutiao-tests-").FullName;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        // As long as an app fixture gets: a Redis Cluster's twelve nodes start in about 30 s alone,
+        // and once took over 90 s beside another fixture's start in CI (2026-12-07).
+        using var timeout = new CancellationTokenSource(Toutiao.Tests.AppHost.ToutiaoAppFixture.StartTimeout);
         // The real app model, less its projects: the tests host Reco and Web themselves.
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Toutiao_AppHost>(
             [$"--AppHost:DataDirectory={directory}", .. arguments], timeout.Token);
