@@ -44,15 +44,11 @@ public sealed partial class ArticleCounterChanges(
                     var failures = Volatile.Read(ref _failures);
                     await subscriber.UnsubscribeAsync(channel, OnChanged);
                     await subscriber.SubscribeAsync(channel, OnChanged);
-                    if (Volatile.Read(ref _failures) != failures)
-                    {
-                        continue;
-                    }
-
                     local.KeepCounts(listening: true);
                     if (Volatile.Read(ref _failures) != failures)
                     {
-                        // The failure's handler may have run just before the line above: stop again.
+                        // A connection failed while subscribing (or its handler ran just before the
+                        // line above): stop keeping, which drops what was kept meanwhile, and again.
                         local.KeepCounts(listening: false);
                         continue;
                     }

@@ -82,7 +82,7 @@ public sealed partial class ArticleInfoCache(
         // What memory holds whole needs no guard; each Redis read runs within its share of the
         // request's budget: a frozen cache server turns the page to MySQL in time.
         var fromMemory = _local.TryRead(articleIds, pinnedOfChannel, out var unknownCounts);
-        if (fromMemory is not null && unknownCounts.Count > 0)
+        if (fromMemory is not null && unknownCounts is not null)
         {
             fromMemory = await cacheGuard.RunAsync(() => _local.ReadCountsAsync(fromMemory, unknownCounts), cancellationToken);
         }

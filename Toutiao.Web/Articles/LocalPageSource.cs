@@ -12,11 +12,11 @@ internal sealed class LocalPageSource(IConnectionMultiplexer redis, LocalCardCac
     /// <summary>
     /// The page as far as memory holds it, with no I/O (so it needs no guard): null when a card's part
     /// is not here; else the page with <paramref name="unknownCounts"/>, the indexes whose counts
-    /// are not here either (empty: the page is whole), for <see cref="ReadCountsAsync"/>.
+    /// are not here either (null: the page is whole), for <see cref="ReadCountsAsync"/>.
     /// </summary>
-    public CachedEntries? TryRead(IReadOnlyList<long> articleIds, int? pinnedOfChannel, out List<int> unknownCounts)
+    public CachedEntries? TryRead(IReadOnlyList<long> articleIds, int? pinnedOfChannel, out List<int>? unknownCounts)
     {
-        unknownCounts = [];
+        unknownCounts = null;
         long[] pinned = [];
         if (pinnedOfChannel is { } channel && !local.TryGetPinned(channel, out pinned))
         {
@@ -59,7 +59,7 @@ internal sealed class LocalPageSource(IConnectionMultiplexer redis, LocalCardCac
             }
             else
             {
-                unknownCounts.Add(i);
+                (unknownCounts ??= []).Add(i);
             }
         }
 
