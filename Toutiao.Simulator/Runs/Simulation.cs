@@ -10,8 +10,9 @@ namespace Toutiao.Simulator.Runs;
 
 /// <summary>
 /// The offline evaluation: readers with hidden tastes use 推荐 through Web's HTTP API for some
-/// rounds, reporting what they click and read as the app does; then each gets one more fresh page
-/// whose clicks are held out and scored against their taste. Only this class and the readers know
+/// rounds, reporting what they click and read as the app does; then each gets
+/// <see cref="SimulationOptions.HeldOutPages"/> more fresh pages whose clicks are held out and
+/// scored against their taste. Only this class and the readers know
 /// the tastes; Web and Reco see nothing but the reported behaviour.
 /// </summary>
 public static class Simulation

@@ -358,20 +358,31 @@ public class ArticleCacheTests(ToutiaoFixture fixture)
         // Counters kept in Web's memory are dropped by what is published: a write that is not heard keeps a stale count.
         const long id = 4_410;
         var key = ArticleCounters.KeyOf(id);
-        var heard = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var heard = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        var published = 0;
         var subscriber = fixture.Cache.GetSubscriber();
         var channel = RedisChannel.Literal(ArticleCounters.ChangedChannel);
-        void OnMessage(RedisChannel _, RedisValue message) => heard.Enqueue(message!);
+        void OnMessage(RedisChannel _, RedisValue message) => heard.Writer.TryWrite(message!);
         await subscriber.SubscribeAsync(channel, OnMessage);
         try
         {
+            // Waits for the messages themselves; the 10 s only end a wait for one that never comes.
             async Task HeardAsync(int count, string what)
             {
-                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-                while (heard.Count(k => k == key) < count)
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                try
                 {
-                    Assert.True(DateTime.UtcNow < deadline, $"{what}: {key} not published");
-                    await Task.Delay(10);
+                    while (published < count)
+                    {
+                        if (await heard.Reader.ReadAsync(timeout.Token) == key)
+                        {
+                            published++;
+                        }
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    Assert.Fail($"{what}: {key} not published");
                 }
             }
 
